@@ -1,0 +1,39 @@
+//! The ringlab harness: runs scenarios through the correctness oracle and
+//! writes results.
+//!
+//! - [`runner`]: one run (threads, pinning, timing, watchdog) and the
+//!   producer and consumer loops every implementation is driven by;
+//! - [`oracle`]: the per-consumer tally and the verdict on loss,
+//!   duplication, order and fan-out completeness;
+//! - [`sweep`]: a scenario's points, interleaved repetitions, summaries;
+//! - [`placement`], [`provenance`], [`results`], [`stats`], [`table`].
+//!
+//! ```
+//! use harness::placement::Cores;
+//! use harness::runner::{RunSpec, run_once};
+//! use impls::{Msg8, SpscRing, Topology, WaitStrategy};
+//! use std::time::Duration;
+//!
+//! let spec = RunSpec {
+//!     topology: Topology::Spsc,
+//!     producers: 1,
+//!     consumers: 1,
+//!     capacity: 64,
+//!     batch: 8,
+//!     wait: WaitStrategy::SpinYield,
+//!     messages: 10_000,
+//!     timeout: Duration::from_secs(30),
+//!     placement: Cores::detect().plan(1, 1),
+//! };
+//! let outcome = run_once::<SpscRing, Msg8>(&spec);
+//! assert!(outcome.passed(), "{outcome:?}");
+//! ```
+
+pub mod oracle;
+pub mod placement;
+pub mod provenance;
+pub mod results;
+pub mod runner;
+pub mod stats;
+pub mod sweep;
+pub mod table;

@@ -1,0 +1,338 @@
+//! `harness`: the ringlab command line.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use clap::{Args, Parser, Subcommand};
+use harness::placement::Cores;
+use harness::provenance::Provenance;
+use harness::results::{self, ImplementationRecord, Results, ScenarioRecord};
+use harness::sweep::{self, Event, SweepOptions};
+use harness::table;
+use indicatif::{ProgressBar, ProgressStyle};
+use scenarios::Scenario;
+
+/// The source tree the harness was built from.
+fn workspace() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap_or(Path::new("."))
+}
+
+#[derive(Parser)]
+#[command(
+    name = "harness",
+    about = "ringlab: compare inter-thread queues on matched workloads, every run checked by the correctness oracle",
+    after_help = "Exit status: 0 when every run passed the oracle, 1 when any run failed, crashed or timed out, 2 for bad input."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run a scenario: scenarios/NAME.toml, or any file with --file.
+    Scenario(ScenarioArgs),
+    /// List the scenarios and the implementations.
+    List,
+}
+
+#[derive(Args)]
+struct ScenarioArgs {
+    /// Scenario name (a file scenarios/NAME.toml); see `list`.
+    #[arg(required_unless_present = "file", conflicts_with = "file")]
+    name: Option<String>,
+    /// Load the scenario from this file instead.
+    #[arg(long, value_name = "PATH")]
+    file: Option<PathBuf>,
+    /// A short run for a first look: a tenth of the messages, 3 repetitions.
+    #[arg(long)]
+    quick: bool,
+    /// Measured repetitions per implementation and configuration.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1000))]
+    reps: Option<u32>,
+    /// Unmeasured warm-up runs per implementation and configuration.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(0..=100))]
+    warmup: Option<u32>,
+    /// Messages per run (overrides the scenario and --quick).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    messages: Option<u64>,
+    /// Run only these implementations (comma-separated), e.g. --impls spsc_ring,crossbeam.
+    #[arg(long, value_name = "A,B", value_delimiter = ',')]
+    impls: Option<Vec<String>>,
+    /// Folder for the results file (default: results/ in the source tree).
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Keep busy-spin waiting when threads outnumber cores (may livelock;
+    /// the watchdog still ends such runs).
+    #[arg(long)]
+    allow_spin_oversubscribed: bool,
+    /// No progress bar.
+    #[arg(long)]
+    no_progress: bool,
+}
+
+fn scenario_dir() -> PathBuf {
+    workspace().join("scenarios")
+}
+
+fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+/// Bad input: message for the user, exit status 2.
+struct InputError(String);
+
+impl<E: std::fmt::Display> From<E> for InputError {
+    fn from(error: E) -> Self {
+        Self(error.to_string())
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::List => {
+            list();
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Scenario(args) => scenario(args),
+    };
+    result.unwrap_or_else(|InputError(message)| {
+        eprintln!("error: {message}");
+        ExitCode::from(2)
+    })
+}
+
+fn list() {
+    println!("Scenarios ({}):", scenario_dir().display());
+    for (name, description) in scenarios::list(&scenario_dir()) {
+        match description {
+            Ok(description) => println!("  {name:<20} {description}"),
+            Err(error) => println!("  {name:<20} INVALID: {error}"),
+        }
+    }
+    println!("\nImplementations:");
+    for info in impls::all() {
+        let topologies: Vec<&str> = info.topologies.iter().map(|t| t.name()).collect();
+        println!(
+            "  {:<16} {} [{}]",
+            info.name,
+            info.summary,
+            topologies.join(", ")
+        );
+    }
+}
+
+fn load(args: &ScenarioArgs) -> Result<Scenario, InputError> {
+    let path = match (&args.file, &args.name) {
+        (Some(file), _) => file.clone(),
+        (None, Some(name)) => scenarios::find(&scenario_dir(), name)?,
+        (None, None) => {
+            return Err(InputError(
+                "give a scenario NAME or --file PATH (see `list`)".into(),
+            ));
+        }
+    };
+    let mut scenario = Scenario::load(&path)?;
+    if let Some(names) = &args.impls {
+        scenario.restrict_implementations(names)?;
+    }
+    if args.quick {
+        scenario.messages = (scenario.messages / 10).max(1);
+        scenario.repetitions = scenario.repetitions.min(3);
+        scenario.warmup = scenario.warmup.min(1);
+    }
+    if let Some(reps) = args.reps {
+        scenario.repetitions = reps;
+    }
+    if let Some(warmup) = args.warmup {
+        scenario.warmup = warmup;
+    }
+    if let Some(messages) = args.messages {
+        scenario.messages = messages;
+    }
+    let most_producers = scenario.axes.producers.iter().copied().max().unwrap_or(1) as u64;
+    if scenario.messages < most_producers || scenario.messages > impls::message::MAX_SEQUENCE {
+        return Err(InputError(format!(
+            "{} messages per run cannot be split over up to {most_producers} producers; \
+             use {most_producers} to {} (--messages)",
+            scenario.messages,
+            impls::message::MAX_SEQUENCE
+        )));
+    }
+    Ok(scenario)
+}
+
+fn scenario(args: ScenarioArgs) -> Result<ExitCode, InputError> {
+    let scenario = load(&args)?;
+    // Read the core list before any thread is pinned.
+    let cores = Cores::detect();
+    let started = unix_now();
+    let provenance = Provenance::collect(workspace(), cores.ids());
+    let options = SweepOptions {
+        allow_spin_oversubscribed: args.allow_spin_oversubscribed,
+    };
+    let out_dir = args
+        .out
+        .clone()
+        .unwrap_or_else(|| workspace().join("results"));
+
+    let points = scenario.points();
+    let runs_total = points.len() as u64
+        * scenario.implementations.len() as u64
+        * u64::from(scenario.warmup + scenario.repetitions);
+    eprintln!(
+        "scenario {} ({}): {} configurations x {} implementations x ({} warm-up + {} measured) = {runs_total} runs of {} messages",
+        scenario.name,
+        scenario.topology,
+        points.len(),
+        scenario.implementations.len(),
+        scenario.warmup,
+        scenario.repetitions,
+        scenario.messages
+    );
+    eprintln!(
+        "machine: {} usable cores {:?}, load average {}, {} build{}",
+        cores.count(),
+        cores.ids(),
+        provenance
+            .load_average_at_start
+            .map_or("unknown".to_owned(), |l| format!(
+                "{:.2} {:.2} {:.2}",
+                l[0], l[1], l[2]
+            )),
+        provenance.profile,
+        if provenance.profile == "debug" {
+            " (figures from a debug build are not benchmarks; use --release)"
+        } else {
+            ""
+        },
+    );
+
+    let progress = if args.no_progress || !std::io::stderr().is_terminal() {
+        None
+    } else {
+        let bar = ProgressBar::new(runs_total);
+        bar.set_style(
+            ProgressStyle::with_template(
+                "[{elapsed_precise}] {bar:30} {pos}/{len} runs, eta {eta} {msg}",
+            )
+            .expect("the template is valid"),
+        );
+        Some(bar)
+    };
+    let mut current = String::new();
+    let topology = scenario.topology.name();
+    let configurations = sweep::run(&scenario, &cores, options, |event| match event {
+        Event::Configuration {
+            index,
+            of,
+            point,
+            placement,
+        } => {
+            current = format!(
+                "{topology} P{} C{} cap {} {}B batch {} {}",
+                point.producers,
+                point.consumers,
+                point.capacity,
+                point.payload,
+                point.batch,
+                point.wait.name()
+            );
+            match &progress {
+                Some(bar) => bar.set_message(current.clone()),
+                None => eprintln!("[{index}/{of}] {current} · {placement}"),
+            }
+        }
+        Event::Run {
+            implementation,
+            round,
+            warmup,
+        } => {
+            if let Some(bar) = &progress {
+                let kind = if warmup { "warm-up" } else { "round" };
+                bar.set_message(format!("{current} · {implementation} {kind} {round}"));
+            }
+        }
+        Event::RunDone {
+            implementation,
+            outcome,
+        } => {
+            if let Some(bar) = &progress {
+                bar.inc(1);
+            }
+            if !outcome.passed() {
+                let line = format!("  {} {implementation}: {}", outcome.label(), current);
+                match &progress {
+                    Some(bar) => bar.println(line),
+                    None => eprintln!("{line}"),
+                }
+            }
+        }
+    });
+    if let Some(bar) = progress {
+        bar.finish_and_clear();
+    }
+
+    let results = Results {
+        schema: results::SCHEMA.to_owned(),
+        command: std::env::args().collect(),
+        started_at_unix: started,
+        finished_at_unix: unix_now(),
+        scenario: ScenarioRecord {
+            name: scenario.name.clone(),
+            path: scenario.path.clone(),
+            description: scenario.description.clone(),
+            topology: topology.to_owned(),
+            implementations: scenario
+                .implementations
+                .iter()
+                .map(|s| (*s).to_owned())
+                .collect(),
+            baseline: scenario.baseline.to_owned(),
+            messages: scenario.messages,
+            repetitions: scenario.repetitions,
+            warmup: scenario.warmup,
+            timeout_secs: scenario.timeout.as_secs_f64(),
+            quick: args.quick,
+            allow_spin_oversubscribed: args.allow_spin_oversubscribed,
+        },
+        provenance,
+        implementations: scenario
+            .implementations
+            .iter()
+            .filter_map(|name| impls::info(name))
+            .map(|info| ImplementationRecord::from(&info))
+            .collect(),
+        configurations,
+    };
+    print!("{}", table::render(&results));
+    let failures = table::failures(&results);
+    let name = format!("{}-{}", scenario.name, results::timestamp(started));
+    let written = results::write(&results, &out_dir, &name).map_err(|error| {
+        InputError(format!(
+            "cannot write results to {}: {error}",
+            out_dir.display()
+        ))
+    })?;
+    println!("\nresults: {}", written.display());
+    if failures.is_empty() {
+        println!("oracle: every run passed");
+        Ok(ExitCode::SUCCESS)
+    } else {
+        eprintln!(
+            "\n{} RUNS DID NOT PASS (not included in the figures above):",
+            failures.len()
+        );
+        for line in &failures {
+            eprintln!("  {line}");
+        }
+        Ok(ExitCode::FAILURE)
+    }
+}

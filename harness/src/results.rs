@@ -1,0 +1,232 @@
+//! The results file: one JSON document per invocation, written atomically.
+//!
+//! Schema `ringlab.results/1`. Throughputs are in messages per second, where
+//! a message is one published message (a fan-out run delivers each to every
+//! consumer; `verdict.delivered` counts deliveries).
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use impls::Info;
+use serde::{Deserialize, Serialize};
+
+use crate::placement::Placement;
+use crate::provenance::Provenance;
+use crate::runner::Outcome;
+
+/// Schema identifier written into every results file.
+pub const SCHEMA: &str = "ringlab.results/1";
+
+/// Everything one invocation measured.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Results {
+    /// Always [`SCHEMA`].
+    pub schema: String,
+    /// The command line, as typed.
+    pub command: Vec<String>,
+    /// Seconds since the Unix epoch when the sweep started.
+    pub started_at_unix: u64,
+    /// Seconds since the Unix epoch when it ended.
+    pub finished_at_unix: u64,
+    /// The scenario as run (after command-line overrides).
+    pub scenario: ScenarioRecord,
+    /// Where and how.
+    pub provenance: Provenance,
+    /// Each implementation that took part.
+    pub implementations: Vec<ImplementationRecord>,
+    /// One entry per point of the sweep.
+    pub configurations: Vec<Configuration>,
+}
+
+/// The scenario's parameters as run.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ScenarioRecord {
+    /// Scenario name (file stem).
+    pub name: String,
+    /// File it was loaded from.
+    pub path: PathBuf,
+    /// Its description.
+    pub description: String,
+    /// Topology name.
+    pub topology: String,
+    /// Implementations, in run order.
+    pub implementations: Vec<String>,
+    /// The implementation ratios are taken against.
+    pub baseline: String,
+    /// Messages per run.
+    pub messages: u64,
+    /// Measured repetitions per implementation and configuration.
+    pub repetitions: u32,
+    /// Unmeasured warm-up runs per implementation and configuration.
+    pub warmup: u32,
+    /// Watchdog deadline per run, in seconds.
+    pub timeout_secs: f64,
+    /// Whether `--quick` shrank it.
+    pub quick: bool,
+    /// Whether busy-spinning was kept on oversubscribed configurations.
+    pub allow_spin_oversubscribed: bool,
+}
+
+/// An implementation's description, as recorded.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ImplementationRecord {
+    /// Its name.
+    pub name: String,
+    /// One line on what it is.
+    pub summary: String,
+    /// `global_fifo` or `per_producer_fifo`.
+    pub ordering: String,
+    /// `configurable` or `blocking`.
+    pub wait_class: String,
+    /// `native`, `per_message` or `vec_per_batch`.
+    pub batching: String,
+    /// Whether fan-out is emulated with one queue per consumer.
+    pub fanout_emulated: bool,
+}
+
+fn snake<T: Serialize>(value: &T) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+impl From<&Info> for ImplementationRecord {
+    fn from(info: &Info) -> Self {
+        Self {
+            name: info.name.to_owned(),
+            summary: info.summary.to_owned(),
+            ordering: snake(&info.ordering),
+            wait_class: snake(&info.wait_class),
+            batching: snake(&info.batching),
+            fanout_emulated: info.fanout_emulated,
+        }
+    }
+}
+
+/// One point of the sweep and every run made at it.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Configuration {
+    /// Producer threads.
+    pub producers: usize,
+    /// Consumer threads.
+    pub consumers: usize,
+    /// Queue capacity in messages.
+    pub capacity: usize,
+    /// Message size in bytes.
+    pub payload: usize,
+    /// Messages per publish and most per consume.
+    pub batch: usize,
+    /// Wait strategy the scenario asked for.
+    pub requested_wait: String,
+    /// Wait strategy used (spin_yield replaces busy-spinning when
+    /// oversubscribed, unless allowed).
+    pub wait: String,
+    /// More threads than cores.
+    pub oversubscribed: bool,
+    /// Where the threads went.
+    pub placement: Placement,
+    /// The placement in words.
+    pub placement_description: String,
+    /// Every run, warm-up included, in the order they were made.
+    pub runs: Vec<RunRecord>,
+    /// Per implementation, over its measured runs.
+    pub summary: Vec<Summary>,
+}
+
+/// One run.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct RunRecord {
+    /// Implementation name.
+    pub implementation: String,
+    /// Round of the interleaving (warm-up rounds first).
+    pub round: u32,
+    /// Whether it was a warm-up run (not measured).
+    pub warmup: bool,
+    /// How it ended.
+    pub outcome: Outcome,
+    /// Messages per second, when the oracle passed it.
+    pub throughput: Option<f64>,
+}
+
+/// One implementation's figures at one configuration.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Summary {
+    /// Implementation name.
+    pub implementation: String,
+    /// How it waited (`blocking (native)` for channels).
+    pub wait: String,
+    /// Measured runs made.
+    pub measured_runs: u32,
+    /// Measured runs the oracle passed.
+    pub passed_runs: u32,
+    /// `pass` when every measured and warm-up run passed; otherwise the
+    /// worst outcome seen (`FAIL`, `crash`, `timeout`, `build error`).
+    pub verdict: String,
+    /// Median throughput over passed measured runs, messages per second.
+    pub median: Option<f64>,
+    /// Lowest throughput over passed measured runs.
+    pub min: Option<f64>,
+    /// Highest throughput over passed measured runs.
+    pub max: Option<f64>,
+    /// Median over rounds of (this / baseline) in the same round.
+    pub ratio_to_baseline: Option<f64>,
+    /// Lowest per-round ratio.
+    pub ratio_min: Option<f64>,
+    /// Highest per-round ratio.
+    pub ratio_max: Option<f64>,
+}
+
+/// Writes `results` to `dir/NAME.json` atomically (a temporary file in the
+/// same folder, flushed, then renamed), creating `dir` if needed.
+pub fn write(results: &Results, dir: &Path, name: &str) -> std::io::Result<PathBuf> {
+    std::fs::create_dir_all(dir)?;
+    let path = dir.join(format!("{name}.json"));
+    let temporary = dir.join(format!(".{name}.json.partial"));
+    let mut file = std::fs::File::create(&temporary)?;
+    serde_json::to_writer_pretty(&mut file, results)?;
+    file.write_all(b"\n")?;
+    file.sync_all()?;
+    drop(file);
+    std::fs::rename(&temporary, &path)?;
+    Ok(path)
+}
+
+/// `YYYYMMDDTHHMMSSZ` for a Unix time, for file names.
+pub fn timestamp(unix_seconds: u64) -> String {
+    let days = (unix_seconds / 86_400) as i64;
+    let seconds_of_day = unix_seconds % 86_400;
+    // Howard Hinnant's days-to-civil conversion.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let day_of_era = z.rem_euclid(146_097);
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let month_index = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * month_index + 2) / 5 + 1;
+    let month = if month_index < 10 {
+        month_index + 3
+    } else {
+        month_index - 9
+    };
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}{month:02}{day:02}T{:02}{:02}{:02}Z",
+        seconds_of_day / 3600,
+        seconds_of_day / 60 % 60,
+        seconds_of_day % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_are_utc_civil_time() {
+        assert_eq!(timestamp(0), "19700101T000000Z");
+        assert_eq!(timestamp(951_782_400), "20000229T000000Z");
+        assert_eq!(timestamp(1_795_000_000), "20261118T110640Z");
+    }
+}

@@ -1,0 +1,347 @@
+//! The one trait every implementation sits behind, and what describes it.
+//!
+//! The runner is written once against [`Queue`], [`Producer`] and
+//! [`Consumer`], and monomorphised per implementation: no `dyn` in any
+//! measured loop.
+
+use core::fmt;
+use serde::{Deserialize, Serialize};
+
+use crate::message::Message;
+use crate::wait::{Cancel, WaitStrategy};
+
+/// Which threads talk to which.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Topology {
+    /// One producer, one consumer.
+    Spsc,
+    /// Several producers, one consumer.
+    Mpsc,
+    /// Several producers, several consumers; each message is consumed by
+    /// exactly one consumer (work-sharing).
+    MpmcWorkerPool,
+    /// Several producers, several consumers; each message is consumed by
+    /// every consumer (broadcast).
+    MpmcFanout,
+}
+
+impl Topology {
+    /// Every topology, in the order they are documented.
+    pub const ALL: [Topology; 4] = [
+        Topology::Spsc,
+        Topology::Mpsc,
+        Topology::MpmcWorkerPool,
+        Topology::MpmcFanout,
+    ];
+
+    /// The name used in scenario files and results.
+    pub fn name(self) -> &'static str {
+        match self {
+            Topology::Spsc => "spsc",
+            Topology::Mpsc => "mpsc",
+            Topology::MpmcWorkerPool => "mpmc_worker_pool",
+            Topology::MpmcFanout => "mpmc_fanout",
+        }
+    }
+
+    /// Whether every consumer receives every message.
+    pub fn is_broadcast(self) -> bool {
+        self == Topology::MpmcFanout
+    }
+
+    /// Checks producer and consumer counts against the topology.
+    pub fn check_threads(self, producers: usize, consumers: usize) -> Result<(), BuildError> {
+        let (max_producers, max_consumers) = match self {
+            Topology::Spsc => (1, 1),
+            Topology::Mpsc => (MAX_THREADS, 1),
+            Topology::MpmcWorkerPool | Topology::MpmcFanout => (MAX_THREADS, MAX_THREADS),
+        };
+        if !(1..=max_producers).contains(&producers) {
+            return Err(BuildError::Producers {
+                topology: self,
+                producers,
+                max: max_producers,
+            });
+        }
+        if !(1..=max_consumers).contains(&consumers) {
+            return Err(BuildError::Consumers {
+                topology: self,
+                consumers,
+                max: max_consumers,
+            });
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for Topology {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Most producers (and most consumers) any configuration may have.
+pub const MAX_THREADS: usize = 1024;
+
+/// The order in which a consumer sees messages.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrderingGuarantee {
+    /// One total order that respects every producer's order.
+    GlobalFifo,
+    /// Each producer's messages in the order it sent them, with no order
+    /// promised between producers.
+    PerProducerFifo,
+}
+
+/// How an implementation waits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WaitClass {
+    /// Waits with the scenario's [`WaitStrategy`] (spinning unless told
+    /// otherwise).
+    Configurable,
+    /// Parks threads in its own blocking primitives; the scenario's wait
+    /// strategy does not apply.
+    Blocking,
+}
+
+/// How a batch crosses the queue.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Batching {
+    /// Claims and publishes a whole batch with one synchronisation.
+    Native,
+    /// Sends each message of a batch on its own.
+    PerMessage,
+    /// Sends one heap-allocated `Vec` per batch.
+    VecPerBatch,
+}
+
+/// What an implementation is, for tables, reports and validation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Info {
+    /// The name scenarios and the command line use.
+    pub name: &'static str,
+    /// One line on what it is.
+    pub summary: &'static str,
+    /// Topologies it can run.
+    pub topologies: &'static [Topology],
+    /// Order guarantee it makes.
+    pub ordering: OrderingGuarantee,
+    /// How it waits.
+    pub wait_class: WaitClass,
+    /// How batches cross it.
+    pub batching: Batching,
+    /// Whether fan-out is emulated with one queue per consumer (the producer
+    /// sends every message once per consumer).
+    pub fanout_emulated: bool,
+    /// Whether the capacity must be a power of two.
+    pub capacity_power_of_two: bool,
+}
+
+impl Info {
+    /// Whether it can run `topology`.
+    pub fn supports(&self, topology: Topology) -> bool {
+        self.topologies.contains(&topology)
+    }
+
+    /// Checks the parts of `cfg` that every implementation shares: topology,
+    /// thread counts, capacity and batch.
+    pub fn check(&self, cfg: &QueueConfig) -> Result<(), BuildError> {
+        if !self.supports(cfg.topology) {
+            return Err(BuildError::Topology {
+                implementation: self.name,
+                topology: cfg.topology,
+                supported: self.topologies,
+            });
+        }
+        cfg.topology.check_threads(cfg.producers, cfg.consumers)?;
+        if !(MIN_CAPACITY..=MAX_CAPACITY).contains(&cfg.capacity) {
+            return Err(BuildError::Capacity {
+                capacity: cfg.capacity,
+            });
+        }
+        if self.capacity_power_of_two && !cfg.capacity.is_power_of_two() {
+            return Err(BuildError::CapacityNotPowerOfTwo {
+                implementation: self.name,
+                capacity: cfg.capacity,
+            });
+        }
+        if cfg.batch == 0 {
+            return Err(BuildError::Batch);
+        }
+        Ok(())
+    }
+}
+
+/// Smallest capacity any implementation accepts.
+pub const MIN_CAPACITY: usize = 2;
+/// Largest capacity any implementation accepts (2^24 slots).
+pub const MAX_CAPACITY: usize = 1 << 24;
+
+/// Everything needed to build one queue.
+#[derive(Clone, Debug)]
+pub struct QueueConfig {
+    /// Who talks to whom.
+    pub topology: Topology,
+    /// Number of producer endpoints to hand out.
+    pub producers: usize,
+    /// Number of consumer endpoints to hand out.
+    pub consumers: usize,
+    /// Slots (messages) the queue holds.
+    pub capacity: usize,
+    /// Messages per publish and most messages per consume.
+    pub batch: usize,
+    /// How endpoints wait, where the implementation lets them choose.
+    pub wait: WaitStrategy,
+    /// Stops every wait when set, so a watchdog can end a stuck run.
+    pub cancel: Cancel,
+}
+
+impl QueueConfig {
+    /// A configuration with one producer and one consumer, batch 1,
+    /// spin-then-yield waiting and a fresh cancel token.
+    pub fn new(topology: Topology, capacity: usize) -> Self {
+        Self {
+            topology,
+            producers: 1,
+            consumers: 1,
+            capacity,
+            batch: 1,
+            wait: WaitStrategy::SpinYield,
+            cancel: Cancel::default(),
+        }
+    }
+}
+
+/// Why a queue could not be built. Every variant says what to change.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum BuildError {
+    /// The implementation cannot run the topology.
+    #[error(
+        "`{implementation}` cannot run topology `{topology}`; it supports: {}",
+        list(supported)
+    )]
+    Topology {
+        /// The implementation asked for.
+        implementation: &'static str,
+        /// The topology asked for.
+        topology: Topology,
+        /// What it can run.
+        supported: &'static [Topology],
+    },
+    /// Too few or too many producers for the topology.
+    #[error("topology `{topology}` takes 1 to {max} producers, not {producers}")]
+    Producers {
+        /// The topology asked for.
+        topology: Topology,
+        /// Producers asked for.
+        producers: usize,
+        /// Most producers allowed.
+        max: usize,
+    },
+    /// Too few or too many consumers for the topology.
+    #[error("topology `{topology}` takes 1 to {max} consumers, not {consumers}")]
+    Consumers {
+        /// The topology asked for.
+        topology: Topology,
+        /// Consumers asked for.
+        consumers: usize,
+        /// Most consumers allowed.
+        max: usize,
+    },
+    /// Capacity outside the range every implementation accepts.
+    #[error("capacity {capacity} is out of range; use {MIN_CAPACITY} to {MAX_CAPACITY} slots")]
+    Capacity {
+        /// Capacity asked for.
+        capacity: usize,
+    },
+    /// The implementation indexes its ring by mask.
+    #[error("`{implementation}` needs a power-of-two capacity, not {capacity} (try {})", capacity.next_power_of_two())]
+    CapacityNotPowerOfTwo {
+        /// The implementation asked for.
+        implementation: &'static str,
+        /// Capacity asked for.
+        capacity: usize,
+    },
+    /// A batch of zero messages.
+    #[error("batch must be at least 1 message")]
+    Batch,
+}
+
+fn list(topologies: &[Topology]) -> String {
+    topologies
+        .iter()
+        .map(|t| t.name())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Why a publish did not complete.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum PublishError {
+    /// Every consumer is gone; nothing will ever read the message.
+    #[error("every consumer has been dropped")]
+    Disconnected,
+    /// The configuration's cancel token was set while waiting.
+    #[error("the wait was cancelled")]
+    Cancelled,
+}
+
+/// What one call of [`Consumer::consume_batch`] did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Consumed {
+    /// Handled this many messages (at least one).
+    Items(usize),
+    /// Nothing was available and the wait was cancelled.
+    Idle,
+    /// Every producer is gone and everything they published has been
+    /// consumed: there will never be more.
+    Closed,
+}
+
+/// The sending end. Dropping every producer closes the queue.
+pub trait Producer<M: Message>: Send + 'static {
+    /// Publishes `n` messages, `fill(i, slot)` writing message `i` in place,
+    /// waiting per the configured strategy while the queue is full. Messages
+    /// become visible to consumers in index order.
+    fn publish_batch(
+        &mut self,
+        n: usize,
+        fill: impl FnMut(usize, &mut M),
+    ) -> Result<(), PublishError>;
+}
+
+/// The receiving end.
+pub trait Consumer<M: Message>: Send + 'static {
+    /// Waits (per the configured strategy) until at least one message is
+    /// available, then hands up to `max` of them to `on`, in order.
+    fn consume_batch(&mut self, max: usize, on: impl FnMut(&M)) -> Consumed;
+}
+
+/// The endpoints a built queue hands out.
+pub struct Endpoints<P, C> {
+    /// One per configured producer.
+    pub producers: Vec<P>,
+    /// One per configured consumer.
+    pub consumers: Vec<C>,
+}
+
+/// An implementation under test.
+pub trait Queue: 'static {
+    /// Its sending end for messages of type `M`.
+    type Producer<M: Message>: Producer<M>;
+    /// Its receiving end for messages of type `M`.
+    type Consumer<M: Message>: Consumer<M>;
+
+    /// What it is.
+    fn info() -> Info;
+
+    /// Builds one queue and its endpoints, or says what is wrong with `cfg`.
+    #[allow(clippy::type_complexity)]
+    fn build<M: Message>(
+        cfg: &QueueConfig,
+    ) -> Result<Endpoints<Self::Producer<M>, Self::Consumer<M>>, BuildError>;
+}

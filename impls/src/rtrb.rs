@@ -1,0 +1,142 @@
+//! `rtrb`: the reference SPSC ring buffer crate, behind the one trait.
+//!
+//! Batches of one use `push`/`pop`; larger batches use its chunk API
+//! (`write_chunk_uninit` / `read_chunk`), its fastest path. It has no
+//! blocking of its own, so it waits with the scenario's wait strategy, like
+//! our rings.
+
+use crate::message::Message;
+use crate::queue::{
+    Batching, BuildError, Consumed, Consumer, Endpoints, Info, OrderingGuarantee, Producer,
+    PublishError, Queue, QueueConfig, Topology, WaitClass,
+};
+use crate::wait::Waiter;
+
+/// The `rtrb` implementation.
+pub struct Rtrb;
+
+/// Sending end of [`Rtrb`].
+pub struct RtrbProducer<M> {
+    inner: rtrb::Producer<M>,
+    waiter: Waiter,
+}
+
+/// Receiving end of [`Rtrb`].
+pub struct RtrbConsumer<M> {
+    inner: rtrb::Consumer<M>,
+    waiter: Waiter,
+}
+
+impl Queue for Rtrb {
+    type Producer<M: Message> = RtrbProducer<M>;
+    type Consumer<M: Message> = RtrbConsumer<M>;
+
+    fn info() -> Info {
+        Info {
+            name: "rtrb",
+            summary: "the rtrb crate: SPSC ring, push/pop or chunks",
+            topologies: &[Topology::Spsc],
+            ordering: OrderingGuarantee::GlobalFifo,
+            wait_class: WaitClass::Configurable,
+            batching: Batching::Native,
+            fanout_emulated: false,
+            capacity_power_of_two: false,
+        }
+    }
+
+    fn build<M: Message>(
+        cfg: &QueueConfig,
+    ) -> Result<Endpoints<RtrbProducer<M>, RtrbConsumer<M>>, BuildError> {
+        Self::info().check(cfg)?;
+        let (producer, consumer) = rtrb::RingBuffer::new(cfg.capacity);
+        let waiter = Waiter::new(cfg.wait, cfg.cancel.clone());
+        Ok(Endpoints {
+            producers: vec![RtrbProducer {
+                inner: producer,
+                waiter: waiter.clone(),
+            }],
+            consumers: vec![RtrbConsumer {
+                inner: consumer,
+                waiter,
+            }],
+        })
+    }
+}
+
+impl<M: Message> Producer<M> for RtrbProducer<M> {
+    #[inline]
+    fn publish_batch(
+        &mut self,
+        n: usize,
+        mut fill: impl FnMut(usize, &mut M),
+    ) -> Result<(), PublishError> {
+        let mut done = 0;
+        while done < n {
+            let free = self.inner.slots();
+            if free == 0 {
+                if self.inner.is_abandoned() {
+                    return Err(PublishError::Disconnected);
+                }
+                self.waiter.idle().map_err(|_| PublishError::Cancelled)?;
+                continue;
+            }
+            if n == 1 {
+                let message = M::new_with(|m| fill(0, m));
+                let pushed = self.inner.push(message);
+                debug_assert!(pushed.is_ok(), "a slot was free");
+                done = 1;
+            } else {
+                let run = free.min(n - done);
+                let chunk = self
+                    .inner
+                    .write_chunk_uninit(run)
+                    .expect("`run` slots are free");
+                let first = done;
+                let written = chunk.fill_from_iter(
+                    (first..first + run).map(|index| M::new_with(|m| fill(index, m))),
+                );
+                debug_assert_eq!(written, run);
+                done += run;
+            }
+            self.waiter.reset();
+        }
+        Ok(())
+    }
+}
+
+impl<M: Message> Consumer<M> for RtrbConsumer<M> {
+    #[inline]
+    fn consume_batch(&mut self, max: usize, mut on: impl FnMut(&M)) -> Consumed {
+        loop {
+            let available = self.inner.slots();
+            if available == 0 {
+                if self.inner.is_abandoned() {
+                    // The producer is gone; its last writes are visible now.
+                    if self.inner.slots() == 0 {
+                        return Consumed::Closed;
+                    }
+                    continue;
+                }
+                if self.waiter.idle().is_err() {
+                    return Consumed::Idle;
+                }
+                continue;
+            }
+            self.waiter.reset();
+            if max == 1 {
+                let message = self.inner.pop().expect("a message is available");
+                on(&message);
+                return Consumed::Items(1);
+            }
+            let run = available.min(max);
+            let chunk = self
+                .inner
+                .read_chunk(run)
+                .expect("`run` messages are available");
+            let (first, second) = chunk.as_slices();
+            first.iter().chain(second).for_each(&mut on);
+            chunk.commit_all();
+            return Consumed::Items(run);
+        }
+    }
+}

@@ -1,0 +1,223 @@
+//! `spsc_ring`: a bounded single-producer single-consumer ring buffer.
+//!
+//! Lamport's circular buffer, with the refinements that make it fast on
+//! modern caches: each index lives in its own cache line, and each side keeps
+//! a private copy of the other side's index that it refreshes only when the
+//! copy says it must wait (the "cached remote index" of rigtorp's
+//! `SPSCQueue` and of rtrb). Batches are written and read in place, and each
+//! batch costs one index store.
+//!
+//! Positions are unbounded counters (wrapping `usize`); a slot is
+//! `position & mask`, so the capacity is a power of two.
+//!
+//! Memory orderings: the producer writes slots, then stores `tail` with
+//! `Release`; the consumer loads `tail` with `Acquire` before reading those
+//! slots. Symmetrically the consumer stores `head` with `Release` after its
+//! reads, and the producer loads `head` with `Acquire` before overwriting the
+//! freed slots, so a slot is never rewritten while it is being read.
+//! Guarantee: FIFO (one producer, so per-producer and global order coincide).
+
+use crossbeam_utils::CachePadded;
+
+use crate::message::Message;
+use crate::queue::{
+    Batching, BuildError, Consumed, Consumer, Endpoints, Info, OrderingGuarantee, Producer,
+    PublishError, Queue, QueueConfig, Topology, WaitClass,
+};
+use crate::sync::{Arc, AtomicBool, AtomicUsize, Ordering, UnsafeCell};
+use crate::wait::Waiter;
+
+/// The `spsc_ring` implementation.
+pub struct SpscRing;
+
+struct Shared<M> {
+    /// Next position the consumer will read. Written only by the consumer.
+    head: CachePadded<AtomicUsize>,
+    /// Next position the producer will write. Written only by the producer.
+    /// Invariant: `head <= tail <= head + capacity` (as wrapping distances).
+    tail: CachePadded<AtomicUsize>,
+    /// Set once by the producer's drop, after its last `tail` store.
+    producer_gone: CachePadded<AtomicBool>,
+    /// Set once by the consumer's drop.
+    consumer_gone: CachePadded<AtomicBool>,
+    /// `capacity` pre-initialised slots.
+    slots: Box<[UnsafeCell<M>]>,
+    /// `capacity - 1`.
+    mask: usize,
+}
+
+// SAFETY: slots are only reached through `UnsafeCell::with`/`with_mut` under
+// the head/tail protocol above, which gives each slot to exactly one side at a
+// time; the messages themselves are `Send`.
+unsafe impl<M: Send> Sync for Shared<M> {}
+
+/// Sending end of an [`SpscRing`].
+pub struct SpscProducer<M> {
+    shared: Arc<Shared<M>>,
+    /// Private copy of `shared.tail` (this side is its only writer).
+    tail: usize,
+    /// Last `shared.head` seen; never ahead of the real one.
+    cached_head: usize,
+    waiter: Waiter,
+}
+
+/// Receiving end of an [`SpscRing`].
+pub struct SpscConsumer<M> {
+    shared: Arc<Shared<M>>,
+    /// Private copy of `shared.head` (this side is its only writer).
+    head: usize,
+    /// Last `shared.tail` seen; never ahead of the real one.
+    cached_tail: usize,
+    waiter: Waiter,
+}
+
+impl Queue for SpscRing {
+    type Producer<M: Message> = SpscProducer<M>;
+    type Consumer<M: Message> = SpscConsumer<M>;
+
+    fn info() -> Info {
+        Info {
+            name: "spsc_ring",
+            summary: "Lamport ring with cached remote indices and in-place batches",
+            topologies: &[Topology::Spsc],
+            ordering: OrderingGuarantee::GlobalFifo,
+            wait_class: WaitClass::Configurable,
+            batching: Batching::Native,
+            fanout_emulated: false,
+            capacity_power_of_two: true,
+        }
+    }
+
+    fn build<M: Message>(
+        cfg: &QueueConfig,
+    ) -> Result<Endpoints<SpscProducer<M>, SpscConsumer<M>>, BuildError> {
+        Self::info().check(cfg)?;
+        let shared = Arc::new(Shared {
+            head: CachePadded::new(AtomicUsize::new(0)),
+            tail: CachePadded::new(AtomicUsize::new(0)),
+            producer_gone: CachePadded::new(AtomicBool::new(false)),
+            consumer_gone: CachePadded::new(AtomicBool::new(false)),
+            slots: (0..cfg.capacity)
+                .map(|_| UnsafeCell::new(M::default()))
+                .collect(),
+            mask: cfg.capacity - 1,
+        });
+        let waiter = Waiter::new(cfg.wait, cfg.cancel.clone());
+        Ok(Endpoints {
+            producers: vec![SpscProducer {
+                shared: Arc::clone(&shared),
+                tail: 0,
+                cached_head: 0,
+                waiter: waiter.clone(),
+            }],
+            consumers: vec![SpscConsumer {
+                shared,
+                head: 0,
+                cached_tail: 0,
+                waiter,
+            }],
+        })
+    }
+}
+
+impl<M: Message> Producer<M> for SpscProducer<M> {
+    #[inline]
+    fn publish_batch(
+        &mut self,
+        n: usize,
+        mut fill: impl FnMut(usize, &mut M),
+    ) -> Result<(), PublishError> {
+        let shared = &*self.shared;
+        let capacity = shared.mask + 1;
+        let mut done = 0;
+        while done < n {
+            let mut free = capacity - self.tail.wrapping_sub(self.cached_head);
+            if free < n - done {
+                // Acquire: the consumer's reads of the slots it freed happen
+                // before we overwrite them.
+                self.cached_head = shared.head.load(Ordering::Acquire);
+                free = capacity - self.tail.wrapping_sub(self.cached_head);
+                if free == 0 {
+                    // Relaxed: only tells us to stop; no data rides on it.
+                    if shared.consumer_gone.load(Ordering::Relaxed) {
+                        return Err(PublishError::Disconnected);
+                    }
+                    self.waiter.idle().map_err(|_| PublishError::Cancelled)?;
+                    continue;
+                }
+            }
+            let run = free.min(n - done);
+            for offset in 0..run {
+                let slot = &shared.slots[self.tail.wrapping_add(offset) & shared.mask];
+                // SAFETY: positions tail .. tail + run are free (at most
+                // `capacity` ahead of the head we acquired), so the consumer
+                // does not touch these slots until we release them below.
+                slot.with_mut(|message| fill(done + offset, unsafe { &mut *message }));
+            }
+            self.tail = self.tail.wrapping_add(run);
+            // Release: the slot writes above happen before the consumer's
+            // Acquire load of `tail` that makes them visible.
+            shared.tail.store(self.tail, Ordering::Release);
+            done += run;
+            self.waiter.reset();
+        }
+        Ok(())
+    }
+}
+
+impl<M: Message> Consumer<M> for SpscConsumer<M> {
+    #[inline]
+    fn consume_batch(&mut self, max: usize, mut on: impl FnMut(&M)) -> Consumed {
+        let shared = &*self.shared;
+        loop {
+            let mut available = self.cached_tail.wrapping_sub(self.head);
+            if available < max {
+                // Acquire: pairs with the producer's Release store of `tail`.
+                self.cached_tail = shared.tail.load(Ordering::Acquire);
+                available = self.cached_tail.wrapping_sub(self.head);
+            }
+            if available == 0 {
+                // Acquire: the producer's last `tail` store happens before
+                // its `producer_gone` store, so the reload below is final.
+                if shared.producer_gone.load(Ordering::Acquire) {
+                    self.cached_tail = shared.tail.load(Ordering::Acquire);
+                    if self.cached_tail == self.head {
+                        return Consumed::Closed;
+                    }
+                    continue;
+                }
+                if self.waiter.idle().is_err() {
+                    return Consumed::Idle;
+                }
+                continue;
+            }
+            let run = available.min(max);
+            for offset in 0..run {
+                let slot = &shared.slots[self.head.wrapping_add(offset) & shared.mask];
+                // SAFETY: positions head .. head + run were published (below
+                // the tail we acquired) and the producer will not rewrite
+                // them until we release them below.
+                slot.with(|message| on(unsafe { &*message }));
+            }
+            self.head = self.head.wrapping_add(run);
+            // Release: our reads happen before the producer reuses the slots.
+            shared.head.store(self.head, Ordering::Release);
+            self.waiter.reset();
+            return Consumed::Items(run);
+        }
+    }
+}
+
+impl<M> Drop for SpscProducer<M> {
+    fn drop(&mut self) {
+        // Release: publishes the final `tail` to a consumer that sees the flag.
+        self.shared.producer_gone.store(true, Ordering::Release);
+    }
+}
+
+impl<M> Drop for SpscConsumer<M> {
+    fn drop(&mut self) {
+        // Relaxed: the producer only stops waiting; no data rides on it.
+        self.shared.consumer_gone.store(true, Ordering::Relaxed);
+    }
+}

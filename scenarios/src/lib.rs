@@ -1,0 +1,241 @@
+//! Scenario files: what to run, how often and over which configurations.
+//!
+//! A scenario is a TOML file `scenarios/NAME.toml` naming a topology, the
+//! implementations to compare, the number of messages per run and a set of
+//! axes (producers, consumers, capacity, payload, batch, wait). The harness
+//! runs every implementation at every [`Point`] of the axes' cartesian
+//! product. Every field is checked when the file is read, and a
+//! [`ScenarioError`] names the file, the field, what is wrong and what is
+//! allowed.
+//!
+//! ```
+//! use std::path::Path;
+//! use scenarios::Scenario;
+//!
+//! let text = r#"
+//!     description = "Two SPSC designs, small batches against large"
+//!     topology = "spsc"
+//!     implementations = ["spsc_ring", "crossbeam"]
+//!     messages = 1_000_000
+//!     [axes]
+//!     batch = [1, 64]
+//! "#;
+//! let scenario = Scenario::parse(Path::new("scenarios/example.toml"), text).unwrap();
+//! assert_eq!(scenario.name, "example");
+//! assert_eq!(scenario.baseline, "spsc_ring");
+//! assert_eq!(scenario.points().len(), 2);
+//!
+//! let error = Scenario::parse(Path::new("scenarios/bad.toml"), &text.replace("[1, 64]", "[0]"))
+//!     .unwrap_err();
+//! assert_eq!(
+//!     error.to_string(),
+//!     "scenarios/bad.toml: field `axes.batch`: 0 is out of range; allowed: 1 to 65536"
+//! );
+//! ```
+
+mod error;
+mod validate;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use impls::{Topology, WaitStrategy};
+
+pub use error::{Problem, ScenarioError};
+
+/// A checked scenario file.
+#[derive(Clone, Debug)]
+pub struct Scenario {
+    /// The file's stem: what the command line calls it.
+    pub name: String,
+    /// The file it was read from.
+    pub path: PathBuf,
+    /// One line on what it measures.
+    pub description: String,
+    /// Which threads talk to which.
+    pub topology: Topology,
+    /// Implementation names ([`impls::Info::name`]), in file order; each
+    /// runs the topology.
+    pub implementations: Vec<&'static str>,
+    /// The implementation the others are compared with; one of
+    /// `implementations`.
+    pub baseline: &'static str,
+    /// Messages per run, summed over producers; at least the largest
+    /// producer count.
+    pub messages: u64,
+    /// Measured runs per implementation per point.
+    pub repetitions: u32,
+    /// Unmeasured runs per implementation per point, before the measured
+    /// ones.
+    pub warmup: u32,
+    /// Watchdog deadline for one run.
+    pub timeout: Duration,
+    /// The configurations to run.
+    pub axes: Axes,
+}
+
+/// The values each configuration parameter takes; every list is non-empty
+/// and holds no value twice.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Axes {
+    /// Producer thread counts.
+    pub producers: Vec<usize>,
+    /// Consumer thread counts.
+    pub consumers: Vec<usize>,
+    /// Queue capacities, in messages.
+    pub capacity: Vec<usize>,
+    /// Message sizes, in bytes (each one of [`impls::PAYLOAD_SIZES`]).
+    pub payload: Vec<usize>,
+    /// Messages per publish (and most messages per consume).
+    pub batch: Vec<usize>,
+    /// Wait strategies.
+    pub wait: Vec<WaitStrategy>,
+}
+
+/// One configuration: one value from each axis.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Point {
+    /// Producer threads.
+    pub producers: usize,
+    /// Consumer threads.
+    pub consumers: usize,
+    /// Queue capacity, in messages.
+    pub capacity: usize,
+    /// Message size, in bytes.
+    pub payload: usize,
+    /// Messages per publish.
+    pub batch: usize,
+    /// How waiting threads wait.
+    pub wait: WaitStrategy,
+}
+
+impl Scenario {
+    /// Reads and checks the scenario file at `path`.
+    pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
+        let text = std::fs::read_to_string(path).map_err(|source| {
+            if source.kind() == std::io::ErrorKind::NotFound {
+                ScenarioError::Missing {
+                    path: path.to_owned(),
+                }
+            } else {
+                ScenarioError::Read {
+                    path: path.to_owned(),
+                    source,
+                }
+            }
+        })?;
+        Self::parse(path, &text)
+    }
+
+    /// Checks `text` as a scenario file. The name is `path`'s stem; `path`
+    /// is otherwise only used in error messages and never read.
+    pub fn parse(path: &Path, text: &str) -> Result<Scenario, ScenarioError> {
+        validate::parse(path, text)
+    }
+
+    /// Every configuration: the cartesian product of the axes, in the order
+    /// producers, consumers, capacity, payload, batch, wait (wait varies
+    /// fastest).
+    pub fn points(&self) -> Vec<Point> {
+        let axes = &self.axes;
+        let mut points = Vec::with_capacity(
+            [
+                axes.producers.len(),
+                axes.consumers.len(),
+                axes.capacity.len(),
+                axes.payload.len(),
+                axes.batch.len(),
+                axes.wait.len(),
+            ]
+            .iter()
+            .product(),
+        );
+        for &producers in &axes.producers {
+            for &consumers in &axes.consumers {
+                for &capacity in &axes.capacity {
+                    for &payload in &axes.payload {
+                        for &batch in &axes.batch {
+                            for &wait in &axes.wait {
+                                points.push(Point {
+                                    producers,
+                                    consumers,
+                                    capacity,
+                                    payload,
+                                    batch,
+                                    wait,
+                                });
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        points
+    }
+
+    /// Replaces the implementation list (the command line's `--impls`),
+    /// checked as the file's `implementations` field is (errors name the
+    /// field `--impls`), and against the capacity axis. The baseline stays
+    /// if it is still listed, else becomes the first name. On error the
+    /// scenario is left as it was.
+    pub fn restrict_implementations(&mut self, names: &[String]) -> Result<(), ScenarioError> {
+        let check = validate::Checker { path: &self.path };
+        let implementations =
+            check.implementations(self.topology, names, "--impls", |_| "--impls".to_owned())?;
+        check.capacity_fits(&self.axes.capacity, &implementations)?;
+        if !implementations.contains(&self.baseline) {
+            self.baseline = implementations[0];
+        }
+        self.implementations = implementations;
+        Ok(())
+    }
+}
+
+/// The scenario files (`*.toml` but `Cargo.toml`) in `dir`, sorted by name,
+/// each with its description, or with the error that stops it loading. An
+/// unreadable directory lists nothing.
+pub fn list(dir: &Path) -> Vec<(String, Result<String, ScenarioError>)> {
+    scenario_files(dir)
+        .into_iter()
+        .map(|(name, path)| {
+            let description = Scenario::load(&path).map(|scenario| scenario.description);
+            (name, description)
+        })
+        .collect()
+}
+
+/// The path of scenario `name` in `dir`; if there is no such file, an error
+/// listing the scenarios that do exist.
+pub fn find(dir: &Path, name: &str) -> Result<PathBuf, ScenarioError> {
+    let files = scenario_files(dir);
+    if let Some((_, path)) = files.iter().find(|(file, _)| file == name) {
+        return Ok(path.clone());
+    }
+    Err(ScenarioError::UnknownScenario {
+        path: dir.join(format!("{name}.toml")),
+        name: name.to_owned(),
+        available: files.into_iter().map(|(name, _)| name).collect(),
+    })
+}
+
+/// The crate's manifest, which shares the scenario directory.
+const MANIFEST: &str = "Cargo.toml";
+
+/// `(name, path)` of every `*.toml` file in `dir` but [`MANIFEST`], sorted
+/// by name.
+fn scenario_files(dir: &Path) -> Vec<(String, PathBuf)> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut files: Vec<(String, PathBuf)> = entries
+        .filter_map(|entry| entry.ok().map(|entry| entry.path()))
+        .filter(|path| path.is_file() && path.extension().is_some_and(|ext| ext == "toml"))
+        .filter(|path| path.file_name().is_none_or(|file| file != MANIFEST))
+        .filter_map(|path| {
+            let name = path.file_stem()?.to_str()?.to_owned();
+            Some((name, path))
+        })
+        .collect();
+    files.sort();
+    files
+}

@@ -1,0 +1,363 @@
+//! From TOML text to a checked [`Scenario`].
+//!
+//! Serde reads the file into loose `Raw*` structs (strings and `i64`s, so a
+//! negative or absurd number reaches our range checks instead of becoming a
+//! type error), and the functions here check every field and turn it into
+//! its typed form.
+
+use std::collections::HashSet;
+use std::fmt::Display;
+use std::hash::Hash;
+use std::path::Path;
+use std::time::Duration;
+
+use impls::message::MAX_SEQUENCE;
+use impls::queue::{MAX_CAPACITY, MAX_THREADS, MIN_CAPACITY};
+use impls::{Info, PAYLOAD_SIZES, Topology, WaitStrategy};
+use serde::Deserialize;
+
+use crate::{Axes, Problem, Scenario, ScenarioError};
+
+/// Largest `repetitions`.
+const MAX_REPETITIONS: u64 = 1000;
+/// Largest `warmup`.
+const MAX_WARMUP: u64 = 100;
+/// Largest `timeout_secs`: one day.
+const MAX_TIMEOUT_SECS: u64 = 86_400;
+/// Largest `axes.batch` value.
+const MAX_BATCH: u64 = 65_536;
+
+/// `repetitions` when the file leaves it out.
+const DEFAULT_REPETITIONS: u32 = 5;
+/// `warmup` when the file leaves it out.
+const DEFAULT_WARMUP: u32 = 1;
+/// `timeout_secs` when the file leaves it out.
+const DEFAULT_TIMEOUT_SECS: u64 = 60;
+/// `axes.capacity` when the file leaves it out.
+const DEFAULT_CAPACITY: usize = 1024;
+/// `axes.payload` when the file leaves it out.
+const DEFAULT_PAYLOAD: usize = 8;
+/// `axes.wait` when the file leaves it out.
+const DEFAULT_WAIT: WaitStrategy = WaitStrategy::SpinYield;
+
+/// The file as written.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawScenario {
+    description: String,
+    topology: String,
+    implementations: Vec<String>,
+    baseline: Option<String>,
+    messages: i64,
+    repetitions: Option<i64>,
+    warmup: Option<i64>,
+    timeout_secs: Option<i64>,
+    #[serde(default)]
+    axes: RawAxes,
+}
+
+/// The `[axes]` table as written.
+#[derive(Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAxes {
+    producers: Option<Vec<i64>>,
+    consumers: Option<Vec<i64>>,
+    capacity: Option<Vec<i64>>,
+    payload: Option<Vec<i64>>,
+    batch: Option<Vec<i64>>,
+    wait: Option<Vec<String>>,
+}
+
+/// Parses and checks `text`, the contents of the file at `path`.
+pub(crate) fn parse(path: &Path, text: &str) -> Result<Scenario, ScenarioError> {
+    let raw: RawScenario = toml::from_str(text).map_err(|error| ScenarioError::Syntax {
+        path: path.to_owned(),
+        message: error.to_string().trim_end().to_owned(),
+    })?;
+    let check = Checker { path };
+
+    let description = raw.description.trim();
+    if description.is_empty() || description.lines().count() != 1 {
+        return Err(check.invalid("description", Problem::Description));
+    }
+    let topology = Topology::ALL
+        .into_iter()
+        .find(|topology| topology.name() == raw.topology)
+        .ok_or_else(|| {
+            check.invalid(
+                "topology",
+                Problem::UnknownTopology {
+                    value: raw.topology.clone(),
+                },
+            )
+        })?;
+    let implementations =
+        check.implementations(topology, &raw.implementations, "implementations", |index| {
+            format!("implementations[{index}]")
+        })?;
+    let baseline = match raw.baseline {
+        None => implementations[0],
+        Some(name) => *implementations
+            .iter()
+            .find(|listed| **listed == name)
+            .ok_or_else(|| {
+                check.invalid(
+                    "baseline",
+                    Problem::BaselineNotListed {
+                        value: name.clone(),
+                        listed: implementations.clone(),
+                    },
+                )
+            })?,
+    };
+    let messages = check.number("messages", raw.messages, 1, MAX_SEQUENCE)?;
+    let repetitions = check.count("repetitions", raw.repetitions, 1, MAX_REPETITIONS)?;
+    let warmup = check.count("warmup", raw.warmup, 0, MAX_WARMUP)?;
+    let timeout_secs = match raw.timeout_secs {
+        None => DEFAULT_TIMEOUT_SECS,
+        Some(secs) => check.number("timeout_secs", secs, 1, MAX_TIMEOUT_SECS)?,
+    };
+    let axes = check.axes(topology, &implementations, raw.axes)?;
+    let most_producers = axes.producers.iter().copied().max().unwrap_or(1);
+    if usize::try_from(messages).is_ok_and(|messages| messages < most_producers) {
+        return Err(check.invalid(
+            "messages",
+            Problem::FewerMessagesThanProducers {
+                messages,
+                producers: most_producers,
+            },
+        ));
+    }
+
+    Ok(Scenario {
+        name: path
+            .file_stem()
+            .map(|stem| stem.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        path: path.to_owned(),
+        description: description.to_owned(),
+        topology,
+        implementations,
+        baseline,
+        messages,
+        repetitions: repetitions.unwrap_or(DEFAULT_REPETITIONS),
+        warmup: warmup.unwrap_or(DEFAULT_WARMUP),
+        timeout: Duration::from_secs(timeout_secs),
+        axes,
+    })
+}
+
+/// Checks fields of the file at `path`, naming it in every error.
+pub(crate) struct Checker<'a> {
+    /// The file being checked.
+    pub(crate) path: &'a Path,
+}
+
+impl Checker<'_> {
+    /// An error about `field`.
+    fn invalid(&self, field: impl Into<String>, problem: Problem) -> ScenarioError {
+        ScenarioError::Invalid {
+            path: self.path.to_owned(),
+            field: field.into(),
+            problem,
+        }
+    }
+
+    /// `value` if it lies in `min..=max`.
+    fn number(&self, field: &str, value: i64, min: u64, max: u64) -> Result<u64, ScenarioError> {
+        u64::try_from(value)
+            .ok()
+            .filter(|value| (min..=max).contains(value))
+            .ok_or_else(|| self.invalid(field, Problem::OutOfRange { value, min, max }))
+    }
+
+    /// An optional count in `min..=max` (which must fit a `u32`).
+    fn count(
+        &self,
+        field: &str,
+        value: Option<i64>,
+        min: u64,
+        max: u64,
+    ) -> Result<Option<u32>, ScenarioError> {
+        value
+            .map(|value| {
+                let checked = self.number(field, value, min, max)?;
+                u32::try_from(checked)
+                    .map_err(|_| self.invalid(field, Problem::OutOfRange { value, min, max }))
+            })
+            .transpose()
+    }
+
+    /// Checks an implementation list against `topology`: non-empty, every
+    /// name known and able to run it, no name twice. Errors about the whole
+    /// list name `list_field`; errors about entry `i` name `field(i)`.
+    pub(crate) fn implementations(
+        &self,
+        topology: Topology,
+        names: &[String],
+        list_field: &str,
+        field: impl Fn(usize) -> String,
+    ) -> Result<Vec<&'static str>, ScenarioError> {
+        if names.is_empty() {
+            return Err(self.invalid(list_field, Problem::EmptyList));
+        }
+        let mut found: Vec<&'static str> = Vec::with_capacity(names.len());
+        for (index, name) in names.iter().enumerate() {
+            let info = impls::info(name).ok_or_else(|| {
+                self.invalid(
+                    field(index),
+                    Problem::UnknownImplementation {
+                        value: name.clone(),
+                    },
+                )
+            })?;
+            if !info.supports(topology) {
+                return Err(self.invalid(
+                    field(index),
+                    Problem::Unsupported {
+                        implementation: info.name,
+                        topology,
+                        supported: info.topologies,
+                    },
+                ));
+            }
+            if found.contains(&info.name) {
+                return Err(self.invalid(
+                    field(index),
+                    Problem::Duplicate {
+                        value: name.clone(),
+                    },
+                ));
+            }
+            found.push(info.name);
+        }
+        Ok(found)
+    }
+
+    /// Checks every axis and fills in the defaults.
+    fn axes(
+        &self,
+        topology: Topology,
+        implementations: &[&'static str],
+        raw: RawAxes,
+    ) -> Result<Axes, ScenarioError> {
+        let (max_producers, max_consumers) = match topology {
+            Topology::Spsc => (1, 1),
+            Topology::Mpsc => (MAX_THREADS, 1),
+            Topology::MpmcWorkerPool | Topology::MpmcFanout => (MAX_THREADS, MAX_THREADS),
+        };
+        let threads = |max: usize| {
+            move |value: &i64| {
+                let count = self.in_range(*value, 1, MAX_THREADS)?;
+                if count > max {
+                    return Err(Problem::ThreadsForTopology {
+                        value: *value,
+                        topology,
+                        max,
+                    });
+                }
+                Ok(count)
+            }
+        };
+        let producers = self.axis("axes.producers", raw.producers, 1, threads(max_producers))?;
+        let consumers = self.axis("axes.consumers", raw.consumers, 1, threads(max_consumers))?;
+        let capacity = self.axis("axes.capacity", raw.capacity, DEFAULT_CAPACITY, |value| {
+            self.in_range(*value, MIN_CAPACITY, MAX_CAPACITY)
+        })?;
+        self.capacity_fits(&capacity, implementations)?;
+        let payload = self.axis("axes.payload", raw.payload, DEFAULT_PAYLOAD, |value| {
+            usize::try_from(*value)
+                .ok()
+                .filter(|size| PAYLOAD_SIZES.contains(size))
+                .ok_or(Problem::Payload { value: *value })
+        })?;
+        let batch = self.axis("axes.batch", raw.batch, 1, |value| {
+            self.in_range(*value, 1, MAX_BATCH as usize)
+        })?;
+        let wait = self.axis("axes.wait", raw.wait, DEFAULT_WAIT, |value| {
+            WaitStrategy::ALL
+                .into_iter()
+                .find(|strategy| strategy.name() == value)
+                .ok_or_else(|| Problem::UnknownWait {
+                    value: value.clone(),
+                })
+        })?;
+        Ok(Axes {
+            producers,
+            consumers,
+            capacity,
+            payload,
+            batch,
+            wait,
+        })
+    }
+
+    /// `value` as a `usize` if it lies in `min..=max`.
+    fn in_range(&self, value: i64, min: usize, max: usize) -> Result<usize, Problem> {
+        usize::try_from(value)
+            .ok()
+            .filter(|value| (min..=max).contains(value))
+            .ok_or(Problem::OutOfRange {
+                value,
+                min: min as u64,
+                max: max as u64,
+            })
+    }
+
+    /// One axis: `[default]` when absent; otherwise non-empty, every value
+    /// accepted by `check`, no value twice.
+    fn axis<R: Display, T: Copy + Eq + Hash>(
+        &self,
+        field: &str,
+        raw: Option<Vec<R>>,
+        default: T,
+        mut check: impl FnMut(&R) -> Result<T, Problem>,
+    ) -> Result<Vec<T>, ScenarioError> {
+        let Some(raw) = raw else {
+            return Ok(vec![default]);
+        };
+        if raw.is_empty() {
+            return Err(self.invalid(field, Problem::EmptyList));
+        }
+        let mut seen = HashSet::with_capacity(raw.len());
+        let mut values = Vec::with_capacity(raw.len());
+        for item in &raw {
+            let value = check(item).map_err(|problem| self.invalid(field, problem))?;
+            if !seen.insert(value) {
+                return Err(self.invalid(
+                    field,
+                    Problem::Duplicate {
+                        value: item.to_string(),
+                    },
+                ));
+            }
+            values.push(value);
+        }
+        Ok(values)
+    }
+
+    /// Checks that every capacity suits every implementation: a power of
+    /// two where one of them needs it.
+    pub(crate) fn capacity_fits(
+        &self,
+        capacity: &[usize],
+        implementations: &[&'static str],
+    ) -> Result<(), ScenarioError> {
+        let needs_power_of_two = implementations
+            .iter()
+            .filter_map(|name| impls::info(name))
+            .find(|info: &Info| info.capacity_power_of_two);
+        if let Some(info) = needs_power_of_two
+            && let Some(&value) = capacity.iter().find(|value| !value.is_power_of_two())
+        {
+            return Err(self.invalid(
+                "axes.capacity",
+                Problem::NotPowerOfTwo {
+                    value,
+                    implementation: info.name,
+                },
+            ));
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,690 @@
+//! Every kind of bad scenario gets an error that names the file, the field
+//! and what is allowed; the shipped scenario files load; the helpers
+//! (`points`, `restrict_implementations`, `list`, `find`) behave.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use impls::{Topology, WaitStrategy};
+use scenarios::{Point, Scenario, ScenarioError};
+
+/// The path every inline test scenario pretends to come from.
+const PATH: &str = "scenarios/x.toml";
+
+/// A valid mpsc scenario that the tests below break one field at a time.
+const GOOD: &str = r#"
+description = "Test scenario"
+topology = "mpsc"
+implementations = ["crossbeam", "flume"]
+messages = 1000
+
+[axes]
+producers = [1, 2]
+batch = [1, 64]
+"#;
+
+fn parse(text: &str) -> Result<Scenario, ScenarioError> {
+    Scenario::parse(Path::new(PATH), text)
+}
+
+/// `text` with `from` replaced by `to`; panics if `from` is not there, so a
+/// test cannot pass by accident on an unchanged file.
+fn edit(text: &str, from: &str, to: &str) -> String {
+    assert!(text.contains(from), "test bug: {from:?} not in {text:?}");
+    text.replacen(from, to, 1)
+}
+
+/// Parses `text`, expects an error, and checks its message starts with the
+/// path and contains every one of `needles`. Returns the message.
+fn error(text: &str, needles: &[&str]) -> String {
+    let message = match parse(text) {
+        Ok(scenario) => panic!("accepted a bad scenario: {scenario:?}\n{text}"),
+        Err(error) => error.to_string(),
+    };
+    assert!(
+        message.starts_with(&format!("{PATH}: ")),
+        "no path in: {message}"
+    );
+    for needle in needles {
+        assert!(
+            message.contains(needle),
+            "{needle:?} missing from: {message}"
+        );
+    }
+    message
+}
+
+/// The directory holding the shipped scenario files.
+fn shipped_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A fresh, empty directory under the target directory for `test`.
+fn scratch(test: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(test);
+    // Left over from an earlier run, or absent: either way start empty.
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("create scratch directory");
+    dir
+}
+
+#[test]
+fn good_scenario_parses_with_defaults() {
+    let scenario = parse(GOOD).expect("valid");
+    assert_eq!(scenario.name, "x");
+    assert_eq!(scenario.path, Path::new(PATH));
+    assert_eq!(scenario.description, "Test scenario");
+    assert_eq!(scenario.topology, Topology::Mpsc);
+    assert_eq!(scenario.implementations, ["crossbeam", "flume"]);
+    assert_eq!(scenario.baseline, "crossbeam");
+    assert_eq!(scenario.messages, 1000);
+    assert_eq!(scenario.repetitions, 5);
+    assert_eq!(scenario.warmup, 1);
+    assert_eq!(scenario.timeout, Duration::from_secs(60));
+    assert_eq!(scenario.axes.producers, [1, 2]);
+    assert_eq!(scenario.axes.consumers, [1]);
+    assert_eq!(scenario.axes.capacity, [1024]);
+    assert_eq!(scenario.axes.payload, [8]);
+    assert_eq!(scenario.axes.batch, [1, 64]);
+    assert_eq!(scenario.axes.wait, [WaitStrategy::SpinYield]);
+}
+
+#[test]
+fn no_axes_table_means_every_default() {
+    let text = edit(GOOD, "[axes]\nproducers = [1, 2]\nbatch = [1, 64]\n", "");
+    let scenario = parse(&text).expect("valid");
+    assert_eq!(scenario.points().len(), 1);
+}
+
+#[test]
+fn explicit_optional_fields_are_used() {
+    let text = edit(
+        GOOD,
+        "messages = 1000",
+        "messages = 1000\nbaseline = \"flume\"\nrepetitions = 1000\nwarmup = 0\ntimeout_secs = 86400",
+    );
+    let scenario = parse(&text).expect("valid");
+    assert_eq!(scenario.baseline, "flume");
+    assert_eq!(scenario.repetitions, 1000);
+    assert_eq!(scenario.warmup, 0);
+    assert_eq!(scenario.timeout, Duration::from_secs(86_400));
+}
+
+#[test]
+fn unknown_top_level_field() {
+    let text = edit(GOOD, "messages = 1000", "messages = 1000\nmesages = 5");
+    error(
+        &text,
+        &[
+            "unknown field `mesages`",
+            "line 6",
+            "`messages`",
+            "`timeout_secs`",
+        ],
+    );
+}
+
+#[test]
+fn unknown_axes_field() {
+    let text = edit(GOOD, "batch = [1, 64]", "batch = [1, 64]\nthreads = [2]");
+    error(&text, &["unknown field `threads`", "`producers`", "`wait`"]);
+}
+
+#[test]
+fn wrong_types() {
+    error(
+        &edit(GOOD, "messages = 1000", "messages = \"1000\""),
+        &["messages", "invalid type"],
+    );
+    error(
+        &edit(GOOD, "batch = [1, 64]", "batch = 64"),
+        &["batch = 64", "expected a sequence"],
+    );
+    error(
+        &edit(GOOD, "topology = \"mpsc\"", "topology = 3"),
+        &["topology", "invalid type"],
+    );
+}
+
+#[test]
+fn not_toml_at_all() {
+    error(
+        &edit(GOOD, "messages = 1000", "messages = = 1000"),
+        &["TOML parse error", "line 5"],
+    );
+}
+
+#[test]
+fn missing_required_fields() {
+    for field in ["description", "topology", "implementations", "messages"] {
+        let text: String = GOOD
+            .lines()
+            .filter(|line| !line.starts_with(field))
+            .collect::<Vec<_>>()
+            .join("\n");
+        error(&text, &[&format!("missing field `{field}`")]);
+    }
+}
+
+#[test]
+fn blank_description() {
+    error(
+        &edit(GOOD, "\"Test scenario\"", "\"  \""),
+        &["field `description`", "one non-empty line"],
+    );
+    error(
+        &edit(GOOD, "\"Test scenario\"", "\"two\\nlines\""),
+        &["field `description`", "one non-empty line"],
+    );
+}
+
+#[test]
+fn unknown_topology() {
+    error(
+        &edit(GOOD, "\"mpsc\"", "\"mpmc\""),
+        &[
+            "field `topology`",
+            "`mpmc`",
+            "spsc, mpsc, mpmc_worker_pool, mpmc_fanout",
+        ],
+    );
+}
+
+#[test]
+fn empty_lists() {
+    error(
+        &edit(GOOD, "[\"crossbeam\", \"flume\"]", "[]"),
+        &["field `implementations`", "empty", "one or more"],
+    );
+    error(
+        &edit(GOOD, "batch = [1, 64]", "batch = []"),
+        &["field `axes.batch`", "empty"],
+    );
+    error(
+        &edit(GOOD, "[axes]", "[axes]\nwait = []"),
+        &["field `axes.wait`", "empty"],
+    );
+}
+
+#[test]
+fn duplicates_in_lists() {
+    error(
+        &edit(
+            GOOD,
+            "[\"crossbeam\", \"flume\"]",
+            "[\"crossbeam\", \"flume\", \"crossbeam\"]",
+        ),
+        &[
+            "field `implementations[2]`",
+            "`crossbeam` is listed twice",
+            "at most once",
+        ],
+    );
+    error(
+        &edit(GOOD, "batch = [1, 64]", "batch = [1, 64, 1]"),
+        &["field `axes.batch`", "`1` is listed twice"],
+    );
+    error(
+        &edit(GOOD, "[axes]", "[axes]\nwait = [\"yield\", \"yield\"]"),
+        &["field `axes.wait`", "`yield` is listed twice"],
+    );
+}
+
+#[test]
+fn capacity_out_of_range() {
+    let message = error(
+        &edit(GOOD, "[axes]", "[axes]\ncapacity = [1024, 1]"),
+        &[
+            "field `axes.capacity`",
+            "1 is out of range",
+            "allowed: 2 to 16777216",
+        ],
+    );
+    assert_eq!(
+        message,
+        "scenarios/x.toml: field `axes.capacity`: 1 is out of range; allowed: 2 to 16777216"
+    );
+    error(
+        &edit(GOOD, "[axes]", "[axes]\ncapacity = [16777217]"),
+        &["field `axes.capacity`", "16777217 is out of range"],
+    );
+    error(
+        &edit(GOOD, "[axes]", "[axes]\ncapacity = [-8]"),
+        &["field `axes.capacity`", "-8 is out of range"],
+    );
+}
+
+#[test]
+fn capacity_not_power_of_two_for_spsc_ring() {
+    let spsc = edit(
+        &edit(GOOD, "\"mpsc\"", "\"spsc\""),
+        "[\"crossbeam\", \"flume\"]",
+        "[\"rtrb\", \"spsc_ring\"]",
+    );
+    let spsc = edit(&spsc, "producers = [1, 2]", "capacity = [1024, 1000]");
+    error(
+        &spsc,
+        &[
+            "field `axes.capacity`",
+            "1000 is not a power of two",
+            "`spsc_ring`",
+            "try 1024",
+        ],
+    );
+    // rtrb alone takes any capacity.
+    let rtrb = edit(&spsc, "[\"rtrb\", \"spsc_ring\"]", "[\"rtrb\"]");
+    assert_eq!(parse(&rtrb).expect("valid").axes.capacity, [1024, 1000]);
+}
+
+#[test]
+fn bad_payload() {
+    let message = error(
+        &edit(GOOD, "[axes]", "[axes]\npayload = [8, 100]"),
+        &["field `axes.payload`", "allowed: 8, 64, 256"],
+    );
+    assert_eq!(
+        message,
+        "scenarios/x.toml: field `axes.payload`: 100 is not a payload size; allowed: 8, 64, 256"
+    );
+}
+
+#[test]
+fn bad_batch() {
+    error(
+        &edit(GOOD, "batch = [1, 64]", "batch = [0]"),
+        &[
+            "field `axes.batch`",
+            "0 is out of range",
+            "allowed: 1 to 65536",
+        ],
+    );
+    error(
+        &edit(GOOD, "batch = [1, 64]", "batch = [65537]"),
+        &["field `axes.batch`", "65537 is out of range"],
+    );
+}
+
+#[test]
+fn unknown_wait_name() {
+    error(
+        &edit(GOOD, "[axes]", "[axes]\nwait = [\"spin\"]"),
+        &[
+            "field `axes.wait`",
+            "`spin`",
+            "busy_spin, spin_hint, spin_yield, yield, sleep",
+        ],
+    );
+}
+
+#[test]
+fn unknown_implementation() {
+    error(
+        &edit(
+            GOOD,
+            "[\"crossbeam\", \"flume\"]",
+            "[\"crossbeam\", \"disruptor\"]",
+        ),
+        &[
+            "field `implementations[1]`",
+            "`disruptor` is not a known implementation",
+            "spsc_ring, rtrb, crossbeam, crossbeam_vec, flume, flume_vec",
+        ],
+    );
+}
+
+#[test]
+fn implementation_that_cannot_run_the_topology() {
+    error(
+        &edit(
+            GOOD,
+            "[\"crossbeam\", \"flume\"]",
+            "[\"crossbeam\", \"flume\", \"spsc_ring\"]",
+        ),
+        &[
+            "field `implementations[2]`",
+            "`spsc_ring` cannot run topology `mpsc`",
+            "supports: spsc",
+        ],
+    );
+}
+
+#[test]
+fn baseline_not_listed() {
+    error(
+        &edit(
+            GOOD,
+            "messages = 1000",
+            "messages = 1000\nbaseline = \"rtrb\"",
+        ),
+        &["field `baseline`", "`rtrb`", "allowed: crossbeam, flume"],
+    );
+}
+
+#[test]
+fn producers_and_consumers_against_topology() {
+    let spsc = edit(GOOD, "\"mpsc\"", "\"spsc\"");
+    error(
+        &spsc,
+        &[
+            "field `axes.producers`",
+            "2 is more than topology `spsc` allows",
+            "allowed: 1",
+        ],
+    );
+    error(
+        &edit(GOOD, "[axes]", "[axes]\nconsumers = [1, 2]"),
+        &[
+            "field `axes.consumers`",
+            "2 is more than topology `mpsc` allows",
+            "allowed: 1",
+        ],
+    );
+    error(
+        &edit(GOOD, "producers = [1, 2]", "producers = [0]"),
+        &[
+            "field `axes.producers`",
+            "0 is out of range",
+            "allowed: 1 to 1024",
+        ],
+    );
+    let pool = edit(GOOD, "\"mpsc\"", "\"mpmc_worker_pool\"");
+    error(
+        &edit(&pool, "[axes]", "[axes]\nconsumers = [1025]"),
+        &[
+            "field `axes.consumers`",
+            "1025 is out of range",
+            "allowed: 1 to 1024",
+        ],
+    );
+    assert_eq!(
+        parse(&edit(&pool, "[axes]", "[axes]\nconsumers = [1024]"))
+            .expect("valid")
+            .axes
+            .consumers,
+        [1024]
+    );
+}
+
+#[test]
+fn messages_out_of_range() {
+    error(
+        &edit(GOOD, "messages = 1000", "messages = 0"),
+        &[
+            "field `messages`",
+            "0 is out of range",
+            "allowed: 1 to 281474976710655",
+        ],
+    );
+    error(
+        &edit(GOOD, "messages = 1000", "messages = -5"),
+        &["field `messages`", "-5 is out of range"],
+    );
+    error(
+        &edit(GOOD, "messages = 1000", "messages = 281474976710656"),
+        &["field `messages`", "281474976710656 is out of range"],
+    );
+}
+
+#[test]
+fn fewer_messages_than_producers() {
+    let text = edit(
+        &edit(GOOD, "messages = 1000", "messages = 3"),
+        "[1, 2]",
+        "[1, 4, 2]",
+    );
+    error(
+        &text,
+        &[
+            "field `messages`",
+            "3 messages",
+            "4 producers",
+            "allowed: 4 to",
+        ],
+    );
+    let exact = edit(&text, "messages = 3", "messages = 4");
+    assert_eq!(parse(&exact).expect("valid").messages, 4);
+}
+
+#[test]
+fn counts_out_of_range() {
+    for (field, bad, allowed) in [
+        ("repetitions", "0", "allowed: 1 to 1000"),
+        ("repetitions", "1001", "allowed: 1 to 1000"),
+        ("warmup", "-1", "allowed: 0 to 100"),
+        ("warmup", "101", "allowed: 0 to 100"),
+        ("timeout_secs", "0", "allowed: 1 to 86400"),
+        ("timeout_secs", "86401", "allowed: 1 to 86400"),
+    ] {
+        let text = edit(
+            GOOD,
+            "messages = 1000",
+            &format!("messages = 1000\n{field} = {bad}"),
+        );
+        error(
+            &text,
+            &[
+                &format!("field `{field}`"),
+                &format!("{bad} is out of range"),
+                allowed,
+            ],
+        );
+    }
+}
+
+#[test]
+fn every_shipped_scenario_loads() {
+    let listed = scenarios::list(&shipped_dir());
+    let names: Vec<&str> = listed.iter().map(|(name, _)| name.as_str()).collect();
+    assert_eq!(names, ["mpmc_fanout", "mpmc_worker_pool", "mpsc", "spsc"]);
+    for (name, description) in &listed {
+        let description = description
+            .as_ref()
+            .unwrap_or_else(|error| panic!("{error}"));
+        let path = scenarios::find(&shipped_dir(), name).expect("listed, so found");
+        let scenario = Scenario::load(&path).unwrap_or_else(|error| panic!("{error}"));
+        assert_eq!(&scenario.name, name);
+        assert_eq!(&scenario.description, description);
+        assert_eq!(
+            scenario.topology.name(),
+            name,
+            "each file is named after its topology"
+        );
+        assert_eq!(scenario.baseline, "crossbeam");
+        assert!(!scenario.points().is_empty());
+    }
+}
+
+#[test]
+fn shipped_spsc_scenario_is_as_specified() {
+    let scenario = Scenario::load(&shipped_dir().join("spsc.toml")).expect("valid");
+    assert_eq!(
+        scenario.implementations,
+        [
+            "crossbeam",
+            "crossbeam_vec",
+            "flume",
+            "flume_vec",
+            "rtrb",
+            "spsc_ring"
+        ]
+    );
+    assert_eq!(scenario.messages, 10_000_000);
+    assert_eq!(scenario.axes.batch, [1, 64]);
+    assert_eq!(scenario.axes.wait, [WaitStrategy::BusySpin]);
+}
+
+#[test]
+fn points_are_the_product_with_wait_fastest() {
+    let text = edit(
+        &edit(GOOD, "\"mpsc\"", "\"mpmc_fanout\""),
+        "batch = [1, 64]",
+        "consumers = [2, 3]\ncapacity = [64, 128]\npayload = [8, 256]\nbatch = [1, 64]\nwait = [\"busy_spin\", \"yield\"]",
+    );
+    let scenario = parse(&text).expect("valid");
+    let points = scenario.points();
+    assert_eq!(points.len(), 64);
+    let point = |producers, consumers, capacity, payload, batch, wait| Point {
+        producers,
+        consumers,
+        capacity,
+        payload,
+        batch,
+        wait,
+    };
+    use WaitStrategy::{BusySpin, Yield};
+    assert_eq!(points[0], point(1, 2, 64, 8, 1, BusySpin));
+    assert_eq!(points[1], point(1, 2, 64, 8, 1, Yield));
+    assert_eq!(points[2], point(1, 2, 64, 8, 64, BusySpin));
+    assert_eq!(points[4], point(1, 2, 64, 256, 1, BusySpin));
+    assert_eq!(points[8], point(1, 2, 128, 8, 1, BusySpin));
+    assert_eq!(points[16], point(1, 3, 64, 8, 1, BusySpin));
+    assert_eq!(points[32], point(2, 2, 64, 8, 1, BusySpin));
+    assert_eq!(points[63], point(2, 3, 128, 256, 64, Yield));
+    for (index, a) in points.iter().enumerate() {
+        assert!(!points[index + 1..].contains(a), "{a:?} twice");
+    }
+}
+
+#[test]
+fn restrict_implementations_replaces_the_list() {
+    let names = |list: &[&str]| list.iter().map(|name| name.to_string()).collect::<Vec<_>>();
+    let text = edit(
+        GOOD,
+        "[\"crossbeam\", \"flume\"]",
+        "[\"crossbeam\", \"flume\", \"flume_vec\"]\nbaseline = \"flume\"",
+    );
+    let mut scenario = parse(&text).expect("valid");
+
+    scenario
+        .restrict_implementations(&names(&["flume_vec", "flume"]))
+        .expect("valid");
+    assert_eq!(scenario.implementations, ["flume_vec", "flume"]);
+    assert_eq!(scenario.baseline, "flume", "baseline still listed, so kept");
+
+    scenario
+        .restrict_implementations(&names(&["crossbeam_vec", "crossbeam"]))
+        .expect("valid");
+    assert_eq!(scenario.implementations, ["crossbeam_vec", "crossbeam"]);
+    assert_eq!(
+        scenario.baseline, "crossbeam_vec",
+        "baseline gone, so the first"
+    );
+
+    for (bad, needles) in [
+        (vec![], vec!["field `--impls`", "empty"]),
+        (
+            vec!["nope"],
+            vec!["field `--impls`", "`nope`", "spsc_ring, rtrb"],
+        ),
+        (
+            vec!["rtrb"],
+            vec!["field `--impls`", "`rtrb` cannot run topology `mpsc`"],
+        ),
+        (
+            vec!["flume", "flume"],
+            vec!["field `--impls`", "listed twice"],
+        ),
+    ] {
+        let message = scenario
+            .restrict_implementations(&names(&bad))
+            .expect_err("invalid list accepted")
+            .to_string();
+        assert!(message.starts_with(PATH), "{message}");
+        for needle in needles {
+            assert!(
+                message.contains(needle),
+                "{needle:?} missing from: {message}"
+            );
+        }
+        assert_eq!(
+            scenario.implementations,
+            ["crossbeam_vec", "crossbeam"],
+            "unchanged"
+        );
+    }
+}
+
+#[test]
+fn restrict_implementations_checks_capacity() {
+    let text = edit(
+        &edit(
+            &edit(GOOD, "\"mpsc\"", "\"spsc\""),
+            "producers = [1, 2]",
+            "capacity = [1000]",
+        ),
+        "[\"crossbeam\", \"flume\"]",
+        "[\"crossbeam\", \"rtrb\"]",
+    );
+    let mut scenario = parse(&text).expect("valid");
+    let message = scenario
+        .restrict_implementations(&["spsc_ring".to_owned()])
+        .expect_err("spsc_ring needs a power of two")
+        .to_string();
+    assert!(message.contains("field `axes.capacity`"), "{message}");
+    assert!(message.contains("`spsc_ring`"), "{message}");
+    assert!(message.contains("try 1024"), "{message}");
+    assert_eq!(scenario.implementations, ["crossbeam", "rtrb"]);
+}
+
+#[test]
+fn load_of_a_missing_file_suggests_list() {
+    let path = scratch("load_missing").join("nope.toml");
+    let error = Scenario::load(&path).expect_err("no such file");
+    assert!(matches!(error, ScenarioError::Missing { .. }));
+    let message = error.to_string();
+    assert!(
+        message.starts_with(&path.display().to_string()),
+        "{message}"
+    );
+    assert!(message.contains("run `list`"), "{message}");
+}
+
+#[test]
+fn find_of_a_missing_name_lists_existing_names() {
+    let dir = shipped_dir();
+    assert_eq!(
+        scenarios::find(&dir, "mpsc").expect("exists"),
+        dir.join("mpsc.toml")
+    );
+    let message = scenarios::find(&dir, "spcs")
+        .expect_err("no such scenario")
+        .to_string();
+    assert!(
+        message.starts_with(&dir.join("spcs.toml").display().to_string()),
+        "{message}"
+    );
+    assert!(message.contains("no scenario named `spcs`"), "{message}");
+    assert!(
+        message.contains("available: mpmc_fanout, mpmc_worker_pool, mpsc, spsc"),
+        "{message}"
+    );
+    // The crate manifest shares the directory but is no scenario.
+    assert!(scenarios::find(&dir, "Cargo").is_err());
+}
+
+#[test]
+fn list_shows_broken_files_with_their_error() {
+    let dir = scratch("list_broken");
+    std::fs::write(dir.join("good.toml"), GOOD).expect("write");
+    std::fs::write(
+        dir.join("broken.toml"),
+        edit(GOOD, "batch = [1, 64]", "batch = [0]"),
+    )
+    .expect("write");
+    std::fs::write(dir.join("notes.txt"), "not a scenario").expect("write");
+    let listed = scenarios::list(&dir);
+    let names: Vec<&str> = listed.iter().map(|(name, _)| name.as_str()).collect();
+    assert_eq!(names, ["broken", "good"]);
+    let broken = listed[0].1.as_ref().expect_err("broken file").to_string();
+    assert!(
+        broken.contains("broken.toml: field `axes.batch`"),
+        "{broken}"
+    );
+    assert_eq!(listed[1].1.as_ref().expect("good file"), "Test scenario");
+
+    let message = scenarios::find(&dir, "gone")
+        .expect_err("missing")
+        .to_string();
+    assert!(message.contains("available: broken, good"), "{message}");
+    assert!(scenarios::list(&dir.join("no_such_dir")).is_empty());
+}
