@@ -1,0 +1,172 @@
+//! The command line as a user meets it: a short real run writes a results
+//! file; bad input gets a clear error and exit status 2, never a panic.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn harness(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_harness"))
+        .args(args)
+        .output()
+        .expect("the harness binary runs")
+}
+
+fn text(output: &Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("ringlab-cli-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn assert_input_error(output: &Output, expected: &[&str]) {
+    let (_, stderr) = text(output);
+    assert_eq!(output.status.code(), Some(2), "stderr: {stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    for fragment in expected {
+        assert!(
+            stderr.contains(fragment),
+            "missing {fragment:?} in: {stderr}"
+        );
+    }
+}
+
+#[test]
+fn a_short_run_prints_a_table_and_writes_results() {
+    let out = scratch("run");
+    let output = harness(&[
+        "scenario",
+        "spsc",
+        "--messages",
+        "20000",
+        "--reps",
+        "2",
+        "--warmup",
+        "0",
+        "--impls",
+        "crossbeam,spsc_ring",
+        "--no-progress",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let (stdout, stderr) = text(&output);
+    assert!(
+        output.status.success(),
+        "stdout: {stdout}\nstderr: {stderr}"
+    );
+    assert!(
+        stdout.contains("spsc_ring") && stdout.contains("vs crossbeam"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("oracle: every run passed"), "{stdout}");
+
+    let files: Vec<_> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .collect();
+    assert_eq!(
+        files.len(),
+        1,
+        "exactly one results file, no leftovers: {files:?}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&files[0]).unwrap()).unwrap();
+    assert_eq!(json["schema"], "ringlab.results/1");
+    assert_eq!(json["scenario"]["messages"], 20000);
+    assert!(
+        json["provenance"]["rustc"]
+            .as_str()
+            .unwrap()
+            .starts_with("rustc")
+    );
+    assert!(json["provenance"]["logical_cores"].as_u64().unwrap() >= 1);
+    let configurations = json["configurations"].as_array().unwrap();
+    assert_eq!(configurations.len(), 2, "batch 1 and 64");
+    for configuration in configurations {
+        let runs = configuration["runs"].as_array().unwrap();
+        assert_eq!(runs.len(), 4, "2 implementations x 2 rounds");
+        for run in runs {
+            assert_eq!(run["outcome"]["status"], "completed");
+            assert_eq!(run["outcome"]["verdict"]["passed"], true);
+            assert!(run["throughput"].as_f64().unwrap() > 0.0);
+        }
+        let spsc_ring = &configuration["summary"][1];
+        assert_eq!(spsc_ring["implementation"], "spsc_ring");
+        assert!(spsc_ring["ratio_to_baseline"].as_f64().unwrap() > 0.0);
+    }
+    std::fs::remove_dir_all(out).unwrap();
+}
+
+#[test]
+fn list_shows_scenarios_and_implementations() {
+    let output = harness(&["list"]);
+    let (stdout, _) = text(&output);
+    assert!(output.status.success());
+    for name in [
+        "spsc",
+        "mpsc",
+        "mpmc_worker_pool",
+        "mpmc_fanout",
+        "spsc_ring",
+        "flume_vec",
+    ] {
+        assert!(stdout.contains(name), "{name} missing: {stdout}");
+    }
+}
+
+#[test]
+fn an_unknown_scenario_lists_the_known_ones() {
+    assert_input_error(
+        &harness(&["scenario", "no_such_scenario"]),
+        &["no_such_scenario", "mpmc_worker_pool"],
+    );
+}
+
+#[test]
+fn an_unknown_implementation_lists_the_known_ones() {
+    assert_input_error(
+        &harness(&["scenario", "spsc", "--impls", "spsc_ring,nope"]),
+        &["--impls", "nope", "rtrb"],
+    );
+}
+
+#[test]
+fn an_implementation_that_cannot_run_the_topology_is_refused() {
+    assert_input_error(
+        &harness(&["scenario", "mpsc", "--impls", "spsc_ring"]),
+        &["--impls", "spsc_ring", "mpsc"],
+    );
+}
+
+#[test]
+fn a_bad_scenario_file_names_the_file_and_the_field() {
+    let dir = scratch("bad-file");
+    let file = dir.join("broken.toml");
+    std::fs::write(
+        &file,
+        "description = \"x\"\ntopology = \"spsc\"\nimplementations = [\"crossbeam\"]\nmessages = 10\n[axes]\npayload = [100]\n",
+    )
+    .unwrap();
+    assert_input_error(
+        &harness(&["scenario", "--file", file.to_str().unwrap()]),
+        &["broken.toml", "axes.payload", "8, 64, 256"],
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn bad_flags_are_usage_errors() {
+    assert_input_error(&harness(&["scenario", "spsc", "--reps", "0"]), &["--reps"]);
+    assert_input_error(&harness(&["scenario", "spsc", "--bogus"]), &["--bogus"]);
+    assert_input_error(&harness(&["scenario"]), &["NAME"]);
+    assert_input_error(
+        &harness(&["scenario", "mpsc", "--messages", "2"]),
+        &["--messages", "4 producers"],
+    );
+}

@@ -1,0 +1,298 @@
+//! The conformance suite: written once, run against every implementation in
+//! the registry, for every topology it claims.
+
+use std::time::Duration;
+
+use harness::placement::Placement;
+use harness::runner::{Outcome, RunSpec};
+use harness::sweep::run_named;
+use impls::{
+    BuildError, Consumed, Consumer, Info, Message, Msg8, Producer, PublishError, Queue,
+    QueueConfig, Topology, Visitor, WaitStrategy,
+};
+
+/// Producer and consumer counts exercised for each topology.
+fn thread_counts(topology: Topology) -> &'static [(usize, usize)] {
+    match topology {
+        Topology::Spsc => &[(1, 1)],
+        Topology::Mpsc => &[(1, 1), (3, 1)],
+        Topology::MpmcWorkerPool => &[(1, 3), (3, 2)],
+        Topology::MpmcFanout => &[(1, 2), (2, 3)],
+    }
+}
+
+fn unpinned(threads: usize) -> Placement {
+    Placement {
+        oversubscribed: threads > 2,
+        cores: None,
+        threads,
+    }
+}
+
+fn spec(
+    topology: Topology,
+    producers: usize,
+    consumers: usize,
+    capacity: usize,
+    batch: usize,
+) -> RunSpec {
+    RunSpec {
+        topology,
+        producers,
+        consumers,
+        capacity,
+        batch,
+        wait: WaitStrategy::SpinYield,
+        messages: 20_000,
+        timeout: Duration::from_secs(120),
+        placement: unpinned(producers + consumers),
+    }
+}
+
+/// No loss, no duplicate, per-producer order and fan-out completeness, over
+/// thousands of wrap-arounds of the smallest ring, with batches that are
+/// smaller than, equal to and larger than the capacity.
+#[test]
+fn every_implementation_passes_the_oracle_through_many_wraparounds() {
+    for info in impls::all() {
+        for &topology in info.topologies {
+            for &(producers, consumers) in thread_counts(topology) {
+                for batch in [1, 2, 5] {
+                    let spec = spec(topology, producers, consumers, 2, batch);
+                    let outcome = run_named(info.name, &spec, 8);
+                    assert!(
+                        outcome.passed(),
+                        "{} {topology} P{producers} C{consumers} batch {batch}: {outcome:?}",
+                        info.name
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// Every payload size goes through intact (the oracle checks every word).
+#[test]
+fn every_payload_size_arrives_intact() {
+    for info in impls::all() {
+        for payload in impls::PAYLOAD_SIZES {
+            let outcome = run_named(info.name, &spec(Topology::Spsc, 1, 1, 4, 3), payload);
+            assert!(
+                outcome.passed(),
+                "{} payload {payload}: {outcome:?}",
+                info.name
+            );
+        }
+    }
+}
+
+/// Runs `check` against every registered implementation's concrete type.
+fn for_each_implementation(check: impl Fn(&Info, &dyn Fn(&QueueConfig) -> Suite)) {
+    struct Build<'a>(&'a QueueConfig);
+    impl Visitor for Build<'_> {
+        type Output = Suite;
+        fn visit<Q: Queue>(self) -> Suite {
+            Suite::run::<Q>(self.0)
+        }
+    }
+    for info in impls::all() {
+        let name = info.name;
+        check(&info, &|cfg| {
+            impls::visit(name, Build(cfg)).expect("registered")
+        });
+    }
+}
+
+/// What the direct API checks found for one configuration.
+#[derive(Debug, PartialEq)]
+enum Suite {
+    BuildFailed(BuildError),
+    /// Messages each consumer drained after the producers were dropped, and
+    /// whether each then reported `Closed`.
+    Drained {
+        per_consumer: Vec<u64>,
+        all_closed: bool,
+    },
+}
+
+impl Suite {
+    /// Builds, publishes 5 messages per producer, drops the producers, then
+    /// drains every consumer single-threaded.
+    fn run<Q: Queue>(cfg: &QueueConfig) -> Suite {
+        let endpoints = match Q::build::<Msg8>(cfg) {
+            Ok(endpoints) => endpoints,
+            Err(error) => return Suite::BuildFailed(error),
+        };
+        for (index, mut producer) in endpoints.producers.into_iter().enumerate() {
+            let id = index as u16;
+            producer
+                .publish_batch(5, |i, m| m.write(id, i as u64))
+                .expect("room for 5");
+        }
+        let mut per_consumer = Vec::new();
+        let mut all_closed = true;
+        for mut consumer in endpoints.consumers {
+            let mut seen = 0;
+            let closed = loop {
+                match consumer.consume_batch(2, |_| seen += 1) {
+                    Consumed::Items(_) => {}
+                    Consumed::Closed => break true,
+                    Consumed::Idle => break false,
+                }
+            };
+            all_closed &= closed;
+            per_consumer.push(seen);
+        }
+        Suite::Drained {
+            per_consumer,
+            all_closed,
+        }
+    }
+}
+
+fn config(topology: Topology, producers: usize, consumers: usize, capacity: usize) -> QueueConfig {
+    QueueConfig {
+        producers,
+        consumers,
+        ..QueueConfig::new(topology, capacity)
+    }
+}
+
+/// Dropping every producer closes the queue, and consumers still drain
+/// everything that was published before they see `Closed`.
+#[test]
+fn close_on_drop_drains_everything_published() {
+    for_each_implementation(|info, run| {
+        for &topology in info.topologies {
+            let (producers, consumers) = *thread_counts(topology).last().unwrap();
+            let outcome = run(&config(topology, producers, consumers, 16));
+            let Suite::Drained {
+                per_consumer,
+                all_closed,
+            } = outcome
+            else {
+                panic!("{} {topology}: {outcome:?}", info.name)
+            };
+            assert!(
+                all_closed,
+                "{} {topology}: a consumer did not see Closed",
+                info.name
+            );
+            let sent = 5 * producers as u64;
+            if topology.is_broadcast() {
+                assert!(
+                    per_consumer.iter().all(|&n| n == sent),
+                    "{} {topology}: {per_consumer:?}",
+                    info.name
+                );
+            } else {
+                assert_eq!(
+                    per_consumer.iter().sum::<u64>(),
+                    sent,
+                    "{} {topology}",
+                    info.name
+                );
+            }
+        }
+    });
+}
+
+/// Misuse is an error value that says what to change.
+#[test]
+fn bad_configurations_are_build_errors() {
+    for_each_implementation(|info, run| {
+        let topology = info.topologies[0];
+        let failed = |cfg: QueueConfig| match run(&cfg) {
+            Suite::BuildFailed(error) => error,
+            other => panic!("{}: {cfg:?} built: {other:?}", info.name),
+        };
+        assert!(matches!(
+            failed(config(topology, 1, 1, 0)),
+            BuildError::Capacity { .. }
+        ));
+        assert!(matches!(
+            failed(config(topology, 1, 1, 1)),
+            BuildError::Capacity { .. }
+        ));
+        assert!(matches!(
+            failed(config(topology, 0, 1, 8)),
+            BuildError::Producers { .. }
+        ));
+        assert!(matches!(
+            failed(config(topology, 1, 0, 8)),
+            BuildError::Consumers { .. }
+        ));
+        assert!(matches!(
+            failed(QueueConfig {
+                batch: 0,
+                ..config(topology, 1, 1, 8)
+            }),
+            BuildError::Batch
+        ));
+        if info.capacity_power_of_two {
+            let error = failed(config(topology, 1, 1, 12));
+            assert!(error.to_string().contains("try 16"), "{error}");
+        } else {
+            assert!(matches!(
+                run(&config(topology, 1, 1, 12)),
+                Suite::Drained { .. }
+            ));
+        }
+        for unsupported in Topology::ALL.into_iter().filter(|t| !info.supports(*t)) {
+            let error = failed(config(unsupported, 1, 1, 8));
+            assert!(error.to_string().contains("supports: spsc"), "{error}");
+        }
+        if !info.supports(Topology::Mpsc) {
+            assert!(matches!(
+                failed(config(Topology::Spsc, 2, 1, 8)),
+                BuildError::Producers { .. }
+            ));
+        }
+    });
+}
+
+/// A producer whose consumers are all gone gets an error instead of
+/// waiting forever; a consumer whose wait is cancelled returns `Idle`.
+#[test]
+fn disconnection_and_cancellation_end_waits() {
+    struct Check;
+    impl Visitor for Check {
+        type Output = (Result<(), PublishError>, Consumed);
+        fn visit<Q: Queue>(self) -> Self::Output {
+            let cfg = QueueConfig::new(Topology::Spsc, 4);
+            let mut endpoints = Q::build::<Msg8>(&cfg).unwrap();
+            let mut producer = endpoints.producers.pop().unwrap();
+            drop(endpoints.consumers);
+            let disconnected = producer.publish_batch(100, |i, m| m.write(0, i as u64));
+
+            let cfg = QueueConfig::new(Topology::Spsc, 4);
+            let mut endpoints = Q::build::<Msg8>(&cfg).unwrap();
+            let mut consumer = endpoints.consumers.pop().unwrap();
+            cfg.cancel.cancel();
+            let idle = consumer.consume_batch(4, |_| ());
+            drop(endpoints.producers);
+            (disconnected, idle)
+        }
+    }
+    for info in impls::all() {
+        let (disconnected, idle) = impls::visit(info.name, Check).unwrap();
+        assert_eq!(
+            disconnected,
+            Err(PublishError::Disconnected),
+            "{}",
+            info.name
+        );
+        assert_eq!(idle, Consumed::Idle, "{}", info.name);
+    }
+}
+
+/// The runner reports a configuration error as such.
+#[test]
+fn runner_reports_build_errors() {
+    let outcome = run_named("spsc_ring", &spec(Topology::Spsc, 1, 1, 3, 1), 8);
+    assert!(
+        matches!(&outcome, Outcome::BuildFailed { error } if error.contains("power-of-two")),
+        "{outcome:?}"
+    );
+    assert!(!outcome.passed());
+}
