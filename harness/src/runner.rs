@@ -13,6 +13,7 @@ use std::sync::{Arc, Barrier};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use crossbeam_utils::CachePadded;
 use impls::{
     Cancel, Consumed, Consumer, Message, Producer, PublishError, Queue, QueueConfig, Topology,
     WaitStrategy,
@@ -177,6 +178,15 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
         .unwrap_or_else(|| "panic with a non-string payload".to_owned())
 }
 
+/// Moves a run thread's private state (an endpoint, a tally) into memory of
+/// its own: a cache-padded box allocated by the thread itself. Left where
+/// the spawning thread put it (inside each thread's boxed closure, allocated
+/// back to back), one thread's hot fields can share a cache line with
+/// another's, and that false sharing, not the queue, would set the figures.
+fn own_line<T>(value: T) -> Box<CachePadded<T>> {
+    Box::new(CachePadded::new(value))
+}
+
 /// Spawns a run thread that pins itself, waits at the barrier, runs `body`
 /// and reports, turning a panic into a report.
 fn spawn(
@@ -233,7 +243,7 @@ pub fn run_once<Q: Queue, M: Message>(spec: &RunSpec) -> Outcome {
     let pin_failures = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let (reports_tx, reports) = channel();
     let batch = spec.batch;
-    for (index, (mut producer, quota)) in endpoints.producers.into_iter().zip(quotas).enumerate() {
+    for (index, (producer, quota)) in endpoints.producers.into_iter().zip(quotas).enumerate() {
         let id = u16::try_from(index).expect("thread counts are validated far below 2^16");
         spawn(
             format!("producer-{index}"),
@@ -241,10 +251,13 @@ pub fn run_once<Q: Queue, M: Message>(spec: &RunSpec) -> Outcome {
             Arc::clone(&barrier),
             reports_tx.clone(),
             Arc::clone(&pin_failures),
-            move || Report::Producer(producer_loop(&mut producer, id, quota, batch)),
+            move || {
+                let mut producer = own_line(producer);
+                Report::Producer(producer_loop(&mut **producer, id, quota, batch))
+            },
         );
     }
-    for (index, mut consumer) in endpoints.consumers.into_iter().enumerate() {
+    for (index, consumer) in endpoints.consumers.into_iter().enumerate() {
         let producers = spec.producers;
         spawn(
             format!("consumer-{index}"),
@@ -253,12 +266,14 @@ pub fn run_once<Q: Queue, M: Message>(spec: &RunSpec) -> Outcome {
             reports_tx.clone(),
             Arc::clone(&pin_failures),
             move || {
-                let mut tally = Tally::new(producers);
-                consumer_loop(&mut consumer, batch, &mut tally);
+                let mut consumer = own_line(consumer);
+                let mut tally = own_line(Tally::new(producers));
+                consumer_loop(&mut **consumer, batch, &mut tally);
+                let finished = Instant::now();
                 drop(consumer);
                 Report::Consumer {
-                    tally,
-                    finished: Instant::now(),
+                    tally: tally.into_inner(),
+                    finished,
                 }
             },
         );

@@ -15,12 +15,13 @@ fn ratio(value: Option<f64>) -> String {
 /// The heading line of a configuration.
 pub fn heading(topology: &str, configuration: &Configuration) -> String {
     format!(
-        "{topology} · P{} C{} · capacity {} · {} B · batch {} · {}{}",
+        "{topology} · P{} C{} · capacity {} · {} B · batch {} · wait {} · {}{}",
         configuration.producers,
         configuration.consumers,
         configuration.capacity,
         configuration.payload,
         configuration.batch,
+        configuration.requested_wait,
         configuration.placement_description,
         if configuration.oversubscribed {
             " · OVERSUBSCRIBED"

@@ -70,37 +70,47 @@ impl<M: Message> Producer<M> for RtrbProducer<M> {
         n: usize,
         mut fill: impl FnMut(usize, &mut M),
     ) -> Result<(), PublishError> {
+        if n == 1 {
+            // `push` checks the cached remote index itself; asking `slots()`
+            // first would load the consumer's index on every message.
+            let mut message = M::new_with(|m| fill(0, m));
+            while let Err(rtrb::PushError::Full(back)) = self.inner.push(message) {
+                message = back;
+                self.wait_for_room()?;
+            }
+            self.waiter.reset();
+            return Ok(());
+        }
         let mut done = 0;
         while done < n {
             let free = self.inner.slots();
             if free == 0 {
-                if self.inner.is_abandoned() {
-                    return Err(PublishError::Disconnected);
-                }
-                self.waiter.idle().map_err(|_| PublishError::Cancelled)?;
+                self.wait_for_room()?;
                 continue;
             }
-            if n == 1 {
-                let message = M::new_with(|m| fill(0, m));
-                let pushed = self.inner.push(message);
-                debug_assert!(pushed.is_ok(), "a slot was free");
-                done = 1;
-            } else {
-                let run = free.min(n - done);
-                let chunk = self
-                    .inner
-                    .write_chunk_uninit(run)
-                    .expect("`run` slots are free");
-                let first = done;
-                let written = chunk.fill_from_iter(
-                    (first..first + run).map(|index| M::new_with(|m| fill(index, m))),
-                );
-                debug_assert_eq!(written, run);
-                done += run;
-            }
+            let run = free.min(n - done);
+            let chunk = self
+                .inner
+                .write_chunk_uninit(run)
+                .expect("`run` slots are free");
+            let first = done;
+            let written = chunk
+                .fill_from_iter((first..first + run).map(|index| M::new_with(|m| fill(index, m))));
+            debug_assert_eq!(written, run);
+            done += run;
             self.waiter.reset();
         }
         Ok(())
+    }
+}
+
+impl<M> RtrbProducer<M> {
+    /// One idle step while the ring is full.
+    fn wait_for_room(&mut self) -> Result<(), PublishError> {
+        if self.inner.is_abandoned() {
+            return Err(PublishError::Disconnected);
+        }
+        self.waiter.idle().map_err(|_| PublishError::Cancelled)
     }
 }
 
@@ -108,35 +118,38 @@ impl<M: Message> Consumer<M> for RtrbConsumer<M> {
     #[inline]
     fn consume_batch(&mut self, max: usize, mut on: impl FnMut(&M)) -> Consumed {
         loop {
-            let available = self.inner.slots();
-            if available == 0 {
-                if self.inner.is_abandoned() {
-                    // The producer is gone; its last writes are visible now.
-                    if self.inner.slots() == 0 {
-                        return Consumed::Closed;
-                    }
-                    continue;
+            if max == 1 {
+                // `pop` checks the cached remote index itself.
+                if let Ok(message) = self.inner.pop() {
+                    on(&message);
+                    self.waiter.reset();
+                    return Consumed::Items(1);
                 }
-                if self.waiter.idle().is_err() {
-                    return Consumed::Idle;
+            } else {
+                let available = self.inner.slots();
+                if available > 0 {
+                    let run = available.min(max);
+                    let chunk = self
+                        .inner
+                        .read_chunk(run)
+                        .expect("`run` messages are available");
+                    let (first, second) = chunk.as_slices();
+                    first.iter().chain(second).for_each(&mut on);
+                    chunk.commit_all();
+                    self.waiter.reset();
+                    return Consumed::Items(run);
+                }
+            }
+            if self.inner.is_abandoned() {
+                // The producer is gone; whatever it wrote is visible now.
+                if self.inner.is_empty() {
+                    return Consumed::Closed;
                 }
                 continue;
             }
-            self.waiter.reset();
-            if max == 1 {
-                let message = self.inner.pop().expect("a message is available");
-                on(&message);
-                return Consumed::Items(1);
+            if self.waiter.idle().is_err() {
+                return Consumed::Idle;
             }
-            let run = available.min(max);
-            let chunk = self
-                .inner
-                .read_chunk(run)
-                .expect("`run` messages are available");
-            let (first, second) = chunk.as_slices();
-            first.iter().chain(second).for_each(&mut on);
-            chunk.commit_all();
-            return Consumed::Items(run);
         }
     }
 }

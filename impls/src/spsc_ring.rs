@@ -46,6 +46,16 @@ struct Shared<M> {
     mask: usize,
 }
 
+impl<M> Shared<M> {
+    /// The slot of `position`.
+    #[inline(always)]
+    fn slot(&self, position: usize) -> &UnsafeCell<M> {
+        // SAFETY: `mask` is `slots.len() - 1` with a power-of-two length, so
+        // the masked index is in bounds.
+        unsafe { self.slots.get_unchecked(position & self.mask) }
+    }
+}
+
 // SAFETY: slots are only reached through `UnsafeCell::with`/`with_mut` under
 // the head/tail protocol above, which gives each slot to exactly one side at a
 // time; the messages themselves are `Send`.
@@ -148,7 +158,7 @@ impl<M: Message> Producer<M> for SpscProducer<M> {
             }
             let run = free.min(n - done);
             for offset in 0..run {
-                let slot = &shared.slots[self.tail.wrapping_add(offset) & shared.mask];
+                let slot = shared.slot(self.tail.wrapping_add(offset));
                 // SAFETY: positions tail .. tail + run are free (at most
                 // `capacity` ahead of the head we acquired), so the consumer
                 // does not touch these slots until we release them below.
@@ -193,7 +203,7 @@ impl<M: Message> Consumer<M> for SpscConsumer<M> {
             }
             let run = available.min(max);
             for offset in 0..run {
-                let slot = &shared.slots[self.head.wrapping_add(offset) & shared.mask];
+                let slot = shared.slot(self.head.wrapping_add(offset));
                 // SAFETY: positions head .. head + run were published (below
                 // the tail we acquired) and the producer will not rewrite
                 // them until we release them below.
