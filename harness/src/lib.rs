@@ -24,6 +24,7 @@
 //!     messages: 10_000,
 //!     timeout: Duration::from_secs(30),
 //!     placement: Cores::detect().plan(1, 1),
+//!     layout_seed: 0,
 //! };
 //! let outcome = run_once::<SpscRing, Msg8>(&spec);
 //! assert!(outcome.passed(), "{outcome:?}");

@@ -14,6 +14,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use crossbeam_utils::CachePadded;
+use impls::queue::MAX_THREADS;
 use impls::{
     Cancel, Consumed, Consumer, Message, Producer, PublishError, Queue, QueueConfig, Topology,
     WaitStrategy,
@@ -45,6 +46,10 @@ pub struct RunSpec {
     pub timeout: Duration,
     /// Where threads go.
     pub placement: Placement,
+    /// Chooses where each thread keeps its private state (see `Placed`);
+    /// the sweep passes the round number, so every implementation of a
+    /// round gets the same layouts.
+    pub layout_seed: u64,
 }
 
 /// How long stopped threads get to notice the cancel before they are
@@ -178,13 +183,50 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
         .unwrap_or_else(|| "panic with a non-string payload".to_owned())
 }
 
-/// Moves a run thread's private state (an endpoint, a tally) into memory of
-/// its own: a cache-padded box allocated by the thread itself. Left where
-/// the spawning thread put it (inside each thread's boxed closure, allocated
-/// back to back), one thread's hot fields can share a cache line with
-/// another's, and that false sharing, not the queue, would set the figures.
-fn own_line<T>(value: T) -> Box<CachePadded<T>> {
-    Box::new(CachePadded::new(value))
+/// A run thread's private state (an endpoint, a tally), kept in memory the
+/// thread allocated itself, cache-padded, and shifted by a number of
+/// 128-byte blocks that varies from round to round.
+///
+/// Where private state sits decides whether it shares a cache line (or a
+/// 4 KiB alias) with another thread's hot data, and on real machines that
+/// alone moves SPSC throughput by a factor of two. Left inside the spawning
+/// thread's closure boxes, allocated back to back, every run would get the
+/// same accidental layout. Varying the shift per round makes the median a
+/// median over layouts and the min–max show how sensitive a design is.
+struct Placed<T> {
+    blocks: Vec<CachePadded<Option<T>>>,
+}
+
+/// Layouts a run thread's private state cycles through (128 bytes apart,
+/// covering every 128-byte offset within a 4 KiB page).
+const LAYOUTS: u64 = 32;
+
+impl<T> Placed<T> {
+    fn new(value: T, layout_seed: u64, thread: usize) -> Self {
+        // splitmix64 of (seed, thread): a different shift per thread and round.
+        let mut z =
+            layout_seed.wrapping_add((thread as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        let shift = ((z ^ (z >> 31)) % LAYOUTS) as usize;
+        let mut blocks: Vec<_> = (0..=shift).map(|_| CachePadded::new(None)).collect();
+        *blocks[shift] = Some(value);
+        Self { blocks }
+    }
+
+    fn get(&mut self) -> &mut T {
+        self.blocks
+            .last_mut()
+            .and_then(|block| block.as_mut())
+            .expect("placed at construction")
+    }
+
+    fn into_inner(mut self) -> T {
+        self.blocks
+            .pop()
+            .and_then(CachePadded::into_inner)
+            .expect("placed at construction")
+    }
 }
 
 /// Spawns a run thread that pins itself, waits at the barrier, runs `body`
@@ -243,6 +285,7 @@ pub fn run_once<Q: Queue, M: Message>(spec: &RunSpec) -> Outcome {
     let pin_failures = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let (reports_tx, reports) = channel();
     let batch = spec.batch;
+    let layout_seed = spec.layout_seed;
     for (index, (producer, quota)) in endpoints.producers.into_iter().zip(quotas).enumerate() {
         let id = u16::try_from(index).expect("thread counts are validated far below 2^16");
         spawn(
@@ -252,8 +295,8 @@ pub fn run_once<Q: Queue, M: Message>(spec: &RunSpec) -> Outcome {
             reports_tx.clone(),
             Arc::clone(&pin_failures),
             move || {
-                let mut producer = own_line(producer);
-                Report::Producer(producer_loop(&mut **producer, id, quota, batch))
+                let mut producer = Placed::new(producer, layout_seed, index);
+                Report::Producer(producer_loop(producer.get(), id, quota, batch))
             },
         );
     }
@@ -266,9 +309,11 @@ pub fn run_once<Q: Queue, M: Message>(spec: &RunSpec) -> Outcome {
             reports_tx.clone(),
             Arc::clone(&pin_failures),
             move || {
-                let mut consumer = own_line(consumer);
-                let mut tally = own_line(Tally::new(producers));
-                consumer_loop(&mut **consumer, batch, &mut tally);
+                let thread = producers + index;
+                let mut consumer = Placed::new(consumer, layout_seed, thread);
+                let mut tally =
+                    Placed::new(Tally::new(producers), layout_seed, thread + MAX_THREADS);
+                consumer_loop(consumer.get(), batch, tally.get());
                 let finished = Instant::now();
                 drop(consumer);
                 Report::Consumer {

@@ -130,7 +130,7 @@ pub fn run(
             placement: &placement_description,
         });
         let wait = effective_wait(point.wait, placement.oversubscribed, options);
-        let spec = RunSpec {
+        let mut spec = RunSpec {
             topology: scenario.topology,
             producers: point.producers,
             consumers: point.consumers,
@@ -140,10 +140,12 @@ pub fn run(
             messages: scenario.messages,
             timeout: scenario.timeout,
             placement: placement.clone(),
+            layout_seed: 0,
         };
         let mut runs = Vec::new();
         for round in 0..scenario.warmup + scenario.repetitions {
             let warmup = round < scenario.warmup;
+            spec.layout_seed = u64::from(round);
             for info in &infos {
                 observe(Event::Run {
                     implementation: info.name,

@@ -46,6 +46,7 @@ fn spec(
         messages: 20_000,
         timeout: Duration::from_secs(120),
         placement: unpinned(producers + consumers),
+        layout_seed: 0,
     }
 }
 

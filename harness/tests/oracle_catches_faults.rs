@@ -150,6 +150,7 @@ fn run<const FAULT: u8>(timeout: Duration) -> Outcome {
             cores: None,
             threads: 2,
         },
+        layout_seed: 0,
     };
     run_once::<Faulty<FAULT>, Msg8>(&spec)
 }
