@@ -7,6 +7,7 @@
 //! consumer has seen the queue close; building the queue, spawning and
 //! pinning threads, and computing the oracle's expectation happen outside it.
 
+use std::collections::BTreeMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::mpsc::{RecvTimeoutError, Sender, channel};
 use std::sync::{Arc, Barrier};
@@ -68,6 +69,10 @@ pub enum Outcome {
         verdict: Verdict,
         /// Threads whose pinning the OS refused.
         pin_failures: usize,
+        /// Counters of the `metrics` feature, summed over endpoints (empty
+        /// in builds without it).
+        #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+        metrics: BTreeMap<String, u64>,
     },
     /// The deadline passed and the run was cancelled.
     TimedOut {
@@ -120,6 +125,13 @@ impl Outcome {
     }
 }
 
+/// Adds one endpoint's counters to a run's totals.
+fn add_metrics(totals: &mut BTreeMap<String, u64>, counted: Vec<(&'static str, u64)>) {
+    for (name, value) in counted {
+        *totals.entry(name.to_owned()).or_default() += value;
+    }
+}
+
 /// Splits `messages` over `producers`, the first ones taking the remainder.
 pub fn quotas(messages: u64, producers: usize) -> Vec<u64> {
     let producers = producers as u64;
@@ -146,26 +158,36 @@ pub fn producer_loop<M: Message>(
 }
 
 /// Consumes up to `batch` at a time into `tally` until the queue closes
-/// (`true`) or the wait is cancelled (`false`).
+/// (`true`) or `cancel` is set (`false`). An idle return that is not a
+/// cancellation (a timeout-blocking wait running out) is just called again.
 #[inline]
 pub fn consumer_loop<M: Message>(
     consumer: &mut impl Consumer<M>,
     batch: usize,
     tally: &mut Tally,
+    cancel: &Cancel,
 ) -> bool {
     loop {
         match consumer.consume_batch(batch, |message| tally.observe(message)) {
             Consumed::Items(_) => {}
             Consumed::Closed => return true,
-            Consumed::Idle => return false,
+            Consumed::Idle if cancel.is_cancelled() => return false,
+            Consumed::Idle => {}
         }
     }
 }
 
 /// What a thread reports when it ends.
 enum Report {
-    Producer(Result<(), PublishError>),
-    Consumer { tally: Tally, finished: Instant },
+    Producer {
+        result: Result<(), PublishError>,
+        metrics: Vec<(&'static str, u64)>,
+    },
+    Consumer {
+        tally: Tally,
+        finished: Instant,
+        metrics: Vec<(&'static str, u64)>,
+    },
     Panicked(String),
 }
 
@@ -296,12 +318,17 @@ pub fn run_once<Q: Queue, M: Message>(spec: &RunSpec) -> Outcome {
             Arc::clone(&pin_failures),
             move || {
                 let mut producer = Placed::new(producer, layout_seed, index);
-                Report::Producer(producer_loop(producer.get(), id, quota, batch))
+                let result = producer_loop(producer.get(), id, quota, batch);
+                Report::Producer {
+                    result,
+                    metrics: producer.get().metrics(),
+                }
             },
         );
     }
     for (index, consumer) in endpoints.consumers.into_iter().enumerate() {
         let producers = spec.producers;
+        let cancel = cancel.clone();
         spawn(
             format!("consumer-{index}"),
             spec.placement.core_for(spec.producers + index),
@@ -313,12 +340,14 @@ pub fn run_once<Q: Queue, M: Message>(spec: &RunSpec) -> Outcome {
                 let mut consumer = Placed::new(consumer, layout_seed, thread);
                 let mut tally =
                     Placed::new(Tally::new(producers), layout_seed, thread + MAX_THREADS);
-                consumer_loop(consumer.get(), batch, tally.get());
+                consumer_loop(consumer.get(), batch, tally.get(), &cancel);
                 let finished = Instant::now();
+                let metrics = consumer.get().metrics();
                 drop(consumer);
                 Report::Consumer {
                     tally: tally.into_inner(),
                     finished,
+                    metrics,
                 }
             },
         );
@@ -333,6 +362,7 @@ pub fn run_once<Q: Queue, M: Message>(spec: &RunSpec) -> Outcome {
     let deadline = Instant::now() + spec.timeout;
     let mut tallies = Vec::with_capacity(spec.consumers);
     let mut first_start: Option<Instant> = None;
+    let mut metrics = BTreeMap::new();
     let mut last_finish: Option<Instant> = None;
     let mut crash = None;
     let mut pending = threads;
@@ -348,12 +378,25 @@ pub fn run_once<Q: Queue, M: Message>(spec: &RunSpec) -> Outcome {
                 pending -= 1;
                 first_start = Some(first_start.map_or(started, |first| first.min(started)));
                 match report {
-                    Report::Consumer { tally, finished } => {
+                    Report::Consumer {
+                        tally,
+                        finished,
+                        metrics: counted,
+                    } => {
                         last_finish = Some(last_finish.map_or(finished, |last| last.max(finished)));
                         tallies.push(tally);
+                        add_metrics(&mut metrics, counted);
                     }
-                    Report::Producer(Ok(())) | Report::Producer(Err(PublishError::Cancelled)) => {}
-                    Report::Producer(Err(PublishError::Disconnected)) => {
+                    Report::Producer {
+                        result: Ok(()) | Err(PublishError::Cancelled),
+                        metrics: counted,
+                    } => {
+                        add_metrics(&mut metrics, counted);
+                    }
+                    Report::Producer {
+                        result: Err(PublishError::Disconnected),
+                        ..
+                    } => {
                         crash.get_or_insert_with(|| {
                             "a producer found every consumer gone".to_owned()
                         });
@@ -389,6 +432,7 @@ pub fn run_once<Q: Queue, M: Message>(spec: &RunSpec) -> Outcome {
     Outcome::Completed {
         elapsed_ns: u64::try_from(elapsed.as_nanos()).unwrap_or(u64::MAX),
         verdict: judge(spec.topology, &expected, &tallies),
+        metrics,
         pin_failures: pin_failures.load(std::sync::atomic::Ordering::Relaxed),
     }
 }

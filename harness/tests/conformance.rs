@@ -11,14 +11,27 @@ use impls::{
     QueueConfig, Topology, Visitor, WaitStrategy,
 };
 
-/// Producer and consumer counts exercised for each topology.
-fn thread_counts(topology: Topology) -> &'static [(usize, usize)] {
-    match topology {
+/// Producer and consumer counts exercised for each topology, within what
+/// the implementation takes.
+fn thread_counts(info: &Info, topology: Topology) -> Vec<(usize, usize)> {
+    let counts: &[(usize, usize)] = match topology {
         Topology::Spsc => &[(1, 1)],
         Topology::Mpsc => &[(1, 1), (3, 1)],
         Topology::MpmcWorkerPool => &[(1, 3), (3, 2)],
         Topology::MpmcFanout => &[(1, 2), (2, 3)],
-    }
+        Topology::Pipeline => &[(1, 3), (2, 2)],
+        Topology::Diamond => &[(1, 3), (2, 4)],
+    };
+    counts
+        .iter()
+        .copied()
+        .filter(|&(producers, _)| producers == 1 || !info.single_producer)
+        .collect()
+}
+
+/// The smallest capacity the implementation takes (2 for most).
+fn smallest(info: &Info) -> usize {
+    info.min_capacity
 }
 
 fn unpinned(threads: usize) -> Placement {
@@ -57,9 +70,9 @@ fn spec(
 fn every_implementation_passes_the_oracle_through_many_wraparounds() {
     for info in impls::all() {
         for &topology in info.topologies {
-            for &(producers, consumers) in thread_counts(topology) {
+            for (producers, consumers) in thread_counts(&info, topology) {
                 for batch in [1, 2, 5] {
-                    let spec = spec(topology, producers, consumers, 2, batch);
+                    let spec = spec(topology, producers, consumers, smallest(&info), batch);
                     let outcome = run_named(info.name, &spec, 8);
                     assert!(
                         outcome.passed(),
@@ -77,7 +90,8 @@ fn every_implementation_passes_the_oracle_through_many_wraparounds() {
 fn every_payload_size_arrives_intact() {
     for info in impls::all() {
         for payload in impls::PAYLOAD_SIZES {
-            let outcome = run_named(info.name, &spec(Topology::Spsc, 1, 1, 4, 3), payload);
+            let capacity = smallest(&info).max(4);
+            let outcome = run_named(info.name, &spec(Topology::Spsc, 1, 1, capacity, 3), payload);
             assert!(
                 outcome.passed(),
                 "{} payload {payload}: {outcome:?}",
@@ -165,8 +179,13 @@ fn config(topology: Topology, producers: usize, consumers: usize, capacity: usiz
 fn close_on_drop_drains_everything_published() {
     for_each_implementation(|info, run| {
         for &topology in info.topologies {
-            let (producers, consumers) = *thread_counts(topology).last().unwrap();
-            let outcome = run(&config(topology, producers, consumers, 16));
+            let (producers, consumers) = *thread_counts(info, topology).last().unwrap();
+            let outcome = run(&config(
+                topology,
+                producers,
+                consumers,
+                smallest(info).max(16),
+            ));
             let Suite::Drained {
                 per_consumer,
                 all_closed,
@@ -203,51 +222,68 @@ fn close_on_drop_drains_everything_published() {
 fn bad_configurations_are_build_errors() {
     for_each_implementation(|info, run| {
         let topology = info.topologies[0];
+        let good = smallest(info).max(8);
         let failed = |cfg: QueueConfig| match run(&cfg) {
             Suite::BuildFailed(error) => error,
             other => panic!("{}: {cfg:?} built: {other:?}", info.name),
         };
-        assert!(matches!(
-            failed(config(topology, 1, 1, 0)),
-            BuildError::Capacity { .. }
-        ));
-        assert!(matches!(
-            failed(config(topology, 1, 1, 1)),
-            BuildError::Capacity { .. }
-        ));
-        assert!(matches!(
-            failed(config(topology, 0, 1, 8)),
-            BuildError::Producers { .. }
-        ));
-        assert!(matches!(
-            failed(config(topology, 1, 0, 8)),
-            BuildError::Consumers { .. }
-        ));
-        assert!(matches!(
-            failed(QueueConfig {
-                batch: 0,
-                ..config(topology, 1, 1, 8)
-            }),
-            BuildError::Batch
-        ));
+        let capacity_error = failed(config(topology, 1, 1, 0));
+        assert!(
+            matches!(capacity_error, BuildError::Capacity { .. }),
+            "{capacity_error}"
+        );
+        let capacity_error = failed(config(topology, 1, 1, 1));
+        assert!(
+            matches!(capacity_error, BuildError::Capacity { .. }),
+            "{capacity_error}"
+        );
+        let producers_error = failed(config(topology, 0, 1, good));
+        assert!(
+            matches!(producers_error, BuildError::Producers { .. }),
+            "{producers_error}"
+        );
+        let consumers_error = failed(config(topology, 1, 0, good));
+        assert!(
+            matches!(consumers_error, BuildError::Consumers { .. }),
+            "{consumers_error}"
+        );
+        let batch_error = failed(QueueConfig {
+            batch: 0,
+            ..config(topology, 1, 1, good)
+        });
+        assert_eq!(batch_error, BuildError::Batch);
+        let uneven = good + good / 2;
         if info.capacity_power_of_two {
-            let error = failed(config(topology, 1, 1, 12));
-            assert!(error.to_string().contains("try 16"), "{error}");
+            let error = failed(config(topology, 1, 1, uneven));
+            let hint = format!("try {}", uneven.next_power_of_two());
+            assert!(error.to_string().contains(&hint), "{error}");
         } else {
             assert!(matches!(
-                run(&config(topology, 1, 1, 12)),
+                run(&config(topology, 1, 1, uneven)),
                 Suite::Drained { .. }
             ));
         }
+        if info.min_capacity > 2 {
+            let error = failed(config(topology, 1, 1, info.min_capacity / 2));
+            assert!(
+                matches!(error, BuildError::CapacityTooSmall { .. }),
+                "{error}"
+            );
+        }
         for unsupported in Topology::ALL.into_iter().filter(|t| !info.supports(*t)) {
-            let error = failed(config(unsupported, 1, 1, 8));
+            let error = failed(config(unsupported, 1, unsupported.min_consumers(), good));
             assert!(error.to_string().contains("supports: spsc"), "{error}");
         }
         if !info.supports(Topology::Mpsc) {
-            assert!(matches!(
-                failed(config(Topology::Spsc, 2, 1, 8)),
-                BuildError::Producers { .. }
-            ));
+            let error = failed(config(Topology::Spsc, 2, 1, good));
+            assert!(matches!(error, BuildError::Producers { .. }), "{error}");
+        }
+        if info.single_producer && info.supports(Topology::MpmcFanout) {
+            let error = failed(config(Topology::MpmcFanout, 2, 2, good));
+            assert!(
+                matches!(error, BuildError::SingleProducer { .. }),
+                "{error}"
+            );
         }
     });
 }
@@ -260,13 +296,14 @@ fn disconnection_and_cancellation_end_waits() {
     impl Visitor for Check {
         type Output = (Result<(), PublishError>, Consumed);
         fn visit<Q: Queue>(self) -> Self::Output {
-            let cfg = QueueConfig::new(Topology::Spsc, 4);
+            let capacity = Q::info().min_capacity.max(4);
+            let cfg = QueueConfig::new(Topology::Spsc, capacity);
             let mut endpoints = Q::build::<Msg8>(&cfg).unwrap();
             let mut producer = endpoints.producers.pop().unwrap();
             drop(endpoints.consumers);
-            let disconnected = producer.publish_batch(100, |i, m| m.write(0, i as u64));
+            let disconnected = producer.publish_batch(3 * capacity, |i, m| m.write(0, i as u64));
 
-            let cfg = QueueConfig::new(Topology::Spsc, 4);
+            let cfg = QueueConfig::new(Topology::Spsc, capacity);
             let mut endpoints = Q::build::<Msg8>(&cfg).unwrap();
             let mut consumer = endpoints.consumers.pop().unwrap();
             cfg.cancel.cancel();

@@ -55,6 +55,8 @@ impl<const FAULT: u8> Queue for Faulty<FAULT> {
             batching: Batching::PerMessage,
             fanout_emulated: false,
             capacity_power_of_two: false,
+            min_capacity: 2,
+            single_producer: true,
         }
     }
 
@@ -113,25 +115,21 @@ impl<M, const FAULT: u8> Drop for FaultyProducer<M, FAULT> {
 
 impl<M: Message, const FAULT: u8> Consumer<M> for FaultyConsumer<M, FAULT> {
     fn consume_batch(&mut self, max: usize, mut on: impl FnMut(&M)) -> Consumed {
-        loop {
-            let closed = self.shared.producers.load(Ordering::Acquire) == 0;
-            let mut queue = self.shared.queue.lock().unwrap();
+        let shared = &self.shared;
+        let outcome = self.waiter.wait_until(|| {
+            let closed = shared.producers.load(Ordering::Acquire) == 0;
+            let mut queue = shared.queue.lock().unwrap();
             if FAULT == PANICS && !queue.is_empty() {
                 panic!("faulty consumer panics on purpose");
             }
             if FAULT != NEVER_DELIVERS && !queue.is_empty() {
                 let taken = queue.len().min(max);
                 queue.drain(..taken).for_each(|message| on(&message));
-                return Consumed::Items(taken);
+                return Some(Consumed::Items(taken));
             }
-            drop(queue);
-            if closed && FAULT != NEVER_DELIVERS {
-                return Consumed::Closed;
-            }
-            if self.waiter.idle().is_err() {
-                return Consumed::Idle;
-            }
-        }
+            (closed && FAULT != NEVER_DELIVERS).then_some(Consumed::Closed)
+        });
+        outcome.unwrap_or(Consumed::Idle)
     }
 }
 

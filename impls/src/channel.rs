@@ -21,6 +21,7 @@ use core::marker::PhantomData;
 use core::time::Duration;
 
 use crate::message::Message;
+use crate::queue::MIN_CAPACITY;
 use crate::queue::{
     Batching, BuildError, Consumed, Consumer, Endpoints, Info, OrderingGuarantee, Producer,
     PublishError, Queue, QueueConfig, Topology, WaitClass,
@@ -150,12 +151,19 @@ fn info(name: &'static str, batching: Batching) -> Info {
         } else {
             "bounded channel, one send per message"
         },
-        topologies: &Topology::ALL,
+        topologies: &[
+            Topology::Spsc,
+            Topology::Mpsc,
+            Topology::MpmcWorkerPool,
+            Topology::MpmcFanout,
+        ],
         ordering: OrderingGuarantee::GlobalFifo,
         wait_class: WaitClass::Blocking,
         batching,
         fanout_emulated: true,
         capacity_power_of_two: false,
+        min_capacity: MIN_CAPACITY,
+        single_producer: false,
     }
 }
 

@@ -22,7 +22,10 @@
 #![deny(unsafe_op_in_unsafe_fn)]
 
 pub mod channel;
+pub mod disruptor;
+pub mod disruptor_crate;
 pub mod message;
+pub mod metrics;
 pub mod queue;
 pub mod rtrb;
 pub mod spsc_ring;
@@ -30,6 +33,8 @@ pub mod sync;
 pub mod wait;
 
 pub use channel::{Crossbeam, CrossbeamVec, Flume, FlumeVec};
+pub use disruptor::{Bitmap, Lmax, Single};
+pub use disruptor_crate::DisruptorCrate;
 pub use message::{Message, Msg, Msg8, Msg64, Msg256, PAYLOAD_SIZES};
 pub use queue::{
     Batching, BuildError, Consumed, Consumer, Endpoints, Info, OrderingGuarantee, Producer,
@@ -58,6 +63,10 @@ pub fn visit<V: Visitor>(name: &str, visitor: V) -> Option<V::Output> {
         "crossbeam_vec" => visitor.visit::<CrossbeamVec>(),
         "flume" => visitor.visit::<Flume>(),
         "flume_vec" => visitor.visit::<FlumeVec>(),
+        "single" => visitor.visit::<Single>(),
+        "lmax" => visitor.visit::<Lmax>(),
+        "bitmap" => visitor.visit::<Bitmap>(),
+        "disruptor" => visitor.visit::<DisruptorCrate>(),
         _ => return None,
     })
 }
@@ -71,6 +80,10 @@ pub fn all() -> Vec<Info> {
         CrossbeamVec::info(),
         Flume::info(),
         FlumeVec::info(),
+        Single::info(),
+        Lmax::info(),
+        Bitmap::info(),
+        DisruptorCrate::info(),
     ]
 }
 

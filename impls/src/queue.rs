@@ -24,15 +24,23 @@ pub enum Topology {
     /// Several producers, several consumers; each message is consumed by
     /// every consumer (broadcast).
     MpmcFanout,
+    /// Consumers in a chain: each sees every message after the one before it
+    /// has finished with it (LMAX's A then B then C).
+    Pipeline,
+    /// All consumers but the last see every message in parallel; the last
+    /// sees each after all of them (LMAX's A and B, then C).
+    Diamond,
 }
 
 impl Topology {
     /// Every topology, in the order they are documented.
-    pub const ALL: [Topology; 4] = [
+    pub const ALL: [Topology; 6] = [
         Topology::Spsc,
         Topology::Mpsc,
         Topology::MpmcWorkerPool,
         Topology::MpmcFanout,
+        Topology::Pipeline,
+        Topology::Diamond,
     ];
 
     /// The name used in scenario files and results.
@@ -42,12 +50,26 @@ impl Topology {
             Topology::Mpsc => "mpsc",
             Topology::MpmcWorkerPool => "mpmc_worker_pool",
             Topology::MpmcFanout => "mpmc_fanout",
+            Topology::Pipeline => "pipeline",
+            Topology::Diamond => "diamond",
         }
     }
 
     /// Whether every consumer receives every message.
     pub fn is_broadcast(self) -> bool {
-        self == Topology::MpmcFanout
+        matches!(
+            self,
+            Topology::MpmcFanout | Topology::Pipeline | Topology::Diamond
+        )
+    }
+
+    /// Fewest consumers the topology needs.
+    pub fn min_consumers(self) -> usize {
+        match self {
+            Topology::Pipeline => 2,
+            Topology::Diamond => 3,
+            _ => 1,
+        }
     }
 
     /// Checks producer and consumer counts against the topology.
@@ -55,7 +77,7 @@ impl Topology {
         let (max_producers, max_consumers) = match self {
             Topology::Spsc => (1, 1),
             Topology::Mpsc => (MAX_THREADS, 1),
-            Topology::MpmcWorkerPool | Topology::MpmcFanout => (MAX_THREADS, MAX_THREADS),
+            _ => (MAX_THREADS, MAX_THREADS),
         };
         if !(1..=max_producers).contains(&producers) {
             return Err(BuildError::Producers {
@@ -64,10 +86,12 @@ impl Topology {
                 max: max_producers,
             });
         }
-        if !(1..=max_consumers).contains(&consumers) {
+        let min_consumers = self.min_consumers();
+        if !(min_consumers..=max_consumers).contains(&consumers) {
             return Err(BuildError::Consumers {
                 topology: self,
                 consumers,
+                min: min_consumers,
                 max: max_consumers,
             });
         }
@@ -139,6 +163,10 @@ pub struct Info {
     pub fanout_emulated: bool,
     /// Whether the capacity must be a power of two.
     pub capacity_power_of_two: bool,
+    /// Smallest capacity it accepts (at least [`MIN_CAPACITY`]).
+    pub min_capacity: usize,
+    /// Whether it takes one producer only, whatever the topology.
+    pub single_producer: bool,
 }
 
 impl Info {
@@ -161,6 +189,19 @@ impl Info {
         if !(MIN_CAPACITY..=MAX_CAPACITY).contains(&cfg.capacity) {
             return Err(BuildError::Capacity {
                 capacity: cfg.capacity,
+            });
+        }
+        if cfg.capacity < self.min_capacity {
+            return Err(BuildError::CapacityTooSmall {
+                implementation: self.name,
+                capacity: cfg.capacity,
+                min: self.min_capacity,
+            });
+        }
+        if self.single_producer && cfg.producers > 1 {
+            return Err(BuildError::SingleProducer {
+                implementation: self.name,
+                producers: cfg.producers,
             });
         }
         if self.capacity_power_of_two && !cfg.capacity.is_power_of_two() {
@@ -243,14 +284,34 @@ pub enum BuildError {
         max: usize,
     },
     /// Too few or too many consumers for the topology.
-    #[error("topology `{topology}` takes 1 to {max} consumers, not {consumers}")]
+    #[error("topology `{topology}` takes {min} to {max} consumers, not {consumers}")]
     Consumers {
         /// The topology asked for.
         topology: Topology,
         /// Consumers asked for.
         consumers: usize,
+        /// Fewest consumers allowed.
+        min: usize,
         /// Most consumers allowed.
         max: usize,
+    },
+    /// Below the implementation's smallest capacity.
+    #[error("`{implementation}` needs a capacity of at least {min} slots, not {capacity}")]
+    CapacityTooSmall {
+        /// The implementation asked for.
+        implementation: &'static str,
+        /// Capacity asked for.
+        capacity: usize,
+        /// Its smallest capacity.
+        min: usize,
+    },
+    /// A single-producer implementation asked for several producers.
+    #[error("`{implementation}` takes exactly 1 producer, not {producers}")]
+    SingleProducer {
+        /// The implementation asked for.
+        implementation: &'static str,
+        /// Producers asked for.
+        producers: usize,
     },
     /// Capacity outside the range every implementation accepts.
     #[error("capacity {capacity} is out of range; use {MIN_CAPACITY} to {MAX_CAPACITY} slots")]
@@ -312,6 +373,12 @@ pub trait Producer<M: Message>: Send + 'static {
         n: usize,
         fill: impl FnMut(usize, &mut M),
     ) -> Result<(), PublishError>;
+
+    /// Counters of the `metrics` feature, by name (empty without it, or
+    /// where the implementation keeps none).
+    fn metrics(&self) -> Vec<(&'static str, u64)> {
+        Vec::new()
+    }
 }
 
 /// The receiving end.
@@ -319,6 +386,12 @@ pub trait Consumer<M: Message>: Send + 'static {
     /// Waits (per the configured strategy) until at least one message is
     /// available, then hands up to `max` of them to `on`, in order.
     fn consume_batch(&mut self, max: usize, on: impl FnMut(&M)) -> Consumed;
+
+    /// Counters of the `metrics` feature, by name (empty without it, or
+    /// where the implementation keeps none).
+    fn metrics(&self) -> Vec<(&'static str, u64)> {
+        Vec::new()
+    }
 }
 
 /// The endpoints a built queue hands out.

@@ -6,11 +6,12 @@
 //! our rings.
 
 use crate::message::Message;
+use crate::queue::MIN_CAPACITY;
 use crate::queue::{
     Batching, BuildError, Consumed, Consumer, Endpoints, Info, OrderingGuarantee, Producer,
     PublishError, Queue, QueueConfig, Topology, WaitClass,
 };
-use crate::wait::Waiter;
+use crate::wait::{WaitError, Waiter};
 
 /// The `rtrb` implementation.
 pub struct Rtrb;
@@ -41,6 +42,8 @@ impl Queue for Rtrb {
             batching: Batching::Native,
             fanout_emulated: false,
             capacity_power_of_two: false,
+            min_capacity: MIN_CAPACITY,
+            single_producer: true,
         }
     }
 
@@ -78,7 +81,7 @@ impl<M: Message> Producer<M> for RtrbProducer<M> {
                 message = back;
                 self.wait_for_room()?;
             }
-            self.waiter.reset();
+            self.waiter.notify();
             return Ok(());
         }
         let mut done = 0;
@@ -97,20 +100,32 @@ impl<M: Message> Producer<M> for RtrbProducer<M> {
             let written = chunk
                 .fill_from_iter((first..first + run).map(|index| M::new_with(|m| fill(index, m))));
             debug_assert_eq!(written, run);
+            self.waiter.notify();
             done += run;
-            self.waiter.reset();
         }
         Ok(())
     }
 }
 
 impl<M> RtrbProducer<M> {
-    /// One idle step while the ring is full.
+    /// Waits until the ring has room (or may have: a timed-out wait returns
+    /// too, and the caller looks again).
     fn wait_for_room(&mut self) -> Result<(), PublishError> {
-        if self.inner.is_abandoned() {
-            return Err(PublishError::Disconnected);
+        let inner = &self.inner;
+        let outcome = self.waiter.wait_until(|| {
+            if !inner.is_full() {
+                Some(Ok(()))
+            } else {
+                inner
+                    .is_abandoned()
+                    .then_some(Err(PublishError::Disconnected))
+            }
+        });
+        match outcome {
+            Ok(result) => result,
+            Err(WaitError::Cancelled) => Err(PublishError::Cancelled),
+            Err(WaitError::TimedOut) => Ok(()),
         }
-        self.waiter.idle().map_err(|_| PublishError::Cancelled)
     }
 }
 
@@ -122,7 +137,7 @@ impl<M: Message> Consumer<M> for RtrbConsumer<M> {
                 // `pop` checks the cached remote index itself.
                 if let Ok(message) = self.inner.pop() {
                     on(&message);
-                    self.waiter.reset();
+                    self.waiter.notify();
                     return Consumed::Items(1);
                 }
             } else {
@@ -136,19 +151,25 @@ impl<M: Message> Consumer<M> for RtrbConsumer<M> {
                     let (first, second) = chunk.as_slices();
                     first.iter().chain(second).for_each(&mut on);
                     chunk.commit_all();
-                    self.waiter.reset();
+                    self.waiter.notify();
                     return Consumed::Items(run);
                 }
             }
-            if self.inner.is_abandoned() {
-                // The producer is gone; whatever it wrote is visible now.
-                if self.inner.is_empty() {
-                    return Consumed::Closed;
+            let inner = &self.inner;
+            let outcome = self.waiter.wait_until(|| {
+                if !inner.is_empty() {
+                    Some(true)
+                } else if inner.is_abandoned() {
+                    // The producer is gone; whatever it wrote is visible now.
+                    Some(!inner.is_empty())
+                } else {
+                    None
                 }
-                continue;
-            }
-            if self.waiter.idle().is_err() {
-                return Consumed::Idle;
+            });
+            match outcome {
+                Ok(true) => {}
+                Ok(false) => return Consumed::Closed,
+                Err(_) => return Consumed::Idle,
             }
         }
     }

@@ -20,12 +20,13 @@
 use crossbeam_utils::CachePadded;
 
 use crate::message::Message;
+use crate::queue::MIN_CAPACITY;
 use crate::queue::{
     Batching, BuildError, Consumed, Consumer, Endpoints, Info, OrderingGuarantee, Producer,
     PublishError, Queue, QueueConfig, Topology, WaitClass,
 };
 use crate::sync::{Arc, AtomicBool, AtomicUsize, Ordering, UnsafeCell};
-use crate::wait::Waiter;
+use crate::wait::{WaitError, Waiter};
 
 /// The `spsc_ring` implementation.
 pub struct SpscRing;
@@ -95,6 +96,8 @@ impl Queue for SpscRing {
             batching: Batching::Native,
             fanout_emulated: false,
             capacity_power_of_two: true,
+            min_capacity: MIN_CAPACITY,
+            single_producer: true,
         }
     }
 
@@ -141,21 +144,26 @@ impl<M: Message> Producer<M> for SpscProducer<M> {
         let capacity = shared.mask + 1;
         let mut done = 0;
         while done < n {
-            let mut free = capacity - self.tail.wrapping_sub(self.cached_head);
-            if free < n - done {
-                // Acquire: the consumer's reads of the slots it freed happen
-                // before we overwrite them.
-                self.cached_head = shared.head.load(Ordering::Acquire);
-                free = capacity - self.tail.wrapping_sub(self.cached_head);
-                if free == 0 {
-                    // Relaxed: only tells us to stop; no data rides on it.
-                    if shared.consumer_gone.load(Ordering::Relaxed) {
-                        return Err(PublishError::Disconnected);
+            if capacity - self.tail.wrapping_sub(self.cached_head) < n - done {
+                let tail = self.tail;
+                let refreshed = self.waiter.wait_until(|| {
+                    // Acquire: the consumer's reads of the slots it freed
+                    // happen before we overwrite them.
+                    let head = shared.head.load(Ordering::Acquire);
+                    if tail.wrapping_sub(head) < capacity {
+                        return Some(Ok(head));
                     }
-                    self.waiter.idle().map_err(|_| PublishError::Cancelled)?;
-                    continue;
+                    // Relaxed: only tells us to stop; no data rides on it.
+                    let gone = shared.consumer_gone.load(Ordering::Relaxed);
+                    gone.then_some(Err(PublishError::Disconnected))
+                });
+                match refreshed {
+                    Ok(head) => self.cached_head = head?,
+                    Err(WaitError::Cancelled) => return Err(PublishError::Cancelled),
+                    Err(WaitError::TimedOut) => continue,
                 }
             }
+            let free = capacity - self.tail.wrapping_sub(self.cached_head);
             let run = free.min(n - done);
             for offset in 0..run {
                 let slot = shared.slot(self.tail.wrapping_add(offset));
@@ -168,8 +176,8 @@ impl<M: Message> Producer<M> for SpscProducer<M> {
             // Release: the slot writes above happen before the consumer's
             // Acquire load of `tail` that makes them visible.
             shared.tail.store(self.tail, Ordering::Release);
+            self.waiter.notify();
             done += run;
-            self.waiter.reset();
         }
         Ok(())
     }
@@ -179,42 +187,41 @@ impl<M: Message> Consumer<M> for SpscConsumer<M> {
     #[inline]
     fn consume_batch(&mut self, max: usize, mut on: impl FnMut(&M)) -> Consumed {
         let shared = &*self.shared;
-        loop {
-            let mut available = self.cached_tail.wrapping_sub(self.head);
-            if available < max {
+        let head = self.head;
+        if self.cached_tail.wrapping_sub(head) < max {
+            let refreshed = self.waiter.wait_until(|| {
                 // Acquire: pairs with the producer's Release store of `tail`.
-                self.cached_tail = shared.tail.load(Ordering::Acquire);
-                available = self.cached_tail.wrapping_sub(self.head);
-            }
-            if available == 0 {
+                let tail = shared.tail.load(Ordering::Acquire);
+                if tail != head {
+                    return Some(Some(tail));
+                }
                 // Acquire: the producer's last `tail` store happens before
                 // its `producer_gone` store, so the reload below is final.
                 if shared.producer_gone.load(Ordering::Acquire) {
-                    self.cached_tail = shared.tail.load(Ordering::Acquire);
-                    if self.cached_tail == self.head {
-                        return Consumed::Closed;
-                    }
-                    continue;
+                    let tail = shared.tail.load(Ordering::Acquire);
+                    return Some((tail != head).then_some(tail));
                 }
-                if self.waiter.idle().is_err() {
-                    return Consumed::Idle;
-                }
-                continue;
+                None
+            });
+            match refreshed {
+                Ok(Some(tail)) => self.cached_tail = tail,
+                Ok(None) => return Consumed::Closed,
+                Err(_) => return Consumed::Idle,
             }
-            let run = available.min(max);
-            for offset in 0..run {
-                let slot = shared.slot(self.head.wrapping_add(offset));
-                // SAFETY: positions head .. head + run were published (below
-                // the tail we acquired) and the producer will not rewrite
-                // them until we release them below.
-                slot.with(|message| on(unsafe { &*message }));
-            }
-            self.head = self.head.wrapping_add(run);
-            // Release: our reads happen before the producer reuses the slots.
-            shared.head.store(self.head, Ordering::Release);
-            self.waiter.reset();
-            return Consumed::Items(run);
         }
+        let run = self.cached_tail.wrapping_sub(head).min(max);
+        for offset in 0..run {
+            let slot = shared.slot(head.wrapping_add(offset));
+            // SAFETY: positions head .. head + run were published (below the
+            // tail we acquired) and the producer will not rewrite them until
+            // we release them below.
+            slot.with(|message| on(unsafe { &*message }));
+        }
+        self.head = head.wrapping_add(run);
+        // Release: our reads happen before the producer reuses the slots.
+        shared.head.store(self.head, Ordering::Release);
+        self.waiter.notify();
+        Consumed::Items(run)
     }
 }
 
@@ -222,6 +229,7 @@ impl<M> Drop for SpscProducer<M> {
     fn drop(&mut self) {
         // Release: publishes the final `tail` to a consumer that sees the flag.
         self.shared.producer_gone.store(true, Ordering::Release);
+        self.waiter.notify();
     }
 }
 
@@ -229,5 +237,6 @@ impl<M> Drop for SpscConsumer<M> {
     fn drop(&mut self) {
         // Relaxed: the producer only stops waiting; no data rides on it.
         self.shared.consumer_gone.store(true, Ordering::Relaxed);
+        self.waiter.notify();
     }
 }

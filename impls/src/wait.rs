@@ -1,15 +1,31 @@
 //! Wait strategies: what a thread does while the queue is full (producers)
 //! or empty (consumers).
 //!
-//! A [`Waiter`] runs one strategy as an escalation: a thread that has just
-//! made progress spins, and one that keeps waiting backs off. Every strategy
-//! checks the [`Cancel`] token now and then, so a watchdog can always end a
-//! run, even one whose threads busy-spin.
+//! A [`Waiter`] runs one strategy through [`Waiter::wait_until`], which
+//! re-checks a condition until it holds. Spinning strategies escalate (a
+//! thread that keeps waiting backs off); the blocking strategies park the
+//! thread on a condition variable that the other side wakes with
+//! [`Waiter::notify`] after making progress. Every strategy checks the
+//! [`Cancel`] token now and then, so a watchdog can always end a run, even
+//! one whose threads busy-spin.
+//!
+//! Blocking without lost wake-ups: a waiter registers itself (`waiters += 1`),
+//! issues a `SeqCst` fence and re-checks the condition with the lock held; a
+//! notifier makes its progress visible, issues a `SeqCst` fence and reads
+//! `waiters`. The two fences order the store-load pairs on both sides (the
+//! store-buffering litmus test), so either the waiter sees the progress or
+//! the notifier sees the waiter, and a notifier that sees one takes the lock
+//! before signalling, so the signal cannot fall between the waiter's check
+//! and its sleep. When nobody waits, a notify costs one fence and one load.
 
 use core::time::Duration;
+use std::time::Instant;
+
 use serde::{Deserialize, Serialize};
 
-use crate::sync::{Arc, AtomicBool, Ordering, sleep, spin_hint, yield_now};
+use crate::sync::{
+    Arc, AtomicBool, AtomicUsize, Condvar, Mutex, Ordering, fence, sleep, spin_hint, yield_now,
+};
 
 /// How to wait.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -27,16 +43,26 @@ pub enum WaitStrategy {
     Yield,
     /// Spin, then yield, then sleep in short naps.
     Sleep,
+    /// Park on a condition variable until the other side signals progress.
+    Blocking,
+    /// As `Blocking`, but give up after [`TIMEOUT`]: consumers report
+    /// `Idle` and may call again.
+    TimeoutBlocking,
 }
+
+/// How long [`WaitStrategy::TimeoutBlocking`] waits before giving up.
+pub const TIMEOUT: Duration = Duration::from_millis(1);
 
 impl WaitStrategy {
     /// Every strategy, in documentation order.
-    pub const ALL: [WaitStrategy; 5] = [
+    pub const ALL: [WaitStrategy; 7] = [
         WaitStrategy::BusySpin,
         WaitStrategy::SpinHint,
         WaitStrategy::SpinYield,
         WaitStrategy::Yield,
         WaitStrategy::Sleep,
+        WaitStrategy::Blocking,
+        WaitStrategy::TimeoutBlocking,
     ];
 
     /// The name used in scenario files and results.
@@ -47,6 +73,8 @@ impl WaitStrategy {
             WaitStrategy::SpinYield => "spin_yield",
             WaitStrategy::Yield => "yield",
             WaitStrategy::Sleep => "sleep",
+            WaitStrategy::Blocking => "blocking",
+            WaitStrategy::TimeoutBlocking => "timeout_blocking",
         }
     }
 
@@ -54,6 +82,11 @@ impl WaitStrategy {
     /// core with the thread they wait for.
     pub fn never_yields(self) -> bool {
         matches!(self, WaitStrategy::BusySpin | WaitStrategy::SpinHint)
+    }
+
+    /// Whether waiters sleep until notified, so progress must be signalled.
+    pub fn parks(self) -> bool {
+        matches!(self, WaitStrategy::Blocking | WaitStrategy::TimeoutBlocking)
     }
 }
 
@@ -64,8 +97,8 @@ pub struct Cancel(Arc<AtomicBool>);
 impl Cancel {
     /// Asks every waiter to give up.
     pub fn cancel(&self) {
-        // Relaxed: waiters only need to see the flag eventually; nothing
-        // else is published through it.
+        // Relaxed: waiters only need to see the flag eventually (parked ones
+        // wake within one slice); nothing else is published through it.
         self.0.store(true, Ordering::Relaxed);
     }
 
@@ -76,9 +109,23 @@ impl Cancel {
     }
 }
 
-/// The wait was cancelled.
+/// Why a wait ended without its condition.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Cancelled;
+pub enum WaitError {
+    /// The cancel token was set.
+    Cancelled,
+    /// [`WaitStrategy::TimeoutBlocking`]'s timeout passed.
+    TimedOut,
+}
+
+/// The parking place shared by every endpoint of one queue.
+#[derive(Debug, Default)]
+struct Parking {
+    /// Threads registered as (about to be) parked.
+    waiters: AtomicUsize,
+    lock: Mutex<()>,
+    wake: Condvar,
+}
 
 /// Spins before a spin-then-back-off strategy starts yielding.
 const SPINS_BEFORE_YIELD: u32 = 64;
@@ -88,14 +135,16 @@ const YIELDS_BEFORE_SLEEP: u32 = 64;
 const NAP: Duration = Duration::from_micros(50);
 /// Pure spins between two looks at the cancel token.
 const SPINS_PER_CANCEL_CHECK: u32 = 1024;
+/// Longest park before a parked thread looks at the cancel token.
+const PARK_SLICE: Duration = Duration::from_millis(10);
 
-/// Runs a [`WaitStrategy`] for one endpoint.
+/// Runs a [`WaitStrategy`] for one endpoint. Clones share the parking place,
+/// so build one per queue and clone it into every endpoint.
 #[derive(Clone, Debug)]
 pub struct Waiter {
     strategy: WaitStrategy,
     cancel: Cancel,
-    /// Consecutive idle steps since the last progress.
-    steps: u32,
+    parking: Arc<Parking>,
 }
 
 impl Waiter {
@@ -104,7 +153,7 @@ impl Waiter {
         Self {
             strategy,
             cancel,
-            steps: 0,
+            parking: Arc::default(),
         }
     }
 
@@ -113,42 +162,110 @@ impl Waiter {
         self.strategy
     }
 
-    /// The cancel token it watches.
-    pub fn cancel_token(&self) -> &Cancel {
-        &self.cancel
-    }
-
-    /// Call after progress: the next wait starts from the cheapest step.
-    #[inline(always)]
-    pub fn reset(&mut self) {
-        self.steps = 0;
-    }
-
-    /// One idle step; call it each time the awaited condition is still false.
+    /// Waits until `ready` returns `Some`, per the strategy, and returns it.
+    /// `ready` is called at once, then after each idle step.
     #[inline]
-    pub fn idle(&mut self) -> Result<(), Cancelled> {
-        self.steps = self.steps.saturating_add(1);
-        let steps = self.steps;
-        match self.strategy {
-            WaitStrategy::BusySpin | WaitStrategy::SpinHint => {
-                if self.strategy == WaitStrategy::SpinHint {
+    pub fn wait_until<T>(&self, mut ready: impl FnMut() -> Option<T>) -> Result<T, WaitError> {
+        if let Some(value) = ready() {
+            return Ok(value);
+        }
+        self.wait_slow(&mut ready)
+    }
+
+    #[inline(never)]
+    fn wait_slow<T>(&self, ready: &mut impl FnMut() -> Option<T>) -> Result<T, WaitError> {
+        if self.strategy.parks() {
+            return self.park(ready);
+        }
+        let mut steps: u32 = 0;
+        loop {
+            steps = steps.wrapping_add(1);
+            match self.strategy {
+                WaitStrategy::BusySpin | WaitStrategy::SpinHint => {
+                    if self.strategy == WaitStrategy::SpinHint {
+                        spin_hint();
+                    }
+                    if steps.is_multiple_of(SPINS_PER_CANCEL_CHECK) && self.cancel.is_cancelled() {
+                        return Err(WaitError::Cancelled);
+                    }
+                }
+                WaitStrategy::SpinYield | WaitStrategy::Sleep if steps <= SPINS_BEFORE_YIELD => {
                     spin_hint();
                 }
-                if steps.is_multiple_of(SPINS_PER_CANCEL_CHECK) && self.cancel.is_cancelled() {
-                    return Err(Cancelled);
+                WaitStrategy::Sleep if steps > SPINS_BEFORE_YIELD + YIELDS_BEFORE_SLEEP => {
+                    sleep(NAP);
                 }
-                return Ok(());
+                _ => yield_now(),
             }
-            WaitStrategy::SpinYield if steps <= SPINS_BEFORE_YIELD => spin_hint(),
-            WaitStrategy::SpinYield | WaitStrategy::Yield => yield_now(),
-            WaitStrategy::Sleep if steps <= SPINS_BEFORE_YIELD => spin_hint(),
-            WaitStrategy::Sleep if steps <= SPINS_BEFORE_YIELD + YIELDS_BEFORE_SLEEP => yield_now(),
-            WaitStrategy::Sleep => sleep(NAP),
+            if steps > SPINS_BEFORE_YIELD && self.cancel.is_cancelled() {
+                return Err(WaitError::Cancelled);
+            }
+            if let Some(value) = ready() {
+                return Ok(value);
+            }
         }
-        if self.cancel.is_cancelled() {
-            Err(Cancelled)
-        } else {
-            Ok(())
+    }
+
+    fn park<T>(&self, ready: &mut impl FnMut() -> Option<T>) -> Result<T, WaitError> {
+        let deadline =
+            (self.strategy == WaitStrategy::TimeoutBlocking).then(|| Instant::now() + TIMEOUT);
+        let parking = &*self.parking;
+        let mut guard = parking
+            .lock
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        parking.waiters.fetch_add(1, Ordering::SeqCst);
+        // SeqCst: orders the registration before the re-check below; pairs
+        // with the fence in `notify` (see the module header).
+        fence(Ordering::SeqCst);
+        let outcome = loop {
+            if let Some(value) = ready() {
+                break Ok(value);
+            }
+            if self.cancel.is_cancelled() {
+                break Err(WaitError::Cancelled);
+            }
+            let slice = match deadline {
+                None => PARK_SLICE,
+                Some(deadline) => match deadline.checked_duration_since(Instant::now()) {
+                    Some(left) if !left.is_zero() => left.min(PARK_SLICE),
+                    _ => break Err(WaitError::TimedOut),
+                },
+            };
+            guard = match parking.wake.wait_timeout(guard, slice) {
+                Ok((guard, _)) => guard,
+                Err(poisoned) => poisoned.into_inner().0,
+            };
+        };
+        // Relaxed: only notifiers' skip decision reads it, and a stale
+        // non-zero costs them one needless signal.
+        parking.waiters.fetch_sub(1, Ordering::Relaxed);
+        drop(guard);
+        outcome
+    }
+
+    /// Wakes parked waiters after this side made progress (published,
+    /// consumed, closed). Free for strategies that do not park; one fence
+    /// and one load when nobody is parked.
+    #[inline]
+    pub fn notify(&self) {
+        if self.strategy.parks() {
+            self.notify_parked();
+        }
+    }
+
+    #[inline(never)]
+    fn notify_parked(&self) {
+        let parking = &*self.parking;
+        // SeqCst: orders the caller's progress (already stored) before the
+        // read of `waiters`; pairs with the fence in `park`.
+        fence(Ordering::SeqCst);
+        if parking.waiters.load(Ordering::Relaxed) > 0 {
+            let _guard = parking
+                .lock
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            parking.wake.notify_all();
         }
     }
 }
@@ -161,16 +278,39 @@ mod tests {
     fn every_strategy_gives_up_once_cancelled() {
         for strategy in WaitStrategy::ALL {
             let cancel = Cancel::default();
-            let mut waiter = Waiter::new(strategy, cancel.clone());
-            assert_eq!(waiter.idle(), Ok(()), "{strategy:?} before cancel");
+            let waiter = Waiter::new(strategy, cancel.clone());
+            assert_eq!(waiter.wait_until(|| Some(7)), Ok(7), "{strategy:?}");
             cancel.cancel();
-            let steps = (0..10 * SPINS_PER_CANCEL_CHECK)
-                .take_while(|_| waiter.idle().is_ok())
-                .count();
-            assert!(
-                steps < 2 * SPINS_PER_CANCEL_CHECK as usize,
-                "{strategy:?} ignored the cancel"
-            );
+            let outcome = waiter.wait_until(|| None::<()>);
+            let expected = if strategy == WaitStrategy::TimeoutBlocking {
+                // Cancel and timeout race only in which one is reported.
+                [Err(WaitError::Cancelled), Err(WaitError::TimedOut)]
+            } else {
+                [Err(WaitError::Cancelled), Err(WaitError::Cancelled)]
+            };
+            assert!(expected.contains(&outcome), "{strategy:?}: {outcome:?}");
         }
+    }
+
+    #[test]
+    fn timeout_blocking_times_out_and_blocking_does_not() {
+        let waiter = Waiter::new(WaitStrategy::TimeoutBlocking, Cancel::default());
+        let started = Instant::now();
+        assert_eq!(waiter.wait_until(|| None::<()>), Err(WaitError::TimedOut));
+        assert!(started.elapsed() >= TIMEOUT);
+
+        let cancel = Cancel::default();
+        let waiter = Waiter::new(WaitStrategy::Blocking, cancel.clone());
+        let canceller = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(50));
+            cancel.cancel();
+        });
+        let started = Instant::now();
+        assert_eq!(waiter.wait_until(|| None::<()>), Err(WaitError::Cancelled));
+        assert!(
+            started.elapsed() >= Duration::from_millis(50),
+            "blocking gave up early"
+        );
+        canceller.join().unwrap();
     }
 }

@@ -120,6 +120,12 @@ pub enum Problem {
         /// The listed implementation that needs a power of two.
         implementation: &'static str,
     },
+    /// A combination of axis values an implementation cannot build.
+    #[error("{error}")]
+    Build {
+        /// What the implementation said, with what to change.
+        error: impls::BuildError,
+    },
     /// Not a wait strategy name.
     #[error("`{value}` is not a wait strategy; allowed: {}", names(impls::WaitStrategy::ALL.map(impls::WaitStrategy::name)))]
     UnknownWait {

@@ -182,7 +182,7 @@ impl Scenario {
         let check = validate::Checker { path: &self.path };
         let implementations =
             check.implementations(self.topology, names, "--impls", |_| "--impls".to_owned())?;
-        check.capacity_fits(&self.axes.capacity, &implementations)?;
+        check.fits(self.topology, &self.axes, &implementations)?;
         if !implementations.contains(&self.baseline) {
             self.baseline = implementations[0];
         }

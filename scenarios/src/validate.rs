@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use impls::message::MAX_SEQUENCE;
 use impls::queue::{MAX_CAPACITY, MAX_THREADS, MIN_CAPACITY};
-use impls::{Info, PAYLOAD_SIZES, Topology, WaitStrategy};
+use impls::{BuildError, PAYLOAD_SIZES, QueueConfig, Topology, WaitStrategy};
 use serde::Deserialize;
 
 use crate::{Axes, Problem, Scenario, ScenarioError};
@@ -241,30 +241,17 @@ impl Checker<'_> {
         implementations: &[&'static str],
         raw: RawAxes,
     ) -> Result<Axes, ScenarioError> {
-        let (max_producers, max_consumers) = match topology {
-            Topology::Spsc => (1, 1),
-            Topology::Mpsc => (MAX_THREADS, 1),
-            Topology::MpmcWorkerPool | Topology::MpmcFanout => (MAX_THREADS, MAX_THREADS),
-        };
-        let threads = |max: usize| {
-            move |value: &i64| {
-                let count = self.in_range(*value, 1, MAX_THREADS)?;
-                if count > max {
-                    return Err(Problem::ThreadsForTopology {
-                        value: *value,
-                        topology,
-                        max,
-                    });
-                }
-                Ok(count)
-            }
-        };
-        let producers = self.axis("axes.producers", raw.producers, 1, threads(max_producers))?;
-        let consumers = self.axis("axes.consumers", raw.consumers, 1, threads(max_consumers))?;
+        let threads = |value: &i64| self.in_range(*value, 1, MAX_THREADS);
+        let producers = self.axis("axes.producers", raw.producers, 1, threads)?;
+        let consumers = self.axis(
+            "axes.consumers",
+            raw.consumers,
+            topology.min_consumers(),
+            threads,
+        )?;
         let capacity = self.axis("axes.capacity", raw.capacity, DEFAULT_CAPACITY, |value| {
             self.in_range(*value, MIN_CAPACITY, MAX_CAPACITY)
         })?;
-        self.capacity_fits(&capacity, implementations)?;
         let payload = self.axis("axes.payload", raw.payload, DEFAULT_PAYLOAD, |value| {
             usize::try_from(*value)
                 .ok()
@@ -282,14 +269,16 @@ impl Checker<'_> {
                     value: value.clone(),
                 })
         })?;
-        Ok(Axes {
+        let axes = Axes {
             producers,
             consumers,
             capacity,
             payload,
             batch,
             wait,
-        })
+        };
+        self.fits(topology, &axes, implementations)?;
+        Ok(axes)
     }
 
     /// `value` as a `usize` if it lies in `min..=max`.
@@ -336,28 +325,88 @@ impl Checker<'_> {
         Ok(values)
     }
 
-    /// Checks that every capacity suits every implementation: a power of
-    /// two where one of them needs it.
-    pub(crate) fn capacity_fits(
+    /// Checks that every implementation can be built at every point of the
+    /// axes (thread counts for the topology, capacity limits, single
+    /// producers), by asking each implementation itself; an error names the
+    /// axis to change.
+    pub(crate) fn fits(
         &self,
-        capacity: &[usize],
+        topology: Topology,
+        axes: &Axes,
         implementations: &[&'static str],
     ) -> Result<(), ScenarioError> {
-        let needs_power_of_two = implementations
-            .iter()
-            .filter_map(|name| impls::info(name))
-            .find(|info: &Info| info.capacity_power_of_two);
-        if let Some(info) = needs_power_of_two
-            && let Some(&value) = capacity.iter().find(|value| !value.is_power_of_two())
-        {
-            return Err(self.invalid(
-                "axes.capacity",
-                Problem::NotPowerOfTwo {
-                    value,
-                    implementation: info.name,
-                },
-            ));
+        for info in implementations.iter().filter_map(|name| impls::info(name)) {
+            for &producers in &axes.producers {
+                for &consumers in &axes.consumers {
+                    for &capacity in &axes.capacity {
+                        for &batch in &axes.batch {
+                            let cfg = QueueConfig {
+                                producers,
+                                consumers,
+                                batch,
+                                ..QueueConfig::new(topology, capacity)
+                            };
+                            if let Err(error) = info.check(&cfg) {
+                                return Err(self.build_error(error));
+                            }
+                        }
+                    }
+                }
+            }
         }
         Ok(())
+    }
+
+    /// A build error as an error about the axis it concerns.
+    fn build_error(&self, error: BuildError) -> ScenarioError {
+        match error {
+            BuildError::Producers {
+                topology,
+                producers,
+                max,
+            } if producers > max => self.invalid(
+                "axes.producers",
+                Problem::ThreadsForTopology {
+                    value: producers as i64,
+                    topology,
+                    max,
+                },
+            ),
+            BuildError::Consumers {
+                topology,
+                consumers,
+                max,
+                ..
+            } if consumers > max => self.invalid(
+                "axes.consumers",
+                Problem::ThreadsForTopology {
+                    value: consumers as i64,
+                    topology,
+                    max,
+                },
+            ),
+            BuildError::CapacityNotPowerOfTwo {
+                implementation,
+                capacity,
+            } => self.invalid(
+                "axes.capacity",
+                Problem::NotPowerOfTwo {
+                    value: capacity,
+                    implementation,
+                },
+            ),
+            error => {
+                let field = match error {
+                    BuildError::Producers { .. } | BuildError::SingleProducer { .. } => {
+                        "axes.producers"
+                    }
+                    BuildError::Consumers { .. } => "axes.consumers",
+                    BuildError::Batch => "axes.batch",
+                    BuildError::Topology { .. } => "implementations",
+                    _ => "axes.capacity",
+                };
+                self.invalid(field, Problem::Build { error })
+            }
+        }
     }
 }

@@ -322,12 +322,12 @@ fn unknown_implementation() {
         &edit(
             GOOD,
             "[\"crossbeam\", \"flume\"]",
-            "[\"crossbeam\", \"disruptor\"]",
+            "[\"crossbeam\", \"no_such_queue\"]",
         ),
         &[
             "field `implementations[1]`",
-            "`disruptor` is not a known implementation",
-            "spsc_ring, rtrb, crossbeam, crossbeam_vec, flume, flume_vec",
+            "`no_such_queue` is not a known implementation",
+            "spsc_ring, rtrb, crossbeam, crossbeam_vec, flume, flume_vec, single, lmax, bitmap, disruptor",
         ],
     );
 }

@@ -7,8 +7,10 @@
 //! `--cfg ringlab_shuttle`, declared in the workspace's `check-cfg`) swap this
 //! module's contents and leave implementation code as it is.
 
-pub use std::sync::Arc;
-pub use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering, fence};
+pub use std::sync::atomic::{
+    AtomicBool, AtomicI32, AtomicI64, AtomicU64, AtomicUsize, Ordering, fence,
+};
+pub use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 
 /// An `UnsafeCell` whose accesses go through closures, as loom's does, so
 /// that a model checker can see every read and write of a slot.

@@ -1,0 +1,278 @@
+//! The producer and consumer (batch processor) of a disruptor.
+
+use super::sequence::Sequence;
+use super::{Sequencer, Shared, minimum};
+use crate::message::Message;
+use crate::metrics::{Counter, Metrics};
+use crate::queue::{Consumed, Consumer, Producer, PublishError};
+use crate::sync::{Arc, Ordering};
+use crate::wait::Waiter;
+
+/// The ring has no room for the batch right now.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("the ring has fewer than {requested} free slots (capacity {capacity})")]
+pub struct RingFull {
+    /// Events asked for.
+    pub requested: usize,
+    /// Slots in the ring.
+    pub capacity: usize,
+}
+
+/// A producer: claims sequences, writes their events in place, publishes.
+pub struct DisruptorProducer<S: Sequencer, E> {
+    shared: Arc<Shared<S, E>>,
+    claimer: S::Claimer,
+    waiter: Waiter,
+    metrics: Metrics,
+}
+
+impl<S: Sequencer, E> DisruptorProducer<S, E> {
+    pub(super) fn new(shared: Arc<Shared<S, E>>, waiter: Waiter) -> Self {
+        let claimer = shared.sequencer.claimer();
+        Self {
+            shared,
+            claimer,
+            waiter,
+            metrics: Metrics::default(),
+        }
+    }
+
+    /// Writes `low ..= high` with `fill` (indices from `first`) and publishes.
+    #[inline(always)]
+    fn write_and_publish(
+        &mut self,
+        low: i64,
+        high: i64,
+        first: usize,
+        fill: &mut impl FnMut(usize, &mut E),
+    ) {
+        let ring = &self.shared.ring;
+        for sequence in low..=high {
+            let index = first + (sequence - low) as usize;
+            // SAFETY: `low ..= high` were claimed by this producer alone and
+            // every gating consumer has passed their previous round, so no
+            // one else touches these slots until they are published below.
+            ring.slot(sequence)
+                .with_mut(|event| fill(index, unsafe { &mut *event }));
+        }
+        self.shared.sequencer.publish(low, high);
+        self.waiter.notify();
+    }
+
+    /// Publishes `n` events if the ring has room for all of them now;
+    /// otherwise publishes nothing.
+    pub fn try_publish_batch(
+        &mut self,
+        n: usize,
+        mut fill: impl FnMut(usize, &mut E),
+    ) -> Result<(), RingFull> {
+        let capacity = self.shared.ring.capacity();
+        let full = RingFull {
+            requested: n,
+            capacity,
+        };
+        if n == 0 {
+            return Ok(());
+        }
+        if n > capacity {
+            return Err(full);
+        }
+        let high = self
+            .shared
+            .sequencer
+            .try_claim(&mut self.claimer, n, &mut self.metrics)
+            .ok_or(full)?;
+        self.write_and_publish(high - n as i64 + 1, high, 0, &mut fill);
+        Ok(())
+    }
+
+    /// Publishes one event if the ring has room now.
+    pub fn try_publish(&mut self, fill: impl FnOnce(&mut E)) -> Result<(), RingFull> {
+        let mut fill = Some(fill);
+        self.try_publish_batch(1, |_, event| {
+            if let Some(fill) = fill.take() {
+                fill(event);
+            }
+        })
+    }
+
+    /// Free slots now.
+    pub fn remaining_capacity(&self) -> u64 {
+        self.shared.sequencer.remaining_capacity()
+    }
+}
+
+impl<S: Sequencer, M: Message> Producer<M> for DisruptorProducer<S, M> {
+    #[inline]
+    fn publish_batch(
+        &mut self,
+        n: usize,
+        mut fill: impl FnMut(usize, &mut M),
+    ) -> Result<(), PublishError> {
+        let capacity = self.shared.ring.capacity();
+        let mut done = 0;
+        while done < n {
+            let run = (n - done).min(capacity);
+            let lifecycle = &self.shared.lifecycle;
+            // Acquire: a consumer's last sequence store happens before its
+            // drop; nothing else rides on it.
+            let abandoned = || lifecycle.consumers.load(Ordering::Acquire) == 0;
+            let high = self.shared.sequencer.claim(
+                &mut self.claimer,
+                run,
+                &self.waiter,
+                abandoned,
+                &mut self.metrics,
+            )?;
+            self.write_and_publish(high - run as i64 + 1, high, done, &mut fill);
+            done += run;
+        }
+        Ok(())
+    }
+
+    fn metrics(&self) -> Vec<(&'static str, u64)> {
+        self.metrics.report()
+    }
+}
+
+impl<S: Sequencer, E> Drop for DisruptorProducer<S, E> {
+    fn drop(&mut self) {
+        let lifecycle = &self.shared.lifecycle;
+        // AcqRel: the last producer to leave sees every other producer's
+        // publishes (they came before their decrements) ...
+        if lifecycle.producers.fetch_sub(1, Ordering::AcqRel) == 1 {
+            // ... and Release passes them on to consumers that see `closed`.
+            lifecycle.closed.store(true, Ordering::Release);
+        }
+        self.waiter.notify();
+    }
+}
+
+/// A batch processor: waits on its barrier (the sequencer, or the consumers
+/// it depends on), handles everything available up to its batch limit, and
+/// stores its own sequence once per batch.
+pub struct DisruptorConsumer<S: Sequencer, E> {
+    shared: Arc<Shared<S, E>>,
+    /// Last sequence handled; read by producers (gating) and by downstream
+    /// consumers. Written only by this consumer.
+    sequence: Arc<Sequence>,
+    /// Next sequence to handle (`sequence + 1`, kept privately).
+    next: i64,
+    /// Highest sequence known to be ready for this consumer.
+    available: i64,
+    /// Consumers this one waits for; empty: it waits for the sequencer.
+    upstream: Box<[Arc<Sequence>]>,
+    waiter: Waiter,
+    metrics: Metrics,
+}
+
+impl<S: Sequencer, E> DisruptorConsumer<S, E> {
+    pub(super) fn new(
+        shared: Arc<Shared<S, E>>,
+        sequence: Arc<Sequence>,
+        upstream: Box<[Arc<Sequence>]>,
+        waiter: Waiter,
+    ) -> Self {
+        let next = sequence.get() + 1;
+        Self {
+            shared,
+            sequence,
+            next,
+            available: next - 1,
+            upstream,
+            waiter,
+            metrics: Metrics::default(),
+        }
+    }
+
+    /// The highest sequence ready for this consumer now, or `None`.
+    #[inline(always)]
+    fn ready(
+        shared: &Shared<S, E>,
+        upstream: &[Arc<Sequence>],
+        next: i64,
+        metrics: &mut Metrics,
+    ) -> Option<i64> {
+        let highest = if upstream.is_empty() {
+            let cursor = shared.sequencer.cursor();
+            if cursor < next {
+                return None;
+            }
+            let highest = shared.sequencer.highest_published(next, cursor);
+            metrics.add(Counter::ScanCalls, 1);
+            metrics.add(
+                Counter::ScanLength,
+                (highest - next + 1 + i64::from(highest < cursor)) as u64,
+            );
+            highest
+        } else {
+            // Upstream consumers only pass published events.
+            minimum(upstream)
+        };
+        (highest >= next).then_some(highest)
+    }
+
+    /// Waits (per the wait strategy) for events, then hands up to `max` of
+    /// them to `handle(event, sequence, end_of_batch)` and marks them done.
+    #[inline]
+    pub fn process_batch(&mut self, max: usize, mut handle: impl FnMut(&E, i64, bool)) -> Consumed {
+        let next = self.next;
+        if self.available < next {
+            let (shared, upstream, metrics) = (&*self.shared, &*self.upstream, &mut self.metrics);
+            let outcome = self.waiter.wait_until(|| {
+                if let Some(highest) = Self::ready(shared, upstream, next, metrics) {
+                    return Some(Some(highest));
+                }
+                // Acquire: every producer published before `closed` was set,
+                // so the cursor read after it is final.
+                if shared.lifecycle.closed.load(Ordering::Acquire) {
+                    if next > shared.sequencer.cursor() {
+                        return Some(None);
+                    }
+                    return Self::ready(shared, upstream, next, metrics).map(Some);
+                }
+                None
+            });
+            match outcome {
+                Ok(Some(highest)) => self.available = highest,
+                Ok(None) => return Consumed::Closed,
+                Err(_) => return Consumed::Idle,
+            }
+        }
+        let end = self.available.min(next + max as i64 - 1);
+        let ring = &self.shared.ring;
+        for sequence in next..=end {
+            // SAFETY: `next ..= end` are published (or passed by every
+            // upstream consumer), and producers do not reuse them until this
+            // consumer's sequence passes them below.
+            ring.slot(sequence)
+                .with(|event| handle(unsafe { &*event }, sequence, sequence == end));
+        }
+        self.sequence.set(end);
+        self.next = end + 1;
+        self.waiter.notify();
+        Consumed::Items((end - next + 1) as usize)
+    }
+}
+
+impl<S: Sequencer, M: Message> Consumer<M> for DisruptorConsumer<S, M> {
+    #[inline]
+    fn consume_batch(&mut self, max: usize, mut on: impl FnMut(&M)) -> Consumed {
+        self.process_batch(max, |event, _, _| on(event))
+    }
+
+    fn metrics(&self) -> Vec<(&'static str, u64)> {
+        self.metrics.report()
+    }
+}
+
+impl<S: Sequencer, E> Drop for DisruptorConsumer<S, E> {
+    fn drop(&mut self) {
+        // Release: pairs with the Acquire in the producers' `abandoned`.
+        self.shared
+            .lifecycle
+            .consumers
+            .fetch_sub(1, Ordering::Release);
+        self.waiter.notify();
+    }
+}

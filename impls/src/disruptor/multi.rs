@@ -1,0 +1,140 @@
+//! The multi-producer claim shared by `lmax` and `bitmap`.
+//!
+//! Producers claim by atomically adding to a shared cursor (`claim`, one
+//! `lock xadd`, wait-free) or by compare-and-swap (`try_claim`, which must
+//! not claim what it cannot use). The cursor is then the highest *claimed*
+//! sequence, and claimed slots are published out of order as their
+//! producers finish them; the [`Availability`] strategy records which are
+//! published and finds the contiguous published end for consumers. Each
+//! producer keeps its own cache of the gating minimum (LMAX shares one),
+//! so producers never write a shared line except the cursor.
+
+use super::sequence::{INITIAL, Sequence, minimum};
+use super::{Sequencer, wait_for_gating};
+use crate::metrics::{Counter, Metrics};
+use crate::queue::PublishError;
+use crate::sync::Arc;
+use crate::wait::Waiter;
+
+/// How published sequences are recorded (the research question:
+/// LMAX's availability array or a bitmap).
+pub trait Availability: Send + Sync + 'static {
+    /// Implementation name.
+    const NAME: &'static str;
+    /// One line on it.
+    const SUMMARY: &'static str;
+    /// Smallest ring it can track.
+    const MIN_CAPACITY: usize;
+    /// Nothing published, for a power-of-two `capacity` of at least
+    /// `MIN_CAPACITY`.
+    fn new(capacity: usize) -> Self;
+    /// Marks `low ..= high` published (`Release`), after their events were
+    /// written.
+    fn publish(&self, low: i64, high: i64);
+    /// The highest sequence `s <= available` such that `low ..= s` are all
+    /// published (`low - 1` when `low` is not). Loads with `Acquire`, so
+    /// the events up to the result may be read.
+    fn highest_published(&self, low: i64, available: i64) -> i64;
+}
+
+/// A multi-producer sequencer with availability tracking `A`.
+pub struct MultiSequencer<A> {
+    /// Highest claimed sequence.
+    cursor: Sequence,
+    availability: A,
+    gating: Box<[Arc<Sequence>]>,
+    capacity: i64,
+}
+
+/// One producer's private claim state.
+pub struct MultiClaimer {
+    /// Last minimum of the gating sequences this producer saw.
+    cached_gating: i64,
+}
+
+impl<A: Availability> Sequencer for MultiSequencer<A> {
+    const NAME: &'static str = A::NAME;
+    const SUMMARY: &'static str = A::SUMMARY;
+    const MULTI_PRODUCER: bool = true;
+    const MIN_CAPACITY: usize = A::MIN_CAPACITY;
+    type Claimer = MultiClaimer;
+
+    fn new(capacity: usize, gating: Box<[Arc<Sequence>]>) -> Self {
+        Self {
+            cursor: Sequence::new(INITIAL),
+            availability: A::new(capacity),
+            gating,
+            capacity: capacity as i64,
+        }
+    }
+
+    fn claimer(&self) -> MultiClaimer {
+        MultiClaimer {
+            cached_gating: INITIAL,
+        }
+    }
+
+    #[inline]
+    fn claim(
+        &self,
+        claimer: &mut MultiClaimer,
+        n: usize,
+        waiter: &Waiter,
+        abandoned: impl Fn() -> bool,
+        metrics: &mut Metrics,
+    ) -> Result<i64, PublishError> {
+        let high = self.cursor.add(n as i64);
+        let wrap_point = high - self.capacity;
+        if wrap_point > claimer.cached_gating {
+            claimer.cached_gating =
+                wait_for_gating(&self.gating, wrap_point, waiter, abandoned, metrics)?;
+        }
+        Ok(high)
+    }
+
+    #[inline]
+    fn try_claim(
+        &self,
+        claimer: &mut MultiClaimer,
+        n: usize,
+        metrics: &mut Metrics,
+    ) -> Option<i64> {
+        loop {
+            metrics.add(Counter::CasAttempts, 1);
+            let current = self.cursor.get();
+            let high = current + n as i64;
+            let wrap_point = high - self.capacity;
+            if wrap_point > claimer.cached_gating {
+                metrics.add(Counter::GatingReductions, 1);
+                claimer.cached_gating = minimum(&self.gating);
+                if wrap_point > claimer.cached_gating {
+                    return None;
+                }
+            }
+            if self.cursor.compare_exchange(current, high) {
+                return Some(high);
+            }
+            metrics.add(Counter::CasFailures, 1);
+        }
+    }
+
+    #[inline]
+    fn publish(&self, low: i64, high: i64) {
+        self.availability.publish(low, high);
+    }
+
+    #[inline]
+    fn highest_published(&self, low: i64, available: i64) -> i64 {
+        self.availability.highest_published(low, available)
+    }
+
+    #[inline]
+    fn cursor(&self) -> i64 {
+        self.cursor.get()
+    }
+
+    fn remaining_capacity(&self) -> u64 {
+        let cursor = self.cursor.get();
+        (self.capacity - (cursor - minimum(&self.gating).min(cursor))) as u64
+    }
+}

@@ -1,0 +1,65 @@
+//! Sequences: the 64-bit counters a disruptor coordinates with.
+//!
+//! As in LMAX, a sequence names the last event a party has finished with
+//! (inclusive) and starts at [`INITIAL`] (-1). Each sits in its own cache
+//! line, since each has one writer and several readers.
+
+use crossbeam_utils::CachePadded;
+
+use crate::sync::{Arc, AtomicI64, Ordering};
+
+/// Value of a sequence before anything has been done.
+pub const INITIAL: i64 = -1;
+
+/// A cache-padded sequence with one writer.
+#[derive(Debug)]
+pub struct Sequence(CachePadded<AtomicI64>);
+
+impl Sequence {
+    /// A sequence holding `value`.
+    pub fn new(value: i64) -> Self {
+        Self(CachePadded::new(AtomicI64::new(value)))
+    }
+
+    /// Reads it. Acquire: whatever its writer did before the matching
+    /// [`Sequence::set`] (reading or writing events) is visible after.
+    #[inline(always)]
+    pub fn get(&self) -> i64 {
+        self.0.load(Ordering::Acquire)
+    }
+
+    /// Stores `value`. Release: publishes the writer's preceding work on
+    /// the events up to `value` to readers that [`Sequence::get`] it.
+    #[inline(always)]
+    pub fn set(&self, value: i64) {
+        self.0.store(value, Ordering::Release);
+    }
+
+    /// Adds `n` and returns the new value (claims for several producers).
+    /// AcqRel: a `lock xadd` on x86 either way; keeps each claim ordered
+    /// after the gating reads that allowed the previous one.
+    #[inline(always)]
+    pub fn add(&self, n: i64) -> i64 {
+        self.0.fetch_add(n, Ordering::AcqRel) + n
+    }
+
+    /// Replaces `current` with `new` if it still holds `current`.
+    #[inline(always)]
+    pub fn compare_exchange(&self, current: i64, new: i64) -> bool {
+        // AcqRel on success as for `add`; Relaxed on failure, where the
+        // value read is only a hint for the next attempt.
+        self.0
+            .compare_exchange_weak(current, new, Ordering::AcqRel, Ordering::Relaxed)
+            .is_ok()
+    }
+}
+
+/// The lowest of `sequences`, or `i64::MAX` when there are none.
+#[inline]
+pub fn minimum(sequences: &[Arc<Sequence>]) -> i64 {
+    sequences
+        .iter()
+        .map(|sequence| sequence.get())
+        .min()
+        .unwrap_or(i64::MAX)
+}

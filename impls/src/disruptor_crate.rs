@@ -1,0 +1,289 @@
+//! `disruptor`: the published disruptor crate (4.x), the reference Rust
+//! disruptor, behind the one trait.
+//!
+//! Built with its event-poller API, so it spawns no threads of its own: the
+//! harness's pinned threads publish and poll, exactly as for our
+//! implementations. One producer uses its single-producer sequencer, several
+//! its multi-producer one; several consumers are pollers of one stage, each
+//! seeing every event (fan-out). Its blocking `publish` spins with no way to
+//! stop it, so producers use `try_batch_publish` and wait with the
+//! scenario's strategy; polling never blocks, so consumers do the same.
+//! Batches larger than the ring are split (the crate would spin forever on
+//! them). The crate's own shutdown signal (every producer dropped) is what
+//! consumers see as `Closed`, after draining.
+
+use disruptor::{
+    BusySpin, EventPoller, MultiConsumerBarrier, MultiProducer, MultiProducerBarrier, Polling,
+    Producer as _, SingleConsumerBarrier, SingleProducer, SingleProducerBarrier,
+};
+
+use crate::message::Message;
+use crate::queue::{
+    Batching, BuildError, Consumed, Consumer, Endpoints, Info, OrderingGuarantee, Producer,
+    PublishError, Queue, QueueConfig, Topology, WaitClass,
+};
+use crate::sync::{Arc, AtomicUsize, Ordering};
+use crate::wait::{WaitError, Waiter};
+
+/// The `disruptor` implementation.
+pub struct DisruptorCrate;
+
+/// Its multi-producer sequencer asserts at least this many slots.
+const MIN_CAPACITY: usize = 64;
+
+/// The crate's producer types, by sequencer and number of consumers.
+enum Inner<M> {
+    Single(SingleProducer<M, SingleConsumerBarrier>),
+    SingleFanout(SingleProducer<M, MultiConsumerBarrier>),
+    Multi(MultiProducer<M, SingleConsumerBarrier>),
+    MultiFanout(MultiProducer<M, MultiConsumerBarrier>),
+}
+
+/// Sending end of [`DisruptorCrate`].
+pub struct CrateProducer<M: Message> {
+    inner: Inner<M>,
+    consumers: Arc<AtomicUsize>,
+    capacity: usize,
+    waiter: Waiter,
+}
+
+/// The crate's poller types, by sequencer.
+enum Poller<M> {
+    Single(EventPoller<M, SingleProducerBarrier>),
+    Multi(EventPoller<M, MultiProducerBarrier>),
+}
+
+/// Receiving end of [`DisruptorCrate`].
+pub struct CratePoller<M: Message> {
+    poller: Poller<M>,
+    consumers: Arc<AtomicUsize>,
+    waiter: Waiter,
+}
+
+/// Adds pollers to a builder until there are `count`, then builds: the
+/// crate's builders change type with the first and second poller.
+macro_rules! build_with_pollers {
+    ($builder:expr, $count:expr, $poller:path, $one:path, $many:path) => {{
+        let (first, builder) = $builder.new_event_poller();
+        let mut pollers = vec![$poller(first)];
+        if $count == 1 {
+            (pollers, $one(builder.build()))
+        } else {
+            let (second, mut builder) = builder.new_event_poller();
+            pollers.push($poller(second));
+            for _ in 2..$count {
+                let (next, more) = builder.new_event_poller();
+                pollers.push($poller(next));
+                builder = more;
+            }
+            (pollers, $many(builder.build()))
+        }
+    }};
+}
+
+impl Queue for DisruptorCrate {
+    type Producer<M: Message> = CrateProducer<M>;
+    type Consumer<M: Message> = CratePoller<M>;
+
+    fn info() -> Info {
+        Info {
+            name: "disruptor",
+            summary: "the disruptor crate 4.x, event pollers driven by the harness's threads",
+            topologies: &[Topology::Spsc, Topology::Mpsc, Topology::MpmcFanout],
+            ordering: OrderingGuarantee::GlobalFifo,
+            wait_class: WaitClass::Configurable,
+            batching: Batching::Native,
+            fanout_emulated: false,
+            capacity_power_of_two: true,
+            min_capacity: MIN_CAPACITY,
+            single_producer: false,
+        }
+    }
+
+    fn build<M: Message>(
+        cfg: &QueueConfig,
+    ) -> Result<Endpoints<CrateProducer<M>, CratePoller<M>>, BuildError> {
+        Self::info().check(cfg)?;
+        // The wait strategy passed to the crate only serves its own handler
+        // threads, which the poller route does not have.
+        let (pollers, first) = if cfg.producers == 1 {
+            let builder = disruptor::build_single_producer(cfg.capacity, M::default, BusySpin);
+            build_with_pollers!(
+                builder,
+                cfg.consumers,
+                Poller::Single,
+                Inner::Single,
+                Inner::SingleFanout
+            )
+        } else {
+            let builder = disruptor::build_multi_producer(cfg.capacity, M::default, BusySpin);
+            build_with_pollers!(
+                builder,
+                cfg.consumers,
+                Poller::Multi,
+                Inner::Multi,
+                Inner::MultiFanout
+            )
+        };
+        let consumers = Arc::new(AtomicUsize::new(cfg.consumers));
+        let waiter = Waiter::new(cfg.wait, cfg.cancel.clone());
+        let mut inners = vec![first];
+        while inners.len() < cfg.producers {
+            let clone = match &inners[0] {
+                Inner::Multi(producer) => Inner::Multi(producer.clone()),
+                Inner::MultiFanout(producer) => Inner::MultiFanout(producer.clone()),
+                Inner::Single(_) | Inner::SingleFanout(_) => {
+                    unreachable!("one producer uses the single-producer sequencer")
+                }
+            };
+            inners.push(clone);
+        }
+        let producers = inners
+            .into_iter()
+            .map(|inner| CrateProducer {
+                inner,
+                consumers: Arc::clone(&consumers),
+                capacity: cfg.capacity,
+                waiter: waiter.clone(),
+            })
+            .collect();
+        let pollers = pollers
+            .into_iter()
+            .map(|poller| CratePoller {
+                poller,
+                consumers: Arc::clone(&consumers),
+                waiter: waiter.clone(),
+            })
+            .collect();
+        Ok(Endpoints {
+            producers,
+            consumers: pollers,
+        })
+    }
+}
+
+impl<M: Message> CrateProducer<M> {
+    /// Publishes `n <= capacity` events if there is room now.
+    #[inline(always)]
+    fn try_publish(
+        &mut self,
+        n: usize,
+        first: usize,
+        fill: &mut impl FnMut(usize, &mut M),
+    ) -> bool {
+        // The crate's batch iterator type is not public, so the closure is
+        // written where its parameter type can be inferred.
+        macro_rules! publish_with {
+            ($producer:expr) => {
+                $producer
+                    .try_batch_publish(n, |events| {
+                        for (offset, event) in events.enumerate() {
+                            fill(first + offset, event);
+                        }
+                    })
+                    .is_ok()
+            };
+        }
+        match &mut self.inner {
+            Inner::Single(producer) => publish_with!(producer),
+            Inner::SingleFanout(producer) => publish_with!(producer),
+            Inner::Multi(producer) => publish_with!(producer),
+            Inner::MultiFanout(producer) => publish_with!(producer),
+        }
+    }
+}
+
+impl<M: Message> Producer<M> for CrateProducer<M> {
+    #[inline]
+    fn publish_batch(
+        &mut self,
+        n: usize,
+        mut fill: impl FnMut(usize, &mut M),
+    ) -> Result<(), PublishError> {
+        let mut done = 0;
+        while done < n {
+            let run = (n - done).min(self.capacity);
+            if !self.try_publish(run, done, &mut fill) {
+                let waiter = self.waiter.clone();
+                let published = waiter.wait_until(|| {
+                    if self.try_publish(run, done, &mut fill) {
+                        Some(Ok(()))
+                    } else {
+                        // Acquire: pairs with the pollers' Release decrement.
+                        (self.consumers.load(Ordering::Acquire) == 0)
+                            .then_some(Err(PublishError::Disconnected))
+                    }
+                });
+                match published {
+                    Ok(result) => result?,
+                    Err(WaitError::Cancelled) => return Err(PublishError::Cancelled),
+                    Err(WaitError::TimedOut) => continue,
+                }
+            }
+            self.waiter.notify();
+            done += run;
+        }
+        Ok(())
+    }
+}
+
+impl<M: Message> Drop for CrateProducer<M> {
+    fn drop(&mut self) {
+        // The crate signals shutdown when `inner` drops, just after this;
+        // parked pollers notice it within one park slice.
+        self.waiter.notify();
+    }
+}
+
+impl<M: Message> CratePoller<M> {
+    /// Takes up to `max` events now, handing them to `on`.
+    #[inline(always)]
+    fn take(&mut self, max: usize, on: &mut impl FnMut(&M)) -> Option<Consumed> {
+        macro_rules! take_from {
+            ($poller:expr) => {
+                match $poller.take(max as u64) {
+                    Ok(mut events) => {
+                        let mut taken = 0;
+                        for event in &mut events {
+                            on(event);
+                            taken += 1;
+                        }
+                        (taken > 0).then_some(Consumed::Items(taken))
+                    }
+                    Err(Polling::NoEvents) => None,
+                    Err(Polling::Shutdown) => Some(Consumed::Closed),
+                }
+            };
+        }
+        match &mut self.poller {
+            Poller::Single(poller) => take_from!(poller),
+            Poller::Multi(poller) => take_from!(poller),
+        }
+    }
+}
+
+impl<M: Message> Consumer<M> for CratePoller<M> {
+    #[inline]
+    fn consume_batch(&mut self, max: usize, mut on: impl FnMut(&M)) -> Consumed {
+        let waiter = self.waiter.clone();
+        let outcome = match self.take(max, &mut on) {
+            Some(outcome) => outcome,
+            None => match waiter.wait_until(|| self.take(max, &mut on)) {
+                Ok(outcome) => outcome,
+                Err(_) => return Consumed::Idle,
+            },
+        };
+        if matches!(outcome, Consumed::Items(_)) {
+            self.waiter.notify();
+        }
+        outcome
+    }
+}
+
+impl<M: Message> Drop for CratePoller<M> {
+    fn drop(&mut self) {
+        // Release: pairs with the producers' Acquire check.
+        self.consumers.fetch_sub(1, Ordering::Release);
+        self.waiter.notify();
+    }
+}
