@@ -14,3 +14,6 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 
 step "cargo test"
 cargo test --workspace --locked
+
+step "cargo test, metrics feature (the counters count)"
+cargo test -p impls --features metrics --locked --test metrics
