@@ -185,24 +185,23 @@ impl<S: Sequencer, E> DisruptorConsumer<S, E> {
         }
     }
 
-    /// The highest sequence ready for this consumer now, or `None`.
+    /// The highest sequence ready for this consumer now (looking at most
+    /// `limit` ahead), or `None`.
     #[inline(always)]
     fn ready(
         shared: &Shared<S, E>,
         upstream: &[Arc<Sequence>],
         next: i64,
+        limit: usize,
         metrics: &mut Metrics,
     ) -> Option<i64> {
         let highest = if upstream.is_empty() {
-            let cursor = shared.sequencer.cursor();
-            if cursor < next {
-                return None;
-            }
-            let highest = shared.sequencer.highest_published(next, cursor);
+            let highest = shared.sequencer.published_from(next, limit);
             metrics.add(Counter::ScanCalls, 1);
+            // Slots found published, plus the one that stopped the scan.
             metrics.add(
                 Counter::ScanLength,
-                (highest - next + 1 + i64::from(highest < cursor)) as u64,
+                (highest - next + 2).min(limit as i64) as u64,
             );
             highest
         } else {
@@ -219,8 +218,9 @@ impl<S: Sequencer, E> DisruptorConsumer<S, E> {
         let next = self.next;
         if self.available < next {
             let (shared, upstream, metrics) = (&*self.shared, &*self.upstream, &mut self.metrics);
+            let limit = max.min(shared.ring.capacity());
             let outcome = self.waiter.wait_until(|| {
-                if let Some(highest) = Self::ready(shared, upstream, next, metrics) {
+                if let Some(highest) = Self::ready(shared, upstream, next, limit, metrics) {
                     return Some(Some(highest));
                 }
                 // Acquire: every producer published before `closed` was set,
@@ -229,7 +229,7 @@ impl<S: Sequencer, E> DisruptorConsumer<S, E> {
                     if next > shared.sequencer.cursor() {
                         return Some(None);
                     }
-                    return Self::ready(shared, upstream, next, metrics).map(Some);
+                    return Self::ready(shared, upstream, next, limit, metrics).map(Some);
                 }
                 None
             });

@@ -90,6 +90,18 @@ pub trait Sequencer: Send + Sync + Sized + 'static {
     /// The highest `s <= available` with `low ..= s` all published.
     fn highest_published(&self, low: i64, available: i64) -> i64;
 
+    /// The highest `s < low + limit` with `low ..= s` all published
+    /// (`limit <= capacity`): what a consumer at `low` that takes at most
+    /// `limit` events may handle. By default bounded by the cursor.
+    #[inline]
+    fn published_from(&self, low: i64, limit: usize) -> i64 {
+        let cursor = self.cursor();
+        if cursor < low {
+            return low - 1;
+        }
+        self.highest_published(low, cursor.min(low + limit as i64 - 1))
+    }
+
     /// The cursor consumers wait on: highest published (single producer)
     /// or highest claimed (several producers).
     fn cursor(&self) -> i64;

@@ -128,6 +128,20 @@ impl<A: Availability> Sequencer for MultiSequencer<A> {
         self.availability.highest_published(low, available)
     }
 
+    /// Reads the availability record alone, never the claim cursor that
+    /// every producer writes on every claim: within `limit <= capacity`
+    /// slots of `low`, a slot of the current round is published exactly
+    /// when the record says so (a slot still holding its previous round
+    /// reads as unpublished). Consumers thus leave the cursor's line to the
+    /// producers. LMAX reads the cursor first; this is the one place the
+    /// two designs differ beyond the availability record.
+    #[inline]
+    fn published_from(&self, low: i64, limit: usize) -> i64 {
+        debug_assert!(limit as i64 <= self.capacity);
+        self.availability
+            .highest_published(low, low + limit as i64 - 1)
+    }
+
     #[inline]
     fn cursor(&self) -> i64 {
         self.cursor.get()
