@@ -175,6 +175,11 @@ pub struct Summary {
     pub ratio_min: Option<f64>,
     /// Highest per-round ratio.
     pub ratio_max: Option<f64>,
+    /// With several consumers: the median over passed runs of the smallest
+    /// and of the largest share of the deliveries one consumer made (an
+    /// even split of a work-sharing run gives 1 / consumers for both).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub consumer_share: Option<(f64, f64)>,
 }
 
 /// Writes `results` to `dir/NAME.json` atomically (a temporary file in the

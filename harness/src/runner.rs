@@ -69,6 +69,9 @@ pub enum Outcome {
         verdict: Verdict,
         /// Threads whose pinning the OS refused.
         pin_failures: usize,
+        /// Deliveries each consumer recorded (work-sharing shows how evenly
+        /// the work was spread).
+        deliveries_per_consumer: Vec<u64>,
         /// Counters of the `metrics` feature, summed over endpoints (empty
         /// in builds without it).
         #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -106,6 +109,28 @@ impl Outcome {
             } if verdict.passed => Some(messages as f64 / (*elapsed_ns).max(1) as f64 * 1e9),
             _ => None,
         }
+    }
+
+    /// The smallest and largest share of the deliveries one consumer
+    /// made, for a passed run with several consumers.
+    pub fn consumer_shares(&self) -> Option<(f64, f64)> {
+        let Outcome::Completed {
+            verdict,
+            deliveries_per_consumer,
+            ..
+        } = self
+        else {
+            return None;
+        };
+        if !verdict.passed || deliveries_per_consumer.len() < 2 {
+            return None;
+        }
+        let total = deliveries_per_consumer.iter().sum::<u64>().max(1) as f64;
+        let shares: Vec<f64> = deliveries_per_consumer
+            .iter()
+            .map(|&count| count as f64 / total)
+            .collect();
+        crate::stats::min_max(&shares)
     }
 
     /// Whether this is a correct, completed run.
@@ -432,6 +457,7 @@ pub fn run_once<Q: Queue, M: Message>(spec: &RunSpec) -> Outcome {
     Outcome::Completed {
         elapsed_ns: u64::try_from(elapsed.as_nanos()).unwrap_or(u64::MAX),
         verdict: judge(spec.topology, &expected, &tallies),
+        deliveries_per_consumer: tallies.iter().map(Tally::count).collect(),
         metrics,
         pin_failures: pin_failures.load(std::sync::atomic::Ordering::Relaxed),
     }

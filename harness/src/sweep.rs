@@ -231,6 +231,13 @@ pub fn summarise(info: &Info, baseline: &str, runs: &[RunRecord], wait: String) 
         .unwrap_or("pass");
     let (min, max) = min_max(&throughputs).unzip();
     let (ratio_min, ratio_max) = min_max(&ratios).unzip();
+    let shares: Vec<(f64, f64)> = measured
+        .iter()
+        .filter_map(|run| run.outcome.consumer_shares())
+        .collect();
+    let lowest: Vec<f64> = shares.iter().map(|share| share.0).collect();
+    let highest: Vec<f64> = shares.iter().map(|share| share.1).collect();
+    let consumer_share = median(&lowest).zip(median(&highest));
     Summary {
         implementation: info.name.to_owned(),
         wait,
@@ -243,5 +250,6 @@ pub fn summarise(info: &Info, baseline: &str, runs: &[RunRecord], wait: String) 
         ratio_to_baseline: median(&ratios),
         ratio_min,
         ratio_max,
+        consumer_share,
     }
 }

@@ -35,6 +35,7 @@ pub fn heading(topology: &str, configuration: &Configuration) -> String {
 pub fn render(results: &Results) -> String {
     let mut out = String::new();
     let baseline = &results.scenario.baseline;
+    let sharing = results.scenario.topology == impls::Topology::MpmcWorkerPool.name();
     for configuration in &results.configurations {
         let _ = writeln!(
             out,
@@ -58,9 +59,15 @@ pub fn render(results: &Results) -> String {
                 .find(|i| i.name == summary.implementation);
             let emulated =
                 info.is_some_and(|i| i.fanout_emulated) && configuration_is_fanout(results);
+            let shares = summary
+                .consumer_share
+                .filter(|_| sharing)
+                .map_or(String::new(), |(low, high)| {
+                    format!(", consumer share {:.0}–{:.0}%", low * 100.0, high * 100.0)
+                });
             let _ = writeln!(
                 out,
-                "  {:<16} {:>12} {:>19} {:>12} {:>17}  {:<13} {}{}",
+                "  {:<16} {:>12} {:>19} {:>12} {:>17}  {:<13} {}{}{}",
                 summary.implementation,
                 millions(summary.median),
                 format!("{}–{}", millions(summary.min), millions(summary.max)),
@@ -72,6 +79,7 @@ pub fn render(results: &Results) -> String {
                 ),
                 summary.wait,
                 if emulated { ", fan-out emulated" } else { "" },
+                shares,
             );
         }
     }

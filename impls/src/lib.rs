@@ -21,6 +21,7 @@
 //! ```
 #![deny(unsafe_op_in_unsafe_fn)]
 
+pub mod array_queue;
 pub mod channel;
 pub mod disruptor;
 pub mod disruptor_crate;
@@ -32,8 +33,9 @@ pub mod spsc_ring;
 pub mod sync;
 pub mod wait;
 
+pub use array_queue::ArrayQueueBaseline;
 pub use channel::{Crossbeam, CrossbeamVec, Flume, FlumeVec};
-pub use disruptor::{Bitmap, Lmax, Single};
+pub use disruptor::{Bitmap, Lmax, Single, WorkerPoolAdaptive, WorkerPoolK1};
 pub use disruptor_crate::DisruptorCrate;
 pub use message::{Message, Msg, Msg8, Msg64, Msg256, PAYLOAD_SIZES};
 pub use queue::{
@@ -67,6 +69,9 @@ pub fn visit<V: Visitor>(name: &str, visitor: V) -> Option<V::Output> {
         "lmax" => visitor.visit::<Lmax>(),
         "bitmap" => visitor.visit::<Bitmap>(),
         "disruptor" => visitor.visit::<DisruptorCrate>(),
+        "worker_pool" => visitor.visit::<WorkerPoolAdaptive>(),
+        "worker_pool_k1" => visitor.visit::<WorkerPoolK1>(),
+        "array_queue" => visitor.visit::<ArrayQueueBaseline>(),
         _ => return None,
     })
 }
@@ -84,6 +89,9 @@ pub fn all() -> Vec<Info> {
         Lmax::info(),
         Bitmap::info(),
         DisruptorCrate::info(),
+        WorkerPoolAdaptive::info(),
+        WorkerPoolK1::info(),
+        ArrayQueueBaseline::info(),
     ]
 }
 

@@ -20,17 +20,23 @@ pub enum Counter {
     ScanCalls,
     /// Sequences examined by those calls, added up.
     ScanLength,
+    /// Runs a worker took from a worker pool's work cursor.
+    WorkClaims,
+    /// Runs whose first sequence was not yet published, so the worker waited.
+    IdleWaits,
 }
 
 impl Counter {
     /// Every counter, in report order.
-    pub const ALL: [Counter; 6] = [
+    pub const ALL: [Counter; 8] = [
         Counter::CasAttempts,
         Counter::CasFailures,
         Counter::WrapWaits,
         Counter::GatingReductions,
         Counter::ScanCalls,
         Counter::ScanLength,
+        Counter::WorkClaims,
+        Counter::IdleWaits,
     ];
 
     /// The name used in results.
@@ -42,6 +48,8 @@ impl Counter {
             Counter::GatingReductions => "gating_reductions",
             Counter::ScanCalls => "scan_calls",
             Counter::ScanLength => "scan_length",
+            Counter::WorkClaims => "work_claims",
+            Counter::IdleWaits => "idle_waits",
         }
     }
 }

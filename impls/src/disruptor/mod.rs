@@ -26,6 +26,7 @@ pub mod multi;
 pub mod ring_buffer;
 pub mod sequence;
 pub mod single;
+pub mod worker_pool;
 
 use core::marker::PhantomData;
 
@@ -167,6 +168,7 @@ pub type Single = Disruptor<single::SingleSequencer>;
 pub type Lmax = Disruptor<multi::MultiSequencer<lmax::LmaxAvailability>>;
 /// `bitmap`: multi-producer sequencer, availability bitmap.
 pub type Bitmap = Disruptor<multi::MultiSequencer<bitmap::BitmapAvailability>>;
+pub use worker_pool::{WorkerPoolAdaptive, WorkerPoolK1};
 
 /// Sequences a consumer waits for (empty: the sequencer's), or that gate
 /// the producers.

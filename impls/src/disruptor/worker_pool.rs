@@ -1,0 +1,236 @@
+//! `worker_pool` and `worker_pool_k1`: a disruptor worker pool, each event
+//! processed by exactly one worker.
+//!
+//! After LMAX's `WorkerPool`: producers publish into the ring through the
+//! multi-producer sequencer (LMAX availability array); workers share a
+//! *work cursor*, the highest sequence any worker has taken. The classic
+//! design takes one sequence per atomic operation, so every event costs a
+//! contended read-modify-write on one cache line and throughput falls as
+//! workers are added; LMAX dropped its pool for that reason. Here a worker
+//! takes a *run* of `k` sequences with one `fetch_add` and processes the
+//! published part of its run as a batch. `k` adapts to the load: a fair
+//! share of what producers have claimed beyond the work cursor (`claimed /
+//! workers`), at least 1 and at most the batch limit and the ring. With
+//! little waiting, runs are short (latency and balance); under load they
+//! grow and the shared cursor is touched once per run. `worker_pool_k1`
+//! fixes `k = 1`: the classic design, kept for comparison.
+//!
+//! Gating: each worker's sequence says "everything I may still touch is
+//! above this". On taking a run `low ..= high` a worker stores `low - 1`
+//! (it will touch nothing lower, so an idle worker never holds producers
+//! back), and after each batch the last sequence it finished. Producers
+//! reuse a slot only when every worker's sequence has passed it. The work
+//! cursor is never below any worker's sequence, so LMAX's practice of also
+//! gating on it would never change the minimum, and it is left out.
+//!
+//! Closing: once every producer is gone, the claim cursor is final. A
+//! worker whose run straddles it processes up to it; a worker whose run
+//! starts past it is done. Every sequence up to the final one lies in
+//! exactly one run, so every published event is processed exactly once.
+
+use core::marker::PhantomData;
+
+use crossbeam_utils::CachePadded;
+
+use super::endpoints::DisruptorProducer;
+use super::lmax::LmaxAvailability;
+use super::multi::MultiSequencer;
+use super::ring_buffer::RingBuffer;
+use super::sequence::{INITIAL, Sequence};
+use super::{Lifecycle, Sequencer, Shared};
+use crate::message::Message;
+use crate::metrics::{Counter, Metrics};
+use crate::queue::{
+    Batching, BuildError, Consumed, Consumer, Endpoints, Info, OrderingGuarantee, Queue,
+    QueueConfig, Topology, WaitClass,
+};
+use crate::sync::{Arc, AtomicBool, AtomicUsize, Ordering};
+use crate::wait::Waiter;
+
+/// Run length chosen per claim from the load.
+pub const ADAPTIVE: usize = 0;
+
+/// A worker pool over sequencer `S`, taking runs of `RUN` sequences
+/// (`ADAPTIVE`: chosen per claim).
+pub struct WorkerPool<S, const RUN: usize>(PhantomData<S>);
+
+/// `worker_pool`: adaptive runs.
+pub type WorkerPoolAdaptive = WorkerPool<MultiSequencer<LmaxAvailability>, ADAPTIVE>;
+/// `worker_pool_k1`: one sequence per claim (the classic design).
+pub type WorkerPoolK1 = WorkerPool<MultiSequencer<LmaxAvailability>, 1>;
+
+/// A worker: takes runs from the shared work cursor and processes them.
+pub struct Worker<S: Sequencer, E, const RUN: usize> {
+    shared: Arc<Shared<S, E>>,
+    /// Highest sequence any worker has taken. Written by every worker.
+    work: Arc<Sequence>,
+    /// Everything this worker may still touch is above it. Written only by
+    /// this worker; read by producers (gating).
+    sequence: Arc<Sequence>,
+    /// Next sequence of the current run; `next > high` means no run.
+    next: i64,
+    /// Last sequence of the current run.
+    high: i64,
+    workers: i64,
+    waiter: Waiter,
+    metrics: Metrics,
+}
+
+impl<S: Sequencer, const RUN: usize> Queue for WorkerPool<S, RUN> {
+    type Producer<M: Message> = DisruptorProducer<S, M>;
+    type Consumer<M: Message> = Worker<S, M, RUN>;
+
+    fn info() -> Info {
+        Info {
+            name: if RUN == ADAPTIVE {
+                "worker_pool"
+            } else {
+                "worker_pool_k1"
+            },
+            summary: if RUN == ADAPTIVE {
+                "disruptor worker pool: workers take adaptive runs from a shared work cursor"
+            } else {
+                "disruptor worker pool, one sequence per claim (the classic design)"
+            },
+            topologies: &[Topology::Spsc, Topology::Mpsc, Topology::MpmcWorkerPool],
+            ordering: OrderingGuarantee::GlobalFifo,
+            wait_class: WaitClass::Configurable,
+            batching: Batching::Native,
+            fanout_emulated: false,
+            capacity_power_of_two: true,
+            min_capacity: S::MIN_CAPACITY,
+            single_producer: !S::MULTI_PRODUCER,
+        }
+    }
+
+    fn build<M: Message>(
+        cfg: &QueueConfig,
+    ) -> Result<Endpoints<Self::Producer<M>, Self::Consumer<M>>, BuildError> {
+        Self::info().check(cfg)?;
+        let sequences: Vec<Arc<Sequence>> = (0..cfg.consumers)
+            .map(|_| Arc::new(Sequence::new(INITIAL)))
+            .collect();
+        let shared = Arc::new(Shared {
+            ring: RingBuffer::new(cfg.capacity, M::default),
+            sequencer: S::new(cfg.capacity, sequences.iter().cloned().collect()),
+            lifecycle: CachePadded::new(Lifecycle {
+                producers: AtomicUsize::new(cfg.producers),
+                consumers: AtomicUsize::new(cfg.consumers),
+                closed: AtomicBool::new(false),
+            }),
+        });
+        let work = Arc::new(Sequence::new(INITIAL));
+        let waiter = Waiter::new(cfg.wait, cfg.cancel.clone());
+        let producers = (0..cfg.producers)
+            .map(|_| DisruptorProducer::new(Arc::clone(&shared), waiter.clone()))
+            .collect();
+        let consumers = sequences
+            .into_iter()
+            .map(|sequence| Worker {
+                shared: Arc::clone(&shared),
+                work: Arc::clone(&work),
+                sequence,
+                next: 0,
+                high: INITIAL,
+                workers: cfg.consumers as i64,
+                waiter: waiter.clone(),
+                metrics: Metrics::default(),
+            })
+            .collect();
+        Ok(Endpoints {
+            producers,
+            consumers,
+        })
+    }
+}
+
+impl<S: Sequencer, E, const RUN: usize> Worker<S, E, RUN> {
+    /// How many sequences to take now, for a batch limit of `max`.
+    #[inline(always)]
+    fn run_length(&self, max: usize) -> usize {
+        let limit = max.min(self.shared.ring.capacity());
+        if RUN != ADAPTIVE {
+            return RUN.min(limit);
+        }
+        let claimed_ahead = self.shared.sequencer.cursor() - self.work.get();
+        usize::try_from(claimed_ahead / self.workers)
+            .unwrap_or(0)
+            .clamp(1, limit)
+    }
+
+    /// Takes a run if the last one is done, waits until part of it is
+    /// published, then hands up to `max` events to `handle(event, sequence,
+    /// end_of_batch)`.
+    #[inline]
+    pub fn process_batch(&mut self, max: usize, mut handle: impl FnMut(&E, i64, bool)) -> Consumed {
+        if self.next > self.high {
+            let run = self.run_length(max);
+            self.high = self.work.add(run as i64);
+            self.next = self.high - run as i64 + 1;
+            // Nothing below the new run is this worker's any more.
+            self.sequence.set(self.next - 1);
+            self.metrics.add(Counter::WorkClaims, 1);
+        }
+        let next = self.next;
+        let limit = ((self.high - next + 1) as usize).min(max);
+        let shared = &*self.shared;
+        let mut end = shared.sequencer.published_from(next, limit);
+        if end < next {
+            self.metrics.add(Counter::IdleWaits, 1);
+            let outcome = self.waiter.wait_until(|| {
+                let end = shared.sequencer.published_from(next, limit);
+                if end >= next {
+                    return Some(Some(end));
+                }
+                // Acquire: every producer published before `closed` was set,
+                // so the cursor read after it is final.
+                if shared.lifecycle.closed.load(Ordering::Acquire)
+                    && next > shared.sequencer.cursor()
+                {
+                    return Some(None);
+                }
+                None
+            });
+            end = match outcome {
+                Ok(Some(end)) => end,
+                Ok(None) => return Consumed::Closed,
+                Err(_) => return Consumed::Idle,
+            };
+        }
+        for sequence in next..=end {
+            // SAFETY: `sequence` lies in this worker's run (no other worker
+            // takes it) and is published; producers do not reuse its slot
+            // until this worker's sequence passes it below.
+            shared
+                .ring
+                .slot(sequence)
+                .with(|event| handle(unsafe { &*event }, sequence, sequence == end));
+        }
+        self.sequence.set(end);
+        self.next = end + 1;
+        self.waiter.notify();
+        Consumed::Items((end - next + 1) as usize)
+    }
+}
+
+impl<S: Sequencer, M: Message, const RUN: usize> Consumer<M> for Worker<S, M, RUN> {
+    #[inline]
+    fn consume_batch(&mut self, max: usize, mut on: impl FnMut(&M)) -> Consumed {
+        self.process_batch(max, |event, _, _| on(event))
+    }
+
+    fn metrics(&self) -> Vec<(&'static str, u64)> {
+        self.metrics.report()
+    }
+}
+
+impl<S: Sequencer, E, const RUN: usize> Drop for Worker<S, E, RUN> {
+    fn drop(&mut self) {
+        // Release: pairs with the producers' Acquire check for consumers.
+        self.shared
+            .lifecycle
+            .consumers
+            .fetch_sub(1, Ordering::Release);
+        self.waiter.notify();
+    }
+}
