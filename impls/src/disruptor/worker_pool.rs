@@ -152,6 +152,11 @@ impl<S: Sequencer, E, const RUN: usize> Worker<S, E, RUN> {
         if RUN != ADAPTIVE {
             return RUN.min(limit);
         }
+        if limit == 1 {
+            // Nothing to adapt; reading the two contended cursors below
+            // would only cost.
+            return 1;
+        }
         let claimed_ahead = self.shared.sequencer.cursor() - self.work.get();
         usize::try_from(claimed_ahead / self.workers)
             .unwrap_or(0)
