@@ -91,8 +91,14 @@ impl WaitStrategy {
 }
 
 /// A shared flag that ends every wait of the queue it was built into.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct Cancel(Arc<AtomicBool>);
+
+impl Default for Cancel {
+    fn default() -> Self {
+        Self(Arc::new(AtomicBool::new(false)))
+    }
+}
 
 impl Cancel {
     /// Asks every waiter to give up.
@@ -119,7 +125,7 @@ pub enum WaitError {
 }
 
 /// The parking place shared by every endpoint of one queue.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct Parking {
     /// Threads registered as (about to be) parked.
     waiters: AtomicUsize,
@@ -153,7 +159,11 @@ impl Waiter {
         Self {
             strategy,
             cancel,
-            parking: Arc::default(),
+            parking: Arc::new(Parking {
+                waiters: AtomicUsize::new(0),
+                lock: Mutex::new(()),
+                wake: Condvar::new(),
+            }),
         }
     }
 

@@ -1,61 +1,134 @@
 //! The synchronisation primitives every implementation imports.
 //!
 //! Implementation code never names `std::sync` or `core::cell` directly: it
-//! imports atomics, `Arc`, [`UnsafeCell`] and the spin/yield hooks from here,
-//! so that one module decides which primitives back them. Today that is the
-//! standard library; the model-checking builds (`--cfg ringlab_loom`,
-//! `--cfg ringlab_shuttle`, declared in the workspace's `check-cfg`) swap this
-//! module's contents and leave implementation code as it is.
+//! imports atomics, `Arc`, locks, [`UnsafeCell`] and the spin/yield hooks
+//! from here, so that one module decides which primitives back them:
+//!
+//! - by default, the standard library's;
+//! - with `--cfg ringlab_loom`, loom's: every access is a point where loom
+//!   explores interleavings and weak-memory outcomes, and `UnsafeCell`
+//!   accesses are checked for data races;
+//! - with `--cfg ringlab_shuttle`, shuttle's: randomized and PCT schedules
+//!   (sequentially consistent atomics: logic and interleaving bugs, not
+//!   ordering bugs).
+//!
+//! The cfgs are project-named so that dependencies do not switch with us.
+//! Under the model checkers, spin hints and sleeps become yields, so that
+//! spin loops hand control to the checker's scheduler.
 
-pub use std::sync::atomic::{
-    AtomicBool, AtomicI32, AtomicI64, AtomicU64, AtomicUsize, Ordering, fence,
-};
-pub use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+#[cfg(ringlab_loom)]
+mod primitives {
+    pub use loom::cell::UnsafeCell;
+    pub use loom::sync::atomic::{
+        AtomicBool, AtomicI32, AtomicI64, AtomicU64, AtomicUsize, Ordering, fence,
+    };
+    pub use loom::sync::{Arc, Condvar, Mutex, MutexGuard};
 
-/// An `UnsafeCell` whose accesses go through closures, as loom's does, so
-/// that a model checker can see every read and write of a slot.
-#[derive(Debug, Default)]
-pub struct UnsafeCell<T>(core::cell::UnsafeCell<T>);
-
-impl<T> UnsafeCell<T> {
-    /// Wraps `value`.
-    pub const fn new(value: T) -> Self {
-        Self(core::cell::UnsafeCell::new(value))
+    /// One iteration of a spin loop: a yield to loom's scheduler.
+    #[inline]
+    pub fn spin_hint() {
+        loom::thread::yield_now();
     }
 
-    /// Runs `f` with a shared raw pointer to the contents.
-    ///
-    /// Dereferencing the pointer is the caller's `unsafe` responsibility:
-    /// no `&mut` to the contents may exist for the duration.
+    /// Gives control to another thread.
+    #[inline]
+    pub fn yield_now() {
+        loom::thread::yield_now();
+    }
+
+    /// Loom has no time: a sleep is a yield.
+    #[inline]
+    pub fn sleep(_duration: std::time::Duration) {
+        loom::thread::yield_now();
+    }
+}
+
+#[cfg(all(ringlab_shuttle, not(ringlab_loom)))]
+mod primitives {
+    pub use super::cell::UnsafeCell;
+    pub use shuttle::sync::atomic::{
+        AtomicBool, AtomicI32, AtomicI64, AtomicU64, AtomicUsize, Ordering, fence,
+    };
+    pub use shuttle::sync::{Arc, Condvar, Mutex, MutexGuard};
+
+    /// One iteration of a spin loop: a yield to shuttle's scheduler.
+    #[inline]
+    pub fn spin_hint() {
+        shuttle::thread::yield_now();
+    }
+
+    /// Gives control to another thread.
+    #[inline]
+    pub fn yield_now() {
+        shuttle::thread::yield_now();
+    }
+
+    /// Shuttle has no time: a sleep is a yield.
+    #[inline]
+    pub fn sleep(_duration: std::time::Duration) {
+        shuttle::thread::yield_now();
+    }
+}
+
+#[cfg(not(any(ringlab_loom, ringlab_shuttle)))]
+mod primitives {
+    pub use super::cell::UnsafeCell;
+    pub use std::sync::atomic::{
+        AtomicBool, AtomicI32, AtomicI64, AtomicU64, AtomicUsize, Ordering, fence,
+    };
+    pub use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+
+    /// One iteration of a spin loop: the processor's pause hint.
     #[inline(always)]
-    pub fn with<R>(&self, f: impl FnOnce(*const T) -> R) -> R {
-        f(self.0.get())
+    pub fn spin_hint() {
+        core::hint::spin_loop();
     }
 
-    /// Runs `f` with a mutable raw pointer to the contents.
-    ///
-    /// Dereferencing the pointer is the caller's `unsafe` responsibility:
-    /// no other reference to the contents may exist for the duration.
-    #[inline(always)]
-    pub fn with_mut<R>(&self, f: impl FnOnce(*mut T) -> R) -> R {
-        f(self.0.get())
+    /// Gives the rest of this time slice to another thread.
+    #[inline]
+    pub fn yield_now() {
+        std::thread::yield_now();
+    }
+
+    /// Sleeps for about `duration` (the OS decides how much longer).
+    #[inline]
+    pub fn sleep(duration: std::time::Duration) {
+        std::thread::sleep(duration);
     }
 }
 
-/// One iteration of a spin loop: the processor's pause hint.
-#[inline(always)]
-pub fn spin_hint() {
-    core::hint::spin_loop();
-}
+pub use primitives::*;
 
-/// Gives the rest of this time slice to another thread.
-#[inline]
-pub fn yield_now() {
-    std::thread::yield_now();
-}
+#[cfg(not(ringlab_loom))]
+mod cell {
+    /// An `UnsafeCell` whose accesses go through closures, as loom's does,
+    /// so that the same code runs under loom, which checks every access.
+    #[derive(Debug, Default)]
+    pub struct UnsafeCell<T>(core::cell::UnsafeCell<T>);
 
-/// Sleeps for about `duration` (the OS decides how much longer).
-#[inline]
-pub fn sleep(duration: std::time::Duration) {
-    std::thread::sleep(duration);
+    impl<T> UnsafeCell<T> {
+        /// Wraps `value`.
+        pub const fn new(value: T) -> Self {
+            Self(core::cell::UnsafeCell::new(value))
+        }
+
+        /// Runs `f` with a shared raw pointer to the contents.
+        ///
+        /// Dereferencing the pointer is the caller's `unsafe`
+        /// responsibility: no `&mut` to the contents may exist meanwhile.
+        #[inline(always)]
+        pub fn with<R>(&self, f: impl FnOnce(*const T) -> R) -> R {
+            f(self.0.get())
+        }
+
+        /// Runs `f` with a mutable raw pointer to the contents.
+        ///
+        /// Dereferencing the pointer is the caller's `unsafe`
+        /// responsibility: no other reference to the contents may exist
+        /// meanwhile.
+        #[inline(always)]
+        pub fn with_mut<R>(&self, f: impl FnOnce(*mut T) -> R) -> R {
+            f(self.0.get())
+        }
+    }
 }
