@@ -172,8 +172,11 @@ impl<S: Sequencer, E, const RUN: usize> Worker<S, E, RUN> {
             let run = self.run_length(max);
             self.high = self.work.add(run as i64);
             self.next = self.high - run as i64 + 1;
-            // Nothing below the new run is this worker's any more.
+            // Nothing below the new run is this worker's any more; that can
+            // be what a producer parked on a full ring waits for, so say so
+            // (loom found the lost wake-up when this signal was missing).
             self.sequence.set(self.next - 1);
+            self.waiter.notify();
             self.metrics.add(Counter::WorkClaims, 1);
         }
         let next = self.next;

@@ -1,0 +1,143 @@
+//! Verification of the implementations: loom and shuttle models, stress
+//! tests on real threads, and the seeded mutants they must catch.
+//!
+//! One model body, [`execute`], serves every checker: it builds a queue,
+//! runs producers and consumers on the checker's threads with the harness's
+//! own producer and consumer loops, and judges the outcome with the
+//! harness's own oracle (no loss, no duplicate, per-producer order, fan-out
+//! completeness). Under loom, slots are loom `UnsafeCell`s, so every
+//! missing happens-before edge on a slot is reported as a data race; under
+//! shuttle, schedules are random or PCT. Which checker runs is chosen by
+//! `--cfg ringlab_loom` or `--cfg ringlab_shuttle` (see
+//! `scripts/model-check.sh`); without either, [`execute`] runs on real
+//! threads (the stress tests).
+//!
+//! ```
+//! use impls::{SpscRing, Topology, WaitStrategy};
+//! use verify::{Model, execute};
+//!
+//! execute::<SpscRing>(&Model::new(Topology::Spsc, 1, 1, 2, 10));
+//! ```
+
+use harness::oracle::{Expected, Tally, judge};
+use harness::runner::{consumer_loop, producer_loop, quotas};
+use impls::{Msg8, Queue, QueueConfig, Topology, WaitStrategy};
+
+#[cfg(ringlab_loom)]
+use loom::thread;
+#[cfg(all(ringlab_shuttle, not(ringlab_loom)))]
+use shuttle::thread;
+#[cfg(not(any(ringlab_loom, ringlab_shuttle)))]
+use std::thread;
+
+/// One small configuration to check.
+#[derive(Clone, Copy, Debug)]
+pub struct Model {
+    /// Who talks to whom.
+    pub topology: Topology,
+    /// Producer threads.
+    pub producers: usize,
+    /// Consumer threads (the last runs on the calling thread).
+    pub consumers: usize,
+    /// Ring capacity.
+    pub capacity: usize,
+    /// Messages per publish and most per consume.
+    pub batch: usize,
+    /// Messages in total, split over the producers.
+    pub messages: u64,
+    /// How endpoints wait.
+    pub wait: WaitStrategy,
+}
+
+impl Model {
+    /// A model with batch 1 and spin-then-yield waiting.
+    pub fn new(
+        topology: Topology,
+        producers: usize,
+        consumers: usize,
+        capacity: usize,
+        messages: u64,
+    ) -> Self {
+        Self {
+            topology,
+            producers,
+            consumers,
+            capacity,
+            batch: 1,
+            messages,
+            wait: WaitStrategy::SpinYield,
+        }
+    }
+
+    /// The same model with another batch size.
+    pub fn batch(self, batch: usize) -> Self {
+        Self { batch, ..self }
+    }
+
+    /// The same model with another wait strategy.
+    pub fn wait(self, wait: WaitStrategy) -> Self {
+        Self { wait, ..self }
+    }
+}
+
+/// One execution of `model` on implementation `Q`; panics (which the model
+/// checkers report with the schedule) if the oracle finds any violation or
+/// an endpoint fails.
+pub fn execute<Q: Queue>(model: &Model) {
+    let cfg = QueueConfig {
+        producers: model.producers,
+        consumers: model.consumers,
+        batch: model.batch,
+        wait: model.wait,
+        ..QueueConfig::new(model.topology, model.capacity)
+    };
+    let endpoints =
+        Q::build::<Msg8>(&cfg).unwrap_or_else(|error| panic!("model does not build: {error}"));
+    let quotas = quotas(model.messages, model.producers);
+    let expected = Expected::new::<Msg8>(&quotas);
+    let batch = model.batch;
+    let producers: Vec<_> = endpoints
+        .producers
+        .into_iter()
+        .zip(quotas)
+        .enumerate()
+        .map(|(id, (mut producer, quota))| {
+            thread::spawn(move || {
+                producer_loop(&mut producer, id as u16, quota, batch).expect("a producer failed");
+            })
+        })
+        .collect();
+    let mut consumers = endpoints.consumers;
+    let last = consumers.pop().expect("at least one consumer");
+    let others: Vec<_> = consumers
+        .into_iter()
+        .map(|mut consumer| {
+            let (cancel, count) = (cfg.cancel.clone(), model.producers);
+            thread::spawn(move || {
+                let mut tally = Tally::new(count);
+                assert!(
+                    consumer_loop(&mut consumer, batch, &mut tally, &cancel),
+                    "a consumer stopped early"
+                );
+                tally
+            })
+        })
+        .collect();
+    let mut own = last;
+    let mut tally = Tally::new(model.producers);
+    assert!(
+        consumer_loop(&mut own, batch, &mut tally, &cfg.cancel),
+        "a consumer stopped early"
+    );
+    drop(own);
+    let mut tallies: Vec<Tally> = others
+        .into_iter()
+        .map(|handle| handle.join().expect("consumer thread"))
+        .collect();
+    tallies.push(tally);
+    for handle in producers {
+        handle.join().expect("producer thread");
+    }
+    let verdict = judge(model.topology, &expected, &tallies);
+    assert!(verdict.passed, "oracle: {}", verdict.problems.join("; "));
+}

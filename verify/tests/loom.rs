@@ -1,0 +1,110 @@
+//! loom models: every interleaving (up to a preemption bound) and every
+//! weak-memory outcome loom models, for each implementation on a tiny
+//! ring, with enough messages to wrap, closing with drain. Run by
+//! `scripts/model-check.sh` (`--cfg ringlab_loom`).
+//!
+//! Bounds: `LOOM_MAX_PREEMPTIONS` (default 2 here) limits how often the
+//! scheduler may switch away from a runnable thread; the seeded mutants
+//! (`scripts/mutants.sh`) are all caught within it. Message counts are the
+//! smallest that wrap the ring at least once.
+//!
+//! Waiting: models with three threads wait with the `blocking` strategy, so
+//! a wait is one park until the other side signals instead of a spin loop
+//! whose every step is a loom branch (spinning three-thread models do not
+//! finish). Loom still explores every execution in which a thread finds its
+//! condition without parking (where a weakened ordering shows up as a data
+//! race on a slot), and a lost wake-up shows up as a deadlock. The
+//! two-thread models also run with spinning waits.
+#![cfg(ringlab_loom)]
+
+use impls::{
+    Bitmap, Lmax, Queue, Single, SpscRing, Topology, WaitStrategy, WorkerPoolAdaptive, WorkerPoolK1,
+};
+use verify::{Model, execute};
+
+/// A model that waits by parking (see the header).
+fn parked(
+    topology: Topology,
+    producers: usize,
+    consumers: usize,
+    capacity: usize,
+    messages: u64,
+) -> Model {
+    Model::new(topology, producers, consumers, capacity, messages).wait(WaitStrategy::Blocking)
+}
+
+fn check<Q: Queue>(model: Model) {
+    let mut builder = loom::model::Builder::new();
+    if builder.preemption_bound.is_none() {
+        builder.preemption_bound = Some(2);
+    }
+    // Spin loops yield to loom at every step; with three threads one
+    // execution can take more than loom's default 1000 branches.
+    builder.max_branches = 20_000;
+    builder.check(move || execute::<Q>(&model));
+}
+
+#[test]
+fn spsc_ring_wraps() {
+    check::<SpscRing>(Model::new(Topology::Spsc, 1, 1, 2, 3));
+}
+
+#[test]
+fn spsc_ring_batches_wrap() {
+    check::<SpscRing>(Model::new(Topology::Spsc, 1, 1, 2, 4).batch(2));
+}
+
+#[test]
+fn spsc_ring_blocking_loses_no_wakeup() {
+    check::<SpscRing>(Model::new(Topology::Spsc, 1, 1, 2, 3).wait(WaitStrategy::Blocking));
+}
+
+#[test]
+fn single_wraps() {
+    check::<Single>(Model::new(Topology::Spsc, 1, 1, 2, 3));
+}
+
+#[test]
+fn single_fans_out() {
+    check::<Single>(parked(Topology::MpmcFanout, 1, 2, 2, 3));
+}
+
+#[test]
+fn single_pipeline() {
+    check::<Single>(parked(Topology::Pipeline, 1, 2, 2, 3));
+}
+
+#[test]
+fn single_blocking_loses_no_wakeup() {
+    check::<Single>(Model::new(Topology::Spsc, 1, 1, 2, 3).wait(WaitStrategy::Blocking));
+}
+
+#[test]
+fn lmax_two_producers_wrap() {
+    check::<Lmax>(parked(Topology::Mpsc, 2, 1, 2, 3));
+}
+
+#[test]
+fn lmax_batches() {
+    check::<Lmax>(parked(Topology::Mpsc, 2, 1, 4, 4).batch(2));
+}
+
+#[test]
+fn bitmap_two_producers_wrap() {
+    check::<Bitmap>(parked(Topology::Mpsc, 2, 1, 2, 3));
+}
+
+#[test]
+fn bitmap_batches() {
+    check::<Bitmap>(parked(Topology::Mpsc, 2, 1, 4, 4).batch(2));
+}
+
+#[test]
+fn worker_pool_shares_exactly_once() {
+    check::<WorkerPoolAdaptive>(parked(Topology::MpmcWorkerPool, 1, 2, 2, 3).batch(2));
+}
+
+#[test]
+fn worker_pool_k1_shares_exactly_once() {
+    check::<WorkerPoolK1>(parked(Topology::MpmcWorkerPool, 1, 2, 2, 3));
+}
