@@ -17,3 +17,6 @@ cargo test --workspace --locked
 
 step "cargo test, metrics feature (the counters count)"
 cargo test -p impls --features metrics --locked --test metrics
+
+step "model checking (loom, shuttle)"
+bash scripts/model-check.sh

@@ -16,7 +16,7 @@ fn iterations() -> usize {
     std::env::var("SHUTTLE_ITERATIONS")
         .ok()
         .and_then(|n| n.parse().ok())
-        .unwrap_or(300)
+        .unwrap_or(2000)
 }
 
 fn check<Q: Queue>(model: Model) {
