@@ -26,40 +26,49 @@ failures=0
 for patch in "${patches[@]}"; do
   name=$(basename "$patch" .patch)
   if [ ! -f "$patch" ]; then
-    rows+=("$name|-|NO SUCH PATCH|0"); failures=$((failures + 1)); continue
+    rows+=("$name|-|NO SUCH PATCH|-|0"); failures=$((failures + 1)); continue
   fi
   model=$(sed -n 's/^model: //p' "$patch" | head -n 1)
+  checker=$(sed -n 's/^checker: //p' "$patch" | head -n 1)
+  checker=${checker:-loom}
   rm -rf "$scratch"; mkdir -p "$scratch"
   # The tree as it is now (tracked files), so mutants follow the code.
   git ls-files -z | (cd "$root" && xargs -0 cp --parents -t "$scratch")
   if ! patch -s -p1 -d "$scratch" --dry-run < "$patch" > /dev/null 2>&1; then
     echo "== $name: the patch no longer applies; refresh it against the current code (edit the file by hand, then diff -u)" >&2
-    rows+=("$name|$model|PATCH DOES NOT APPLY|0"); failures=$((failures + 1)); continue
+    rows+=("$name|$checker $model|PATCH DOES NOT APPLY|-|0"); failures=$((failures + 1)); continue
   fi
   patch -s -p1 -d "$scratch" < "$patch"
   echo "== $name: $(sed -n 's/^mutant: //p' "$patch" | head -n 1)" >&2
   start=$(date +%s)
   build() {
-    (cd "$scratch" && RUSTFLAGS="${RUSTFLAGS:-} --cfg ringlab_loom" \
-      cargo test --release --offline -p verify --test loom --target-dir "$target" "$@")
+    (cd "$scratch" && RUSTFLAGS="${RUSTFLAGS:-} --cfg ringlab_$checker" \
+      cargo test --release -p verify --test "$checker" --target-dir "$target-$checker" "$@")
   }
   if ! build --no-run > "$target.build.log" 2>&1; then
-    rows+=("$name|$model|DOES NOT BUILD (see $target.build.log)|$(( $(date +%s) - start ))")
+    rows+=("$name|$checker $model|DOES NOT BUILD|see $target.build.log|$(( $(date +%s) - start ))")
     failures=$((failures + 1)); continue
   fi
   start=$(date +%s)
-  if build "$model" -- --exact > "$target.$name.log" 2>&1; then
-    verdict="SURVIVED"; failures=$((failures + 1))
+  log="$target.$name.log"
+  if build "$model" -- --exact > "$log" 2>&1; then
+    verdict="SURVIVED"; how="-"; failures=$((failures + 1))
   else
     verdict="killed"
+    if grep -q "Causality violation" "$log"; then how="data race on a slot"
+    elif grep -q "deadlock" "$log"; then how="deadlock (lost wake-up)"
+    elif grep -q "maximum number of branches" "$log"; then how="no progress (branch bound)"
+    elif grep -q "oracle:" "$log"; then how="oracle: $(grep -o 'oracle: [^;(]*' "$log" | head -n 1 | cut -c9-60)"
+    else how="panic: $(grep -m1 -A1 'panicked at' "$log" | tail -n 1 | cut -c1-50)"
+    fi
   fi
-  rows+=("$name|$model|$verdict|$(( $(date +%s) - start ))")
+  rows+=("$name|$checker $model|$verdict|$how|$(( $(date +%s) - start ))")
 done
 
-printf '\n%-28s %-38s %-12s %s\n' "mutant" "model" "verdict" "seconds"
+printf '\n%-26s %-42s %-9s %-46s %s\n' "mutant" "checker and model" "verdict" "caught by" "seconds"
 for row in "${rows[@]}"; do
-  IFS='|' read -r name model verdict seconds <<< "$row"
-  printf '%-28s %-38s %-12s %s\n' "$name" "$model" "$verdict" "$seconds"
+  IFS='|' read -r name model verdict how seconds <<< "$row"
+  printf '%-26s %-42s %-9s %-46s %s\n' "$name" "$model" "$verdict" "$how" "$seconds"
 done
 echo
 if [ "$failures" -gt 0 ]; then

@@ -159,6 +159,41 @@ struct Shared<S, E> {
     lifecycle: CachePadded<Lifecycle>,
 }
 
+impl<S: Sequencer, E> Shared<S, E> {
+    /// The shared state of one disruptor for `cfg`: a ring of events made by
+    /// `factory`, a sequencer whose producers wait for `gating`, and every
+    /// endpoint counted as connected.
+    fn new(cfg: &QueueConfig, gating: Sequences, factory: impl FnMut() -> E) -> Arc<Self> {
+        Arc::new(Shared {
+            ring: RingBuffer::new(cfg.capacity, factory),
+            sequencer: S::new(cfg.capacity, gating),
+            lifecycle: CachePadded::new(Lifecycle {
+                producers: AtomicUsize::new(cfg.producers),
+                consumers: AtomicUsize::new(cfg.consumers),
+                closed: AtomicBool::new(false),
+            }),
+        })
+    }
+}
+
+/// One sequence per consumer, each at [`INITIAL`].
+fn sequences(count: usize) -> Vec<Arc<Sequence>> {
+    (0..count)
+        .map(|_| Arc::new(Sequence::new(INITIAL)))
+        .collect()
+}
+
+/// `count` producers of `shared`, waiting with clones of `waiter`.
+fn producers<S: Sequencer, E>(
+    shared: &Arc<Shared<S, E>>,
+    count: usize,
+    waiter: &Waiter,
+) -> Vec<DisruptorProducer<S, E>> {
+    (0..count)
+        .map(|_| DisruptorProducer::new(Arc::clone(shared), waiter.clone()))
+        .collect()
+}
+
 /// A disruptor with sequencer `S`.
 pub struct Disruptor<S>(PhantomData<S>);
 
@@ -242,23 +277,11 @@ impl<S: Sequencer> Queue for Disruptor<S> {
         cfg: &QueueConfig,
     ) -> Result<Endpoints<Self::Producer<M>, Self::Consumer<M>>, BuildError> {
         Self::info().check(cfg)?;
-        let sequences: Vec<Arc<Sequence>> = (0..cfg.consumers)
-            .map(|_| Arc::new(Sequence::new(INITIAL)))
-            .collect();
+        let sequences = sequences(cfg.consumers);
         let (upstream, gating) = graph(cfg.topology, &sequences);
-        let shared = Arc::new(Shared {
-            ring: RingBuffer::new(cfg.capacity, M::default),
-            sequencer: S::new(cfg.capacity, gating),
-            lifecycle: CachePadded::new(Lifecycle {
-                producers: AtomicUsize::new(cfg.producers),
-                consumers: AtomicUsize::new(cfg.consumers),
-                closed: AtomicBool::new(false),
-            }),
-        });
+        let shared = Shared::new(cfg, gating, M::default);
         let waiter = Waiter::new(cfg.wait, cfg.cancel.clone());
-        let producers = (0..cfg.producers)
-            .map(|_| DisruptorProducer::new(Arc::clone(&shared), waiter.clone()))
-            .collect();
+        let producers = producers(&shared, cfg.producers, &waiter);
         let consumers = sequences
             .into_iter()
             .zip(upstream)

@@ -30,21 +30,18 @@
 
 use core::marker::PhantomData;
 
-use crossbeam_utils::CachePadded;
-
 use super::endpoints::DisruptorProducer;
 use super::lmax::LmaxAvailability;
 use super::multi::MultiSequencer;
-use super::ring_buffer::RingBuffer;
 use super::sequence::{INITIAL, Sequence};
-use super::{Lifecycle, Sequencer, Shared};
+use super::{Sequencer, Shared, producers, sequences};
 use crate::message::Message;
 use crate::metrics::{Counter, Metrics};
 use crate::queue::{
     Batching, BuildError, Consumed, Consumer, Endpoints, Info, OrderingGuarantee, Queue,
     QueueConfig, Topology, WaitClass,
 };
-use crate::sync::{Arc, AtomicBool, AtomicUsize, Ordering};
+use crate::sync::{Arc, Ordering};
 use crate::wait::Waiter;
 
 /// Run length chosen per claim from the load.
@@ -107,23 +104,12 @@ impl<S: Sequencer, const RUN: usize> Queue for WorkerPool<S, RUN> {
         cfg: &QueueConfig,
     ) -> Result<Endpoints<Self::Producer<M>, Self::Consumer<M>>, BuildError> {
         Self::info().check(cfg)?;
-        let sequences: Vec<Arc<Sequence>> = (0..cfg.consumers)
-            .map(|_| Arc::new(Sequence::new(INITIAL)))
-            .collect();
-        let shared = Arc::new(Shared {
-            ring: RingBuffer::new(cfg.capacity, M::default),
-            sequencer: S::new(cfg.capacity, sequences.iter().cloned().collect()),
-            lifecycle: CachePadded::new(Lifecycle {
-                producers: AtomicUsize::new(cfg.producers),
-                consumers: AtomicUsize::new(cfg.consumers),
-                closed: AtomicBool::new(false),
-            }),
-        });
+        let sequences = sequences(cfg.consumers);
+        // Every worker gates the producers.
+        let shared = Shared::new(cfg, sequences.iter().cloned().collect(), M::default);
         let work = Arc::new(Sequence::new(INITIAL));
         let waiter = Waiter::new(cfg.wait, cfg.cancel.clone());
-        let producers = (0..cfg.producers)
-            .map(|_| DisruptorProducer::new(Arc::clone(&shared), waiter.clone()))
-            .collect();
+        let producers = producers(&shared, cfg.producers, &waiter);
         let consumers = sequences
             .into_iter()
             .map(|sequence| Worker {
