@@ -56,7 +56,7 @@ for patch in "${patches[@]}"; do
   else
     verdict="killed"
     if grep -q "Causality violation" "$log"; then how="data race on a slot"
-    elif grep -q "deadlock" "$log"; then how="deadlock (lost wake-up)"
+    elif grep -q "deadlock" "$log"; then how="deadlock: every thread parked"
     elif grep -q "maximum number of branches" "$log"; then how="no progress (branch bound)"
     elif grep -q "oracle:" "$log"; then how="oracle: $(grep -o 'oracle: [^;(]*' "$log" | head -n 1 | cut -c9-60)"
     else how="panic: $(grep -m1 -A1 'panicked at' "$log" | tail -n 1 | cut -c1-50)"
