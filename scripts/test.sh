@@ -18,5 +18,8 @@ cargo test --workspace --locked
 step "cargo test, metrics feature (the counters count)"
 cargo test -p impls --features metrics --locked --test metrics
 
+step "criterion benches, each once"
+cargo bench -p harness --bench queues --locked -- --test
+
 step "model checking (loom, shuttle)"
 bash scripts/model-check.sh
