@@ -176,6 +176,27 @@ impl<S: Sequencer, E> Shared<S, E> {
     }
 }
 
+/// What a ring over sequencer `S` is: everything but the name, summary and
+/// topologies follows from the sequencer.
+fn info<S: Sequencer>(
+    name: &'static str,
+    summary: &'static str,
+    topologies: &'static [Topology],
+) -> Info {
+    Info {
+        name,
+        summary,
+        topologies,
+        ordering: OrderingGuarantee::GlobalFifo,
+        wait_class: WaitClass::Configurable,
+        batching: Batching::Native,
+        fanout_emulated: false,
+        capacity_power_of_two: true,
+        min_capacity: S::MIN_CAPACITY,
+        single_producer: !S::MULTI_PRODUCER,
+    }
+}
+
 /// One sequence per consumer, each at [`INITIAL`].
 fn sequences(count: usize) -> Vec<Arc<Sequence>> {
     (0..count)
@@ -244,33 +265,23 @@ impl<S: Sequencer> Queue for Disruptor<S> {
     type Consumer<M: Message> = DisruptorConsumer<S, M>;
 
     fn info() -> Info {
-        Info {
-            name: S::NAME,
-            summary: S::SUMMARY,
-            topologies: if S::MULTI_PRODUCER {
-                &[
-                    Topology::Spsc,
-                    Topology::Mpsc,
-                    Topology::MpmcFanout,
-                    Topology::Pipeline,
-                    Topology::Diamond,
-                ]
-            } else {
-                &[
-                    Topology::Spsc,
-                    Topology::MpmcFanout,
-                    Topology::Pipeline,
-                    Topology::Diamond,
-                ]
-            },
-            ordering: OrderingGuarantee::GlobalFifo,
-            wait_class: WaitClass::Configurable,
-            batching: Batching::Native,
-            fanout_emulated: false,
-            capacity_power_of_two: true,
-            min_capacity: S::MIN_CAPACITY,
-            single_producer: !S::MULTI_PRODUCER,
-        }
+        let topologies: &'static [Topology] = if S::MULTI_PRODUCER {
+            &[
+                Topology::Spsc,
+                Topology::Mpsc,
+                Topology::MpmcFanout,
+                Topology::Pipeline,
+                Topology::Diamond,
+            ]
+        } else {
+            &[
+                Topology::Spsc,
+                Topology::MpmcFanout,
+                Topology::Pipeline,
+                Topology::Diamond,
+            ]
+        };
+        info::<S>(S::NAME, S::SUMMARY, topologies)
     }
 
     fn build<M: Message>(

@@ -34,13 +34,10 @@ use super::endpoints::DisruptorProducer;
 use super::lmax::LmaxAvailability;
 use super::multi::MultiSequencer;
 use super::sequence::{INITIAL, Sequence};
-use super::{Sequencer, Shared, producers, sequences};
+use super::{Sequencer, Shared, info, producers, sequences};
 use crate::message::Message;
 use crate::metrics::{Counter, Metrics};
-use crate::queue::{
-    Batching, BuildError, Consumed, Consumer, Endpoints, Info, OrderingGuarantee, Queue,
-    QueueConfig, Topology, WaitClass,
-};
+use crate::queue::{BuildError, Consumed, Consumer, Endpoints, Info, Queue, QueueConfig, Topology};
 use crate::sync::{Arc, Ordering};
 use crate::wait::Waiter;
 
@@ -78,26 +75,22 @@ impl<S: Sequencer, const RUN: usize> Queue for WorkerPool<S, RUN> {
     type Consumer<M: Message> = Worker<S, M, RUN>;
 
     fn info() -> Info {
-        Info {
-            name: if RUN == ADAPTIVE {
-                "worker_pool"
-            } else {
-                "worker_pool_k1"
-            },
-            summary: if RUN == ADAPTIVE {
-                "disruptor worker pool: workers take adaptive runs from a shared work cursor"
-            } else {
-                "disruptor worker pool, one sequence per claim (the classic design)"
-            },
-            topologies: &[Topology::Spsc, Topology::Mpsc, Topology::MpmcWorkerPool],
-            ordering: OrderingGuarantee::GlobalFifo,
-            wait_class: WaitClass::Configurable,
-            batching: Batching::Native,
-            fanout_emulated: false,
-            capacity_power_of_two: true,
-            min_capacity: S::MIN_CAPACITY,
-            single_producer: !S::MULTI_PRODUCER,
-        }
+        let (name, summary) = if RUN == ADAPTIVE {
+            (
+                "worker_pool",
+                "disruptor worker pool: workers take adaptive runs from a shared work cursor",
+            )
+        } else {
+            (
+                "worker_pool_k1",
+                "disruptor worker pool, one sequence per claim (the classic design)",
+            )
+        };
+        info::<S>(
+            name,
+            summary,
+            &[Topology::Spsc, Topology::Mpsc, Topology::MpmcWorkerPool],
+        )
     }
 
     fn build<M: Message>(
