@@ -57,6 +57,8 @@ impl<const FAULT: u8> Queue for Faulty<FAULT> {
             capacity_power_of_two: false,
             min_capacity: 2,
             single_producer: true,
+            max_capacity: impls::queue::MAX_CAPACITY,
+            max_producers: impls::queue::MAX_THREADS,
         }
     }
 

@@ -164,6 +164,8 @@ fn info(name: &'static str, batching: Batching) -> Info {
         capacity_power_of_two: false,
         min_capacity: MIN_CAPACITY,
         single_producer: false,
+        max_capacity: crate::queue::MAX_CAPACITY,
+        max_producers: crate::queue::MAX_THREADS,
     }
 }
 

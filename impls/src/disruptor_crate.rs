@@ -97,6 +97,8 @@ impl Queue for DisruptorCrate {
             capacity_power_of_two: true,
             min_capacity: MIN_CAPACITY,
             single_producer: false,
+            max_capacity: crate::queue::MAX_CAPACITY,
+            max_producers: crate::queue::MAX_THREADS,
         }
     }
 

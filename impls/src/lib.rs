@@ -28,9 +28,11 @@ pub mod disruptor_crate;
 pub mod message;
 pub mod metrics;
 pub mod queue;
+pub mod ring_mpsc;
 pub mod rtrb;
 pub mod spsc_ring;
 pub mod sync;
+pub mod tokio_mpsc;
 pub mod wait;
 
 pub use array_queue::ArrayQueueBaseline;
@@ -42,8 +44,10 @@ pub use queue::{
     Batching, BuildError, Consumed, Consumer, Endpoints, Info, OrderingGuarantee, Producer,
     PublishError, Queue, QueueConfig, Topology, WaitClass,
 };
+pub use ring_mpsc::RingMpsc;
 pub use rtrb::Rtrb;
 pub use spsc_ring::SpscRing;
+pub use tokio_mpsc::TokioMpsc;
 pub use wait::{Cancel, WaitStrategy, Waiter};
 
 /// Something to do with an implementation chosen by name.
@@ -72,6 +76,8 @@ pub fn visit<V: Visitor>(name: &str, visitor: V) -> Option<V::Output> {
         "worker_pool" => visitor.visit::<WorkerPoolAdaptive>(),
         "worker_pool_k1" => visitor.visit::<WorkerPoolK1>(),
         "array_queue" => visitor.visit::<ArrayQueueBaseline>(),
+        "ring_mpsc" => visitor.visit::<RingMpsc>(),
+        "tokio_mpsc" => visitor.visit::<TokioMpsc>(),
         _ => return None,
     })
 }
@@ -92,6 +98,8 @@ pub fn all() -> Vec<Info> {
         WorkerPoolAdaptive::info(),
         WorkerPoolK1::info(),
         ArrayQueueBaseline::info(),
+        RingMpsc::info(),
+        TokioMpsc::info(),
     ]
 }
 

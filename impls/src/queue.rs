@@ -167,6 +167,10 @@ pub struct Info {
     pub min_capacity: usize,
     /// Whether it takes one producer only, whatever the topology.
     pub single_producer: bool,
+    /// Largest capacity it accepts (at most [`MAX_CAPACITY`]).
+    pub max_capacity: usize,
+    /// Most producers it accepts (at most [`MAX_THREADS`]).
+    pub max_producers: usize,
 }
 
 impl Info {
@@ -196,6 +200,20 @@ impl Info {
                 implementation: self.name,
                 capacity: cfg.capacity,
                 min: self.min_capacity,
+            });
+        }
+        if cfg.capacity > self.max_capacity {
+            return Err(BuildError::CapacityTooLarge {
+                implementation: self.name,
+                capacity: cfg.capacity,
+                max: self.max_capacity,
+            });
+        }
+        if cfg.producers > self.max_producers {
+            return Err(BuildError::TooManyProducers {
+                implementation: self.name,
+                producers: cfg.producers,
+                max: self.max_producers,
             });
         }
         if self.single_producer && cfg.producers > 1 {
@@ -305,6 +323,26 @@ pub enum BuildError {
         /// Its smallest capacity.
         min: usize,
     },
+    /// Above the implementation's largest capacity.
+    #[error("`{implementation}` takes a capacity of at most {max} slots, not {capacity}")]
+    CapacityTooLarge {
+        /// The implementation asked for.
+        implementation: &'static str,
+        /// Capacity asked for.
+        capacity: usize,
+        /// Its largest capacity.
+        max: usize,
+    },
+    /// More producers than the implementation can register.
+    #[error("`{implementation}` takes at most {max} producers, not {producers}")]
+    TooManyProducers {
+        /// The implementation asked for.
+        implementation: &'static str,
+        /// Producers asked for.
+        producers: usize,
+        /// Most producers it takes.
+        max: usize,
+    },
     /// A single-producer implementation asked for several producers.
     #[error("`{implementation}` takes exactly 1 producer, not {producers}")]
     SingleProducer {
@@ -363,6 +401,13 @@ pub enum Consumed {
     Closed,
 }
 
+impl Consumed {
+    /// Whether it handled any messages.
+    pub fn is_items(self) -> bool {
+        matches!(self, Consumed::Items(_))
+    }
+}
+
 /// The sending end. Dropping every producer closes the queue.
 pub trait Producer<M: Message>: Send + 'static {
     /// Publishes `n` messages, `fill(i, slot)` writing message `i` in place,
@@ -386,6 +431,15 @@ pub trait Consumer<M: Message>: Send + 'static {
     /// Waits (per the configured strategy) until at least one message is
     /// available, then hands up to `max` of them to `on`, in order.
     fn consume_batch(&mut self, max: usize, on: impl FnMut(&M)) -> Consumed;
+
+    /// Like [`consume_batch`](Self::consume_batch), but without reading the
+    /// messages: it only takes up to `max` of them off the queue. This is
+    /// the "consumer that does not read" of some published benchmarks; the
+    /// harness runs it only where a scenario asks for it, and then checks
+    /// counts alone. Implementations that can skip the reads override it.
+    fn discard_batch(&mut self, max: usize) -> Consumed {
+        self.consume_batch(max, |_| ())
+    }
 
     /// Counters of the `metrics` feature, by name (empty without it, or
     /// where the implementation keeps none).

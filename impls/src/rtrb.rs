@@ -44,6 +44,8 @@ impl Queue for Rtrb {
             capacity_power_of_two: false,
             min_capacity: MIN_CAPACITY,
             single_producer: true,
+            max_capacity: crate::queue::MAX_CAPACITY,
+            max_producers: crate::queue::MAX_THREADS,
         }
     }
 

@@ -98,6 +98,8 @@ impl Queue for SpscRing {
             capacity_power_of_two: true,
             min_capacity: MIN_CAPACITY,
             single_producer: true,
+            max_capacity: crate::queue::MAX_CAPACITY,
+            max_producers: crate::queue::MAX_THREADS,
         }
     }
 

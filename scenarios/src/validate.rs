@@ -397,7 +397,9 @@ impl Checker<'_> {
             ),
             error => {
                 let field = match error {
-                    BuildError::Producers { .. } | BuildError::SingleProducer { .. } => {
+                    BuildError::Producers { .. }
+                    | BuildError::SingleProducer { .. }
+                    | BuildError::TooManyProducers { .. } => {
                         "axes.producers"
                     }
                     BuildError::Consumers { .. } => "axes.consumers",

@@ -18,7 +18,8 @@
 #![cfg(ringlab_loom)]
 
 use impls::{
-    Bitmap, Lmax, Queue, Single, SpscRing, Topology, WaitStrategy, WorkerPoolAdaptive, WorkerPoolK1,
+    Bitmap, Lmax, Queue, RingMpsc, Single, SpscRing, Topology, WaitStrategy, WorkerPoolAdaptive,
+    WorkerPoolK1,
 };
 use verify::{Model, execute};
 
@@ -107,4 +108,61 @@ fn worker_pool_shares_exactly_once() {
 #[test]
 fn worker_pool_k1_shares_exactly_once() {
     check::<WorkerPoolK1>(parked(Topology::MpmcWorkerPool, 1, 2, 2, 3));
+}
+
+#[test]
+fn ring_mpsc_one_producer_wraps() {
+    check::<RingMpsc>(Model::new(Topology::Spsc, 1, 1, 2, 3));
+}
+
+#[test]
+fn ring_mpsc_two_producers_wrap() {
+    check::<RingMpsc>(parked(Topology::Mpsc, 2, 1, 2, 4));
+}
+
+#[test]
+fn ring_mpsc_batches_wrap() {
+    check::<RingMpsc>(Model::new(Topology::Spsc, 1, 1, 2, 4).batch(2));
+}
+
+#[test]
+fn ring_mpsc_blocking_loses_no_wakeup() {
+    check::<RingMpsc>(Model::new(Topology::Spsc, 1, 1, 2, 3).wait(WaitStrategy::Blocking));
+}
+
+/// A producer registers on its own thread while the consumer is already
+/// polling: the new ring must be fully visible when the consumer finds it,
+/// and the consumer must see the channel close only after everything sent.
+#[test]
+fn ring_mpsc_registers_while_consuming() {
+    use impls::ring_mpsc::{self, Config};
+    use impls::{Consumed, Message, Msg8};
+
+    let mut builder = loom::model::Builder::new();
+    if builder.preemption_bound.is_none() {
+        builder.preemption_bound = Some(2);
+    }
+    builder.max_branches = 20_000;
+    builder.check(|| {
+        let (channel, mut consumer) = ring_mpsc::channel::<Msg8>(Config::new(2, 2)).unwrap();
+        let sender = loom::thread::spawn(move || {
+            let mut producer = channel.register().unwrap();
+            drop(channel);
+            for sequence in 0..3 {
+                let mut reservation = producer.reserve(1).unwrap();
+                reservation.push(Msg8::new(0, sequence)).unwrap();
+                reservation.commit();
+            }
+        });
+        let mut seen = Vec::new();
+        loop {
+            match consumer.consume_batch(2, |message| seen.push(message.tag())) {
+                Consumed::Items(_) => {}
+                Consumed::Closed => break,
+                Consumed::Idle => panic!("idle without a cancel"),
+            }
+        }
+        sender.join().unwrap();
+        assert_eq!(seen, [0, 1, 2]);
+    });
 }

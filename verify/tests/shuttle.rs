@@ -8,7 +8,8 @@
 #![cfg(ringlab_shuttle)]
 
 use impls::{
-    Bitmap, Lmax, Queue, Single, SpscRing, Topology, WaitStrategy, WorkerPoolAdaptive, WorkerPoolK1,
+    Bitmap, Lmax, Queue, RingMpsc, Single, SpscRing, Topology, WaitStrategy, WorkerPoolAdaptive,
+    WorkerPoolK1,
 };
 use verify::{Model, execute};
 
@@ -64,4 +65,14 @@ fn worker_pool_k1() {
     check::<WorkerPoolK1>(
         Model::new(Topology::MpmcWorkerPool, 2, 3, 4, 30).wait(WaitStrategy::Blocking),
     );
+}
+
+#[test]
+fn ring_mpsc_four_producers() {
+    check::<RingMpsc>(Model::new(Topology::Mpsc, 4, 1, 4, 40).batch(3));
+}
+
+#[test]
+fn ring_mpsc_blocking() {
+    check::<RingMpsc>(Model::new(Topology::Mpsc, 3, 1, 2, 24).wait(WaitStrategy::Blocking));
 }

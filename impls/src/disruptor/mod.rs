@@ -194,6 +194,8 @@ fn info<S: Sequencer>(
         capacity_power_of_two: true,
         min_capacity: S::MIN_CAPACITY,
         single_producer: !S::MULTI_PRODUCER,
+        max_capacity: crate::queue::MAX_CAPACITY,
+        max_producers: crate::queue::MAX_THREADS,
     }
 }
 

@@ -20,7 +20,7 @@
 mod primitives {
     pub use loom::cell::UnsafeCell;
     pub use loom::sync::atomic::{
-        AtomicBool, AtomicI32, AtomicI64, AtomicU64, AtomicUsize, Ordering, fence,
+        AtomicBool, AtomicI32, AtomicI64, AtomicPtr, AtomicU64, AtomicUsize, Ordering, fence,
     };
     pub use loom::sync::{Arc, Condvar, Mutex, MutexGuard};
 
@@ -47,7 +47,7 @@ mod primitives {
 mod primitives {
     pub use super::cell::UnsafeCell;
     pub use shuttle::sync::atomic::{
-        AtomicBool, AtomicI32, AtomicI64, AtomicU64, AtomicUsize, Ordering, fence,
+        AtomicBool, AtomicI32, AtomicI64, AtomicPtr, AtomicU64, AtomicUsize, Ordering, fence,
     };
     pub use shuttle::sync::{Arc, Condvar, Mutex, MutexGuard};
 
@@ -74,7 +74,7 @@ mod primitives {
 mod primitives {
     pub use super::cell::UnsafeCell;
     pub use std::sync::atomic::{
-        AtomicBool, AtomicI32, AtomicI64, AtomicU64, AtomicUsize, Ordering, fence,
+        AtomicBool, AtomicI32, AtomicI64, AtomicPtr, AtomicU64, AtomicUsize, Ordering, fence,
     };
     pub use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 
