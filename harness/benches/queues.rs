@@ -79,6 +79,8 @@ fn topologies(c: &mut Criterion) {
                         timeout: Duration::from_secs(120),
                         placement: placement.clone(),
                         layout_seed: iterations,
+                        mode: harness::runner::Mode::Throughput,
+                        instruments: Default::default(),
                     };
                     measured(info.name, &spec)
                 });

@@ -6,6 +6,9 @@
 //! - [`oracle`]: the per-consumer tally and the verdict on loss,
 //!   duplication, order and fan-out completeness;
 //! - [`sweep`]: a scenario's points, interleaved repetitions, summaries;
+//! - [`clock`], [`latency`], [`counters`], [`allocations`], [`machine`]:
+//!   the timer, latency histograms, event counters, allocation counting and
+//!   the machine's ceiling;
 //! - [`placement`], [`provenance`], [`results`], [`stats`], [`table`].
 //!
 //! ```
@@ -25,11 +28,18 @@
 //!     timeout: Duration::from_secs(30),
 //!     placement: Cores::detect().plan(1, 1),
 //!     layout_seed: 0,
+//!     mode: harness::runner::Mode::Throughput,
+//!     instruments: Default::default(),
 //! };
 //! let outcome = run_once::<SpscRing, Msg8>(&spec);
 //! assert!(outcome.passed(), "{outcome:?}");
 //! ```
 
+pub mod allocations;
+pub mod clock;
+pub mod counters;
+pub mod latency;
+pub mod machine;
 pub mod oracle;
 pub mod placement;
 pub mod provenance;

@@ -14,6 +14,10 @@ use harness::table;
 use indicatif::{ProgressBar, ProgressStyle};
 use scenarios::Scenario;
 
+/// Counts allocations of run threads inside their measured regions.
+#[global_allocator]
+static ALLOCATOR: harness::allocations::CountingAllocator = harness::allocations::CountingAllocator;
+
 /// The source tree the harness was built from.
 fn workspace() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -169,6 +173,24 @@ fn load(args: &ScenarioArgs) -> Result<Scenario, InputError> {
     Ok(scenario)
 }
 
+/// The timer, the counters each run thread opens and the machine's
+/// ceiling, measured once before the sweep (and before anything is pinned).
+fn measure_machine(cores: &Cores) -> (sweep::Measuring, harness::machine::Machine) {
+    let (clock, clock_note) = harness::clock::Clock::detect();
+    let plan = harness::counters::plan(&harness::counters::PerfOpener);
+    let machine = harness::machine::measure(cores, &clock, clock_note, plan.availability.clone());
+    eprintln!("{}", table::machine_line(&machine));
+    let measuring = sweep::Measuring {
+        instruments: harness::runner::Instruments {
+            clock,
+            counters: Some(std::sync::Arc::new(plan.clone())),
+        },
+        counters: plan.availability,
+        round_trip_floor_ns: machine.core_to_core_round_trip_ns,
+    };
+    (measuring, machine)
+}
+
 fn scenario(args: ScenarioArgs) -> Result<ExitCode, InputError> {
     let scenario = load(&args)?;
     // Read the core list before any thread is pinned.
@@ -229,7 +251,8 @@ fn scenario(args: ScenarioArgs) -> Result<ExitCode, InputError> {
     };
     let mut current = String::new();
     let topology = scenario.topology.name();
-    let configurations = sweep::run(&scenario, &cores, options, |event| match event {
+    let (tools, machine) = measure_machine(&cores);
+    let configurations = sweep::run(&scenario, &cores, options, &tools, |event| match event {
         Event::Configuration {
             index,
             of,
@@ -309,8 +332,10 @@ fn scenario(args: ScenarioArgs) -> Result<ExitCode, InputError> {
             .iter()
             .filter_map(|name| impls::info(name))
             .map(|info| ImplementationRecord::from(&info))
+            .chain(std::iter::once(ImplementationRecord::base()))
             .collect(),
         configurations,
+        machine: Some(machine),
     };
     print!("{}", table::render(&results));
     let failures = table::failures(&results);

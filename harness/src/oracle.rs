@@ -15,6 +15,12 @@
 //!   increasing (per-producer FIFO, which every implementation guarantees;
 //!   a global order across producers is not observable from the messages);
 //! - fan-out completeness: every consumer saw every message.
+//!
+//! Count-only runs (a scenario's `consume = "discard"`: consumers take
+//! messages off the queue without reading them, as some published
+//! benchmarks do) cannot be checked for integrity or order. [`judge_counts`]
+//! checks what is left, the number of deliveries, and its verdict says
+//! `count_only`, so such a run is never mistaken for a fully checked one.
 
 use impls::message::split_tag;
 use impls::{Message, Topology};
@@ -39,6 +45,8 @@ pub struct Tally {
     out_of_order: u64,
     /// Messages whose tag names a producer that does not exist.
     unknown_producer: u64,
+    /// Messages taken off the queue without being read (count-only runs).
+    unread: u64,
 }
 
 impl Tally {
@@ -48,7 +56,14 @@ impl Tally {
             producers: vec![PerProducer::default(); producers],
             out_of_order: 0,
             unknown_producer: 0,
+            unread: 0,
         }
+    }
+
+    /// Records `n` messages taken off the queue unread (count-only runs).
+    #[inline(always)]
+    pub fn discard(&mut self, n: u64) {
+        self.unread += n;
     }
 
     /// Records one message. This is the consumer's per-message work.
@@ -66,9 +81,30 @@ impl Tally {
         entry.next_sequence = sequence + 1;
     }
 
+    /// Adds `other`'s observations of producers this tally has not seen
+    /// (one thread's tally per producer, as in the base case, merged into
+    /// one consumer's view). Counts and checksums add; for a producer both
+    /// saw, the order check keeps the later position.
+    pub fn absorb(&mut self, other: &Tally) {
+        if self.producers.len() < other.producers.len() {
+            self.producers
+                .resize(other.producers.len(), PerProducer::default());
+        }
+        for (mine, theirs) in self.producers.iter_mut().zip(&other.producers) {
+            mine.count += theirs.count;
+            mine.checksum = mine.checksum.wrapping_add(theirs.checksum);
+            mine.next_sequence = mine.next_sequence.max(theirs.next_sequence);
+        }
+        self.out_of_order += other.out_of_order;
+        self.unknown_producer += other.unknown_producer;
+        self.unread += other.unread;
+    }
+
     /// Messages recorded.
     pub fn count(&self) -> u64 {
-        self.producers.iter().map(|entry| entry.count).sum::<u64>() + self.unknown_producer
+        self.producers.iter().map(|entry| entry.count).sum::<u64>()
+            + self.unknown_producer
+            + self.unread
     }
 }
 
@@ -115,6 +151,10 @@ pub struct Verdict {
     pub expected_deliveries: u64,
     /// Each violation, in words; empty when passed.
     pub problems: Vec<String>,
+    /// Only the number of deliveries was checked (the consumers did not
+    /// read the messages): no integrity or order check was possible.
+    #[serde(default, skip_serializing_if = "core::ops::Not::not")]
+    pub count_only: bool,
 }
 
 /// Keeps the first problems only: a broken queue can produce thousands.
@@ -198,6 +238,50 @@ pub fn judge(topology: Topology, expected: &Expected, tallies: &[Tally]) -> Verd
         delivered: tallies.iter().map(Tally::count).sum(),
         expected_deliveries: sent * copies,
         problems,
+        count_only: false,
+    }
+}
+
+/// Judges a count-only run: consumers discarded messages unread, so only
+/// the number of deliveries can be checked (per consumer for broadcast
+/// topologies, summed otherwise). The verdict is marked `count_only`.
+pub fn judge_counts(topology: Topology, expected: &Expected, tallies: &[Tally]) -> Verdict {
+    let mut problems = Vec::new();
+    let sent = expected.total();
+    let counts: Vec<(String, u64)> = if topology.is_broadcast() {
+        tallies
+            .iter()
+            .enumerate()
+            .map(|(index, tally)| (format!("consumer {index}"), tally.count()))
+            .collect()
+    } else {
+        vec![(
+            "consumers".to_owned(),
+            tallies.iter().map(Tally::count).sum(),
+        )]
+    };
+    for (who, received) in counts {
+        if received < sent {
+            problems.push(format!(
+                "{who}: {} of {sent} messages lost",
+                sent - received
+            ));
+        } else if received > sent {
+            problems.push(format!("{who}: {} messages too many", received - sent));
+        }
+    }
+    let copies = if topology.is_broadcast() {
+        tallies.len() as u64
+    } else {
+        1
+    };
+    Verdict {
+        passed: problems.is_empty(),
+        sent,
+        delivered: tallies.iter().map(Tally::count).sum(),
+        expected_deliveries: sent * copies,
+        problems,
+        count_only: true,
     }
 }
 
@@ -252,6 +336,22 @@ mod tests {
             verdict.problems[0].contains("checksum mismatch"),
             "{verdict:?}"
         );
+    }
+
+    #[test]
+    fn count_only_runs_check_counts_and_say_so() {
+        let expected = Expected::new::<Msg8>(&[3, 2]);
+        let mut tally = Tally::new(2);
+        tally.discard(5);
+        let verdict = judge_counts(Topology::Mpsc, &expected, &[tally.clone()]);
+        assert!(verdict.passed && verdict.count_only, "{verdict:?}");
+        tally.discard(1);
+        let verdict = judge_counts(Topology::Mpsc, &expected, &[tally]);
+        assert!(!verdict.passed, "{verdict:?}");
+        assert!(verdict.problems[0].contains("1 messages too many"));
+        let short = Tally::new(2);
+        let verdict = judge_counts(Topology::Spsc, &expected, &[short]);
+        assert!(verdict.problems[0].contains("5 of 5 messages lost"));
     }
 
     #[test]

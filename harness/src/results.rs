@@ -10,6 +10,9 @@ use std::path::{Path, PathBuf};
 use impls::Info;
 use serde::{Deserialize, Serialize};
 
+use crate::counters::CounterValue;
+use crate::latency::Latency;
+use crate::machine::Machine;
 use crate::placement::Placement;
 use crate::provenance::Provenance;
 use crate::runner::Outcome;
@@ -36,6 +39,10 @@ pub struct Results {
     pub implementations: Vec<ImplementationRecord>,
     /// One entry per point of the sweep.
     pub configurations: Vec<Configuration>,
+    /// The machine's ceiling, timer and counters, measured once per
+    /// invocation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub machine: Option<Machine>,
 }
 
 /// The scenario's parameters as run.
@@ -91,6 +98,20 @@ fn snake<T: Serialize>(value: &T) -> String {
         .unwrap_or_default()
 }
 
+impl ImplementationRecord {
+    /// The record of the base case (no queue; the harness's own cost).
+    pub fn base() -> Self {
+        Self {
+            name: crate::runner::BASE.to_owned(),
+            summary: crate::runner::BASE_SUMMARY.to_owned(),
+            ordering: "global_fifo".to_owned(),
+            wait_class: "none".to_owned(),
+            batching: "none".to_owned(),
+            fanout_emulated: false,
+        }
+    }
+}
+
 impl From<&Info> for ImplementationRecord {
     fn from(info: &Info) -> Self {
         Self {
@@ -128,6 +149,9 @@ pub struct Configuration {
     pub placement: Placement,
     /// The placement in words.
     pub placement_description: String,
+    /// Offered rate in messages per second (one-way latency runs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate: Option<f64>,
     /// Every run, warm-up included, in the order they were made.
     pub runs: Vec<RunRecord>,
     /// Per implementation, over its measured runs.
@@ -180,6 +204,34 @@ pub struct Summary {
     /// even split of a work-sharing run gives 1 / consumers for both).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub consumer_share: Option<(f64, f64)>,
+    /// 95% percentile-bootstrap interval of the median throughput.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub throughput_ci: Option<(f64, f64)>,
+    /// 95% percentile-bootstrap interval of the median per-round ratio to
+    /// the baseline.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ratio_ci: Option<(f64, f64)>,
+    /// Median over passed runs of the CPU time of every run thread divided
+    /// by the messages.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu_ns_per_message: Option<f64>,
+    /// Median over passed runs of allocations in the measured region per
+    /// message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allocations_per_message: Option<f64>,
+    /// The same for bytes allocated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allocated_bytes_per_message: Option<f64>,
+    /// Event counters per message, measured or unavailable and why.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub counters: Vec<CounterValue>,
+    /// Latency percentiles and histograms (latency and ping-pong scenarios).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latency: Option<Latency>,
+    /// SPSC and ping-pong: p50 round trip (or ns per message) as a multiple
+    /// of `machine.core_to_core_round_trip_ns`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub floor_multiple: Option<f64>,
 }
 
 /// Writes `results` to `dir/NAME.json` atomically (a temporary file in the

@@ -3,13 +3,17 @@
 //! (A B C A B C ...), so slow drifts of the machine hit every implementation
 //! alike and ratios can be taken per round.
 
-use impls::{Info, Message, Msg8, Msg64, Msg256, Queue, Visitor, WaitClass, WaitStrategy};
-use scenarios::{Point, Scenario};
+use impls::{
+    Info, Message, Msg8, Msg64, Msg256, Queue, Topology, Visitor, WaitClass, WaitStrategy,
+};
+use scenarios::{Kind, Point, Scenario};
 
+use crate::counters::{CounterAvailability, CounterValue, unit_of};
+use crate::latency::{self, Latency};
 use crate::placement::Cores;
 use crate::results::{Configuration, RunRecord, Summary};
-use crate::runner::{Outcome, RunSpec, run_once};
-use crate::stats::{median, min_max};
+use crate::runner::{BASE, Instruments, Mode, Outcome, RunSpec, run_base, run_once};
+use crate::stats::{median, median_ci, min_max};
 
 /// Choices that are not part of the scenario file.
 #[derive(Clone, Copy, Debug, Default)]
@@ -70,8 +74,18 @@ impl Visitor for RunVisitor<'_> {
     }
 }
 
-/// Runs `implementation` once on `spec`.
+/// Runs `implementation` once on `spec`; [`BASE`] is the base case.
 pub fn run_named(implementation: &str, spec: &RunSpec, payload: usize) -> Outcome {
+    if implementation == BASE {
+        return match payload {
+            Msg8::BYTES => run_base::<Msg8>(spec),
+            Msg64::BYTES => run_base::<Msg64>(spec),
+            Msg256::BYTES => run_base::<Msg256>(spec),
+            other => Outcome::BuildFailed {
+                error: format!("payload {other} is not one of 8, 64, 256 bytes"),
+            },
+        };
+    }
     impls::visit(implementation, RunVisitor { spec, payload }).unwrap_or_else(|| {
         Outcome::BuildFailed {
             error: format!("no implementation named `{implementation}`"),
@@ -104,11 +118,34 @@ pub fn wait_label(info: &Info, requested: WaitStrategy, wait: WaitStrategy) -> S
     }
 }
 
-/// Runs every configuration of `scenario`, telling `observe` as it goes.
+/// What the sweep measures with: the timer and counters every run uses,
+/// and the machine's round trip that SPSC results are compared with.
+#[derive(Clone, Debug, Default)]
+pub struct Measuring {
+    /// Timer and counters.
+    pub instruments: Instruments,
+    /// Every counter's availability (summaries report each one).
+    pub counters: Vec<CounterAvailability>,
+    /// The machine's core-to-core round trip, ns.
+    pub round_trip_floor_ns: Option<f64>,
+}
+
+/// The run mode of `scenario` at `point`.
+pub fn mode(scenario: &Scenario, point: &Point) -> Mode {
+    match (scenario.kind, point.rate) {
+        (Kind::Pingpong, _) => Mode::PingPong,
+        (Kind::Latency, Some(rate)) => Mode::OneWay { rate: rate as f64 },
+        _ => Mode::Throughput,
+    }
+}
+
+/// Runs every configuration of `scenario`, and the base case beside its
+/// implementations, telling `observe` as it goes.
 pub fn run(
     scenario: &Scenario,
     cores: &Cores,
     options: SweepOptions,
+    measuring: &Measuring,
     mut observe: impl FnMut(Event<'_>),
 ) -> Vec<Configuration> {
     let points = scenario.points();
@@ -119,8 +156,14 @@ pub fn run(
             impls::info(name).expect("scenario validation admits known implementations only")
         })
         .collect();
+    let names: Vec<&str> = infos
+        .iter()
+        .map(|info| info.name)
+        .chain(std::iter::once(BASE))
+        .collect();
     let mut configurations = Vec::with_capacity(points.len());
     for (index, point) in points.iter().enumerate() {
+        let mode = mode(scenario, point);
         let placement = cores.plan(point.producers, point.consumers);
         let placement_description = placement.describe(point.producers, cores.count());
         observe(Event::Configuration {
@@ -141,24 +184,26 @@ pub fn run(
             timeout: scenario.timeout,
             placement: placement.clone(),
             layout_seed: 0,
+            mode,
+            instruments: measuring.instruments.clone(),
         };
         let mut runs = Vec::new();
         for round in 0..scenario.warmup + scenario.repetitions {
             let warmup = round < scenario.warmup;
             spec.layout_seed = u64::from(round);
-            for info in &infos {
+            for &name in &names {
                 observe(Event::Run {
-                    implementation: info.name,
+                    implementation: name,
                     round,
                     warmup,
                 });
-                let outcome = run_named(info.name, &spec, point.payload);
+                let outcome = run_named(name, &spec, point.payload);
                 observe(Event::RunDone {
-                    implementation: info.name,
+                    implementation: name,
                     outcome: &outcome,
                 });
                 runs.push(RunRecord {
-                    implementation: info.name.to_owned(),
+                    implementation: name.to_owned(),
                     round,
                     warmup,
                     throughput: outcome.throughput(scenario.messages),
@@ -166,15 +211,23 @@ pub fn run(
                 });
             }
         }
-        let summary = infos
+        let summary = names
             .iter()
-            .map(|info| {
-                summarise(
-                    info,
-                    scenario.baseline,
+            .map(|&name| {
+                let wait_label = match infos.iter().find(|info| info.name == name) {
+                    Some(info) => wait_label(info, point.wait, wait),
+                    None => "none (no queue)".to_owned(),
+                };
+                let mut summary = summarise(name, scenario.baseline, &runs, wait_label);
+                measure_summary(
+                    &mut summary,
                     &runs,
-                    wait_label(info, point.wait, wait),
-                )
+                    scenario.messages,
+                    measuring,
+                    mode,
+                    scenario.topology,
+                );
+                summary
             })
             .collect();
         configurations.push(Configuration {
@@ -188,11 +241,122 @@ pub fn run(
             oversubscribed: placement.oversubscribed,
             placement,
             placement_description,
+            rate: point.rate.map(|rate| rate as f64),
             runs,
             summary,
         });
     }
     configurations
+}
+
+/// Fills a summary's costs, counters, latency and floor multiple from the
+/// passed measured runs of its implementation.
+pub fn measure_summary(
+    summary: &mut Summary,
+    runs: &[RunRecord],
+    messages: u64,
+    measuring: &Measuring,
+    mode: Mode,
+    topology: Topology,
+) {
+    let costs: Vec<_> = runs
+        .iter()
+        .filter(|run| run.implementation == summary.implementation && !run.warmup)
+        .filter_map(|run| run.outcome.costs())
+        .collect();
+    let messages = messages.max(1) as f64;
+    let per_message = |values: Vec<Option<u64>>| {
+        let values: Vec<f64> = values
+            .into_iter()
+            .flatten()
+            .map(|v| v as f64 / messages)
+            .collect();
+        median(&values)
+    };
+    summary.cpu_ns_per_message = per_message(costs.iter().map(|c| c.cpu_ns).collect());
+    summary.allocations_per_message = per_message(costs.iter().map(|c| c.allocations).collect());
+    summary.allocated_bytes_per_message =
+        per_message(costs.iter().map(|c| c.allocated_bytes).collect());
+    summary.counters = measuring
+        .counters
+        .iter()
+        .map(|available| {
+            let value = per_message(
+                costs
+                    .iter()
+                    .map(|c| c.counters.get(&available.name).copied())
+                    .collect(),
+            );
+            let unavailable = |reason: String| CounterValue {
+                name: available.name.clone(),
+                unit: unit_of(&available.name).to_owned(),
+                status: "unavailable".to_owned(),
+                source: String::new(),
+                per_message: None,
+                reason: Some(reason),
+            };
+            match (available.status.as_str(), value) {
+                ("measured", Some(value)) => CounterValue {
+                    name: available.name.clone(),
+                    unit: unit_of(&available.name).to_owned(),
+                    status: "measured".to_owned(),
+                    source: available.source.clone(),
+                    per_message: Some(value),
+                    reason: None,
+                },
+                ("measured", None) => unavailable("no passed run could read it".to_owned()),
+                _ => unavailable(available.reason.clone().unwrap_or_default()),
+            }
+        })
+        .collect();
+    let histograms: Vec<_> = costs.iter().filter_map(|c| c.latency.as_ref()).collect();
+    if !histograms.is_empty() {
+        let decoded = |text: &String| latency::decode(text).ok();
+        let corrected: Vec<_> = histograms
+            .iter()
+            .filter_map(|h| decoded(&h.histogram))
+            .collect();
+        let service: Vec<_> = histograms
+            .iter()
+            .filter_map(|h| h.service_histogram.as_ref().and_then(decoded))
+            .collect();
+        let merged = latency::merge(&corrected);
+        let merged_service = (!service.is_empty()).then(|| latency::merge(&service));
+        summary.latency = Some(Latency {
+            kind: if mode == Mode::PingPong {
+                "round_trip"
+            } else {
+                "one_way"
+            }
+            .to_owned(),
+            offered_rate: match mode {
+                Mode::OneWay { rate } => Some(rate),
+                _ => None,
+            },
+            timer: measuring.instruments.clock.name().to_owned(),
+            percentiles_ns: latency::percentiles(&merged),
+            service_time_percentiles_ns: merged_service
+                .as_ref()
+                .map(latency::percentiles)
+                .unwrap_or_default(),
+            histogram: latency::encode(&merged),
+            service_histogram: merged_service.as_ref().map(latency::encode),
+            samples: merged.len(),
+        });
+    }
+    let floor = measuring.round_trip_floor_ns.filter(|floor| *floor > 0.0);
+    summary.floor_multiple = match (mode, floor) {
+        _ if summary.implementation == BASE => None,
+        (Mode::PingPong, Some(floor)) => summary
+            .latency
+            .as_ref()
+            .and_then(|l| l.percentiles_ns.first())
+            .map(|&(_, p50)| p50 / floor),
+        (Mode::Throughput, Some(floor)) if topology == Topology::Spsc => {
+            summary.median.map(|throughput| 1e9 / throughput / floor)
+        }
+        _ => None,
+    };
 }
 
 /// Severity of an outcome label, for a summary's verdict (worst wins).
@@ -207,11 +371,12 @@ fn severity(label: &str) -> u8 {
 }
 
 /// One implementation's summary over its measured runs, with per-round ratios
-/// against `baseline`.
-pub fn summarise(info: &Info, baseline: &str, runs: &[RunRecord], wait: String) -> Summary {
+/// against `baseline` (costs, counters and latency are left for
+/// [`measure_summary`]).
+pub fn summarise(name: &str, baseline: &str, runs: &[RunRecord], wait: String) -> Summary {
     let mine: Vec<&RunRecord> = runs
         .iter()
-        .filter(|run| run.implementation == info.name)
+        .filter(|run| run.implementation == name)
         .collect();
     let measured: Vec<&RunRecord> = mine.iter().copied().filter(|run| !run.warmup).collect();
     let throughputs: Vec<f64> = measured.iter().filter_map(|run| run.throughput).collect();
@@ -239,7 +404,7 @@ pub fn summarise(info: &Info, baseline: &str, runs: &[RunRecord], wait: String) 
     let highest: Vec<f64> = shares.iter().map(|share| share.1).collect();
     let consumer_share = median(&lowest).zip(median(&highest));
     Summary {
-        implementation: info.name.to_owned(),
+        implementation: name.to_owned(),
         wait,
         measured_runs: measured.len() as u32,
         passed_runs: throughputs.len() as u32,
@@ -251,5 +416,13 @@ pub fn summarise(info: &Info, baseline: &str, runs: &[RunRecord], wait: String) 
         ratio_min,
         ratio_max,
         consumer_share,
+        throughput_ci: median_ci(&throughputs),
+        ratio_ci: median_ci(&ratios),
+        cpu_ns_per_message: None,
+        allocations_per_message: None,
+        allocated_bytes_per_message: None,
+        counters: Vec::new(),
+        latency: None,
+        floor_multiple: None,
     }
 }

@@ -2,7 +2,8 @@
 
 use std::fmt::Write;
 
-use crate::results::{Configuration, Results};
+use crate::machine::Machine;
+use crate::results::{Configuration, Results, Summary};
 
 fn millions(value: Option<f64>) -> String {
     value.map_or_else(|| "-".to_owned(), |v| format!("{:.2}", v / 1e6))
@@ -10,6 +11,100 @@ fn millions(value: Option<f64>) -> String {
 
 fn ratio(value: Option<f64>) -> String {
     value.map_or_else(|| "-".to_owned(), |v| format!("{v:.2}x"))
+}
+
+/// Nanoseconds, in ns, µs or ms as fits.
+fn nanos(value: f64) -> String {
+    if value < 10_000.0 {
+        format!("{value:.0}")
+    } else if value < 10_000_000.0 {
+        format!("{:.1}µs", value / 1e3)
+    } else {
+        format!("{:.1}ms", value / 1e6)
+    }
+}
+
+fn per_message(value: Option<f64>) -> String {
+    match value {
+        None => "-".to_owned(),
+        Some(0.0) => "0".to_owned(),
+        Some(v) if v < 0.01 => format!("{v:.1e}"),
+        Some(v) if v < 100.0 => format!("{v:.2}"),
+        Some(v) => format!("{v:.0}"),
+    }
+}
+
+fn interval(value: Option<(f64, f64)>, show: impl Fn(Option<f64>) -> String) -> String {
+    value.map_or_else(
+        || "-".to_owned(),
+        |(low, high)| format!("{}–{}", show(Some(low)), show(Some(high))),
+    )
+}
+
+/// The machine in one line: round trip, copy bandwidth, timer, counters.
+pub fn machine_line(machine: &Machine) -> String {
+    let round_trip = match (
+        machine.core_to_core_round_trip_ns,
+        machine.core_to_core_cores,
+    ) {
+        (Some(ns), Some((a, b))) => format!("core-to-core round trip {ns:.0} ns (cores {a}, {b})"),
+        _ => "core-to-core round trip not measured".to_owned(),
+    };
+    let bandwidth = machine
+        .copy_bandwidth_bytes_per_sec
+        .map_or("-".to_owned(), |b| format!("{:.1} GB/s", b / 1e9));
+    let measured: Vec<String> = machine
+        .counters
+        .iter()
+        .filter(|c| c.status == "measured")
+        .map(|c| format!("{} ({})", c.name, c.source))
+        .collect();
+    let unavailable: Vec<&str> = machine
+        .counters
+        .iter()
+        .filter(|c| c.status != "measured")
+        .map(|c| c.name.as_str())
+        .collect();
+    let why = machine
+        .counters
+        .iter()
+        .find_map(|c| c.reason.as_deref())
+        .map_or(String::new(), |reason| format!(": {reason}"));
+    format!(
+        "ceiling: {round_trip}, copy {bandwidth}; timer {} ({:.1} ns per read, resolution {:.1} ns)\n\
+         counters: {}{}",
+        machine.timer.source,
+        machine.timer.cost_ns,
+        machine.timer.resolution_ns,
+        if measured.is_empty() {
+            "none measured".to_owned()
+        } else {
+            measured.join(", ")
+        },
+        if unavailable.is_empty() {
+            String::new()
+        } else {
+            format!("; unavailable: {}{why}", unavailable.join(", "))
+        },
+    )
+}
+
+/// The measured counters of `summary`, per message, in one line.
+fn counters_line(summary: &Summary) -> Option<String> {
+    let measured: Vec<String> = summary
+        .counters
+        .iter()
+        .filter_map(|c| {
+            let value = c.per_message?;
+            Some(format!(
+                "{} {}{}",
+                c.name,
+                per_message(Some(value)),
+                if c.unit == "ns" { " ns" } else { "" }
+            ))
+        })
+        .collect();
+    (!measured.is_empty()).then(|| measured.join(", "))
 }
 
 /// The heading line of a configuration.
@@ -37,21 +132,45 @@ pub fn render(results: &Results) -> String {
     let baseline = &results.scenario.baseline;
     let sharing = results.scenario.topology == impls::Topology::MpmcWorkerPool.name();
     for configuration in &results.configurations {
+        let latency = configuration.summary.iter().any(|s| s.latency.is_some());
         let _ = writeln!(
             out,
             "\n{}",
             heading(&results.scenario.topology, configuration)
         );
-        let _ = writeln!(
-            out,
-            "  {:<16} {:>12} {:>19} {:>12} {:>17}  {:<13} wait",
-            "implementation",
-            "median M/s",
-            "min–max M/s",
-            format!("vs {baseline}"),
-            "ratio min–max",
-            "oracle",
-        );
+        if latency {
+            let _ = writeln!(
+                out,
+                "  {:<16} {:>7} {:>7} {:>7} {:>7} {:>7} {:>7} {:>17} {:>7} {:>9} {:>9} {:>8}  {:<13} wait",
+                "latency ns",
+                "p50",
+                "p90",
+                "p99",
+                "p99.9",
+                "p99.99",
+                "max",
+                "service p50/p99",
+                "x floor",
+                "M msg/s",
+                "CPU ns/msg",
+                "alloc/msg",
+                "oracle",
+            );
+        } else {
+            let _ = writeln!(
+                out,
+                "  {:<16} {:>10} {:>15} {:>12} {:>13} {:>10} {:>9} {:>7}  {:<13} wait",
+                "implementation",
+                "median M/s",
+                "95% CI M/s",
+                format!("vs {baseline}"),
+                "ratio 95% CI",
+                "CPU ns/msg",
+                "alloc/msg",
+                "x floor",
+                "oracle",
+            );
+        }
         for summary in &configuration.summary {
             let info = results
                 .implementations
@@ -65,22 +184,90 @@ pub fn render(results: &Results) -> String {
                 .map_or(String::new(), |(low, high)| {
                     format!(", consumer share {:.0}–{:.0}%", low * 100.0, high * 100.0)
                 });
-            let _ = writeln!(
-                out,
-                "  {:<16} {:>12} {:>19} {:>12} {:>17}  {:<13} {}{}{}",
-                summary.implementation,
-                millions(summary.median),
-                format!("{}–{}", millions(summary.min), millions(summary.max)),
-                ratio(summary.ratio_to_baseline),
-                format!("{}–{}", ratio(summary.ratio_min), ratio(summary.ratio_max)),
-                format!(
-                    "{} {}/{}",
-                    summary.verdict, summary.passed_runs, summary.measured_runs
-                ),
-                summary.wait,
-                if emulated { ", fan-out emulated" } else { "" },
-                shares,
+            let oracle = format!(
+                "{} {}/{}",
+                summary.verdict, summary.passed_runs, summary.measured_runs
             );
+            let own_cost = if summary.implementation == crate::runner::BASE {
+                " (harness's own cost)"
+            } else {
+                ""
+            };
+            let floor = summary
+                .floor_multiple
+                .map_or("-".to_owned(), |m| format!("{m:.2}x"));
+            if latency {
+                let at = |index: usize| {
+                    summary
+                        .latency
+                        .as_ref()
+                        .and_then(|l| l.percentiles_ns.get(index))
+                        .map_or("-".to_owned(), |&(_, ns)| nanos(ns))
+                };
+                let service = summary
+                    .latency
+                    .as_ref()
+                    .filter(|l| l.service_time_percentiles_ns.len() >= 3)
+                    .map_or("-".to_owned(), |l| {
+                        format!(
+                            "{}/{}",
+                            nanos(l.service_time_percentiles_ns[0].1),
+                            nanos(l.service_time_percentiles_ns[2].1)
+                        )
+                    });
+                let _ = writeln!(
+                    out,
+                    "  {:<16} {:>7} {:>7} {:>7} {:>7} {:>7} {:>7} {:>17} {:>7} {:>9} {:>9} {:>8}  {:<13} {}{}{}",
+                    summary.implementation,
+                    at(0),
+                    at(1),
+                    at(2),
+                    at(3),
+                    at(4),
+                    at(5),
+                    service,
+                    floor,
+                    millions(summary.median),
+                    per_message(summary.cpu_ns_per_message),
+                    per_message(summary.allocations_per_message),
+                    oracle,
+                    summary.wait,
+                    own_cost,
+                    if emulated { ", fan-out emulated" } else { "" },
+                );
+            } else {
+                let _ = writeln!(
+                    out,
+                    "  {:<16} {:>10} {:>15} {:>12} {:>13} {:>10} {:>9} {:>7}  {:<13} {}{}{}{}",
+                    summary.implementation,
+                    millions(summary.median),
+                    interval(summary.throughput_ci, millions),
+                    ratio(summary.ratio_to_baseline),
+                    interval(summary.ratio_ci, ratio),
+                    per_message(summary.cpu_ns_per_message),
+                    per_message(summary.allocations_per_message),
+                    floor,
+                    oracle,
+                    summary.wait,
+                    own_cost,
+                    if emulated { ", fan-out emulated" } else { "" },
+                    shares,
+                );
+            }
+        }
+        let counter_lines: Vec<String> = configuration
+            .summary
+            .iter()
+            .filter_map(|summary| {
+                counters_line(summary)
+                    .map(|line| format!("    {:<16} {line}", summary.implementation))
+            })
+            .collect();
+        if !counter_lines.is_empty() {
+            let _ = writeln!(out, "  counters per message:");
+            for line in counter_lines {
+                let _ = writeln!(out, "{line}");
+            }
         }
     }
     out

@@ -90,7 +90,11 @@ fn a_short_run_prints_a_table_and_writes_results() {
     assert_eq!(configurations.len(), 2, "batch 1 and 64");
     for configuration in configurations {
         let runs = configuration["runs"].as_array().unwrap();
-        assert_eq!(runs.len(), 4, "2 implementations x 2 rounds");
+        assert_eq!(
+            runs.len(),
+            6,
+            "2 implementations and the base case x 2 rounds"
+        );
         for run in runs {
             assert_eq!(run["outcome"]["status"], "completed");
             assert_eq!(run["outcome"]["verdict"]["passed"], true);
@@ -99,6 +103,8 @@ fn a_short_run_prints_a_table_and_writes_results() {
         let spsc_ring = &configuration["summary"][1];
         assert_eq!(spsc_ring["implementation"], "spsc_ring");
         assert!(spsc_ring["ratio_to_baseline"].as_f64().unwrap() > 0.0);
+        assert!(spsc_ring["cpu_ns_per_message"].as_f64().unwrap() > 0.0);
+        assert_eq!(configuration["summary"][2]["implementation"], "base");
     }
     std::fs::remove_dir_all(out).unwrap();
 }

@@ -60,6 +60,8 @@ fn spec(
         timeout: Duration::from_secs(120),
         placement: unpinned(producers + consumers),
         layout_seed: 0,
+        mode: harness::runner::Mode::Throughput,
+        instruments: Default::default(),
     }
 }
 

@@ -151,6 +151,8 @@ fn run<const FAULT: u8>(timeout: Duration) -> Outcome {
             threads: 2,
         },
         layout_seed: 0,
+        mode: harness::runner::Mode::Throughput,
+        instruments: Default::default(),
     };
     run_once::<Faulty<FAULT>, Msg8>(&spec)
 }

@@ -30,6 +30,8 @@ fn exactly_once_under_concurrency() {
                             threads: producers + consumers,
                         },
                         layout_seed: capacity as u64,
+                        mode: harness::runner::Mode::Throughput,
+                        instruments: Default::default(),
                     };
                     let outcome = run_named(name, &spec, 8);
                     assert!(

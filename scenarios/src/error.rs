@@ -132,6 +132,34 @@ pub enum Problem {
         /// The name given.
         value: String,
     },
+    /// Not a consume mode.
+    #[error("`{value}` is not a consume mode; allowed: {}", names(crate::Consume::ALL.map(crate::Consume::name)))]
+    UnknownConsume {
+        /// The name given.
+        value: String,
+    },
+    /// Not a scenario kind.
+    #[error("`{value}` is not a scenario kind; allowed: {}", names(crate::Kind::ALL.map(crate::Kind::name)))]
+    UnknownKind {
+        /// The name given.
+        value: String,
+    },
+    /// A field whose value the scenario's kind does not allow.
+    #[error("not allowed for kind `{kind}`; allowed: {allowed}")]
+    NotForKind {
+        /// The scenario's kind.
+        kind: &'static str,
+        /// What that kind takes instead.
+        allowed: &'static str,
+    },
+    /// A field the scenario's kind needs.
+    #[error("kind `{kind}` needs it; allowed: {allowed}")]
+    RequiredForKind {
+        /// The scenario's kind.
+        kind: &'static str,
+        /// What the field takes.
+        allowed: &'static str,
+    },
     /// Not an implementation name.
     #[error("`{value}` is not a known implementation; allowed: {}", names(impls::all().iter().map(|info| info.name)))]
     UnknownImplementation {

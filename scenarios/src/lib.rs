@@ -70,6 +70,8 @@ pub struct Scenario {
     pub warmup: u32,
     /// Watchdog deadline for one run.
     pub timeout: Duration,
+    /// What the runs measure.
+    pub kind: Kind,
     /// The configurations to run.
     pub axes: Axes,
 }
@@ -90,6 +92,64 @@ pub struct Axes {
     pub batch: Vec<usize>,
     /// Wait strategies.
     pub wait: Vec<WaitStrategy>,
+    /// How consumers treat messages (default `read`).
+    pub consume: Vec<Consume>,
+    /// Offered rates in messages per second, over all producers (latency
+    /// scenarios only; empty otherwise).
+    pub rate: Vec<u64>,
+}
+
+/// How consumers treat the messages they take off the queue.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Consume {
+    /// Read every message in full and check it: the whole oracle (count,
+    /// checksum, per-producer order). The default, and the fair workload.
+    Read,
+    /// Take messages off the queue without reading them, as some published
+    /// benchmarks do. Only counts can be checked; results say "count only".
+    Discard,
+}
+
+impl Consume {
+    /// Every mode.
+    pub const ALL: [Consume; 2] = [Consume::Read, Consume::Discard];
+
+    /// The name used in scenario files and results.
+    pub fn name(self) -> &'static str {
+        match self {
+            Consume::Read => "read",
+            Consume::Discard => "discard",
+        }
+    }
+}
+
+/// What a scenario's runs measure.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    /// Messages per second, producers publishing as fast as they can.
+    Throughput,
+    /// One-way latency at fixed offered rates (`axes.rate`), measured from
+    /// each message's intended send time.
+    Latency,
+    /// Round trips over two queues of the same implementation, one message
+    /// at a time (topology `spsc`, batch 1).
+    Pingpong,
+}
+
+impl Kind {
+    /// Every kind.
+    pub const ALL: [Kind; 3] = [Kind::Throughput, Kind::Latency, Kind::Pingpong];
+
+    /// The name used in scenario files and results.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Throughput => "throughput",
+            Kind::Latency => "latency",
+            Kind::Pingpong => "pingpong",
+        }
+    }
 }
 
 /// One configuration: one value from each axis.
@@ -107,6 +167,10 @@ pub struct Point {
     pub batch: usize,
     /// How waiting threads wait.
     pub wait: WaitStrategy,
+    /// How consumers treat messages.
+    pub consume: Consume,
+    /// Offered rate in messages per second (latency scenarios).
+    pub rate: Option<u64>,
 }
 
 impl Scenario {
@@ -134,10 +198,15 @@ impl Scenario {
     }
 
     /// Every configuration: the cartesian product of the axes, in the order
-    /// producers, consumers, capacity, payload, batch, wait (wait varies
-    /// fastest).
+    /// producers, consumers, capacity, payload, batch, wait, consume, rate
+    /// (rate varies fastest).
     pub fn points(&self) -> Vec<Point> {
         let axes = &self.axes;
+        let rates: Vec<Option<u64>> = if axes.rate.is_empty() {
+            vec![None]
+        } else {
+            axes.rate.iter().copied().map(Some).collect()
+        };
         let mut points = Vec::with_capacity(
             [
                 axes.producers.len(),
@@ -146,6 +215,8 @@ impl Scenario {
                 axes.payload.len(),
                 axes.batch.len(),
                 axes.wait.len(),
+                axes.consume.len(),
+                rates.len(),
             ]
             .iter()
             .product(),
@@ -156,14 +227,20 @@ impl Scenario {
                     for &payload in &axes.payload {
                         for &batch in &axes.batch {
                             for &wait in &axes.wait {
-                                points.push(Point {
-                                    producers,
-                                    consumers,
-                                    capacity,
-                                    payload,
-                                    batch,
-                                    wait,
-                                });
+                                for &consume in &axes.consume {
+                                    for &rate in &rates {
+                                        points.push(Point {
+                                            producers,
+                                            consumers,
+                                            capacity,
+                                            payload,
+                                            batch,
+                                            wait,
+                                            consume,
+                                            rate,
+                                        });
+                                    }
+                                }
                             }
                         }
                     }

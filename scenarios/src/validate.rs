@@ -16,7 +16,7 @@ use impls::queue::{MAX_CAPACITY, MAX_THREADS, MIN_CAPACITY};
 use impls::{BuildError, PAYLOAD_SIZES, QueueConfig, Topology, WaitStrategy};
 use serde::Deserialize;
 
-use crate::{Axes, Problem, Scenario, ScenarioError};
+use crate::{Axes, Consume, Kind, Problem, Scenario, ScenarioError};
 
 /// Largest `repetitions`.
 const MAX_REPETITIONS: u64 = 1000;
@@ -24,6 +24,8 @@ const MAX_REPETITIONS: u64 = 1000;
 const MAX_WARMUP: u64 = 100;
 /// Largest `timeout_secs`: one day.
 const MAX_TIMEOUT_SECS: u64 = 86_400;
+/// Largest `axes.rate` value, messages per second.
+const MAX_RATE: u64 = 1_000_000_000;
 /// Largest `axes.batch` value.
 const MAX_BATCH: u64 = 65_536;
 
@@ -52,6 +54,7 @@ struct RawScenario {
     repetitions: Option<i64>,
     warmup: Option<i64>,
     timeout_secs: Option<i64>,
+    kind: Option<String>,
     #[serde(default)]
     axes: RawAxes,
 }
@@ -66,6 +69,8 @@ struct RawAxes {
     payload: Option<Vec<i64>>,
     batch: Option<Vec<i64>>,
     wait: Option<Vec<String>>,
+    consume: Option<Vec<String>>,
+    rate: Option<Vec<i64>>,
 }
 
 /// Parses and checks `text`, the contents of the file at `path`.
@@ -117,7 +122,23 @@ pub(crate) fn parse(path: &Path, text: &str) -> Result<Scenario, ScenarioError> 
         None => DEFAULT_TIMEOUT_SECS,
         Some(secs) => check.number("timeout_secs", secs, 1, MAX_TIMEOUT_SECS)?,
     };
-    let axes = check.axes(topology, &implementations, raw.axes)?;
+    let kind = match raw.kind.as_deref() {
+        None => Kind::Throughput,
+        Some(name) => Kind::ALL
+            .into_iter()
+            .find(|kind| kind.name() == name)
+            .ok_or_else(|| {
+                check.invalid(
+                    "kind",
+                    Problem::UnknownKind {
+                        value: name.to_owned(),
+                    },
+                )
+            })?,
+    };
+    let raw_rate = raw.axes.rate.clone();
+    let mut axes = check.axes(topology, &implementations, raw.axes)?;
+    axes.rate = check.kind(kind, topology, &axes, raw_rate)?;
     let most_producers = axes.producers.iter().copied().max().unwrap_or(1);
     if usize::try_from(messages).is_ok_and(|messages| messages < most_producers) {
         return Err(check.invalid(
@@ -143,6 +164,7 @@ pub(crate) fn parse(path: &Path, text: &str) -> Result<Scenario, ScenarioError> 
         repetitions: repetitions.unwrap_or(DEFAULT_REPETITIONS),
         warmup: warmup.unwrap_or(DEFAULT_WARMUP),
         timeout: Duration::from_secs(timeout_secs),
+        kind,
         axes,
     })
 }
@@ -269,6 +291,14 @@ impl Checker<'_> {
                     value: value.clone(),
                 })
         })?;
+        let consume = self.axis("axes.consume", raw.consume, Consume::Read, |value| {
+            Consume::ALL
+                .into_iter()
+                .find(|mode| mode.name() == value)
+                .ok_or_else(|| Problem::UnknownConsume {
+                    value: value.clone(),
+                })
+        })?;
         let axes = Axes {
             producers,
             consumers,
@@ -276,9 +306,65 @@ impl Checker<'_> {
             payload,
             batch,
             wait,
+            consume,
+            rate: Vec::new(),
         };
         self.fits(topology, &axes, implementations)?;
         Ok(axes)
+    }
+
+    /// Checks what `kind` asks of the scenario and returns the rate axis:
+    /// latency scenarios need `axes.rate`, and only they may have one;
+    /// ping-pong runs one message at a time between two threads.
+    fn kind(
+        &self,
+        kind: Kind,
+        topology: Topology,
+        axes: &Axes,
+        rate: Option<Vec<i64>>,
+    ) -> Result<Vec<u64>, ScenarioError> {
+        const RATES: &str = "a list of offered rates in messages per second, 1 to 1000000000";
+        if kind == Kind::Pingpong {
+            if topology != Topology::Spsc {
+                return Err(self.invalid(
+                    "topology",
+                    Problem::NotForKind {
+                        kind: kind.name(),
+                        allowed: "spsc",
+                    },
+                ));
+            }
+            if axes.batch != [1] {
+                return Err(self.invalid(
+                    "axes.batch",
+                    Problem::NotForKind {
+                        kind: kind.name(),
+                        allowed: "[1] (one message per round trip)",
+                    },
+                ));
+            }
+        }
+        match (kind, rate) {
+            (Kind::Latency, None) => Err(self.invalid(
+                "axes.rate",
+                Problem::RequiredForKind {
+                    kind: kind.name(),
+                    allowed: RATES,
+                },
+            )),
+            (Kind::Latency, Some(rate)) => self.axis("axes.rate", Some(rate), 0, |value| {
+                self.in_range(*value, 1, MAX_RATE as usize)
+                    .map(|rate| rate as u64)
+            }),
+            (_, Some(_)) => Err(self.invalid(
+                "axes.rate",
+                Problem::NotForKind {
+                    kind: kind.name(),
+                    allowed: "no rate (only kind `latency` takes one)",
+                },
+            )),
+            (_, None) => Ok(Vec::new()),
+        }
     }
 
     /// `value` as a `usize` if it lies in `min..=max`.
@@ -399,9 +485,7 @@ impl Checker<'_> {
                 let field = match error {
                     BuildError::Producers { .. }
                     | BuildError::SingleProducer { .. }
-                    | BuildError::TooManyProducers { .. } => {
-                        "axes.producers"
-                    }
+                    | BuildError::TooManyProducers { .. } => "axes.producers",
                     BuildError::Consumers { .. } => "axes.consumers",
                     BuildError::Batch => "axes.batch",
                     BuildError::Topology { .. } => "implementations",

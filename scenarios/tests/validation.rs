@@ -537,6 +537,8 @@ fn points_are_the_product_with_wait_fastest() {
         payload,
         batch,
         wait,
+        consume: scenarios::Consume::Read,
+        rate: None,
     };
     use WaitStrategy::{BusySpin, Yield};
     assert_eq!(points[0], point(1, 2, 64, 8, 1, BusySpin));
@@ -550,6 +552,43 @@ fn points_are_the_product_with_wait_fastest() {
     for (index, a) in points.iter().enumerate() {
         assert!(!points[index + 1..].contains(a), "{a:?} twice");
     }
+}
+
+#[test]
+fn consume_modes_are_an_axis_and_unknown_ones_are_named() {
+    let text = edit(
+        GOOD,
+        "batch = [1, 64]",
+        "batch = [1, 64]\nconsume = [\"read\", \"discard\"]",
+    );
+    let scenario = parse(&text).expect("valid");
+    let modes: Vec<_> = scenario
+        .points()
+        .iter()
+        .map(|point| point.consume)
+        .collect();
+    assert_eq!(
+        modes.len(),
+        2 * scenario.axes.batch.len() * scenario.axes.producers.len()
+    );
+    assert_eq!(
+        &modes[..2],
+        [scenarios::Consume::Read, scenarios::Consume::Discard]
+    );
+    let default = parse(GOOD).expect("valid");
+    assert_eq!(default.axes.consume, [scenarios::Consume::Read]);
+    let bad = edit(
+        GOOD,
+        "batch = [1, 64]",
+        "batch = [1, 64]\nconsume = [\"skim\"]",
+    );
+    let message = parse(&bad).unwrap_err().to_string();
+    assert!(
+        message.contains("axes.consume")
+            && message.contains("`skim`")
+            && message.contains("read, discard"),
+        "{message}"
+    );
 }
 
 #[test]
@@ -662,7 +701,9 @@ fn find_of_a_missing_name_lists_existing_names() {
     );
     assert!(message.contains("no scenario named `spcs`"), "{message}");
     assert!(
-        message.contains("available: availability, diamond, mpmc_fanout, mpmc_worker_pool, mpsc"),
+        message.contains(
+            "available: availability, diamond, latency, mpmc_fanout, mpmc_worker_pool, mpsc"
+        ),
         "{message}"
     );
     // The crate manifest shares the directory but is no scenario.
@@ -694,4 +735,77 @@ fn list_shows_broken_files_with_their_error() {
         .to_string();
     assert!(message.contains("available: broken, good"), "{message}");
     assert!(scenarios::list(&dir.join("no_such_dir")).is_empty());
+}
+
+#[test]
+fn latency_scenarios_take_rates_and_only_they_do() {
+    let latency = edit(
+        GOOD,
+        "messages = 1000",
+        "messages = 1000\nkind = \"latency\"",
+    );
+    error(
+        &latency,
+        &[
+            "field `axes.rate`",
+            "kind `latency` needs it",
+            "messages per second",
+        ],
+    );
+    let with_rates = edit(
+        &latency,
+        "batch = [1, 64]",
+        "batch = [1, 64]\nrate = [1000, 50000]",
+    );
+    let scenario = parse(&with_rates).expect("valid");
+    assert_eq!(scenario.kind, scenarios::Kind::Latency);
+    let rates: Vec<_> = scenario.points().iter().map(|point| point.rate).collect();
+    assert_eq!(&rates[..2], [Some(1000), Some(50_000)]);
+    assert_eq!(rates.len(), 2 * 2 * 2);
+    error(
+        &edit(&with_rates, "[1000, 50000]", "[0]"),
+        &["field `axes.rate`", "out of range", "1 to 1000000000"],
+    );
+    let throughput_with_rate = edit(GOOD, "batch = [1, 64]", "batch = [1, 64]\nrate = [1000]");
+    error(
+        &throughput_with_rate,
+        &[
+            "field `axes.rate`",
+            "kind `throughput`",
+            "only kind `latency`",
+        ],
+    );
+    assert_eq!(
+        parse(GOOD).expect("valid").kind,
+        scenarios::Kind::Throughput
+    );
+    assert!(
+        parse(GOOD)
+            .expect("valid")
+            .points()
+            .iter()
+            .all(|point| point.rate.is_none())
+    );
+}
+
+#[test]
+fn pingpong_needs_spsc_and_batch_one() {
+    let pingpong = edit(
+        GOOD,
+        "messages = 1000",
+        "messages = 1000\nkind = \"pingpong\"",
+    );
+    error(&pingpong, &["field `topology`", "kind `pingpong`", "spsc"]);
+    let spsc = edit(
+        &edit(&pingpong, "topology = \"mpsc\"", "topology = \"spsc\""),
+        "producers = [1, 2]",
+        "producers = [1]",
+    );
+    error(&spsc, &["field `axes.batch`", "kind `pingpong`", "[1]"]);
+    let scenario = parse(&edit(&spsc, "batch = [1, 64]", "batch = [1]")).expect("valid");
+    assert_eq!(scenario.kind, scenarios::Kind::Pingpong);
+    error(
+        &edit(GOOD, "messages = 1000", "messages = 1000\nkind = \"burst\""),
+        &["field `kind`", "`burst`", "throughput, latency, pingpong"],
+    );
 }

@@ -1,0 +1,212 @@
+//! The timer latency measurements read: the time-stamp counter where it is
+//! invariant, `Instant` otherwise.
+//!
+//! On x86_64 the TSC ticks at a constant rate across frequency changes and
+//! sleep states when `/proc/cpuinfo` lists both `constant_tsc` and
+//! `nonstop_tsc`; then a reading costs about a third of `Instant::now()`.
+//! Ticks are converted to nanoseconds with a rate calibrated against
+//! `Instant` when the clock is made. Anywhere else (another architecture, a
+//! TSC without those flags) the clock reads `Instant`, and says so.
+
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+
+/// Where readings come from.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Source {
+    /// `rdtsc`, at `ns_per_tick`.
+    Tsc { ns_per_tick: f64 },
+    /// Nanoseconds since `epoch`.
+    Instant { epoch: Instant },
+}
+
+/// A cheap monotonic clock whose readings ("ticks") convert to nanoseconds.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Clock {
+    source: Source,
+}
+
+/// The timer as recorded in results (`machine.timer`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Timer {
+    /// `tsc` or `instant`.
+    pub source: String,
+    /// Cost of one reading, in nanoseconds (mean over many back-to-back reads).
+    pub cost_ns: f64,
+    /// Smallest non-zero step between two back-to-back readings, in
+    /// nanoseconds.
+    pub resolution_ns: f64,
+    /// Why this source, and the TSC rate when it is the TSC.
+    pub note: String,
+}
+
+/// Whether `/proc/cpuinfo`'s flags say the TSC is invariant.
+fn tsc_is_invariant(cpuinfo: &str) -> bool {
+    let flags = cpuinfo
+        .lines()
+        .find(|line| line.starts_with("flags"))
+        .unwrap_or_default();
+    let has = |flag: &str| flags.split_whitespace().any(|word| word == flag);
+    has("constant_tsc") && has("nonstop_tsc")
+}
+
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn rdtsc() -> u64 {
+    // SAFETY: `rdtsc` exists on every x86_64 processor and only reads the
+    // time-stamp counter.
+    unsafe { core::arch::x86_64::_rdtsc() }
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+#[inline(always)]
+fn rdtsc() -> u64 {
+    unreachable!("the TSC source is only chosen on x86_64")
+}
+
+impl Clock {
+    /// The TSC when it is invariant (calibrated over about 20 ms), else
+    /// `Instant`; the string says why.
+    pub fn detect() -> (Clock, String) {
+        let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+        if cfg!(target_arch = "x86_64") && tsc_is_invariant(&cpuinfo) {
+            let ns_per_tick = calibrate(Duration::from_millis(20));
+            if ns_per_tick.is_finite() && ns_per_tick > 0.0 {
+                return (
+                    Clock {
+                        source: Source::Tsc { ns_per_tick },
+                    },
+                    format!(
+                        "invariant TSC (constant_tsc, nonstop_tsc) at {:.3} GHz, calibrated against Instant",
+                        1.0 / ns_per_tick
+                    ),
+                );
+            }
+        }
+        let why = if cfg!(target_arch = "x86_64") {
+            "TSC not invariant (constant_tsc and nonstop_tsc not both in /proc/cpuinfo)"
+        } else {
+            "no TSC on this architecture"
+        };
+        (Clock::instant(), format!("Instant: {why}"))
+    }
+
+    /// A clock that reads `Instant`.
+    pub fn instant() -> Clock {
+        Clock {
+            source: Source::Instant {
+                epoch: Instant::now(),
+            },
+        }
+    }
+
+    /// `tsc` or `instant`.
+    pub fn name(&self) -> &'static str {
+        match self.source {
+            Source::Tsc { .. } => "tsc",
+            Source::Instant { .. } => "instant",
+        }
+    }
+
+    /// A reading, in ticks.
+    #[inline(always)]
+    pub fn now(&self) -> u64 {
+        match self.source {
+            Source::Tsc { .. } => rdtsc(),
+            Source::Instant { epoch } => {
+                u64::try_from(epoch.elapsed().as_nanos()).unwrap_or(u64::MAX)
+            }
+        }
+    }
+
+    /// Ticks to nanoseconds.
+    #[inline]
+    pub fn to_ns(&self, ticks: u64) -> u64 {
+        match self.source {
+            Source::Tsc { ns_per_tick } => (ticks as f64 * ns_per_tick) as u64,
+            Source::Instant { .. } => ticks,
+        }
+    }
+
+    /// Nanoseconds to (fractional) ticks.
+    #[inline]
+    pub fn ticks_for_ns(&self, ns: f64) -> f64 {
+        match self.source {
+            Source::Tsc { ns_per_tick } => ns / ns_per_tick,
+            Source::Instant { .. } => ns,
+        }
+    }
+
+    /// Measures this clock's cost and resolution.
+    pub fn measure(&self, note: String) -> Timer {
+        const READS: u32 = 200_000;
+        let started = Instant::now();
+        let mut sink = 0u64;
+        for _ in 0..READS {
+            sink = sink.wrapping_add(std::hint::black_box(self.now()));
+        }
+        std::hint::black_box(sink);
+        let cost_ns = started.elapsed().as_nanos() as f64 / f64::from(READS);
+        let mut smallest = u64::MAX;
+        let mut previous = self.now();
+        for _ in 0..READS {
+            let reading = self.now();
+            let step = reading.wrapping_sub(previous);
+            if step > 0 {
+                smallest = smallest.min(step);
+            }
+            previous = reading;
+        }
+        let resolution_ns = match self.source {
+            Source::Tsc { ns_per_tick } => smallest as f64 * ns_per_tick,
+            Source::Instant { .. } => smallest as f64,
+        };
+        Timer {
+            source: self.name().to_owned(),
+            cost_ns,
+            resolution_ns,
+            note,
+        }
+    }
+}
+
+/// Nanoseconds per TSC tick, from TSC and `Instant` readings `span` apart.
+fn calibrate(span: Duration) -> f64 {
+    let (instant_start, tsc_start) = (Instant::now(), rdtsc());
+    std::thread::sleep(span);
+    let (instant_end, tsc_end) = (Instant::now(), rdtsc());
+    let ticks = tsc_end.wrapping_sub(tsc_start);
+    instant_end.duration_since(instant_start).as_nanos() as f64 / ticks as f64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn invariance_needs_both_flags() {
+        assert!(tsc_is_invariant(
+            "flags\t: fpu constant_tsc nonstop_tsc sse\n"
+        ));
+        assert!(!tsc_is_invariant("flags\t: fpu constant_tsc sse\n"));
+        assert!(!tsc_is_invariant(""));
+    }
+
+    #[test]
+    fn readings_advance_and_convert() {
+        let (clock, _) = Clock::detect();
+        let start = clock.now();
+        std::thread::sleep(Duration::from_millis(5));
+        let elapsed_ns = clock.to_ns(clock.now() - start);
+        assert!(
+            (4_000_000..1_000_000_000).contains(&elapsed_ns),
+            "{elapsed_ns}"
+        );
+        let timer = clock.measure(String::new());
+        assert!(
+            timer.cost_ns > 0.0 && timer.resolution_ns > 0.0,
+            "{timer:?}"
+        );
+    }
+}

@@ -1,0 +1,252 @@
+//! Latency histograms: HdrHistogram in nanoseconds, merged over threads and
+//! runs, stored as base64 of the V2 deflate-compressed serialization that
+//! every HdrHistogram implementation reads.
+//!
+//! One-way latency is measured against a schedule: producer `p` means to
+//! send its message `s` at `start + s * interval`. The *corrected* latency of
+//! a message is its receive time minus that intended time, so a stall (a
+//! full queue, a descheduled thread) delays every message scheduled behind
+//! it and shows in the high percentiles: coordinated omission cannot hide
+//! it. The *service time* is the receive time minus the time the producer
+//! actually handed the message to the queue, which is what a benchmark that
+//! sends "as soon as it can" would report.
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use hdrhistogram::Histogram;
+use hdrhistogram::serialization::{Deserializer, Serializer, V2DeflateSerializer};
+use impls::message::split_tag;
+use serde::{Deserialize, Serialize};
+
+use crate::clock::Clock;
+
+/// Percentiles reported: p50, p90, p99, p99.9, p99.99 and the maximum (100).
+pub const PERCENTILES: [f64; 6] = [50.0, 90.0, 99.0, 99.9, 99.99, 100.0];
+
+/// Largest latency a histogram tracks: one hour, in nanoseconds (larger
+/// values are clamped to it).
+const HIGHEST_NS: u64 = 3_600_000_000_000;
+
+/// An empty histogram from 1 ns to an hour at 3 significant digits.
+pub fn histogram() -> Histogram<u64> {
+    Histogram::new_with_bounds(1, HIGHEST_NS, 3).expect("the bounds are valid")
+}
+
+/// Records `ns` (clamped into the trackable range).
+#[inline]
+pub fn record(histogram: &mut Histogram<u64>, ns: u64) {
+    histogram.saturating_record(ns.clamp(1, HIGHEST_NS));
+}
+
+/// base64 of the V2 deflate-compressed serialization.
+pub fn encode(histogram: &Histogram<u64>) -> String {
+    let mut bytes = Vec::new();
+    V2DeflateSerializer::new()
+        .serialize(histogram, &mut bytes)
+        .expect("serializing into memory does not fail");
+    STANDARD.encode(bytes)
+}
+
+/// Reads what [`encode`] wrote.
+pub fn decode(text: &str) -> Result<Histogram<u64>, String> {
+    let bytes = STANDARD
+        .decode(text)
+        .map_err(|error| format!("histogram is not base64: {error}"))?;
+    Deserializer::new()
+        .deserialize(&mut bytes.as_slice())
+        .map_err(|error| format!("histogram does not deserialize: {error:?}"))
+}
+
+/// Merges `histograms` into one.
+pub fn merge<'a>(histograms: impl IntoIterator<Item = &'a Histogram<u64>>) -> Histogram<u64> {
+    let mut merged = histogram();
+    for histogram in histograms {
+        merged
+            .add(histogram)
+            .expect("histograms with the same bounds always merge");
+    }
+    merged
+}
+
+/// `(percentile, ns)` for each of [`PERCENTILES`]; empty for an empty
+/// histogram.
+pub fn percentiles(histogram: &Histogram<u64>) -> Vec<(f64, f64)> {
+    if histogram.is_empty() {
+        return Vec::new();
+    }
+    PERCENTILES
+        .iter()
+        .map(|&p| {
+            let value = if p >= 100.0 {
+                histogram.max()
+            } else {
+                histogram.value_at_quantile(p / 100.0)
+            };
+            (p, value as f64)
+        })
+        .collect()
+}
+
+/// One configuration's latency, over every passed measured run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Latency {
+    /// `round_trip` (pingpong) or `one_way`.
+    pub kind: String,
+    /// Offered rate in messages per second (one-way runs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offered_rate: Option<f64>,
+    /// `tsc` or `instant`.
+    pub timer: String,
+    /// `(percentile, ns)`; for one-way runs measured from the intended send
+    /// time (corrected for coordinated omission).
+    pub percentiles_ns: Vec<(f64, f64)>,
+    /// `(percentile, ns)` measured from the actual send time; empty for
+    /// round trips.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub service_time_percentiles_ns: Vec<(f64, f64)>,
+    /// [`encode`]d merged histogram (the corrected one for one-way runs).
+    pub histogram: String,
+    /// [`encode`]d merged service-time histogram (one-way runs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_histogram: Option<String>,
+    /// Values recorded.
+    pub samples: u64,
+}
+
+/// One run's latency histograms, as stored in its outcome.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RunLatency {
+    /// [`encode`]d histogram (corrected, for one-way runs).
+    pub histogram: String,
+    /// [`encode`]d service-time histogram (one-way runs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_histogram: Option<String>,
+    /// p50 of `histogram`, in ns.
+    pub p50_ns: f64,
+}
+
+impl RunLatency {
+    /// Encodes a run's histograms.
+    pub fn new(corrected: &Histogram<u64>, service: Option<&Histogram<u64>>) -> Self {
+        Self {
+            histogram: encode(corrected),
+            service_histogram: service.map(encode),
+            p50_ns: corrected.value_at_quantile(0.5) as f64,
+        }
+    }
+}
+
+/// A one-way run's schedule: producer `p` intends to send message `s` at
+/// `start + s * interval` (in clock ticks).
+#[derive(Clone, Copy, Debug)]
+pub struct Schedule {
+    /// Clock reading the schedule starts at.
+    pub start: u64,
+    /// Ticks between one producer's messages.
+    pub interval: f64,
+}
+
+impl Schedule {
+    /// When message `sequence` is meant to be sent, in ticks.
+    #[inline]
+    pub fn intended(&self, sequence: u64) -> u64 {
+        self.start + (sequence as f64 * self.interval) as u64
+    }
+}
+
+/// One consumer's corrected and service-time histograms (ns) from its
+/// receipts (`(tag, receive tick)`) and, per producer, its schedule and the
+/// ticks it actually sent each sequence at. Receipts naming an unknown
+/// producer or sequence are skipped (the oracle reports them).
+pub fn one_way(
+    clock: &Clock,
+    sent: &[(Schedule, Vec<u64>)],
+    receipts: &[(u64, u64)],
+) -> (Histogram<u64>, Histogram<u64>) {
+    let mut corrected = histogram();
+    let mut service = histogram();
+    for &(tag, received) in receipts {
+        let (producer, sequence) = split_tag(tag);
+        let Some((schedule, &sent_at)) = sent
+            .get(usize::from(producer))
+            .and_then(|(schedule, times)| Some((schedule, times.get(sequence as usize)?)))
+        else {
+            continue;
+        };
+        let intended = schedule.intended(sequence);
+        record(
+            &mut corrected,
+            clock.to_ns(received.saturating_sub(intended)),
+        );
+        record(&mut service, clock.to_ns(received.saturating_sub(sent_at)));
+    }
+    (corrected, service)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use impls::{Message, Msg8};
+
+    #[test]
+    fn merge_and_v2_round_trip() {
+        let mut a = histogram();
+        let mut b = histogram();
+        for value in 1..=1000 {
+            record(&mut a, value);
+            record(&mut b, value * 1000);
+        }
+        let merged = merge([&a, &b]);
+        assert_eq!(merged.len(), 2000);
+        assert_eq!(merged.max(), b.max());
+        assert_eq!(merged.min(), 1);
+        let text = encode(&merged);
+        assert!(text.len() < 4096, "{} bytes", text.len());
+        let back = decode(&text).unwrap();
+        assert_eq!(back, merged);
+        assert_eq!(percentiles(&back), percentiles(&merged));
+        assert!(decode("not base64!").is_err());
+    }
+
+    #[test]
+    fn a_stall_shows_in_corrected_latency_only() {
+        // One producer meant to send every 1000 ns; every message takes
+        // 100 ns through the queue. The producer stalls for 10 ms before
+        // message 500, then sends the backlog back to back (1 ns apart).
+        let clock = Clock::instant(); // ticks are nanoseconds
+        let schedule = Schedule {
+            start: 1_000_000,
+            interval: 1000.0,
+        };
+        let messages = 100_000u64;
+        let stall_end = schedule.intended(500) + 10_000_000;
+        let mut sent = Vec::new();
+        let mut next_free = 0;
+        for sequence in 0..messages {
+            let at = schedule.intended(sequence).max(next_free);
+            let at = if sequence >= 500 {
+                at.max(stall_end)
+            } else {
+                at
+            };
+            sent.push(at);
+            next_free = at + 1;
+        }
+        let receipts: Vec<(u64, u64)> = sent
+            .iter()
+            .enumerate()
+            .map(|(sequence, &at)| (Msg8::new(0, sequence as u64).tag(), at + 100))
+            .collect();
+        let (corrected, service) = one_way(&clock, &[(schedule, sent)], &receipts);
+        assert_eq!(corrected.len(), messages);
+        assert_eq!(service.len(), messages);
+        // Service time never sees the stall.
+        assert!(service.max() < 200, "service max {}", service.max());
+        assert!(service.value_at_quantile(0.9999) < 200);
+        // The corrected histogram does: the first message behind the stall
+        // waited 10 ms, and about 10 000 messages were delayed.
+        assert!(corrected.max() >= 9_900_000, "max {}", corrected.max());
+        assert!(corrected.value_at_quantile(0.99) >= 1_000_000);
+        assert!(corrected.value_at_quantile(0.5) < 200);
+    }
+}

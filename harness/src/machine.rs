@@ -1,0 +1,159 @@
+//! The machine's ceiling, measured once per invocation: how long a cache
+//! line takes to go from one core to another and back, how fast one thread
+//! copies memory, what the timer costs, and which counters exist.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use crossbeam_utils::CachePadded;
+use serde::{Deserialize, Serialize};
+
+use crate::clock::{Clock, Timer};
+use crate::counters::CounterAvailability;
+use crate::placement::{Cores, pin_current};
+
+/// What the machine allows (`machine` in results).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Machine {
+    /// Median round trip of a cache line bounced between two pinned threads.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub core_to_core_round_trip_ns: Option<f64>,
+    /// The two cores it was bounced between.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub core_to_core_cores: Option<(usize, usize)>,
+    /// Single-thread copy bandwidth (large `copy_from_slice`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub copy_bandwidth_bytes_per_sec: Option<f64>,
+    /// The latency timer.
+    pub timer: Timer,
+    /// Every counter, measured or unavailable and why.
+    #[serde(default)]
+    pub counters: Vec<CounterAvailability>,
+    /// Anything that limits these figures.
+    #[serde(default)]
+    pub notes: Vec<String>,
+}
+
+/// Round trips per timed batch.
+const TRIPS_PER_BATCH: u64 = 10_000;
+/// Timed batches; the median batch is reported.
+const BATCHES: usize = 11;
+
+/// Median round trip, in ns, of a counter bounced between threads pinned to
+/// `a` and `b`, or why it could not be measured.
+pub fn core_to_core_round_trip(a: usize, b: usize) -> Result<f64, String> {
+    // The line both threads write: odd values are pings, even values pongs.
+    let line = Arc::new(CachePadded::new(AtomicU64::new(0)));
+    let total = TRIPS_PER_BATCH * BATCHES as u64;
+    let echo_line = Arc::clone(&line);
+    let echo = std::thread::Builder::new()
+        .name("ceiling-echo".to_owned())
+        .spawn(move || {
+            let pinned = pin_current(b);
+            for trip in 0..total {
+                let ping = 2 * trip + 1;
+                // Acquire pairs with the initiator's release store of the
+                // ping; nothing else is published, but it keeps the bounce
+                // a true hand-off like a queue's.
+                wait_for(&echo_line, ping);
+                echo_line.store(ping + 1, Ordering::Release);
+            }
+            pinned
+        })
+        .map_err(|error| format!("cannot spawn the echo thread: {error}"))?;
+    let initiator = std::thread::Builder::new()
+        .name("ceiling-initiator".to_owned())
+        .spawn(move || {
+            let pinned = pin_current(a);
+            let mut batches = Vec::with_capacity(BATCHES);
+            for batch in 0..BATCHES as u64 {
+                let started = Instant::now();
+                for trip in batch * TRIPS_PER_BATCH..(batch + 1) * TRIPS_PER_BATCH {
+                    // Release/acquire pair with the echo thread's, as above.
+                    line.store(2 * trip + 1, Ordering::Release);
+                    wait_for(&line, 2 * trip + 2);
+                }
+                batches.push(started.elapsed().as_nanos() as f64 / TRIPS_PER_BATCH as f64);
+            }
+            (pinned, batches)
+        })
+        .map_err(|error| format!("cannot spawn the initiator thread: {error}"))?;
+    let (initiator_pinned, batches) = initiator
+        .join()
+        .map_err(|_| "the initiator thread panicked".to_owned())?;
+    let echo_pinned = echo
+        .join()
+        .map_err(|_| "the echo thread panicked".to_owned())?;
+    if !(initiator_pinned && echo_pinned) {
+        return Err(format!("the OS refused to pin to cores {a} and {b}"));
+    }
+    crate::stats::median(&batches).ok_or_else(|| "no batches timed".to_owned())
+}
+
+/// Spins until `line` holds `value`, yielding now and then so that the
+/// bounce ends even if both threads share a core.
+fn wait_for(line: &AtomicU64, value: u64) {
+    let mut spins = 0u32;
+    while line.load(Ordering::Acquire) != value {
+        spins += 1;
+        if spins.is_multiple_of(4096) {
+            std::thread::yield_now();
+        } else {
+            std::hint::spin_loop();
+        }
+    }
+}
+
+/// Single-thread copy bandwidth in bytes per second: the best of several
+/// copies of a 32 MiB buffer (larger than the caches of most machines).
+pub fn copy_bandwidth() -> f64 {
+    const BYTES: usize = 32 << 20;
+    let source = vec![1u8; BYTES];
+    let mut destination = vec![0u8; BYTES];
+    destination.copy_from_slice(&source); // fault the pages in first
+    let mut best = Duration::MAX;
+    for _ in 0..5 {
+        let started = Instant::now();
+        destination.copy_from_slice(std::hint::black_box(&source));
+        std::hint::black_box(&mut destination);
+        best = best.min(started.elapsed());
+    }
+    BYTES as f64 / best.as_secs_f64().max(1e-9)
+}
+
+/// Measures everything, round trip between the first two of `cores` (the
+/// placement the SPSC runs use). Call on the main thread before anything is
+/// pinned.
+pub fn measure(
+    cores: &Cores,
+    clock: &Clock,
+    clock_note: String,
+    counters: Vec<CounterAvailability>,
+) -> Machine {
+    let mut notes = Vec::new();
+    let ids = cores.ids();
+    let (round_trip, pair) = if ids.len() >= 2 {
+        match core_to_core_round_trip(ids[0], ids[1]) {
+            Ok(ns) => (Some(ns), Some((ids[0], ids[1]))),
+            Err(why) => {
+                notes.push(format!("core-to-core round trip not measured: {why}"));
+                (None, None)
+            }
+        }
+    } else {
+        notes.push(format!(
+            "core-to-core round trip not measured: {} usable core(s), it needs 2",
+            ids.len()
+        ));
+        (None, None)
+    };
+    Machine {
+        core_to_core_round_trip_ns: round_trip,
+        core_to_core_cores: pair,
+        copy_bandwidth_bytes_per_sec: Some(copy_bandwidth()),
+        timer: clock.measure(clock_note),
+        counters,
+        notes,
+    }
+}
