@@ -42,6 +42,18 @@ enum Command {
     Scenario(ScenarioArgs),
     /// List the scenarios and the implementations.
     List,
+    /// Write an HTML report with charts from results files (several are compared).
+    Report(ReportArgs),
+}
+
+#[derive(Args)]
+struct ReportArgs {
+    /// Results files (results/*.json); the first is the reference of a comparison.
+    #[arg(required = true, value_name = "RESULTS.json")]
+    paths: Vec<PathBuf>,
+    /// Report folder (default: results/report-STEM beside the first file).
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -77,6 +89,9 @@ struct ScenarioArgs {
     /// No progress bar.
     #[arg(long)]
     no_progress: bool,
+    /// Also write an HTML report from the results file (see `report`).
+    #[arg(long)]
+    report: bool,
 }
 
 fn scenario_dir() -> PathBuf {
@@ -106,6 +121,7 @@ fn main() -> ExitCode {
             Ok(ExitCode::SUCCESS)
         }
         Command::Scenario(args) => scenario(args),
+        Command::Report(args) => report(&args.paths, args.out).map(|_| ExitCode::SUCCESS),
     };
     result.unwrap_or_else(|InputError(message)| {
         eprintln!("error: {message}");
@@ -171,6 +187,31 @@ fn load(args: &ScenarioArgs) -> Result<Scenario, InputError> {
         )));
     }
     Ok(scenario)
+}
+
+/// Writes a report from results files and prints where it is.
+fn report(paths: &[PathBuf], out: Option<PathBuf>) -> Result<PathBuf, InputError> {
+    let results = paths
+        .iter()
+        .map(|path| reports::load(path))
+        .collect::<Result<Vec<_>, _>>()?;
+    let out = out.unwrap_or_else(|| reports::default_out_dir(&results));
+    let summary = reports::render(&results, &out, &reports::Options::default())?;
+    println!(
+        "report: {} ({} charts, {} runs that did not pass listed{})",
+        summary.index.display(),
+        summary.charts.len(),
+        summary.failed_runs,
+        if results.len() > 1 {
+            format!(
+                ", {} regressions and {} improvements flagged",
+                summary.regressions, summary.improvements
+            )
+        } else {
+            String::new()
+        }
+    );
+    Ok(summary.index)
 }
 
 /// The timer, the counters each run thread opens and the machine's
@@ -347,6 +388,9 @@ fn scenario(args: ScenarioArgs) -> Result<ExitCode, InputError> {
         ))
     })?;
     println!("\nresults: {}", written.display());
+    if args.report {
+        report(std::slice::from_ref(&written), None)?;
+    }
     if failures.is_empty() {
         println!("oracle: every run passed");
         Ok(ExitCode::SUCCESS)

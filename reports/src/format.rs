@@ -1,0 +1,144 @@
+//! Numbers and text for the page, the charts and the CSV.
+
+/// A count with an SI prefix: `1.5k`, `40M`, `2.3G`.
+pub(crate) fn si(value: f64) -> String {
+    let magnitude = value.abs();
+    let (scaled, suffix) = if magnitude >= 1e9 {
+        (value / 1e9, "G")
+    } else if magnitude >= 1e6 {
+        (value / 1e6, "M")
+    } else if magnitude >= 1e3 {
+        (value / 1e3, "k")
+    } else {
+        (value, "")
+    };
+    format!("{}{suffix}", trim(scaled))
+}
+
+/// Up to three significant digits, no trailing zeros.
+pub(crate) fn trim(value: f64) -> String {
+    let magnitude = value.abs();
+    let text = if magnitude >= 100.0 || magnitude == 0.0 {
+        format!("{value:.0}")
+    } else if magnitude >= 10.0 {
+        format!("{value:.1}")
+    } else if magnitude >= 1.0 {
+        format!("{value:.2}")
+    } else {
+        format!("{value:.3}")
+    };
+    if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_owned()
+    } else {
+        text
+    }
+}
+
+/// Messages per second as millions with two decimals.
+pub(crate) fn millions(value: Option<f64>) -> String {
+    value.map_or_else(|| "–".to_owned(), |v| format!("{:.2}", v / 1e6))
+}
+
+/// An interval of messages per second, in millions.
+pub(crate) fn millions_interval(interval: Option<(f64, f64)>) -> String {
+    interval.map_or_else(
+        || "–".to_owned(),
+        |(low, high)| format!("{:.2}–{:.2}", low / 1e6, high / 1e6),
+    )
+}
+
+/// A ratio: `1.23×`.
+pub(crate) fn ratio(value: Option<f64>) -> String {
+    value.map_or_else(|| "–".to_owned(), |v| format!("{v:.2}×"))
+}
+
+/// An interval of ratios.
+pub(crate) fn ratio_interval(interval: Option<(f64, f64)>) -> String {
+    interval.map_or_else(
+        || "–".to_owned(),
+        |(low, high)| format!("{low:.2}–{high:.2}×"),
+    )
+}
+
+/// A duration in nanoseconds, with a unit that keeps it short.
+pub(crate) fn nanoseconds(value: f64) -> String {
+    if value >= 1e9 {
+        format!("{} s", trim(value / 1e9))
+    } else if value >= 1e6 {
+        format!("{} ms", trim(value / 1e6))
+    } else if value >= 1e3 {
+        format!("{} µs", trim(value / 1e3))
+    } else {
+        format!("{} ns", trim(value))
+    }
+}
+
+/// An optional figure with up to three significant digits.
+pub(crate) fn optional(value: Option<f64>) -> String {
+    value.map_or_else(|| "–".to_owned(), trim)
+}
+
+/// A Unix time as `YYYY-MM-DD HH:MM:SS UTC`.
+pub(crate) fn utc(unix_seconds: u64) -> String {
+    let days = (unix_seconds / 86_400) as i64;
+    let seconds_of_day = unix_seconds % 86_400;
+    // Howard Hinnant's days-to-civil conversion.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let day_of_era = z.rem_euclid(146_097);
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let month_index = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * month_index + 2) / 5 + 1;
+    let month = if month_index < 10 {
+        month_index + 3
+    } else {
+        month_index - 9
+    };
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02} UTC",
+        seconds_of_day / 3600,
+        seconds_of_day / 60 % 60,
+        seconds_of_day % 60
+    )
+}
+
+/// Escapes text for HTML element content and attribute values.
+pub(crate) fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_markup() {
+        assert_eq!(
+            escape(r#"<a href="x">&'</a>"#),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;&lt;/a&gt;"
+        );
+    }
+
+    #[test]
+    fn numbers_read_short() {
+        assert_eq!(si(40_650_000.0), "40.6M");
+        assert_eq!(si(1500.0), "1.5k");
+        assert_eq!(nanoseconds(1250.0), "1.25 µs");
+        assert_eq!(nanoseconds(87.0), "87 ns");
+        assert_eq!(utc(951_782_400), "2000-02-29 00:00:00 UTC");
+    }
+}

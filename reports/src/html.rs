@@ -1,0 +1,781 @@
+//! The page: hand-written HTML with inline CSS, every text escaped, charts
+//! referenced by relative paths.
+
+use std::fmt::Write;
+
+use crate::Options;
+use crate::charts::{ChartKind, Charts, display_name};
+use crate::compare::{self, Comparison, Flag, Row};
+use crate::format::{
+    escape, millions, millions_interval, nanoseconds, optional, ratio, ratio_interval, si, trim,
+    utc,
+};
+use crate::layout::Plan;
+use crate::model::{Configuration, IntervalKind, ResultsFile, Summary, verdict_passes};
+
+const STYLE: &str = "
+body { font-family: 'DejaVu Sans', Verdana, Arial, sans-serif; margin: 24px auto; max-width: 1400px; padding: 0 16px; color: #1b1b1b; line-height: 1.45; }
+h1 { margin-bottom: 4px; }
+h2 { border-bottom: 2px solid #ddd; padding-bottom: 4px; margin-top: 40px; }
+h3 { margin-top: 28px; }
+h4 { margin: 22px 0 6px; color: #333; }
+table { border-collapse: collapse; margin: 8px 0 16px; font-size: 14px; }
+th, td { border: 1px solid #d4d4d4; padding: 3px 8px; text-align: left; vertical-align: top; }
+th { background: #f2f2f2; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+tr.bad td { background: #fde2e2; }
+tr.regression td { background: #fde2e2; }
+tr.improvement td { background: #e1f5e1; }
+.howto { background: #f6f8fa; border: 1px solid #d8dee4; padding: 8px 18px; border-radius: 6px; }
+.alert { background: #fde2e2; border: 1px solid #e0a0a0; padding: 8px 14px; border-radius: 6px; }
+.ok { background: #e8f5e8; border: 1px solid #a8d8a8; padding: 8px 14px; border-radius: 6px; }
+figure { margin: 10px 0 18px; }
+figure img { max-width: 100%; border: 1px solid #e4e4e4; }
+figcaption { font-size: 13px; color: #444; max-width: 1100px; }
+.small figure { display: inline-block; vertical-align: top; margin-right: 12px; max-width: 49%; }
+.muted { color: #666; font-size: 13px; }
+code { background: #f2f2f2; padding: 0 3px; }
+";
+
+/// The whole page.
+pub(crate) fn page(
+    results: &[ResultsFile],
+    plan: &Plan,
+    charts: &Charts,
+    comparisons: &[Comparison],
+    options: &Options,
+) -> String {
+    let title = options.title.clone().unwrap_or_else(|| {
+        let names: Vec<String> = results
+            .iter()
+            .map(|r| format!("{} ({})", r.scenario.name, r.stem()))
+            .collect();
+        format!("ringlab report: {}", names.join(" vs "))
+    });
+    let mut out = String::new();
+    let _ = write!(
+        out,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<h1>{}</h1>\n",
+        escape(&title),
+        escape(&title)
+    );
+    let _ = writeln!(
+        out,
+        "<p class=\"muted\">Results files:</p><ol class=\"muted\">"
+    );
+    for (index, file) in results.iter().enumerate() {
+        let _ = writeln!(
+            out,
+            "<li><a href=\"#file-{index}\">{}</a> — {} · {} · commit {}</li>",
+            escape(&file.path.display().to_string()),
+            escape(&file.scenario.name),
+            escape(&file.scenario.topology),
+            escape(&commit(file)),
+        );
+    }
+    let _ = writeln!(out, "</ol>");
+    how_to_read(&mut out, results);
+    overview(&mut out, results);
+    if !comparisons.is_empty() {
+        comparison_section(&mut out, results, comparisons);
+    }
+    fairness(&mut out);
+    for (index, file) in results.iter().enumerate() {
+        file_section(&mut out, index, file, plan, charts);
+    }
+    let _ = writeln!(
+        out,
+        "<h2>Files</h2>\n<p>Every configuration's figures: <a href=\"figures.csv\">figures.csv</a> (one row per file, configuration and implementation; throughputs in messages per second, latencies in ns). Every chart is a PNG with an SVG of the same drawing beside it. Chart text is set in DejaVu Sans, bundled with the generator (Bitstream Vera license).</p>\n</body>\n</html>"
+    );
+    out
+}
+
+fn commit(file: &ResultsFile) -> String {
+    let provenance = &file.provenance;
+    match &provenance.git_commit {
+        Some(commit) => format!(
+            "{}{}",
+            commit.chars().take(12).collect::<String>(),
+            if provenance.git_dirty == Some(true) {
+                " (dirty: uncommitted changes)"
+            } else {
+                ""
+            }
+        ),
+        None => "unknown".to_owned(),
+    }
+}
+
+fn how_to_read(out: &mut String, results: &[ResultsFile]) {
+    let baselines: Vec<String> = {
+        let mut names: Vec<String> = results
+            .iter()
+            .map(|r| r.scenario.baseline.clone())
+            .collect();
+        names.dedup();
+        names
+    };
+    let _ = writeln!(
+        out,
+        "<div class=\"howto\">\n<h2 style=\"border:0;margin-top:8px\">How to read this report</h2>\n<ul>\n\
+<li><b>Throughput</b> is in <b>messages per second</b> (M/s in tables: millions per second), counting each published message once; a fan-out run delivers it to every consumer. The figure shown is the <b>median</b> over the measured repetitions that passed the correctness oracle.</li>\n\
+<li><b>Ratios</b> (×) compare an implementation with the baseline ({}) measured <b>side by side</b>: implementations run interleaved in rounds (A B C, A B C, …), each round's throughput is divided by the baseline's throughput in the same round, and the ratio shown is the <b>median of those per-round ratios</b>. Above 1× is faster than the baseline.</li>\n\
+<li><b>Intervals</b> are 95% bootstrap confidence intervals where the results file has them (labelled <i>95% CI</i>), otherwise the lowest and highest value over the passed measured runs or rounds (labelled <i>min–max</i>). Each table and chart caption says which one it shows.</li>\n\
+<li><b>Oracle</b>: every run is checked for lost, duplicated, corrupted and out-of-order messages. <i>pass N/M</i>: N of M measured runs passed. <i>pass (count only)</i>: the run's consumers did not read payloads, so only counts were checked. Only <i>pass</i> and <i>pass (count only)</i> figures are plotted; failed, crashed and timed-out runs are listed, never plotted.</li>\n\
+<li><b>CPU time per message</b> (where measured) is the CPU time of all run threads divided by messages: a spinning implementation pays for the core it burns here. <b>Counters per message</b> appear only where the machine could read them; unavailable counters are said to be unavailable, never shown as 0.</li>\n\
+<li><b>Consumer share</b> (work-sharing): the smallest and the largest share of the deliveries one consumer made (median over passed runs); an even split of two consumers reads 50–50%.</li>\n\
+<li><b>OVERSUBSCRIBED</b> configurations have more threads than cores: threads are unpinned and busy-spinning waits become spin-then-yield.</li>\n\
+</ul>\n</div>",
+        escape(&baselines.join(", "))
+    );
+}
+
+fn overview(out: &mut String, results: &[ResultsFile]) {
+    let failed: usize = results
+        .iter()
+        .flat_map(|r| &r.configurations)
+        .flat_map(|c| &c.runs)
+        .filter(|run| !run.outcome.passed())
+        .count();
+    if failed > 0 {
+        let _ = writeln!(
+            out,
+            "<p class=\"alert\"><b>{failed} run(s) did not pass</b> the oracle, crashed or timed out. They are listed under each file's <i>Runs that did not pass</i> and left out of every chart.</p>"
+        );
+    } else {
+        let _ = writeln!(
+            out,
+            "<p class=\"ok\">Every run in these files passed the oracle.</p>"
+        );
+    }
+}
+
+fn fairness(out: &mut String) {
+    let _ = writeln!(
+        out,
+        "<h2>Fair comparison rules</h2>\n<ol>\n\
+<li><b>Same work per message.</b> Producers write every word of the message; consumers read every word, fold it into a checksum and check per-producer order. That bookkeeping is the oracle's, identical for every implementation, with no assertion in the measured loop.</li>\n\
+<li><b>Matched batch semantics.</b> Batch size is a scenario axis: a producer publishes <i>batch</i> messages per call and a consumer takes at most <i>batch</i> per call. Rings publish a batch with one synchronisation; channels loop single sends; the <code>*_vec</code> variants send one <code>Vec</code> per batch. All are shown.</li>\n\
+<li><b>Matched guarantees.</b> Each implementation is labelled with its ordering guarantee and its wait class (table per file), and CPU time per message is shown next to throughput where measured.</li>\n\
+<li><b>Work-sharing and fan-out are different scenarios</b> and never share a chart or a table.</li>\n\
+<li><b>Same run, interleaved.</b> Competitors run in the same invocation, interleaved per round after warm-up, and ratios are taken per round against the baseline run of the same round. Figures from elsewhere are never mixed in.</li>\n\
+</ol>"
+    );
+}
+
+fn file_section(out: &mut String, index: usize, file: &ResultsFile, plan: &Plan, charts: &Charts) {
+    let _ = writeln!(
+        out,
+        "<h2 id=\"file-{index}\">{}. {} · {} <span class=\"muted\">({})</span></h2>\n<p>{}</p>",
+        index + 1,
+        escape(&file.scenario.name),
+        escape(&file.scenario.topology),
+        escape(&file.stem()),
+        escape(&file.scenario.description)
+    );
+    provenance(out, file);
+    implementations(out, file);
+    failures(out, file);
+
+    let _ = writeln!(out, "<h3>Charts</h3>");
+    if plan.groups[index].is_empty() {
+        let _ = writeln!(out, "<p>No configurations in this file.</p>");
+    }
+    for (group_index, group) in plan.groups[index].iter().enumerate() {
+        let _ = writeln!(out, "<h4>{}</h4>", escape(&group.title));
+        let throughput = charts.find(&ChartKind::Throughput {
+            file: index,
+            group: group_index,
+        });
+        if throughput.is_none() {
+            let _ = writeln!(
+                out,
+                "<p>Nothing to plot: no implementation passed at these configurations.</p>"
+            );
+        }
+        for chart in throughput.into_iter().chain(charts.find(&ChartKind::Ratio {
+            file: index,
+            group: group_index,
+        })) {
+            figure(out, chart);
+        }
+        let small = charts.per_message(index, group_index);
+        if !small.is_empty() {
+            let _ = writeln!(out, "<div class=\"small\">");
+            for chart in small {
+                figure(out, chart);
+            }
+            let _ = writeln!(out, "</div>");
+        }
+    }
+    for (configuration_index, configuration) in file.configurations.iter().enumerate() {
+        if let Some(chart) = charts.find(&ChartKind::Latency {
+            file: index,
+            configuration: configuration_index,
+        }) {
+            let _ = writeln!(
+                out,
+                "<h4>Latency · {}</h4>",
+                escape(&heading(file, configuration))
+            );
+            figure(out, chart);
+        }
+    }
+
+    let _ = writeln!(out, "<h3>Figures per configuration</h3>");
+    for configuration in &file.configurations {
+        configuration_table(out, file, configuration);
+    }
+}
+
+fn figure(out: &mut String, chart: &crate::charts::Chart) {
+    let svg = chart.svg.as_ref().map_or_else(String::new, |svg| {
+        format!(" <a href=\"{}\">SVG</a>", escape(svg))
+    });
+    let _ = writeln!(
+        out,
+        "<figure><a href=\"{png}\"><img src=\"{png}\" alt=\"{alt}\"></a><figcaption>{caption}{svg}</figcaption></figure>",
+        png = escape(&chart.png),
+        alt = escape(&chart.caption),
+        caption = escape(&chart.caption),
+    );
+}
+
+fn row(out: &mut String, key: &str, value: &str) {
+    let _ = writeln!(
+        out,
+        "<tr><th>{}</th><td>{}</td></tr>",
+        escape(key),
+        escape(value)
+    );
+}
+
+fn provenance(out: &mut String, file: &ResultsFile) {
+    let provenance = &file.provenance;
+    let scenario = &file.scenario;
+    let _ = writeln!(out, "<h3>Machine and provenance</h3>\n<table>");
+    row(out, "commit", &commit(file));
+    row(out, "compiler", &provenance.rustc);
+    row(
+        out,
+        "build",
+        &if provenance.profile == "debug" {
+            "debug (figures from a debug build are not benchmarks)".to_owned()
+        } else {
+            provenance.profile.clone()
+        },
+    );
+    row(
+        out,
+        "CPU",
+        provenance.cpu_model.as_deref().unwrap_or("unknown"),
+    );
+    row(
+        out,
+        "cores",
+        &format!(
+            "{} logical, usable {:?}",
+            provenance.logical_cores, provenance.usable_cores
+        ),
+    );
+    row(
+        out,
+        "kernel",
+        provenance.kernel.as_deref().unwrap_or("unknown"),
+    );
+    row(
+        out,
+        "host",
+        provenance.hostname.as_deref().unwrap_or("unknown"),
+    );
+    row(
+        out,
+        "load average at start",
+        &provenance.load_average_at_start.map_or_else(
+            || "unknown".to_owned(),
+            |l| format!("{:.2} {:.2} {:.2} (1, 5, 15 min)", l[0], l[1], l[2]),
+        ),
+    );
+    let oversubscribed = file
+        .configurations
+        .iter()
+        .filter(|c| c.oversubscribed)
+        .count();
+    row(
+        out,
+        "oversubscription",
+        &format!(
+            "{oversubscribed} of {} configurations had more threads than cores{}",
+            file.configurations.len(),
+            if oversubscribed > 0 && scenario.allow_spin_oversubscribed {
+                " (busy-spinning kept on request)"
+            } else if oversubscribed > 0 {
+                " (busy-spin replaced by spin_yield)"
+            } else {
+                ""
+            }
+        ),
+    );
+    row(
+        out,
+        "runs",
+        &format!(
+            "{} messages per run, {} measured repetitions after {} warm-up, baseline {}{}",
+            scenario.messages,
+            scenario.repetitions,
+            scenario.warmup,
+            scenario.baseline,
+            if scenario.quick {
+                " (--quick: a short run)"
+            } else {
+                ""
+            }
+        ),
+    );
+    if let (Some(start), Some(end)) = (file.started_at_unix, file.finished_at_unix) {
+        row(out, "when", &format!("{} to {}", utc(start), utc(end)));
+    }
+    row(out, "command", &file.command.join(" "));
+    match &file.machine {
+        None => row(
+            out,
+            "counters",
+            "not recorded in this file (no machine section): counters and the machine's ceiling were not measured",
+        ),
+        Some(machine) => {
+            if let Some(ns) = machine.core_to_core_round_trip_ns {
+                let cores = machine
+                    .core_to_core_cores
+                    .map_or_else(String::new, |(a, b)| format!(" (cores {a} and {b})"));
+                row(
+                    out,
+                    "core-to-core round trip",
+                    &format!("{}{cores}", nanoseconds(ns)),
+                );
+            }
+            if let Some(bandwidth) = machine.copy_bandwidth_bytes_per_sec {
+                row(
+                    out,
+                    "copy bandwidth",
+                    &format!("{}B/s (one thread)", si(bandwidth)),
+                );
+            }
+            if let Some(timer) = &machine.timer {
+                let mut text = timer.source.clone();
+                if let Some(cost) = timer.cost_ns {
+                    let _ = write!(text, ", {} per reading", nanoseconds(cost));
+                }
+                if let Some(resolution) = timer.resolution_ns {
+                    let _ = write!(text, ", resolution {}", nanoseconds(resolution));
+                }
+                if !timer.note.is_empty() {
+                    let _ = write!(text, "; {}", timer.note);
+                }
+                row(out, "timer", &text);
+            }
+            if machine.counters.is_empty() {
+                row(out, "counters", "none recorded");
+            }
+            for counter in &machine.counters {
+                let mut text = counter.status.clone();
+                if !counter.source.is_empty() {
+                    let _ = write!(text, " ({})", counter.source);
+                }
+                if let Some(reason) = &counter.reason {
+                    let _ = write!(text, ": {reason}");
+                }
+                row(out, &format!("counter {}", counter.name), &text);
+            }
+            for note in &machine.notes {
+                row(out, "note", note);
+            }
+        }
+    }
+    let _ = writeln!(out, "</table>");
+}
+
+fn implementations(out: &mut String, file: &ResultsFile) {
+    let _ = writeln!(
+        out,
+        "<h3>Implementations</h3>\n<table>\n<tr><th>name</th><th>what</th><th>ordering guarantee</th><th>wait class</th><th>batching</th></tr>"
+    );
+    for implementation in &file.implementations {
+        let mut batching = implementation.batching.replace('_', " ");
+        if implementation.fanout_emulated && file.scenario.topology == "mpmc_fanout" {
+            batching.push_str("; fan-out emulated with one queue per consumer");
+        }
+        let mut what = implementation.summary.clone();
+        if implementation.name == "base" {
+            what = format!("the harness's own cost (no queue): {what}");
+        }
+        let _ = writeln!(
+            out,
+            "<tr><td>{}{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            escape(&implementation.name),
+            if implementation.name == file.scenario.baseline {
+                " (baseline)"
+            } else {
+                ""
+            },
+            escape(&what),
+            escape(&implementation.ordering.replace('_', " ")),
+            escape(&implementation.wait_class),
+            escape(&batching),
+        );
+    }
+    let _ = writeln!(out, "</table>");
+}
+
+/// The heading of a configuration, as in the terminal table.
+pub(crate) fn heading(file: &ResultsFile, configuration: &Configuration) -> String {
+    let mut text = format!(
+        "{} · P{} C{} · capacity {} · {} B · batch {} · wait {}",
+        file.scenario.topology,
+        configuration.producers,
+        configuration.consumers,
+        configuration.capacity,
+        configuration.payload,
+        configuration.batch,
+        configuration.wait_key(),
+    );
+    if configuration.wait != configuration.wait_key() && !configuration.wait.is_empty() {
+        let _ = write!(text, " (ran {})", configuration.wait);
+    }
+    if let Some(consume) = &configuration.consume {
+        let _ = write!(text, " · consume {consume}");
+    }
+    if let Some(rate) = configuration.rate {
+        let _ = write!(text, " · offered {} msg/s", si(rate));
+    }
+    if !configuration.placement_description.is_empty() {
+        let _ = write!(text, " · {}", configuration.placement_description);
+    }
+    if configuration.oversubscribed {
+        text.push_str(" · OVERSUBSCRIBED");
+    }
+    text
+}
+
+fn failures(out: &mut String, file: &ResultsFile) {
+    let failed: Vec<_> = file
+        .configurations
+        .iter()
+        .flat_map(|c| c.runs.iter().map(move |run| (c, run)))
+        .filter(|(_, run)| !run.outcome.passed())
+        .collect();
+    let _ = writeln!(out, "<h3>Runs that did not pass</h3>");
+    if failed.is_empty() {
+        let _ = writeln!(
+            out,
+            "<p>None: every run, warm-up included, passed the oracle.</p>"
+        );
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "<p class=\"alert\">{} run(s) failed the oracle, crashed or were stopped by the watchdog. Their figures are not plotted.</p>\n<table>\n<tr><th>outcome</th><th>configuration</th><th>implementation</th><th>round</th><th>detail</th></tr>",
+        failed.len()
+    );
+    for (configuration, run) in failed {
+        let _ = writeln!(
+            out,
+            "<tr class=\"bad\"><td>{}</td><td>{}</td><td>{}</td><td>{}{}</td><td>{}</td></tr>",
+            escape(&run.outcome.label()),
+            escape(&heading(file, configuration)),
+            escape(&run.implementation),
+            run.round,
+            if run.warmup { " (warm-up)" } else { "" },
+            escape(&run.outcome.detail()),
+        );
+    }
+    let _ = writeln!(out, "</table>");
+}
+
+fn configuration_table(out: &mut String, file: &ResultsFile, configuration: &Configuration) {
+    let summaries = &configuration.summary;
+    let any = |f: &dyn Fn(&Summary) -> bool| summaries.iter().any(f);
+    let has_cpu = any(&|s| s.cpu_ns_per_message.is_some());
+    let has_allocations = any(&|s| s.allocations_per_message.is_some());
+    let has_latency = any(&|s| s.latency.is_some());
+    let has_counters = any(&|s| !s.counters.is_empty());
+    let has_share =
+        file.scenario.topology == "mpmc_worker_pool" && any(&|s| s.consumer_share.is_some());
+    let has_floor = any(&|s| s.floor_multiple.is_some());
+    let baseline = &file.scenario.baseline;
+
+    let _ = writeln!(
+        out,
+        "<h4>{}</h4>\n<table>\n<tr><th>implementation</th><th>ordering</th><th>wait</th><th>median M/s</th><th>interval M/s</th><th>vs {}</th><th>ratio interval</th><th>oracle</th>{}{}{}{}{}{}</tr>",
+        escape(&heading(file, configuration)),
+        escape(baseline),
+        if has_cpu { "<th>CPU ns/msg</th>" } else { "" },
+        if has_allocations {
+            "<th>allocations/msg</th>"
+        } else {
+            ""
+        },
+        if has_latency {
+            "<th>latency p50 / p99 / p99.9 / max</th>"
+        } else {
+            ""
+        },
+        if has_counters {
+            "<th>counters per message</th>"
+        } else {
+            ""
+        },
+        if has_share {
+            "<th>consumer share</th>"
+        } else {
+            ""
+        },
+        if has_floor {
+            "<th>× machine round trip</th>"
+        } else {
+            ""
+        },
+    );
+    for summary in summaries {
+        let ordering = file
+            .implementation(&summary.implementation)
+            .map_or_else(String::new, |i| i.ordering.replace('_', " "));
+        let passes = verdict_passes(&summary.verdict);
+        let throughput = summary.throughput_interval();
+        let ratio_range = summary.ratio_interval();
+        let mut cells = String::new();
+        if has_cpu {
+            let _ = write!(
+                cells,
+                "<td class=\"num\">{}</td>",
+                optional(summary.cpu_ns_per_message)
+            );
+        }
+        if has_allocations {
+            let _ = write!(
+                cells,
+                "<td class=\"num\">{}{}</td>",
+                optional(summary.allocations_per_message),
+                summary
+                    .allocated_bytes_per_message
+                    .map_or_else(String::new, |b| format!(" ({} B)", trim(b)))
+            );
+        }
+        if has_latency {
+            let text = summary.latency.as_ref().map_or_else(
+                || "–".to_owned(),
+                |latency| {
+                    let at = |p: f64| {
+                        summary
+                            .latency_at(p)
+                            .map_or_else(|| "–".to_owned(), nanoseconds)
+                    };
+                    format!(
+                        "{} / {} / {} / {} ({}, {} samples)",
+                        at(50.0),
+                        at(99.0),
+                        at(99.9),
+                        at(100.0),
+                        latency.kind.replace('_', " "),
+                        latency.samples
+                    )
+                },
+            );
+            let _ = write!(cells, "<td class=\"num\">{}</td>", escape(&text));
+        }
+        if has_counters {
+            let parts: Vec<String> = summary
+                .counters
+                .iter()
+                .map(|c| match c.per_message {
+                    Some(value) => format!("{} {} {}", c.name, trim(value), c.unit),
+                    None => format!(
+                        "{} unavailable{}",
+                        c.name,
+                        c.reason
+                            .as_ref()
+                            .map_or_else(String::new, |r| format!(" ({r})"))
+                    ),
+                })
+                .collect();
+            let _ = write!(cells, "<td>{}</td>", escape(&parts.join("; ")));
+        }
+        if has_share {
+            let _ = write!(
+                cells,
+                "<td class=\"num\">{}</td>",
+                summary.consumer_share.map_or_else(
+                    || "–".to_owned(),
+                    |(low, high)| format!("{:.0}–{:.0}%", low * 100.0, high * 100.0)
+                )
+            );
+        }
+        if has_floor {
+            let _ = write!(
+                cells,
+                "<td class=\"num\">{}</td>",
+                optional(summary.floor_multiple)
+            );
+        }
+        let _ = writeln!(
+            out,
+            "<tr{}><td>{}{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td>{cells}</tr>",
+            if passes { "" } else { " class=\"bad\"" },
+            escape(&display_name(file, &summary.implementation)),
+            if summary.implementation == *baseline {
+                " (baseline)"
+            } else {
+                ""
+            },
+            escape(&ordering),
+            escape(&summary.wait),
+            millions(summary.median),
+            escape(&throughput.map_or_else(
+                || "–".to_owned(),
+                |(interval, kind)| format!(
+                    "{} ({})",
+                    millions_interval(Some(interval)),
+                    kind.label()
+                )
+            )),
+            ratio(summary.ratio_to_baseline),
+            escape(&ratio_range.map_or_else(
+                || "–".to_owned(),
+                |(interval, kind)| format!("{} ({})", ratio_interval(Some(interval)), kind.label())
+            )),
+            escape(&format!(
+                "{} {}/{}{}",
+                summary.verdict,
+                summary.passed_runs,
+                summary.measured_runs,
+                if passes { "" } else { " — not plotted" }
+            )),
+        );
+    }
+    let _ = writeln!(out, "</table>");
+}
+
+fn comparison_section(out: &mut String, results: &[ResultsFile], comparisons: &[Comparison]) {
+    let _ = writeln!(
+        out,
+        "<h2 id=\"comparison\">Comparison</h2>\n<p><b>Rule.</b> {}</p>",
+        escape(compare::RULE)
+    );
+    for comparison in comparisons {
+        let before = &results[comparison.before];
+        let after = &results[comparison.after];
+        let count = |flag: Flag| comparison.rows.iter().filter(|r| r.flag == flag).count();
+        let _ = writeln!(
+            out,
+            "<h3>{} (commit {}, {}) → {} (commit {}, {})</h3>\n<p class=\"{}\"><b>{} regression(s), {} improvement(s)</b>, {} within intervals, {} not compared, {} unmatched.</p>",
+            escape(&before.stem()),
+            escape(&commit(before)),
+            escape(
+                before
+                    .provenance
+                    .cpu_model
+                    .as_deref()
+                    .unwrap_or("unknown CPU")
+            ),
+            escape(&after.stem()),
+            escape(&commit(after)),
+            escape(
+                after
+                    .provenance
+                    .cpu_model
+                    .as_deref()
+                    .unwrap_or("unknown CPU")
+            ),
+            if count(Flag::Regression) > 0 {
+                "alert"
+            } else {
+                "ok"
+            },
+            count(Flag::Regression),
+            count(Flag::Improvement),
+            count(Flag::Unchanged),
+            count(Flag::NotCompared),
+            comparison.unmatched.len(),
+        );
+        let flagged: Vec<&Row> = comparison
+            .rows
+            .iter()
+            .filter(|row| matches!(row.flag, Flag::Regression | Flag::Improvement))
+            .collect();
+        if comparison.rows.iter().any(|row| {
+            row.intervals
+                .is_some_and(|i| i.kind == IntervalKind::MinMax)
+        }) {
+            let _ = writeln!(
+                out,
+                "<p class=\"muted\">Some pairs are compared on per-round min–max intervals (no bootstrap interval recorded): with few rounds these are narrow, and a flag from them is weaker evidence than one from 95% confidence intervals. Rerun with more repetitions to confirm.</p>"
+            );
+        }
+        if !flagged.is_empty() {
+            let _ = writeln!(out, "<p><b>Flagged:</b></p>");
+            comparison_table(out, &flagged);
+        }
+        let all: Vec<&Row> = comparison.rows.iter().collect();
+        let _ = writeln!(
+            out,
+            "<details{}><summary>All {} matched configurations and implementations</summary>",
+            if flagged.is_empty() { " open" } else { "" },
+            all.len()
+        );
+        comparison_table(out, &all);
+        let _ = writeln!(out, "</details>");
+        if !comparison.unmatched.is_empty() {
+            let _ = writeln!(
+                out,
+                "<p class=\"muted\">Not matched (in one file only):</p><ul class=\"muted\">"
+            );
+            for line in &comparison.unmatched {
+                let _ = writeln!(out, "<li>{}</li>", escape(line));
+            }
+            let _ = writeln!(out, "</ul>");
+        }
+    }
+}
+
+fn comparison_table(out: &mut String, rows: &[&Row]) {
+    let _ = writeln!(
+        out,
+        "<table>\n<tr><th>configuration</th><th>implementation</th><th>median M/s before → after</th><th>ratio before</th><th>ratio after</th><th>interval compared</th><th>finding</th></tr>"
+    );
+    for row in rows {
+        let class = match row.flag {
+            Flag::Regression => " class=\"regression\"",
+            Flag::Improvement => " class=\"improvement\"",
+            _ => "",
+        };
+        let (before_interval, after_interval, kind) = row.intervals.map_or_else(
+            || ("–".to_owned(), "–".to_owned(), "–"),
+            |intervals| {
+                (
+                    ratio_interval(Some(intervals.before)),
+                    ratio_interval(Some(intervals.after)),
+                    intervals.kind.label(),
+                )
+            },
+        );
+        let finding = if row.note.is_empty() {
+            row.flag.label().to_owned()
+        } else {
+            format!("{} ({})", row.flag.label(), row.note)
+        };
+        let _ = writeln!(
+            out,
+            "<tr{class}><td>{}</td><td>{}</td><td class=\"num\">{} → {}</td><td class=\"num\">{} [{}]</td><td class=\"num\">{} [{}]</td><td>{}</td><td><b>{}</b></td></tr>",
+            escape(&row.configuration),
+            escape(&row.implementation),
+            millions(row.before.median),
+            millions(row.after.median),
+            ratio(row.before.ratio_to_baseline),
+            escape(&before_interval),
+            ratio(row.after.ratio_to_baseline),
+            escape(&after_interval),
+            escape(kind),
+            escape(&finding),
+        );
+    }
+    let _ = writeln!(out, "</table>");
+}

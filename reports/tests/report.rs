@@ -1,0 +1,434 @@
+//! The generator on small recorded results files (`tests/fixtures/`).
+
+use std::path::{Path, PathBuf};
+
+use reports::{Options, ReportError, ReportSummary, ResultsFile};
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+/// A fresh folder for one test's report, alone in its own parent (the
+/// report is staged beside it).
+fn out_dir(test: &str) -> PathBuf {
+    let parent = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("reports-{test}"));
+    if parent.exists() {
+        std::fs::remove_dir_all(&parent).expect("remove an earlier test report");
+    }
+    parent.join("report")
+}
+
+fn load(name: &str) -> ResultsFile {
+    reports::load(&fixture(name)).unwrap_or_else(|error| panic!("{name}: {error}"))
+}
+
+fn render(files: &[&str], test: &str) -> (ReportSummary, String) {
+    let results: Vec<ResultsFile> = files.iter().map(|name| load(name)).collect();
+    let out = out_dir(test);
+    let summary = reports::render(&results, &out, &Options::default()).expect("render");
+    let html = std::fs::read_to_string(&summary.index).expect("read index.html");
+    (summary, html)
+}
+
+/// Every `src="..."` and `href="..."` of the page that is not an anchor.
+fn references(html: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for attribute in ["src=\"", "href=\""] {
+        let mut rest = html;
+        while let Some(start) = rest.find(attribute) {
+            rest = &rest[start + attribute.len()..];
+            let end = rest.find('"').expect("attribute closes");
+            let value = &rest[..end];
+            if !value.starts_with('#') {
+                found.push(value.to_owned());
+            }
+        }
+    }
+    found.sort();
+    found.dedup();
+    found
+}
+
+fn assert_png(path: &Path) {
+    let bytes = std::fs::read(path).expect("read png");
+    assert_eq!(
+        &bytes[..8],
+        b"\x89PNG\r\n\x1a\n",
+        "{} has no PNG signature",
+        path.display()
+    );
+    let image = image::load_from_memory_with_format(&bytes, image::ImageFormat::Png)
+        .unwrap_or_else(|error| panic!("{} does not decode: {error}", path.display()));
+    assert!(image.width() >= 600 && image.height() >= 300);
+    // Not blank: a chart has dark text and coloured marks on white.
+    let rgb = image.to_rgb8();
+    let dark = rgb.pixels().filter(|p| p.0.iter().all(|&c| c < 80)).count();
+    assert!(
+        dark > 500,
+        "{} looks blank ({dark} dark pixels)",
+        path.display()
+    );
+}
+
+fn assert_svg(path: &Path) {
+    let text = std::fs::read_to_string(path).expect("read svg");
+    let document = roxmltree::Document::parse(&text)
+        .unwrap_or_else(|error| panic!("{} is not well-formed XML: {error}", path.display()));
+    assert_eq!(document.root_element().tag_name().name(), "svg");
+    assert!(
+        document
+            .descendants()
+            .any(|node| node.tag_name().name() == "text"),
+        "{} has no text (axes, legend)",
+        path.display()
+    );
+}
+
+#[test]
+fn page_references_every_chart_and_each_exists_and_is_valid() {
+    let (summary, html) = render(&["mpsc-contract.json"], "references");
+    assert!(!summary.charts.is_empty());
+    let referenced = references(&html);
+    for chart in &summary.charts {
+        let name = chart
+            .file_name()
+            .and_then(|n| n.to_str())
+            .expect("chart name");
+        assert!(
+            referenced.iter().any(|r| r == name),
+            "index.html does not reference {name}"
+        );
+    }
+    for reference in &referenced {
+        let path = summary.out_dir.join(reference);
+        assert!(path.is_file(), "index.html references missing {reference}");
+        if reference.ends_with(".png") {
+            assert_png(&path);
+        } else if reference.ends_with(".svg") {
+            assert_svg(&path);
+        }
+    }
+    // Throughput and ratio per chart group (batch 1 and batch 64), latency
+    // where measured, CPU time and the measured counter per message; each as
+    // PNG and SVG.
+    let pngs: Vec<&str> = referenced
+        .iter()
+        .filter(|r| r.ends_with(".png"))
+        .map(String::as_str)
+        .collect();
+    for expected in [
+        "throughput-0-0.png",
+        "throughput-0-1.png",
+        "ratio-0-0.png",
+        "ratio-0-1.png",
+        "latency-0-0.png",
+    ] {
+        assert!(pngs.contains(&expected), "no {expected} in {pngs:?}");
+    }
+    assert_eq!(
+        summary.charts.len(),
+        pngs.len() * 2,
+        "an SVG beside every PNG"
+    );
+    assert!(referenced.iter().any(|r| r == "figures.csv"));
+    // No staging folders left beside the report.
+    let parent = summary.out_dir.parent().expect("parent");
+    for entry in std::fs::read_dir(parent).expect("list parent") {
+        let name = entry.expect("entry").file_name();
+        assert!(!name.to_string_lossy().contains(".partial-"));
+    }
+}
+
+#[test]
+fn page_shows_contract_fields_and_provenance() {
+    let (_, html) = render(&["mpsc-contract.json"], "contract");
+    // Intervals say which kind they are.
+    assert!(html.contains("(95% CI)"));
+    // CPU time, counters (measured and unavailable), latency, machine ceiling.
+    assert!(html.contains("CPU ns/msg"));
+    assert!(html.contains("context_switches"));
+    assert!(html.contains("cycles unavailable (no hardware counters (no cpu PMU))"));
+    assert!(html.contains("latency p50 / p99 / p99.9 / max"));
+    assert!(html.contains("60 ns / 240 ns / 720 ns / 18 µs"));
+    assert!(html.contains("core-to-core round trip"));
+    assert!(html.contains("140 ns"));
+    // The base row is labelled as the harness's own cost.
+    assert!(html.contains("base (harness cost)"));
+    // Ordering guarantee and wait class of each implementation.
+    assert!(html.contains("<td>per producer fifo</td><td>configurable</td>"));
+    assert!(html.contains("<td>global fifo</td><td>blocking</td>"));
+    // Provenance and the rules.
+    assert!(html.contains("0123456789ab"));
+    assert!(html.contains("Intel(R) Xeon(R) Processor"));
+    assert!(html.contains("Fair comparison rules"));
+    assert!(html.contains("oversubscription"));
+    // Text from the file is escaped.
+    assert!(html.contains("channels &lt;b&gt;&amp;amp"));
+    assert!(!html.contains("<b>&amp</b>"));
+}
+
+#[test]
+fn older_files_without_contract_fields_render_and_say_what_is_missing() {
+    let (summary, html) = render(&["spsc.json"], "older");
+    assert!(html.contains("(min–max)"));
+    assert!(!html.contains("(95% CI)"));
+    assert!(!html.contains("CPU ns/msg"));
+    assert!(html.contains("not recorded in this file (no machine section)"));
+    assert!(html.contains("per-round min–max of the ratio (no ratio_ci recorded)"));
+    assert!(
+        summary
+            .charts
+            .iter()
+            .all(|c| !c.to_string_lossy().contains("latency"))
+    );
+    let csv = std::fs::read_to_string(&summary.csv).expect("csv");
+    let lines: Vec<&str> = csv.lines().collect();
+    // Header plus 2 configurations x 3 implementations.
+    assert_eq!(lines.len(), 1 + 6);
+    let columns = lines[0].split(',').count();
+    assert!(lines.iter().all(|line| line.split(',').count() == columns));
+    assert!(lines[1].contains(",crossbeam,crossbeam,pass,"));
+}
+
+#[test]
+fn failed_and_timed_out_runs_are_listed_and_not_plotted() {
+    let (summary, html) = render(&["spsc-failed.json"], "failed");
+    assert_eq!(summary.failed_runs, 2);
+    assert!(html.contains("Runs that did not pass"));
+    assert!(html.contains("producer 0: 2 messages lost"));
+    assert!(html.contains("stopped by the watchdog after 41234 deliveries"));
+    assert!(html.contains("FAIL 1/2 — not plotted"));
+    assert!(html.contains("timeout 0/2 — not plotted"));
+    // The charts were drawn from the same data without flume: its legend
+    // entry appears in no chart.
+    for chart in summary
+        .charts
+        .iter()
+        .filter(|c| c.extension().is_some_and(|e| e == "svg"))
+    {
+        let svg = std::fs::read_to_string(chart).expect("svg");
+        assert!(
+            svg.contains("crossbeam"),
+            "{} has no legend",
+            chart.display()
+        );
+        assert!(
+            !svg.contains("flume"),
+            "{} plots a run that did not pass",
+            chart.display()
+        );
+    }
+}
+
+#[test]
+fn comparison_flags_the_constructed_regression_only() {
+    let (summary, html) = render(
+        &["mpsc-contract.json", "mpsc-contract-regressed.json"],
+        "compare",
+    );
+    assert_eq!(summary.regressions, 1);
+    assert_eq!(summary.improvements, 0);
+    assert!(html.contains("1 regression(s), 0 improvement(s)"));
+
+    let results = vec![
+        load("mpsc-contract.json"),
+        load("mpsc-contract-regressed.json"),
+    ];
+    let comparisons = reports::compare::compare_all(&results);
+    assert_eq!(comparisons.len(), 1);
+    let rows = &comparisons[0].rows;
+    assert_eq!(
+        rows.len(),
+        6 * 4,
+        "every configuration and implementation matched"
+    );
+    let regressed: Vec<_> = rows
+        .iter()
+        .filter(|r| r.flag == reports::compare::Flag::Regression)
+        .collect();
+    assert_eq!(regressed.len(), 1);
+    assert_eq!(regressed[0].implementation, "lmax");
+    assert!(regressed[0].configuration.contains("P2 C1"));
+    assert!(regressed[0].configuration.contains("batch 64"));
+    // The same implementation elsewhere is unchanged, and the baseline is
+    // never flagged.
+    assert!(rows.iter().any(|r| r.implementation == "lmax"
+        && r.configuration.contains("P1 C1")
+        && r.flag == reports::compare::Flag::Unchanged));
+    assert!(
+        rows.iter()
+            .filter(|r| r.implementation == "crossbeam")
+            .all(|r| r.flag == reports::compare::Flag::Baseline)
+    );
+    // The rule is stated on the page.
+    assert!(html.contains("wholly below the reference interval"));
+}
+
+#[test]
+fn unchanged_files_flag_nothing() {
+    let results = vec![load("mpsc-contract.json"), load("mpsc-contract.json")];
+    let comparisons = reports::compare::compare_all(&results);
+    assert!(comparisons[0].rows.iter().all(|r| matches!(
+        r.flag,
+        reports::compare::Flag::Unchanged | reports::compare::Flag::Baseline
+    )));
+    assert!(comparisons[0].unmatched.is_empty());
+}
+
+#[test]
+fn comparison_without_bootstrap_intervals_uses_min_max() {
+    let results = vec![load("spsc.json"), load("spsc-failed.json")];
+    let comparisons = reports::compare::compare_all(&results);
+    let row = comparisons[0]
+        .rows
+        .iter()
+        .find(|r| r.implementation == "rtrb")
+        .expect("rtrb matched");
+    let intervals = row.intervals.expect("intervals");
+    assert_eq!(intervals.kind, reports::model::IntervalKind::MinMax);
+    assert_eq!(
+        intervals.after,
+        (0.43508458657892585, 0.7866105340350559),
+        "the later file's per-round min-max of rtrb at batch 1"
+    );
+    // flume is only in the later file.
+    assert!(
+        comparisons[0]
+            .unmatched
+            .iter()
+            .any(|line| line.contains("flume"))
+    );
+}
+
+fn error_for(path: &Path) -> ReportError {
+    match reports::load(path) {
+        Ok(_) => panic!("{} loaded", path.display()),
+        Err(error) => error,
+    }
+}
+
+#[test]
+fn bad_input_names_the_file() {
+    let missing = fixture("no-such-file.json");
+    let error = error_for(&missing);
+    assert!(matches!(error, ReportError::Read { .. }));
+    assert!(error.to_string().contains("no-such-file.json"));
+
+    let truncated = fixture("truncated.json");
+    let error = error_for(&truncated);
+    assert!(matches!(error, ReportError::Json { .. }), "{error}");
+    assert!(error.to_string().contains("truncated.json"));
+    assert!(error.to_string().contains("truncated"));
+
+    let wrong = fixture("wrong-schema.json");
+    let error = error_for(&wrong);
+    assert!(matches!(error, ReportError::Schema { .. }), "{error}");
+    let message = error.to_string();
+    assert!(message.contains("wrong-schema.json"));
+    assert!(message.contains("ringlab.results/0"));
+    assert!(message.contains("expected \"ringlab.results/1\""));
+
+    // Valid JSON with the schema but not its shape.
+    let dir = out_dir("shape");
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    let shapeless = dir.join("shapeless.json");
+    std::fs::write(
+        &shapeless,
+        r#"{"schema": "ringlab.results/1", "scenario": 3}"#,
+    )
+    .expect("write");
+    let error = error_for(&shapeless);
+    assert!(matches!(error, ReportError::Shape { .. }), "{error}");
+    assert!(error.to_string().contains("shapeless.json"));
+}
+
+#[test]
+fn rendering_replaces_an_earlier_report_and_never_a_foreign_folder() {
+    let results = vec![load("spsc.json")];
+    let out = out_dir("replace");
+    reports::render(&results, &out, &Options::default()).expect("first render");
+    let first = std::fs::read_to_string(out.join("index.html")).expect("index");
+    // Rendering again replaces the report in place.
+    reports::render(&results, &out, &Options::default()).expect("second render");
+    assert_eq!(
+        std::fs::read_to_string(out.join("index.html")).expect("index"),
+        first
+    );
+    // A folder that is not a report is never replaced.
+    let foreign = out_dir("foreign");
+    std::fs::create_dir_all(&foreign).expect("mkdir");
+    std::fs::write(foreign.join("keep.txt"), "mine").expect("write");
+    let error = reports::render(&results, &foreign, &Options::default())
+        .expect_err("refuses a foreign folder");
+    assert!(matches!(error, ReportError::NotAReport { .. }));
+    assert!(foreign.join("keep.txt").is_file());
+    assert!(!foreign.join("index.html").exists());
+    // Nothing at all is no report.
+    assert!(matches!(
+        reports::render(&[], &out_dir("empty"), &Options::default()),
+        Err(ReportError::NoInput)
+    ));
+}
+
+#[test]
+fn default_folder_is_beside_the_results() {
+    let one = vec![load("spsc.json")];
+    assert_eq!(reports::default_out_dir(&one), fixture("report-spsc"));
+    let two = vec![load("spsc.json"), load("spsc-failed.json")];
+    assert_eq!(
+        reports::default_out_dir(&two),
+        fixture("report-spsc-vs-spsc-failed")
+    );
+}
+
+#[test]
+fn count_only_runs_are_plotted_apart_from_the_fair_workload() {
+    let mut results = load("spsc.json");
+    let mut discard = results.configurations[0].clone();
+    discard.consume = Some("discard".to_owned());
+    for summary in &mut discard.summary {
+        summary.verdict = "pass (count only)".to_owned();
+    }
+    for configuration in &mut results.configurations {
+        configuration.consume = Some("read".to_owned());
+    }
+    results.configurations.push(discard);
+    let out = out_dir("count-only");
+    let summary = reports::render(&[results], &out, &Options::default()).expect("render");
+    let html = std::fs::read_to_string(&summary.index).expect("index");
+    // Read and discard never share a chart: each has its own group.
+    let titles: Vec<&str> = html
+        .lines()
+        .filter(|line| line.starts_with("<h4>spsc · 8 B ·"))
+        .collect();
+    assert!(
+        titles.iter().any(|t| t.contains("consume read")),
+        "{titles:?}"
+    );
+    assert!(
+        titles.iter().any(|t| t.contains("consume discard")),
+        "{titles:?}"
+    );
+    // Count-only figures are plotted (the page says what they are).
+    let throughput_charts = summary
+        .charts
+        .iter()
+        .filter(|c| {
+            let name = c.to_string_lossy();
+            name.contains("throughput") && name.ends_with(".svg")
+        })
+        .count();
+    // Threads do not vary, so batch runs along x: one chart for read
+    // (batch 1 and 64), one for discard.
+    assert_eq!(throughput_charts, 2);
+    assert!(
+        html.contains(
+            "<h4>spsc · 8 B · P1 C1 · capacity 1024 · wait busy_spin · consume read</h4>"
+        )
+    );
+    assert!(html.contains("pass (count only) 5/5"));
+    let csv = std::fs::read_to_string(&summary.csv).expect("csv");
+    assert!(csv.contains(",discard,"));
+}
