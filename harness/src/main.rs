@@ -365,6 +365,7 @@ fn scenario(args: ScenarioArgs) -> Result<ExitCode, InputError> {
             warmup: scenario.warmup,
             timeout_secs: scenario.timeout.as_secs_f64(),
             quick: args.quick,
+            kind: scenario.kind.name().to_owned(),
             allow_spin_oversubscribed: args.allow_spin_oversubscribed,
         },
         provenance,

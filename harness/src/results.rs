@@ -70,8 +70,16 @@ pub struct ScenarioRecord {
     pub timeout_secs: f64,
     /// Whether `--quick` shrank it.
     pub quick: bool,
+    /// `throughput`, `latency` or `pingpong`.
+    #[serde(default = "throughput")]
+    pub kind: String,
     /// Whether busy-spinning was kept on oversubscribed configurations.
     pub allow_spin_oversubscribed: bool,
+}
+
+/// The kind of results files written before scenarios had one.
+fn throughput() -> String {
+    "throughput".to_owned()
 }
 
 /// An implementation's description, as recorded.

@@ -32,6 +32,8 @@ use impls::{
 };
 use serde::{Deserialize, Serialize};
 
+use scenarios::MAX_LATENCY_MESSAGES;
+
 use crate::clock::Clock;
 use crate::counters::{PerfOpener, Plan, ThreadCounters};
 use crate::latency::{self, RunLatency, Schedule};
@@ -564,7 +566,10 @@ impl Launcher {
         let mut first_start: Option<Instant> = None;
         let mut metrics = BTreeMap::new();
         let mut last_finish: Option<Instant> = None;
-        let mut crash = None;
+        // Every distinct failure, in the order reported: when one thread
+        // panics, others often fail because of it (a poisoned lock, a
+        // vanished peer), and their reports may arrive first.
+        let mut crashes: Vec<String> = Vec::new();
         let mut pending = threads;
         let mut timed_out = false;
         let mut costs = Vec::with_capacity(threads);
@@ -617,13 +622,17 @@ impl Launcher {
                             result: Err(PublishError::Disconnected),
                             ..
                         } => {
-                            crash.get_or_insert_with(|| {
-                                "a producer found every consumer gone".to_owned()
-                            });
+                            let crash = "a producer found every consumer gone".to_owned();
+                            if !crashes.contains(&crash) {
+                                crashes.push(crash);
+                            }
                             cancel.cancel();
                         }
                         Report::Panicked(message) => {
-                            crash.get_or_insert(format!("a run thread panicked: {message}"));
+                            let crash = format!("a run thread panicked: {message}");
+                            if !crashes.contains(&crash) {
+                                crashes.push(crash);
+                            }
                             cancel.cancel();
                         }
                     }
@@ -637,8 +646,10 @@ impl Launcher {
             }
         }
         let tallies: Vec<Tally> = slots.into_values().collect();
-        if let Some(error) = crash {
-            return Outcome::Crashed { error };
+        if !crashes.is_empty() {
+            return Outcome::Crashed {
+                error: crashes.join("; "),
+            };
         }
         if timed_out {
             return Outcome::TimedOut {
@@ -762,6 +773,14 @@ fn interval(clock: &Clock, rate: f64, producers: usize) -> f64 {
 
 /// Throughput and one-way latency runs.
 fn run_streams<Q: Queue, M: Message>(spec: &RunSpec) -> Outcome {
+    if matches!(spec.mode, Mode::OneWay { .. }) && spec.messages > MAX_LATENCY_MESSAGES {
+        return Outcome::BuildFailed {
+            error: format!(
+                "a latency run keeps every message's send and receive times; use at most {MAX_LATENCY_MESSAGES} messages, not {}",
+                spec.messages
+            ),
+        };
+    }
     let cancel = Cancel::default();
     let endpoints = match Q::build::<M>(&queue_config(spec, &cancel)) {
         Ok(endpoints) => endpoints,

@@ -17,10 +17,10 @@ fn ratio(value: Option<f64>) -> String {
 fn nanos(value: f64) -> String {
     if value < 10_000.0 {
         format!("{value:.0}")
-    } else if value < 10_000_000.0 {
+    } else if value < 1_000_000.0 {
         format!("{:.1}µs", value / 1e3)
     } else {
-        format!("{:.1}ms", value / 1e6)
+        format!("{:.2}ms", value / 1e6)
     }
 }
 
@@ -110,12 +110,15 @@ fn counters_line(summary: &Summary) -> Option<String> {
 /// The heading line of a configuration.
 pub fn heading(topology: &str, configuration: &Configuration) -> String {
     format!(
-        "{topology} · P{} C{} · capacity {} · {} B · batch {} · wait {} · {}{}",
+        "{topology} · P{} C{} · capacity {} · {} B · batch {}{} · wait {} · {}{}",
         configuration.producers,
         configuration.consumers,
         configuration.capacity,
         configuration.payload,
         configuration.batch,
+        configuration
+            .rate
+            .map_or(String::new(), |rate| format!(" · offered {rate:.0} msg/s")),
         configuration.requested_wait,
         configuration.placement_description,
         if configuration.oversubscribed {

@@ -94,6 +94,9 @@ pub(crate) struct Chart {
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Charts {
     pub(crate) list: Vec<Chart>,
+    /// Per-message figures left undrawn because every value was zero:
+    /// (file, group, name).
+    pub(crate) zero: Vec<(usize, usize, String)>,
 }
 
 impl Charts {
@@ -247,7 +250,7 @@ fn log_ticks(low: f64, high: f64) -> Vec<f64> {
     let mantissas: &[f64] = if decades <= 1.0 {
         &[1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0]
     } else if decades <= 2.5 {
-        &[1.0, 2.0, 5.0]
+        &[1.0, 2.0, 3.0, 5.0]
     } else if decades <= 5.0 {
         &[1.0, 3.0]
     } else {
@@ -543,6 +546,9 @@ fn nines_label(position: f64, max_position: f64) -> String {
     if (position - max_position).abs() < 1e-9 * max_position {
         return "max".to_owned();
     }
+    if (position - 2.0).abs() < 1e-9 {
+        return "50%".to_owned();
+    }
     let decades = position.log10().round() as usize;
     match decades {
         0 => "0%".to_owned(),
@@ -569,6 +575,7 @@ impl Figure for LatencyFigure {
         let decades = highest_finite.log10().ceil().max(1.0) as i32;
         let max_position = 10f64.powi(decades + 1);
         let mut key_points: Vec<f64> = (0..=decades).map(|d| 10f64.powi(d)).collect();
+        key_points.insert(1, 2.0);
         key_points.push(max_position);
         let (low, high) = log_range(
             self.curves
@@ -729,12 +736,15 @@ pub(crate) fn draw_all(
             }
             let figure = LatencyFigure {
                 title: format!(
-                    "latency · {} · P{} C{} · {} B · batch {}",
+                    "latency · {} · P{} C{} · {} B · batch {}{}",
                     file.scenario.topology,
                     configuration.producers,
                     configuration.consumers,
                     configuration.payload,
-                    configuration.batch
+                    configuration.batch,
+                    configuration
+                        .rate
+                        .map_or_else(String::new, |rate| format!(" · offered {}/s", si(rate)))
                 ),
                 curves,
             };
@@ -963,6 +973,10 @@ fn draw_group(
             .filter(|series| !series.points.is_empty())
             .collect();
         if series.is_empty() {
+            continue;
+        }
+        if series.iter().all(|s| s.points.iter().all(|p| p.1 == 0.0)) {
+            charts.zero.push((file_index, group_index, name.clone()));
             continue;
         }
         let figure = BarFigure {

@@ -15,18 +15,15 @@ pub(crate) fn si(value: f64) -> String {
     format!("{}{suffix}", trim(scaled))
 }
 
-/// Up to three significant digits, no trailing zeros.
+/// Three significant digits (all digits of larger whole numbers), no
+/// trailing zeros.
 pub(crate) fn trim(value: f64) -> String {
     let magnitude = value.abs();
-    let text = if magnitude >= 100.0 || magnitude == 0.0 {
-        format!("{value:.0}")
-    } else if magnitude >= 10.0 {
-        format!("{value:.1}")
-    } else if magnitude >= 1.0 {
-        format!("{value:.2}")
-    } else {
-        format!("{value:.3}")
-    };
+    if magnitude == 0.0 || !magnitude.is_finite() {
+        return format!("{value:.0}");
+    }
+    let decimals = (2 - magnitude.log10().floor() as i32).clamp(0, 12) as usize;
+    let text = format!("{value:.decimals$}");
     if text.contains('.') {
         text.trim_end_matches('0').trim_end_matches('.').to_owned()
     } else {
@@ -135,10 +132,14 @@ mod tests {
 
     #[test]
     fn numbers_read_short() {
-        assert_eq!(si(40_650_000.0), "40.6M");
+        assert_eq!(si(40_600_000.0), "40.6M");
         assert_eq!(si(1500.0), "1.5k");
         assert_eq!(nanoseconds(1250.0), "1.25 µs");
         assert_eq!(nanoseconds(87.0), "87 ns");
+        assert_eq!(trim(0.0015), "0.0015");
+        assert_eq!(trim(0.00012345), "0.000123");
+        assert_eq!(trim(12_000.0), "12000");
+        assert_eq!(trim(0.0), "0");
         assert_eq!(utc(951_782_400), "2000-02-29 00:00:00 UTC");
     }
 }

@@ -32,7 +32,8 @@ tr.improvement td { background: #e1f5e1; }
 figure { margin: 10px 0 18px; }
 figure img { max-width: 100%; border: 1px solid #e4e4e4; }
 figcaption { font-size: 13px; color: #444; max-width: 1100px; }
-.small figure { display: inline-block; vertical-align: top; margin-right: 12px; max-width: 49%; }
+.small { display: grid; grid-template-columns: repeat(auto-fill, minmax(560px, 1fr)); gap: 0 16px; }
+.small figure { margin: 6px 0 12px; }
 .muted { color: #666; font-size: 13px; }
 code { background: #f2f2f2; padding: 0 3px; }
 ";
@@ -199,6 +200,19 @@ fn file_section(out: &mut String, index: usize, file: &ResultsFile, plan: &Plan,
         })) {
             figure(out, chart);
         }
+        let zero: Vec<&str> = charts
+            .zero
+            .iter()
+            .filter(|(f, g, _)| *f == index && *g == group_index)
+            .map(|(_, _, name)| name.as_str())
+            .collect();
+        if !zero.is_empty() {
+            let _ = writeln!(
+                out,
+                "<p class=\"muted\">Zero per message for every implementation here (not charted): {}.</p>",
+                escape(&zero.join(", "))
+            );
+        }
         let small = charts.per_message(index, group_index);
         if !small.is_empty() {
             let _ = writeln!(out, "<div class=\"small\">");
@@ -320,7 +334,8 @@ fn provenance(out: &mut String, file: &ResultsFile) {
         out,
         "runs",
         &format!(
-            "{} messages per run, {} measured repetitions after {} warm-up, baseline {}{}",
+            "{} scenario: {} messages per run, {} measured repetitions after {} warm-up, baseline {}{}",
+            scenario.kind.as_deref().unwrap_or("throughput"),
             scenario.messages,
             scenario.repetitions,
             scenario.warmup,
@@ -376,15 +391,23 @@ fn provenance(out: &mut String, file: &ResultsFile) {
             if machine.counters.is_empty() {
                 row(out, "counters", "none recorded");
             }
+            // One row per (status, source, reason), naming its counters.
+            let mut kinds: Vec<(String, Vec<&str>)> = Vec::new();
             for counter in &machine.counters {
-                let mut text = counter.status.clone();
+                let mut kind = counter.status.clone();
                 if !counter.source.is_empty() {
-                    let _ = write!(text, " ({})", counter.source);
+                    let _ = write!(kind, " ({})", counter.source);
                 }
                 if let Some(reason) = &counter.reason {
-                    let _ = write!(text, ": {reason}");
+                    let _ = write!(kind, ": {reason}");
                 }
-                row(out, &format!("counter {}", counter.name), &text);
+                match kinds.iter_mut().find(|(k, _)| *k == kind) {
+                    Some((_, names)) => names.push(&counter.name),
+                    None => kinds.push((kind, vec![&counter.name])),
+                }
+            }
+            for (kind, names) in kinds {
+                row(out, &format!("counters {kind}"), &names.join(", "));
             }
             for note in &machine.notes {
                 row(out, "note", note);
@@ -404,20 +427,16 @@ fn implementations(out: &mut String, file: &ResultsFile) {
         if implementation.fanout_emulated && file.scenario.topology == "mpmc_fanout" {
             batching.push_str("; fan-out emulated with one queue per consumer");
         }
-        let mut what = implementation.summary.clone();
-        if implementation.name == "base" {
-            what = format!("the harness's own cost (no queue): {what}");
-        }
         let _ = writeln!(
             out,
             "<tr><td>{}{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            escape(&implementation.name),
+            escape(&display_name(file, &implementation.name)),
             if implementation.name == file.scenario.baseline {
                 " (baseline)"
             } else {
                 ""
             },
-            escape(&what),
+            escape(&implementation.summary),
             escape(&implementation.ordering.replace('_', " ")),
             escape(&implementation.wait_class),
             escape(&batching),

@@ -90,6 +90,10 @@ pub struct Scenario {
     /// Whether `--quick` shrank the run.
     #[serde(default)]
     pub quick: bool,
+    /// `throughput`, `latency` or `pingpong`; absent in older files, which
+    /// are throughput runs.
+    #[serde(default)]
+    pub kind: Option<String>,
     /// Whether busy-spinning was kept on oversubscribed configurations.
     #[serde(default)]
     pub allow_spin_oversubscribed: bool,

@@ -153,6 +153,12 @@ fn page_shows_contract_fields_and_provenance() {
     assert!(html.contains("latency p50 / p99 / p99.9 / max"));
     assert!(html.contains("60 ns / 240 ns / 720 ns / 18 µs"));
     assert!(html.contains("core-to-core round trip"));
+    assert!(html.contains(
+        "<tr><th>counters unavailable (hardware): no cpu PMU under /sys/bus/event_source/devices</th><td>cycles</td></tr>"
+    ));
+    assert!(
+        html.contains("<tr><th>counters measured (getrusage)</th><td>context_switches</td></tr>")
+    );
     assert!(html.contains("140 ns"));
     // The base row is labelled as the harness's own cost.
     assert!(html.contains("base (harness cost)"));
@@ -431,4 +437,27 @@ fn count_only_runs_are_plotted_apart_from_the_fair_workload() {
     assert!(html.contains("pass (count only) 5/5"));
     let csv = std::fs::read_to_string(&summary.csv).expect("csv");
     assert!(csv.contains(",discard,"));
+}
+
+#[test]
+fn figures_that_are_zero_everywhere_are_said_not_charted() {
+    let mut results = load("mpsc-contract.json");
+    for configuration in &mut results.configurations {
+        for summary in &mut configuration.summary {
+            for counter in &mut summary.counters {
+                if counter.name == "context_switches" {
+                    counter.per_message = Some(0.0);
+                }
+            }
+        }
+    }
+    let out = out_dir("zero");
+    let summary = reports::render(&[results], &out, &Options::default()).expect("render");
+    let html = std::fs::read_to_string(&summary.index).expect("index");
+    assert!(html.contains(
+        "Zero per message for every implementation here (not charted): context_switches."
+    ));
+    // CPU time is still charted.
+    assert!(html.contains("CPU time per published message"));
+    assert!(!html.contains("context_switches per published message"));
 }

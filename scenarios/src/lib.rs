@@ -124,6 +124,10 @@ impl Consume {
     }
 }
 
+/// Most messages per run of a latency scenario: the harness keeps every
+/// message's send and receive times (16 bytes per message per thread).
+pub const MAX_LATENCY_MESSAGES: u64 = 50_000_000;
+
 /// What a scenario's runs measure.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -139,6 +139,16 @@ pub(crate) fn parse(path: &Path, text: &str) -> Result<Scenario, ScenarioError> 
     let raw_rate = raw.axes.rate.clone();
     let mut axes = check.axes(topology, &implementations, raw.axes)?;
     axes.rate = check.kind(kind, topology, &axes, raw_rate)?;
+    if kind == Kind::Latency && messages > crate::MAX_LATENCY_MESSAGES {
+        return Err(check.invalid(
+            "messages",
+            Problem::OutOfRange {
+                value: raw.messages,
+                min: 1,
+                max: crate::MAX_LATENCY_MESSAGES,
+            },
+        ));
+    }
     let most_producers = axes.producers.iter().copied().max().unwrap_or(1);
     if usize::try_from(messages).is_ok_and(|messages| messages < most_producers) {
         return Err(check.invalid(

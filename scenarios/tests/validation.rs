@@ -766,6 +766,10 @@ fn latency_scenarios_take_rates_and_only_they_do() {
         &edit(&with_rates, "[1000, 50000]", "[0]"),
         &["field `axes.rate`", "out of range", "1 to 1000000000"],
     );
+    error(
+        &edit(&with_rates, "messages = 1000", "messages = 60000000"),
+        &["field `messages`", "60000000", "1 to 50000000"],
+    );
     let throughput_with_rate = edit(GOOD, "batch = [1, 64]", "batch = [1, 64]\nrate = [1000]");
     error(
         &throughput_with_rate,
