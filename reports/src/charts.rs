@@ -837,12 +837,18 @@ fn draw_group(
             points: list
                 .iter()
                 .filter_map(|(category, summary)| {
-                    let median = summary.median?;
+                    // A log axis cannot show zero or less.
+                    let median = summary.median.filter(|m| *m > 0.0)?;
                     let ((low, high), kind) = summary
                         .throughput_interval()
                         .unwrap_or(((median, median), IntervalKind::MinMax));
                     throughput_kinds.push(kind);
-                    Some((*category, median, low.min(median), high.max(median)))
+                    Some((
+                        *category,
+                        median,
+                        low.min(median).max(median * 1e-3),
+                        high.max(median),
+                    ))
                 })
                 .collect(),
         })
@@ -880,12 +886,17 @@ fn draw_group(
             points: list
                 .iter()
                 .filter_map(|(category, summary)| {
-                    let ratio = summary.ratio_to_baseline?;
+                    let ratio = summary.ratio_to_baseline.filter(|r| *r > 0.0)?;
                     let ((low, high), kind) = summary
                         .ratio_interval()
                         .unwrap_or(((ratio, ratio), IntervalKind::MinMax));
                     ratio_kinds.push(kind);
-                    Some((*category, ratio, low.min(ratio), high.max(ratio)))
+                    Some((
+                        *category,
+                        ratio,
+                        low.min(ratio).max(ratio * 1e-3),
+                        high.max(ratio),
+                    ))
                 })
                 .collect(),
         })

@@ -461,3 +461,19 @@ fn figures_that_are_zero_everywhere_are_said_not_charted() {
     assert!(html.contains("CPU time per published message"));
     assert!(!html.contains("context_switches per published message"));
 }
+
+#[test]
+fn odd_figures_draw_without_panicking() {
+    // Zero and negative figures, an interval below zero and an empty
+    // configuration: nothing a log axis can show, nothing that may panic.
+    let mut results = load("mpsc-contract.json");
+    let summary = &mut results.configurations[0].summary[1];
+    summary.median = Some(0.0);
+    summary.ratio_to_baseline = Some(-1.0);
+    summary.ratio_ci = Some((-3.0, 2.0));
+    results.configurations[1].summary[2].throughput_ci = Some((-5.0, 1e9));
+    results.configurations[2].summary.clear();
+    let out = out_dir("odd");
+    let summary = reports::render(&[results], &out, &Options::default()).expect("render");
+    assert!(summary.index.is_file());
+}
