@@ -280,6 +280,16 @@ fn log_range(values: impl Iterator<Item = f64>) -> Option<(f64, f64)> {
     (low <= high).then(|| (low / 1.5, high * 1.5))
 }
 
+/// A number for a linear axis: three significant digits, tiny values in
+/// exponent form so they stay short.
+fn axis_number(value: f64) -> String {
+    if value != 0.0 && value.abs() < 1e-3 {
+        format!("{value:.1e}")
+    } else {
+        trim(value)
+    }
+}
+
 fn category_label(categories: &[String], value: f64) -> String {
     let index = value.round();
     if (value - index).abs() < 1e-6 && index >= 0.0 {
@@ -483,7 +493,7 @@ impl Figure for BarFigure {
                 .caption(&self.title, (FAMILY, 17))
                 .margin(10)
                 .x_label_area_size(45)
-                .y_label_area_size(70)
+                .y_label_area_size(78)
                 .build_cartesian_2d(x_range, 0.0..high)
                 .map_err(text)?;
             chart
@@ -493,7 +503,7 @@ impl Figure for BarFigure {
                 .x_labels(n)
                 .disable_x_mesh()
                 .x_label_formatter(&|v| category_label(categories, *v))
-                .y_label_formatter(&|v| trim(*v))
+                .y_label_formatter(&|v| axis_number(*v))
                 .label_style((FAMILY, 13))
                 .axis_desc_style((FAMILY, 14))
                 .light_line_style(TRANSPARENT)

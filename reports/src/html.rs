@@ -602,20 +602,25 @@ fn configuration_table(out: &mut String, file: &ResultsFile, configuration: &Con
             let _ = write!(cells, "<td class=\"num\">{}</td>", escape(&text));
         }
         if has_counters {
-            let parts: Vec<String> = summary
+            // Measured values; unavailable counters by name only (the
+            // machine table says why).
+            let mut parts: Vec<String> = summary
                 .counters
                 .iter()
-                .map(|c| match c.per_message {
-                    Some(value) => format!("{} {} {}", c.name, trim(value), c.unit),
-                    None => format!(
-                        "{} unavailable{}",
-                        c.name,
-                        c.reason
-                            .as_ref()
-                            .map_or_else(String::new, |r| format!(" ({r})"))
-                    ),
+                .filter_map(|c| {
+                    c.per_message
+                        .map(|value| format!("{} {} {}", c.name, trim(value), c.unit))
                 })
                 .collect();
+            let unavailable: Vec<&str> = summary
+                .counters
+                .iter()
+                .filter(|c| c.per_message.is_none())
+                .map(|c| c.name.as_str())
+                .collect();
+            if !unavailable.is_empty() {
+                parts.push(format!("unavailable: {}", unavailable.join(", ")));
+            }
             let _ = write!(cells, "<td>{}</td>", escape(&parts.join("; ")));
         }
         if has_share {
