@@ -133,6 +133,10 @@ impl From<&Info> for ImplementationRecord {
     }
 }
 
+fn read() -> String {
+    "read".to_owned()
+}
+
 /// One point of the sweep and every run made at it.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Configuration {
@@ -160,6 +164,10 @@ pub struct Configuration {
     /// Offered rate in messages per second (one-way latency runs).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rate: Option<f64>,
+    /// How consumers treated messages: `read` (the full oracle) or
+    /// `discard` (taken off unread; count-only verdicts).
+    #[serde(default = "read")]
+    pub consume: String,
     /// Every run, warm-up included, in the order they were made.
     pub runs: Vec<RunRecord>,
     /// Per implementation, over its measured runs.

@@ -37,7 +37,7 @@ use scenarios::MAX_LATENCY_MESSAGES;
 use crate::clock::Clock;
 use crate::counters::{PerfOpener, Plan, ThreadCounters};
 use crate::latency::{self, RunLatency, Schedule};
-use crate::oracle::{Expected, Tally, Verdict, judge};
+use crate::oracle::{Expected, Tally, Verdict, judge, judge_counts};
 use crate::placement::{Placement, pin_current};
 
 /// What a run measures.
@@ -45,6 +45,11 @@ use crate::placement::{Placement, pin_current};
 pub enum Mode {
     /// Messages per second, producers publishing as fast as they can.
     Throughput,
+    /// Throughput with consumers that take messages off the queue without
+    /// reading them (a scenario's `consume = "discard"`), as some published
+    /// benchmarks do. Only counts can be checked: the oracle's verdict is
+    /// count-only.
+    Discard,
     /// Latency of each message from its intended send time, producers
     /// publishing on a schedule at `rate` messages per second in total.
     OneWay {
@@ -247,6 +252,9 @@ impl Outcome {
     /// One word for tables: `pass`, `FAIL`, `timeout`, `build error`, `crash`.
     pub fn label(&self) -> &'static str {
         match self {
+            Outcome::Completed { verdict, .. } if verdict.passed && verdict.count_only => {
+                "pass (count only)"
+            }
             Outcome::Completed { verdict, .. } if verdict.passed => "pass",
             Outcome::Completed { .. } => "FAIL",
             Outcome::TimedOut { .. } => "timeout",
@@ -353,6 +361,26 @@ pub fn consumer_loop<M: Message>(
     cancel: &Cancel,
 ) -> bool {
     consume_until_closed(consumer, batch, cancel, |message| tally.observe(message))
+}
+
+/// Takes up to `batch` at a time off the queue without reading them
+/// ([`Consumer::discard_batch`]), counting them into `tally`, until the queue
+/// closes (`true`) or `cancel` is set (`false`). For count-only runs.
+#[inline]
+pub fn discard_loop<M: Message>(
+    consumer: &mut impl Consumer<M>,
+    batch: usize,
+    tally: &mut Tally,
+    cancel: &Cancel,
+) -> bool {
+    loop {
+        match consumer.discard_batch(batch) {
+            Consumed::Items(n) => tally.discard(n as u64),
+            Consumed::Closed => return true,
+            Consumed::Idle if cancel.is_cancelled() => return false,
+            Consumed::Idle => {}
+        }
+    }
 }
 
 /// The loop of [`consumer_loop`], handing each message to `on`.
@@ -665,7 +693,11 @@ impl Launcher {
         costs.latency = run_latency(&spec.instruments.clock, latencies);
         Outcome::Completed {
             elapsed_ns: u64::try_from(elapsed.as_nanos()).unwrap_or(u64::MAX),
-            verdict: judge(topology, expected, &tallies),
+            verdict: if spec.mode == Mode::Discard {
+                judge_counts(topology, expected, &tallies)
+            } else {
+                judge(topology, expected, &tallies)
+            },
             deliveries_per_consumer: tallies.iter().map(Tally::count).collect(),
             metrics,
             pin_failures: pin_failures.load(std::sync::atomic::Ordering::Relaxed),
@@ -749,7 +781,7 @@ fn run_latency(clock: &Clock, latencies: Vec<ThreadLatency>) -> Option<RunLatenc
 pub fn run_once<Q: Queue, M: Message>(spec: &RunSpec) -> Outcome {
     match spec.mode {
         Mode::PingPong => run_pingpong::<Q, M>(spec),
-        Mode::Throughput | Mode::OneWay { .. } => run_streams::<Q, M>(spec),
+        Mode::Throughput | Mode::Discard | Mode::OneWay { .. } => run_streams::<Q, M>(spec),
     }
 }
 
@@ -846,6 +878,7 @@ fn run_streams<Q: Queue, M: Message>(spec: &RunSpec) -> Outcome {
         );
     }
     let messages = spec.messages as usize;
+    let discard = spec.mode == Mode::Discard;
     for (index, consumer) in endpoints.consumers.into_iter().enumerate() {
         let cancel = cancel.clone();
         launcher.spawn(
@@ -865,6 +898,8 @@ fn run_streams<Q: Queue, M: Message>(spec: &RunSpec) -> Outcome {
                             tally.observe(message);
                             receipts.push((message.tag(), clock.now()));
                         });
+                    } else if discard {
+                        discard_loop(consumer.get(), batch, tally.get(), &cancel);
                     } else {
                         consumer_loop(consumer.get(), batch, tally.get(), &cancel);
                     }
@@ -1056,6 +1091,8 @@ fn run_pingpong<Q: Queue, M: Message>(spec: &RunSpec) -> Outcome {
 /// thread. What is left is the harness's own cost per message.
 pub struct NoQueue<M> {
     buffer: Vec<M>,
+    /// Count-only: tally counts without reading the messages.
+    discard: bool,
     tallies: Vec<Tally>,
     receipts: Option<(Clock, Vec<(u64, u64)>)>,
 }
@@ -1073,6 +1110,12 @@ impl<M: Message> Producer<M> for NoQueue<M> {
         self.buffer.resize(n, M::default());
         for (index, slot) in self.buffer.iter_mut().enumerate() {
             fill(index, slot);
+        }
+        if self.discard {
+            for tally in &mut self.tallies {
+                tally.discard(n as u64);
+            }
+            return Ok(());
         }
         for message in &self.buffer {
             for tally in &mut self.tallies {
@@ -1117,6 +1160,7 @@ pub fn run_base<M: Message>(spec: &RunSpec) -> Outcome {
     };
     let yields = !spec.wait.never_yields();
     let batch = if pingpong { 1 } else { spec.batch };
+    let spec_discard = spec.mode == Mode::Discard;
     let layout_seed = spec.layout_seed;
     for (index, quota) in quotas.into_iter().enumerate() {
         let id = u16::try_from(index).expect("thread counts are validated far below 2^16");
@@ -1128,6 +1172,7 @@ pub fn run_base<M: Message>(spec: &RunSpec) -> Outcome {
                 let mut local = Placed::new(
                     NoQueue::<M> {
                         buffer: Vec::with_capacity(batch),
+                        discard: spec_discard,
                         tallies: vec![Tally::new(producers); slots],
                         receipts: rate.map(|_| (clock, Vec::with_capacity(quota as usize))),
                     },

@@ -6,7 +6,7 @@
 use impls::{
     Info, Message, Msg8, Msg64, Msg256, Queue, Topology, Visitor, WaitClass, WaitStrategy,
 };
-use scenarios::{Kind, Point, Scenario};
+use scenarios::{Consume, Kind, Point, Scenario};
 
 use crate::counters::{CounterAvailability, CounterValue, unit_of};
 use crate::latency::{self, Latency};
@@ -135,6 +135,7 @@ pub fn mode(scenario: &Scenario, point: &Point) -> Mode {
     match (scenario.kind, point.rate) {
         (Kind::Pingpong, _) => Mode::PingPong,
         (Kind::Latency, Some(rate)) => Mode::OneWay { rate: rate as f64 },
+        _ if point.consume == Consume::Discard => Mode::Discard,
         _ => Mode::Throughput,
     }
 }
@@ -242,6 +243,7 @@ pub fn run(
             placement,
             placement_description,
             rate: point.rate.map(|rate| rate as f64),
+            consume: point.consume.name().to_owned(),
             runs,
             summary,
         });
@@ -352,7 +354,7 @@ pub fn measure_summary(
             .as_ref()
             .and_then(|l| l.percentiles_ns.first())
             .map(|&(_, p50)| p50 / floor),
-        (Mode::Throughput, Some(floor)) if topology == Topology::Spsc => {
+        (Mode::Throughput | Mode::Discard, Some(floor)) if topology == Topology::Spsc => {
             summary.median.map(|throughput| 1e9 / throughput / floor)
         }
         _ => None,
@@ -362,7 +364,7 @@ pub fn measure_summary(
 /// Severity of an outcome label, for a summary's verdict (worst wins).
 fn severity(label: &str) -> u8 {
     match label {
-        "pass" => 0,
+        "pass" | "pass (count only)" => 0,
         "timeout" => 1,
         "build error" => 2,
         "crash" => 3,

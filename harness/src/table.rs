@@ -110,7 +110,7 @@ fn counters_line(summary: &Summary) -> Option<String> {
 /// The heading line of a configuration.
 pub fn heading(topology: &str, configuration: &Configuration) -> String {
     format!(
-        "{topology} · P{} C{} · capacity {} · {} B · batch {}{} · wait {} · {}{}",
+        "{topology} · P{} C{} · capacity {} · {} B · batch {}{}{} · wait {} · {}{}",
         configuration.producers,
         configuration.consumers,
         configuration.capacity,
@@ -119,6 +119,11 @@ pub fn heading(topology: &str, configuration: &Configuration) -> String {
         configuration
             .rate
             .map_or(String::new(), |rate| format!(" · offered {rate:.0} msg/s")),
+        if configuration.consume == "discard" {
+            " · consume discard (unread, count-only oracle)"
+        } else {
+            ""
+        },
         configuration.requested_wait,
         configuration.placement_description,
         if configuration.oversubscribed {

@@ -110,6 +110,67 @@ fn a_short_run_prints_a_table_and_writes_results() {
 }
 
 #[test]
+fn discarding_consumers_get_count_only_verdicts_beside_full_ones() {
+    let out = scratch("discard");
+    let file = out.join("claims.toml");
+    std::fs::write(
+        &file,
+        r#"
+description = "count-only next to full checks"
+topology = "mpsc"
+implementations = ["crossbeam", "ring_mpsc"]
+messages = 20000
+repetitions = 1
+warmup = 0
+[axes]
+producers = [2]
+batch = [64]
+consume = ["read", "discard"]
+"#,
+    )
+    .unwrap();
+    let output = harness(&[
+        "scenario",
+        "--file",
+        file.to_str().unwrap(),
+        "--no-progress",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let (stdout, stderr) = text(&output);
+    assert!(output.status.success(), "stdout: {stdout}\nstderr: {stderr}");
+    assert!(stdout.contains("consume discard"), "{stdout}");
+    assert!(stdout.contains("pass (count only)"), "{stdout}");
+    let results = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .find(|path| path.extension().is_some_and(|ext| ext == "json"))
+        .expect("a results file");
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(results).unwrap()).unwrap();
+    let configurations = json["configurations"].as_array().unwrap();
+    let modes: Vec<_> = configurations
+        .iter()
+        .map(|c| c["consume"].as_str().unwrap())
+        .collect();
+    assert_eq!(modes, ["read", "discard"]);
+    for configuration in configurations {
+        let discard = configuration["consume"] == "discard";
+        for run in configuration["runs"].as_array().unwrap() {
+            let verdict = &run["outcome"]["verdict"];
+            assert_eq!(verdict["passed"], true);
+            assert_eq!(verdict["count_only"].as_bool().unwrap_or(false), discard);
+            assert_eq!(verdict["delivered"], 20000);
+        }
+        let expected = if discard { "pass (count only)" } else { "pass" };
+        for summary in configuration["summary"].as_array().unwrap() {
+            assert_eq!(summary["verdict"], expected);
+        }
+    }
+    std::fs::remove_dir_all(out).unwrap();
+}
+
+#[test]
 fn list_shows_scenarios_and_implementations() {
     let output = harness(&["list"]);
     let (stdout, _) = text(&output);
