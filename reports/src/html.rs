@@ -19,9 +19,10 @@ h1 { margin-bottom: 4px; }
 h2 { border-bottom: 2px solid #ddd; padding-bottom: 4px; margin-top: 40px; }
 h3 { margin-top: 28px; }
 h4 { margin: 22px 0 6px; color: #333; }
-table { border-collapse: collapse; margin: 8px 0 16px; font-size: 14px; }
+table { border-collapse: collapse; margin: 8px 0 16px; font-size: 13px; display: block; overflow-x: auto; max-width: 100%; }
 th, td { border: 1px solid #d4d4d4; padding: 3px 8px; text-align: left; vertical-align: top; }
 th { background: #f2f2f2; }
+td.counters { min-width: 280px; font-size: 13px; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 tr.bad td { background: #fde2e2; }
 tr.regression td { background: #fde2e2; }
@@ -602,9 +603,9 @@ fn configuration_table(out: &mut String, file: &ResultsFile, configuration: &Con
             let _ = write!(cells, "<td class=\"num\">{}</td>", escape(&text));
         }
         if has_counters {
-            // Measured values; unavailable counters by name only (the
-            // machine table says why).
-            let mut parts: Vec<String> = summary
+            // Measured values only; unavailable counters are named under
+            // the table.
+            let parts: Vec<String> = summary
                 .counters
                 .iter()
                 .filter_map(|c| {
@@ -612,16 +613,11 @@ fn configuration_table(out: &mut String, file: &ResultsFile, configuration: &Con
                         .map(|value| format!("{} {} {}", c.name, trim(value), c.unit))
                 })
                 .collect();
-            let unavailable: Vec<&str> = summary
-                .counters
-                .iter()
-                .filter(|c| c.per_message.is_none())
-                .map(|c| c.name.as_str())
-                .collect();
-            if !unavailable.is_empty() {
-                parts.push(format!("unavailable: {}", unavailable.join(", ")));
-            }
-            let _ = write!(cells, "<td>{}</td>", escape(&parts.join("; ")));
+            let _ = write!(
+                cells,
+                "<td class=\"counters\">{}</td>",
+                escape(&parts.join("; "))
+            );
         }
         if has_share {
             let _ = write!(
@@ -676,6 +672,19 @@ fn configuration_table(out: &mut String, file: &ResultsFile, configuration: &Con
         );
     }
     let _ = writeln!(out, "</table>");
+    let mut unavailable: Vec<&str> = Vec::new();
+    for counter in summaries.iter().flat_map(|s| &s.counters) {
+        if counter.per_message.is_none() && !unavailable.contains(&counter.name.as_str()) {
+            unavailable.push(&counter.name);
+        }
+    }
+    if !unavailable.is_empty() {
+        let _ = writeln!(
+            out,
+            "<p class=\"muted\">Counters unavailable here (not measured, never shown as 0; the machine table says why): {}.</p>",
+            escape(&unavailable.join(", "))
+        );
+    }
 }
 
 fn comparison_section(out: &mut String, results: &[ResultsFile], comparisons: &[Comparison]) {
