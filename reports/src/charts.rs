@@ -15,6 +15,7 @@ use plotters::prelude::*;
 use plotters::style::{FontStyle, register_font};
 
 use crate::ReportError;
+use crate::compare::{Comparison, Flag};
 use crate::format::{nanoseconds, si, trim};
 use crate::layout::{Group, Plan};
 use crate::model::{IntervalKind, ResultsFile, Summary};
@@ -76,6 +77,8 @@ pub(crate) enum ChartKind {
     },
     /// Latency percentiles at one configuration.
     Latency { file: usize, configuration: usize },
+    /// Change of each matched ratio between two files.
+    Change { comparison: usize },
 }
 
 /// One chart written into the report folder.
@@ -411,7 +414,9 @@ struct BarFigure {
 impl Figure for BarFigure {
     fn size(&self) -> (u32, u32) {
         if self.ratio {
-            (WIDTH, HEIGHT)
+            // Wider when there are many categories, so ticks stay apart.
+            let wanted = 330 + 110 * self.categories.len() as u32;
+            (wanted.clamp(WIDTH, 2400), HEIGHT)
         } else {
             (SMALL_WIDTH, SMALL_HEIGHT)
         }
@@ -436,7 +441,18 @@ impl Figure for BarFigure {
         };
         let mut entries = Vec::new();
         if self.ratio {
+            // The range follows the whiskers, but never more than 30 times
+            // past the bars: one wild interval must not flatten every bar.
+            // Longer whiskers are cut at the edge (the tables have them).
+            let bars = log_range(
+                self.series
+                    .iter()
+                    .flat_map(|s| s.points.iter().map(|p| p.1))
+                    .chain([1.0]),
+            )
+            .unwrap_or((0.5, 2.0));
             let (low, high) = log_range(values.chain([1.0])).unwrap_or((0.5, 2.0));
+            let (low, high) = (low.max(bars.0 / 30.0), high.min(bars.1 * 30.0));
             let mut chart = ChartBuilder::on(&plot)
                 .caption(&self.title, (FAMILY, 20))
                 .margin(12)
@@ -472,7 +488,14 @@ impl Figure for BarFigure {
                 chart
                     .draw_series(series.points.iter().map(|p| {
                         let (_, _, middle) = bar(index, p.0);
-                        ErrorBar::new_vertical(middle, p.2, p.1, p.3, BLACK.stroke_width(1), 6)
+                        ErrorBar::new_vertical(
+                            middle,
+                            p.2.max(low),
+                            p.1,
+                            p.3.min(high),
+                            BLACK.stroke_width(1),
+                            6,
+                        )
                     }))
                     .map_err(text)?;
                 entries.push(Entry {
@@ -718,6 +741,7 @@ fn kinds_used(kinds: &[IntervalKind]) -> &'static str {
 pub(crate) fn draw_all(
     results: &[ResultsFile],
     plan: &Plan,
+    comparisons: &[Comparison],
     dir: &Path,
     svg: bool,
 ) -> Result<Charts, ReportError> {
@@ -726,6 +750,11 @@ pub(crate) fn draw_all(
         message,
     })?;
     let mut charts = Charts::default();
+    for (index, comparison) in comparisons.iter().enumerate() {
+        if let Some(chart) = draw_change(results, comparison, index, plan, dir, svg)? {
+            charts.list.push(chart);
+        }
+    }
     for (file_index, file) in results.iter().enumerate() {
         for (group_index, group) in plan.groups[file_index].iter().enumerate() {
             draw_group(
@@ -772,6 +801,109 @@ pub(crate) fn draw_all(
         }
     }
     Ok(charts)
+}
+
+/// The later ratio over the reference ratio for every compared pair, with
+/// the interval quotient as whiskers: a whisker wholly below 1 is exactly a
+/// flagged regression (the later interval lies below the reference one).
+fn draw_change(
+    results: &[ResultsFile],
+    comparison: &Comparison,
+    index: usize,
+    plan: &Plan,
+    dir: &Path,
+    svg: bool,
+) -> Result<Option<Chart>, ReportError> {
+    let rows: Vec<_> = comparison
+        .rows
+        .iter()
+        .filter(|row| {
+            matches!(
+                row.flag,
+                Flag::Regression | Flag::Improvement | Flag::Unchanged
+            )
+        })
+        .filter_map(|row| {
+            let before = row.before.ratio_to_baseline.filter(|r| *r > 0.0)?;
+            let after = row.after.ratio_to_baseline.filter(|r| *r > 0.0)?;
+            let intervals = row.intervals?;
+            let (before_low, before_high) = intervals.before;
+            let (after_low, after_high) = intervals.after;
+            if before_low <= 0.0 || before_high <= 0.0 || after_low <= 0.0 {
+                return None;
+            }
+            let change = after / before;
+            let low = (after_low / before_high).min(change);
+            let high = (after_high / before_low).max(change);
+            Some((row, change, low, high))
+        })
+        .collect();
+    if rows.is_empty() {
+        return Ok(None);
+    }
+    // Short category names: the parts of the configuration that vary.
+    let split: Vec<Vec<&str>> = rows
+        .iter()
+        .map(|(row, ..)| row.configuration.split(" · ").collect())
+        .collect();
+    let varying = |position: usize| {
+        split
+            .iter()
+            .any(|parts| parts.get(position) != split[0].get(position))
+    };
+    let short = |parts: &Vec<&str>| {
+        let kept: Vec<&str> = parts
+            .iter()
+            .enumerate()
+            .filter(|(position, _)| varying(*position))
+            .map(|(_, part)| *part)
+            .collect();
+        if kept.is_empty() {
+            parts.get(1).copied().unwrap_or_default().to_owned()
+        } else {
+            kept.join(" ")
+        }
+    };
+    let mut categories: Vec<String> = Vec::new();
+    let mut series: Vec<Series> = Vec::new();
+    let before = &results[comparison.before];
+    for ((row, change, low, high), parts) in rows.iter().zip(&split) {
+        let label = short(parts);
+        let category = match categories.iter().position(|c| *c == label) {
+            Some(position) => position,
+            None => {
+                categories.push(label);
+                categories.len() - 1
+            }
+        };
+        let name = display_name(before, &row.implementation);
+        match series.iter_mut().find(|s| s.name == name) {
+            Some(existing) => existing.points.push((category, *change, *low, *high)),
+            None => series.push(Series {
+                name,
+                colour: colour(plan.colour(&row.implementation)),
+                points: vec![(category, *change, *low, *high)],
+            }),
+        }
+    }
+    let after = &results[comparison.after];
+    let figure = BarFigure {
+        title: format!("ratio change · {} → {}", before.stem(), after.stem()),
+        x_title: "configuration".to_owned(),
+        y_title: "later ratio ÷ reference ratio (×, log scale)".to_owned(),
+        categories,
+        series,
+        ratio: true,
+    };
+    let chart = save(
+        &figure,
+        dir,
+        &format!("change-{index}"),
+        svg,
+        ChartKind::Change { comparison: index },
+        "Bars: the later file's median ratio to the baseline divided by the reference file's (above 1×: relatively faster than before). Whiskers: the later interval divided by the reference interval (lowest ÷ highest to highest ÷ lowest); a whisker wholly below 1× is exactly a flagged regression, wholly above an improvement. Whiskers longer than the chart are cut at its edge.".to_owned(),
+    )?;
+    Ok(Some(chart))
 }
 
 fn latency_curves(file: &ResultsFile, summaries: &[Summary], plan: &Plan) -> Vec<Curve> {

@@ -79,7 +79,7 @@ pub(crate) fn page(
     how_to_read(&mut out, results);
     overview(&mut out, results);
     if !comparisons.is_empty() {
-        comparison_section(&mut out, results, comparisons);
+        comparison_section(&mut out, results, comparisons, charts);
     }
     fairness(&mut out);
     for (index, file) in results.iter().enumerate() {
@@ -687,13 +687,18 @@ fn configuration_table(out: &mut String, file: &ResultsFile, configuration: &Con
     }
 }
 
-fn comparison_section(out: &mut String, results: &[ResultsFile], comparisons: &[Comparison]) {
+fn comparison_section(
+    out: &mut String,
+    results: &[ResultsFile],
+    comparisons: &[Comparison],
+    charts: &Charts,
+) {
     let _ = writeln!(
         out,
         "<h2 id=\"comparison\">Comparison</h2>\n<p><b>Rule.</b> {}</p>",
         escape(compare::RULE)
     );
-    for comparison in comparisons {
+    for (comparison_index, comparison) in comparisons.iter().enumerate() {
         let before = &results[comparison.before];
         let after = &results[comparison.after];
         let count = |flag: Flag| comparison.rows.iter().filter(|r| r.flag == flag).count();
@@ -742,6 +747,11 @@ fn comparison_section(out: &mut String, results: &[ResultsFile], comparisons: &[
                 out,
                 "<p class=\"muted\">Some pairs are compared on per-round min–max intervals (no bootstrap interval recorded): with few rounds these are narrow, and a flag from them is weaker evidence than one from 95% confidence intervals. Rerun with more repetitions to confirm.</p>"
             );
+        }
+        if let Some(chart) = charts.find(&ChartKind::Change {
+            comparison: comparison_index,
+        }) {
+            figure(out, chart);
         }
         if !flagged.is_empty() {
             let _ = writeln!(out, "<p><b>Flagged:</b></p>");

@@ -273,8 +273,8 @@ fn write_into(
     options: &Options,
 ) -> Result<Written, ReportError> {
     let plan = layout::Plan::new(results);
-    let charts = charts::draw_all(results, &plan, dir, options.svg)?;
     let comparisons = compare::compare_all(results);
+    let charts = charts::draw_all(results, &plan, &comparisons, dir, options.svg)?;
     let page = html::page(results, &plan, &charts, &comparisons, options);
     let index = dir.join("index.html");
     std::fs::write(&index, page).map_err(|source| ReportError::Write {

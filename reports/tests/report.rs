@@ -239,6 +239,10 @@ fn comparison_flags_the_constructed_regression_only() {
     assert_eq!(summary.regressions, 1);
     assert_eq!(summary.improvements, 0);
     assert!(html.contains("1 regression(s), 0 improvement(s)"));
+    // The change chart is on the page and valid.
+    assert!(html.contains("<img src=\"change-0.png\""));
+    assert_png(&summary.out_dir.join("change-0.png"));
+    assert_svg(&summary.out_dir.join("change-0.svg"));
 
     let results = vec![
         load("mpsc-contract.json"),
