@@ -483,3 +483,47 @@ fn odd_figures_draw_without_panicking() {
     let summary = reports::render(&[results], &out, &Options::default()).expect("render");
     assert!(summary.index.is_file());
 }
+
+#[test]
+fn a_pair_is_flagged_exactly_when_its_interval_quotient_excludes_one() {
+    let results = vec![
+        load("spsc.json"),
+        load("spsc-failed.json"),
+        load("mpsc-contract.json"),
+    ];
+    // Every later file against the first, plus the constructed regression.
+    let mut rows = reports::compare::compare_all(&results)
+        .into_iter()
+        .flat_map(|c| c.rows)
+        .collect::<Vec<_>>();
+    rows.extend(
+        reports::compare::compare_all(&[
+            load("mpsc-contract.json"),
+            load("mpsc-contract-regressed.json"),
+        ])
+        .into_iter()
+        .flat_map(|c| c.rows),
+    );
+    let mut judged = 0;
+    for row in &rows {
+        let Some(intervals) = row.intervals else {
+            continue;
+        };
+        let low = intervals.after.0 / intervals.before.1;
+        let high = intervals.after.1 / intervals.before.0;
+        let expected = if high < 1.0 {
+            reports::compare::Flag::Regression
+        } else if low > 1.0 {
+            reports::compare::Flag::Improvement
+        } else {
+            reports::compare::Flag::Unchanged
+        };
+        assert_eq!(
+            row.flag, expected,
+            "{} {}",
+            row.configuration, row.implementation
+        );
+        judged += 1;
+    }
+    assert!(judged >= 4);
+}
