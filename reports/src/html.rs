@@ -461,8 +461,8 @@ pub(crate) fn heading(file: &ResultsFile, configuration: &Configuration) -> Stri
     if configuration.wait != configuration.wait_key() && !configuration.wait.is_empty() {
         let _ = write!(text, " (ran {})", configuration.wait);
     }
-    if let Some(consume) = &configuration.consume {
-        let _ = write!(text, " · consume {consume}");
+    if configuration.consume_mode() != "read" {
+        let _ = write!(text, " · consume {}", configuration.consume_mode());
     }
     if let Some(rate) = configuration.rate {
         let _ = write!(text, " · offered {} msg/s", si(rate));

@@ -179,7 +179,11 @@ fn groups_of(file: &ResultsFile) -> Vec<Group> {
                 .iter()
                 .filter(|axis| match axis {
                     Axis::Rate => configuration.rate.is_some(),
-                    Axis::Consume => configuration.consume.is_some(),
+                    // The fair workload goes unsaid unless discard runs
+                    // sit beside it.
+                    Axis::Consume => {
+                        varying.contains(&Axis::Consume) || configuration.consume_mode() != "read"
+                    }
                     _ => true,
                 })
                 .map(|axis| axis.label(configuration))
