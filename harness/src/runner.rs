@@ -1104,11 +1104,10 @@ impl<M: Message> Producer<M> for NoQueue<M> {
         n: usize,
         mut fill: impl FnMut(usize, &mut M),
     ) -> Result<(), PublishError> {
-        // `n` never exceeds the batch the buffer was made for, so this
-        // never allocates.
-        self.buffer.clear();
-        self.buffer.resize(n, M::default());
-        for (index, slot) in self.buffer.iter_mut().enumerate() {
+        // The buffer holds a whole batch, made before the measured region;
+        // `n` never exceeds it.
+        let batch = &mut self.buffer[..n];
+        for (index, slot) in batch.iter_mut().enumerate() {
             fill(index, slot);
         }
         if self.discard {
@@ -1117,7 +1116,7 @@ impl<M: Message> Producer<M> for NoQueue<M> {
             }
             return Ok(());
         }
-        for message in &self.buffer {
+        for message in batch.iter() {
             for tally in &mut self.tallies {
                 tally.observe(message);
             }
@@ -1171,7 +1170,7 @@ pub fn run_base<M: Message>(spec: &RunSpec) -> Outcome {
             move || {
                 let mut local = Placed::new(
                     NoQueue::<M> {
-                        buffer: Vec::with_capacity(batch),
+                        buffer: vec![M::default(); batch],
                         discard: spec_discard,
                         tallies: vec![Tally::new(producers); slots],
                         receipts: rate.map(|_| (clock, Vec::with_capacity(quota as usize))),

@@ -138,7 +138,10 @@ consume = ["read", "discard"]
         out.to_str().unwrap(),
     ]);
     let (stdout, stderr) = text(&output);
-    assert!(output.status.success(), "stdout: {stdout}\nstderr: {stderr}");
+    assert!(
+        output.status.success(),
+        "stdout: {stdout}\nstderr: {stderr}"
+    );
     assert!(stdout.contains("consume discard"), "{stdout}");
     assert!(stdout.contains("pass (count only)"), "{stdout}");
     let results = std::fs::read_dir(&out)
