@@ -653,7 +653,10 @@ impl<T: Send> RingConsumer<T> {
         }
         let shared = &*self.shared;
         // Relaxed: only bounds the scan; each pointer is acquired below.
-        let claimed = shared.claimed.load(Ordering::Relaxed).min(shared.rings.len());
+        let claimed = shared
+            .claimed
+            .load(Ordering::Relaxed)
+            .min(shared.rings.len());
         while self.rings.len() < claimed {
             // Acquire: pairs with the registration's Release store, so the
             // ring is initialised when we see it.

@@ -143,7 +143,11 @@ fn a_full_ring_gives_a_short_or_no_reservation() {
     drop(reservation);
     let mut last = producer.try_reserve(1).unwrap();
     last.push(3).unwrap();
-    assert_eq!(last.push(4), Err(4), "a full reservation hands the value back");
+    assert_eq!(
+        last.push(4),
+        Err(4),
+        "a full reservation hands the value back"
+    );
     last.commit();
     assert!(producer.try_reserve(1).is_none(), "full");
 }
@@ -181,10 +185,7 @@ fn every_message_is_dropped_exactly_once() {
     // Consumed by reference (dropped by the channel after the callback),
     // moved out, discarded, and left in the rings.
     let mut seen = 0;
-    assert_eq!(
-        consumer.consume_batch(7, |_| seen += 1),
-        Consumed::Items(7)
-    );
+    assert_eq!(consumer.consume_batch(7, |_| seen += 1), Consumed::Items(7));
     assert_eq!(drops.load(Ordering::SeqCst), 7);
     let moved = consumer.try_recv().unwrap();
     assert_eq!(drops.load(Ordering::SeqCst), 7);
@@ -202,7 +203,10 @@ fn a_panicking_handler_drops_nothing_twice() {
     let drops = Arc::new(AtomicUsize::new(0));
     let (channel, mut consumer) = ring_mpsc::channel::<Counted>(config(8, 1)).unwrap();
     let mut producer = channel.register().unwrap();
-    send_all(&mut producer, (0..6).map(|i| Counted::new(i, &drops)).collect());
+    send_all(
+        &mut producer,
+        (0..6).map(|i| Counted::new(i, &drops)).collect(),
+    );
     let mut calls = 0;
     let outcome = catch_unwind(AssertUnwindSafe(|| {
         consumer.consume_batch(6, |_| {
@@ -214,7 +218,10 @@ fn a_panicking_handler_drops_nothing_twice() {
     assert_eq!(drops.load(Ordering::SeqCst), 2, "two handled and dropped");
     let mut rest = Vec::new();
     drop((producer, channel));
-    while consumer.consume_all(|item| rest.push(*item.value)).is_items() {}
+    while consumer
+        .consume_all(|item| rest.push(*item.value))
+        .is_items()
+    {}
     assert_eq!(rest, [2, 3, 4, 5], "the failed message is still there");
     drop(consumer);
     assert_eq!(drops.load(Ordering::SeqCst), 6);
@@ -235,7 +242,10 @@ fn registration_is_limited_and_refused_once_closed() {
     let mut producer = channel.register().unwrap();
     drop(consumer2);
     assert_eq!(channel.register().err(), Some(RegisterError::Closed));
-    assert!(matches!(producer.reserve(1), Err(PublishError::Disconnected)));
+    assert!(matches!(
+        producer.reserve(1),
+        Err(PublishError::Disconnected)
+    ));
     drop(consumer);
 }
 
@@ -245,7 +255,10 @@ fn configurations_are_checked_with_the_allowed_range_in_the_message() {
         let error = Config::new(capacity, 1).validate().unwrap_err();
         assert_eq!(error, ConfigError::RingCapacity { capacity });
         let message = error.to_string();
-        assert!(message.contains("power of two") && message.contains("1048576"), "{message}");
+        assert!(
+            message.contains("power of two") && message.contains("1048576"),
+            "{message}"
+        );
         assert!(ring_mpsc::channel::<u64>(Config::new(capacity, 1)).is_err());
     }
     for producers in [0, MAX_PRODUCERS + 1] {
@@ -258,7 +271,9 @@ fn configurations_are_checked_with_the_allowed_range_in_the_message() {
     for preset in [Config::low_latency(), Config::high_throughput()] {
         preset.validate().unwrap();
     }
-    Config::new(MAX_RING_CAPACITY, MAX_PRODUCERS).validate().unwrap();
+    Config::new(MAX_RING_CAPACITY, MAX_PRODUCERS)
+        .validate()
+        .unwrap();
     Config::new(2, 1).validate().unwrap();
 }
 
