@@ -138,16 +138,24 @@ impl Clock {
         }
     }
 
-    /// Measures this clock's cost and resolution.
+    /// Measures this clock's cost (the median over batches of the mean
+    /// cost of a read, so a batch spoilt by preemption does not count) and
+    /// its resolution.
     pub fn measure(&self, note: String) -> Timer {
-        const READS: u32 = 200_000;
-        let started = Instant::now();
-        let mut sink = 0u64;
-        for _ in 0..READS {
-            sink = sink.wrapping_add(std::hint::black_box(self.now()));
-        }
-        std::hint::black_box(sink);
-        let cost_ns = started.elapsed().as_nanos() as f64 / f64::from(READS);
+        const READS: u32 = 10_000;
+        const BATCHES: usize = 21;
+        let costs: Vec<f64> = (0..BATCHES)
+            .map(|_| {
+                let started = Instant::now();
+                let mut sink = 0u64;
+                for _ in 0..READS {
+                    sink = sink.wrapping_add(std::hint::black_box(self.now()));
+                }
+                std::hint::black_box(sink);
+                started.elapsed().as_nanos() as f64 / f64::from(READS)
+            })
+            .collect();
+        let cost_ns = crate::stats::median(&costs).unwrap_or(f64::NAN);
         let mut smallest = u64::MAX;
         let mut previous = self.now();
         for _ in 0..READS {

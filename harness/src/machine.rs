@@ -35,10 +35,12 @@ pub struct Machine {
     pub notes: Vec<String>,
 }
 
-/// Round trips per timed batch.
-const TRIPS_PER_BATCH: u64 = 10_000;
-/// Timed batches; the median batch is reported.
-const BATCHES: usize = 11;
+/// Round trips per timed batch: enough that the two clock reads per batch
+/// cost about 1% of it, few enough (about 15 µs) that a thread descheduled
+/// by a noisy neighbour spoils only the batch it hits.
+const TRIPS_PER_BATCH: u64 = 100;
+/// Timed batches; the median batch's mean round trip is reported.
+const BATCHES: usize = 1001;
 
 /// Median round trip, in ns, of a counter bounced between threads pinned to
 /// `a` and `b`, or why it could not be measured.
