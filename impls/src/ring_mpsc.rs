@@ -637,9 +637,9 @@ pub struct RingConsumer<T> {
 unsafe impl<T: Send> Send for RingConsumer<T> {}
 
 /// How a pass treats each message it takes.
-enum Handle<'f, T> {
+enum Handle<F> {
     /// Hands a reference to the callback, then drops the message.
-    Read(&'f mut dyn FnMut(&T)),
+    Read(F),
     /// Drops the message without showing it to anyone (no read at all when
     /// `T` needs no drop).
     Discard,
@@ -676,18 +676,13 @@ impl<T: Send> RingConsumer<T> {
     /// One pass over the rings, taking up to `max` messages in all; one
     /// head store per ring that gave any.
     #[inline]
-    fn pass(&mut self, max: usize, handle: &mut Handle<'_, T>) -> usize {
+    fn pass<F: FnMut(&T)>(&mut self, max: usize, handle: &mut Handle<F>) -> usize {
         self.discover();
         let rings = self.rings.len();
         if rings == 0 || max == 0 {
             return 0;
         }
-        let start = if self.shared.fair {
-            self.next_start % rings
-        } else {
-            0
-        };
-        self.next_start = start + 1;
+        let start = self.start(rings);
         let shared = &*self.shared;
         let mut done = 0;
         for k in 0..rings {
@@ -750,6 +745,22 @@ impl<T: Send> RingConsumer<T> {
         done
     }
 
+    /// The ring a pass starts at, moving the round-robin start on (no
+    /// division: this runs once per call, at batch 1 once per message).
+    #[inline(always)]
+    fn start(&mut self, rings: usize) -> usize {
+        if !self.shared.fair {
+            return 0;
+        }
+        let start = if self.next_start >= rings {
+            0
+        } else {
+            self.next_start
+        };
+        self.next_start = start + 1;
+        start
+    }
+
     /// Whether any ring has a message.
     fn any_ready(&mut self) -> bool {
         self.discover();
@@ -772,7 +783,7 @@ impl<T: Send> RingConsumer<T> {
         })
     }
 
-    fn consume(&mut self, max: usize, handle: &mut Handle<'_, T>) -> Consumed {
+    fn consume<F: FnMut(&T)>(&mut self, max: usize, handle: &mut Handle<F>) -> Consumed {
         let max = max.max(1);
         loop {
             let done = self.pass(max, handle);
@@ -804,7 +815,7 @@ impl<T: Send> RingConsumer<T> {
     /// Like [`consume_batch`](Self::consume_batch), but drops the messages
     /// unread (without touching them at all when `T` needs no drop).
     pub fn discard_batch(&mut self, max: usize) -> Consumed {
-        self.consume(max, &mut Handle::Discard)
+        self.consume(max, &mut Handle::<fn(&T)>::Discard)
     }
 
     /// Takes one message by value without waiting, if any is ready.
@@ -821,15 +832,14 @@ impl<T: Send> RingConsumer<T> {
         if rings == 0 {
             return;
         }
-        let start = if self.shared.fair {
-            self.next_start % rings
-        } else {
-            0
-        };
-        self.next_start = start + 1;
+        let start = self.start(rings);
         let shared = &*self.shared;
         for k in 0..rings {
-            let local = &mut self.rings[(start + k) % rings];
+            let mut index = start + k;
+            if index >= rings {
+                index -= rings;
+            }
+            let local = &mut self.rings[index];
             if local.ready(1) == 0 {
                 continue;
             }
