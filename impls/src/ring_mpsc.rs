@@ -622,6 +622,38 @@ impl<T> Drop for Advance<'_, T> {
     }
 }
 
+/// Adds the rings registered since the last look to the consumer's table.
+fn discover<T>(shared: &Shared<T>, rings: &mut Vec<Local<T>>) {
+    if rings.len() == shared.rings.len() {
+        return;
+    }
+    // Relaxed: only bounds the scan; each pointer is acquired below.
+    let claimed = shared
+        .claimed
+        .load(Ordering::Relaxed)
+        .min(shared.rings.len());
+    while rings.len() < claimed {
+        // Acquire: pairs with the registration's Release store, so the ring
+        // is initialised when we see it.
+        let ring = shared.rings[rings.len()].load(Ordering::Acquire);
+        if ring.is_null() {
+            // Still being registered; it cannot have messages yet.
+            break;
+        }
+        rings.push(Local {
+            ring,
+            head: 0,
+            cached_tail: 0,
+        });
+    }
+}
+
+/// Whether any ring has a message (looking for new rings first).
+fn any_ready<T>(shared: &Shared<T>, rings: &mut Vec<Local<T>>) -> bool {
+    discover(shared, rings);
+    rings.iter_mut().any(|local| local.ready(1) > 0)
+}
+
 /// The channel's one consumer.
 pub struct RingConsumer<T> {
     shared: Arc<Shared<T>>,
@@ -648,29 +680,7 @@ enum Handle<F> {
 impl<T: Send> RingConsumer<T> {
     /// Picks up rings registered since the last look.
     fn discover(&mut self) {
-        if self.rings.len() == self.shared.rings.len() {
-            return;
-        }
-        let shared = &*self.shared;
-        // Relaxed: only bounds the scan; each pointer is acquired below.
-        let claimed = shared
-            .claimed
-            .load(Ordering::Relaxed)
-            .min(shared.rings.len());
-        while self.rings.len() < claimed {
-            // Acquire: pairs with the registration's Release store, so the
-            // ring is initialised when we see it.
-            let ring = shared.rings[self.rings.len()].load(Ordering::Acquire);
-            if ring.is_null() {
-                // Still being registered; it cannot have messages yet.
-                break;
-            }
-            self.rings.push(Local {
-                ring,
-                head: 0,
-                cached_tail: 0,
-            });
-        }
+        discover(&self.shared, &mut self.rings);
     }
 
     /// One pass over the rings, taking up to `max` messages in all; one
@@ -761,23 +771,22 @@ impl<T: Send> RingConsumer<T> {
         start
     }
 
-    /// Whether any ring has a message.
-    fn any_ready(&mut self) -> bool {
-        self.discover();
-        self.rings.iter_mut().any(|local| local.ready(1) > 0)
-    }
-
     /// Waits for a message. `Ok(false)`: the channel is closed and drained.
     fn wait_ready(&mut self) -> Result<bool, WaitError> {
-        let waiter = self.waiter.clone();
+        let RingConsumer {
+            shared,
+            rings,
+            waiter,
+            ..
+        } = self;
         waiter.wait_until(|| {
-            if self.any_ready() {
+            if any_ready(shared, rings) {
                 return Some(true);
             }
             // Acquire: pairs with every sender's Release decrement, so at
             // zero every ring and every final tail is visible.
-            if self.shared.senders.load(Ordering::Acquire) == 0 {
-                return Some(self.any_ready());
+            if shared.senders.load(Ordering::Acquire) == 0 {
+                return Some(any_ready(shared, rings));
             }
             None
         })
