@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Miri on our unsafe code (verify/tests/unsafe_code.rs: the rings, the
-# disruptors and the worker pool on real threads, small counts), under
+# disruptors and the worker pool on real threads, small counts; and
+# impls/tests/ring_mpsc.rs, ring_mpsc's own API), under
 # several scheduling seeds. Miri needs the nightly toolchain's `miri`
 # component; this script installs it if it can and otherwise says plainly
 # that it skipped.
@@ -21,4 +22,8 @@ if ! rustup +nightly component list --installed 2>/dev/null | grep -q '^miri'; t
 fi
 export MIRIFLAGS="${MIRIFLAGS:--Zmiri-many-seeds=0..4}"
 echo "== miri ($MIRIFLAGS)"
-exec cargo +nightly miri test -p verify --test unsafe_code --target-dir target/miri
+cargo +nightly miri test -p verify --test unsafe_code --target-dir target/miri || exit 1
+# ring_mpsc's own API: drops (also of panicking drops), reservations and
+# registration; the 8-producer test is left to real threads (too slow here).
+exec cargo +nightly miri test -p impls --test ring_mpsc --target-dir target/miri \
+  -- --skip eight_producers

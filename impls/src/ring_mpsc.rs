@@ -34,8 +34,9 @@
 //! Each ring's `tail` (written by its producer) and `head` (written by the
 //! consumer) sit in their own 128-byte-aligned lines. The cached copies of
 //! the other side's index live in the endpoint that owns them: the
-//! producer's cached head in its handle, the consumer's cached tails in its
-//! own table, so neither is ever written by the other side.
+//! producer's private tail and cached head in its handle (itself
+//! 128-byte aligned), the consumer's private heads and cached tails in its
+//! own table, so no line is written by more than one thread.
 //!
 //! # Memory orderings
 //! Per ring, exactly the SPSC protocol of `spsc_ring`: the producer writes
@@ -157,7 +158,7 @@ pub enum ConfigError {
 pub enum RegisterError {
     /// Every producer slot is taken.
     #[error(
-        "all {max} producer slots of this channel are taken; build it with a larger `max_producers` (at most {MAX_PRODUCERS})"
+        "all {max} producer slots of this channel have been handed out (a slot is not reused when its producer is dropped); build it with a larger `max_producers` (at most {MAX_PRODUCERS})"
     )]
     TooManyProducers {
         /// The channel's limit.
@@ -247,6 +248,9 @@ impl<T> Drop for Shared<T> {
             // SAFETY: the pointer came from `Box::into_raw` at registration
             // and is reclaimed exactly once, here, by the last owner.
             let ring = unsafe { Box::from_raw(ring) };
+            // Acquire, though the last `Arc` already made every endpoint's
+            // final stores visible: it costs nothing once per ring and keeps
+            // this code correct on its own.
             let head = ring.head.load(Ordering::Acquire);
             let tail = ring.tail.load(Ordering::Acquire);
             let mut position = head;
@@ -296,7 +300,9 @@ pub struct Channel<T> {
 
 impl<T: Send> Channel<T> {
     /// Registers a producer with its own ring. Fails when every producer
-    /// slot is taken or the consumer is gone.
+    /// slot has been handed out (slots count registrations over the
+    /// channel's life: a dropped producer's ring stays until the channel
+    /// is dropped) or the consumer is gone.
     pub fn register(&self) -> Result<RingProducer<T>, RegisterError> {
         let shared = &*self.shared;
         // Relaxed: only decides whether to refuse; a producer registered
@@ -305,6 +311,11 @@ impl<T: Send> Channel<T> {
             return Err(RegisterError::Closed);
         }
         let max = shared.rings.len();
+        // Built before a slot is claimed, so that the consumer, which learns
+        // of rings in slot order and stops at the first claimed slot without
+        // a ring, waits on this one for a store, not for an allocation of up
+        // to 2^20 slots.
+        let ring = Box::new(Ring::new(shared.mask + 1));
         // Relaxed: the counter only hands out distinct indices; the ring is
         // published by the Release store below.
         let mut claimed = shared.claimed.load(Ordering::Relaxed);
@@ -322,7 +333,7 @@ impl<T: Send> Channel<T> {
                 Err(now) => claimed = now,
             }
         };
-        let ring = Box::into_raw(Box::new(Ring::new(shared.mask + 1)));
+        let ring = Box::into_raw(ring);
         // Relaxed: this handle holds a count, so it cannot reach zero here
         // (the reasoning of `Arc::clone`); the producer's drop releases.
         shared.senders.fetch_add(1, Ordering::Relaxed);
@@ -366,6 +377,11 @@ impl<T> Drop for Channel<T> {
 }
 
 /// A registered producer: the only writer of its ring.
+///
+/// Aligned to 128 bytes: its private tail and cached head change on every
+/// reservation and commit, and producers kept side by side (in a `Vec`,
+/// say) must not share a line.
+#[repr(align(128))]
 pub struct RingProducer<T> {
     shared: Arc<Shared<T>>,
     /// This producer's ring, owned by `shared`.
@@ -654,7 +670,10 @@ fn any_ready<T>(shared: &Shared<T>, rings: &mut Vec<Local<T>>) -> bool {
     rings.iter_mut().any(|local| local.ready(1) > 0)
 }
 
-/// The channel's one consumer.
+/// The channel's one consumer. Aligned to 128 bytes, like
+/// [`RingProducer`], so its round-robin start, written on every pass,
+/// shares no line with a neighbour.
+#[repr(align(128))]
 pub struct RingConsumer<T> {
     shared: Arc<Shared<T>>,
     /// Rings seen so far, in producer-slot order.
@@ -721,10 +740,13 @@ impl<T: Send> RingConsumer<T> {
                                 // does not reuse it until our head store.
                                 let message = unsafe { (*slot).assume_init_mut() };
                                 on(message);
+                                // Counted as taken before it is dropped: a
+                                // drop that panics must not leave the
+                                // message behind to be dropped again.
+                                advance.done += 1;
                                 // SAFETY: as above; read for the last time.
                                 unsafe { ptr::drop_in_place(message) };
                             });
-                        advance.done += 1;
                     }
                 }
                 Handle::Discard => {
@@ -733,10 +755,12 @@ impl<T: Send> RingConsumer<T> {
                             shared
                                 .slot(ring, head.wrapping_add(offset))
                                 .with_mut(|slot| {
+                                    // Counted before the drop, as in the
+                                    // `Read` arm.
+                                    advance.done += 1;
                                     // SAFETY: as in the `Read` arm.
                                     unsafe { (*slot).assume_init_drop() }
                                 });
-                            advance.done += 1;
                         }
                     } else {
                         advance.done = run;
@@ -911,11 +935,26 @@ impl Queue for RingMpsc {
             cancel: cfg.cancel.clone(),
             ..Config::new(cfg.capacity, cfg.producers)
         };
+        // `info.check` has refused these already (the limits in `info`
+        // are the channel's); mapped by cause all the same.
         let (channel, mut consumer) = channel(config).map_err(|error| match error {
-            ConfigError::RingCapacity { capacity } => BuildError::CapacityTooLarge {
+            ConfigError::RingCapacity { capacity } if capacity > MAX_RING_CAPACITY => {
+                BuildError::CapacityTooLarge {
+                    implementation: info.name,
+                    capacity,
+                    max: MAX_RING_CAPACITY,
+                }
+            }
+            ConfigError::RingCapacity { capacity } if capacity < MIN_RING_CAPACITY => {
+                BuildError::CapacityTooSmall {
+                    implementation: info.name,
+                    capacity,
+                    min: MIN_RING_CAPACITY,
+                }
+            }
+            ConfigError::RingCapacity { capacity } => BuildError::CapacityNotPowerOfTwo {
                 implementation: info.name,
                 capacity,
-                max: MAX_RING_CAPACITY,
             },
             ConfigError::MaxProducers { producers } => BuildError::TooManyProducers {
                 implementation: info.name,

@@ -117,7 +117,8 @@ fn a_reservation_stops_at_the_wrap_and_the_caller_loops() {
         consumer.consume_batch(5, |&v| taken.push(v)),
         Consumed::Items(5)
     );
-    // Tail at 5 of 8: six are free, but only three before the wrap.
+    // Head and tail at 5 of 8: all eight are free, but only three come
+    // before the wrap.
     let mut second = producer.reserve(6).unwrap();
     assert_eq!(second.len(), 3);
     second.fill(|i| 5 + i as u64);
@@ -320,8 +321,106 @@ fn discarding_skips_reads_but_counts() {
     assert_eq!(total, 80);
 }
 
+/// Counts its drops and panics in the drop of the one marked to.
+struct PanicsOnDrop {
+    panics: bool,
+    drops: Arc<AtomicUsize>,
+}
+
+impl Drop for PanicsOnDrop {
+    fn drop(&mut self) {
+        self.drops.fetch_add(1, Ordering::SeqCst);
+        if self.panics {
+            panic!("this message's drop fails");
+        }
+    }
+}
+
 #[test]
-fn cancelling_ends_waits_on_both_sides() {
+fn a_panicking_drop_is_not_run_twice() {
+    let drops = Arc::new(AtomicUsize::new(0));
+    let message = |panics| PanicsOnDrop {
+        panics,
+        drops: Arc::clone(&drops),
+    };
+    for discard in [false, true] {
+        drops.store(0, Ordering::SeqCst);
+        let (channel, mut consumer) = ring_mpsc::channel::<PanicsOnDrop>(config(8, 1)).unwrap();
+        let mut producer = channel.register().unwrap();
+        send_all(
+            &mut producer,
+            vec![message(false), message(true), message(false)],
+        );
+        let outcome = catch_unwind(AssertUnwindSafe(|| {
+            if discard {
+                consumer.discard_batch(3)
+            } else {
+                consumer.consume_batch(3, |_| ())
+            }
+        }));
+        assert!(outcome.is_err(), "the second drop panics");
+        assert_eq!(drops.load(Ordering::SeqCst), 2);
+        // The failed message counts as taken: the next call sees only the
+        // third, and the channel's drop finds nothing left.
+        let mut seen = 0;
+        assert_eq!(consumer.consume_all(|_| seen += 1), Consumed::Items(1));
+        assert_eq!((seen, drops.load(Ordering::SeqCst)), (1, 3));
+        drop((producer, channel, consumer));
+        assert_eq!(drops.load(Ordering::SeqCst), 3, "discard: {discard}");
+    }
+}
+
+#[test]
+fn dropping_everything_mid_reservation_drops_each_message_once() {
+    let drops = Arc::new(AtomicUsize::new(0));
+    let (channel, consumer) = ring_mpsc::channel::<Counted>(config(8, 1)).unwrap();
+    let mut producer = channel.register().unwrap();
+    send_all(
+        &mut producer,
+        (0..3).map(|i| Counted::new(i, &drops)).collect(),
+    );
+    let mut reservation = producer.reserve(2).unwrap();
+    reservation.push(Counted::new(10, &drops)).unwrap();
+    drop(consumer);
+    drop(channel);
+    assert_eq!(
+        drops.load(Ordering::SeqCst),
+        0,
+        "the producer keeps the channel"
+    );
+    drop(reservation);
+    assert_eq!(drops.load(Ordering::SeqCst), 1, "the uncommitted one");
+    assert!(matches!(
+        producer.reserve(1),
+        Err(PublishError::Disconnected)
+    ));
+    drop(producer);
+    assert_eq!(drops.load(Ordering::SeqCst), 4, "and the three committed");
+}
+
+#[test]
+fn a_consumer_waiting_on_empty_rings_returns_idle_when_cancelled() {
+    for wait in [WaitStrategy::Blocking, WaitStrategy::SpinYield] {
+        let mut config = config(4, 1);
+        config.wait = wait;
+        let cancel = config.cancel.clone();
+        let (channel, mut consumer) = ring_mpsc::channel::<u64>(config).unwrap();
+        let _producer = channel.register().unwrap();
+        let canceller = thread::spawn(move || {
+            thread::sleep(std::time::Duration::from_millis(30));
+            cancel.cancel();
+        });
+        assert_eq!(
+            consumer.consume_batch(1, |_| ()),
+            Consumed::Idle,
+            "{wait:?}"
+        );
+        canceller.join().unwrap();
+    }
+}
+
+#[test]
+fn a_producer_waiting_on_a_full_ring_is_cancelled() {
     let mut config = config(2, 1);
     config.wait = WaitStrategy::Blocking;
     let cancel = config.cancel.clone();

@@ -3,7 +3,9 @@
 //! runs under Miri (several seeds), which checks every slot access against
 //! Rust's aliasing and data-race rules.
 
-use impls::{Bitmap, Lmax, Queue, Single, SpscRing, Topology, WaitStrategy, WorkerPoolAdaptive};
+use impls::{
+    Bitmap, Lmax, Queue, RingMpsc, Single, SpscRing, Topology, WaitStrategy, WorkerPoolAdaptive,
+};
 use verify::{Model, execute};
 
 fn small<Q: Queue>(topology: Topology, producers: usize, consumers: usize) {
@@ -39,4 +41,9 @@ fn bitmap_pipeline() {
 #[test]
 fn worker_pool() {
     small::<WorkerPoolAdaptive>(Topology::MpmcWorkerPool, 2, 2);
+}
+
+#[test]
+fn ring_mpsc_two_producers() {
+    small::<RingMpsc>(Topology::Mpsc, 2, 1);
 }
