@@ -2,14 +2,21 @@
 //!
 //! The first choice is the hardware PMU through `perf_event_open` (cycles,
 //! instructions, cache references and misses, LLC read misses, branch
-//! misses). Virtual machines often have none (opening fails with ENOENT);
-//! then software events are opened with kernel counting on, since context
-//! switches, migrations and page faults happen in the kernel and read 0
-//! otherwise (task clock, context switches, migrations, page faults). Where
-//! that is refused (EACCES for unprivileged users), the task clock alone is
-//! opened as the user sees it, and context switches come from
-//! `getrusage(RUSAGE_THREAD)`. Every counter says whether it was measured
-//! and, if not, why; an unavailable counter is never reported as 0.
+//! misses), counting kernel time too where that is allowed and user time
+//! only where it is refused (EACCES under a strict `perf_event_paranoid`).
+//! Virtual machines often have no PMU (opening fails with ENOENT). Software
+//! events (task clock, context switches, migrations, page faults) are opened
+//! with kernel counting on, since the last three happen in the kernel and
+//! read 0 otherwise. Where that is refused (EACCES for unprivileged users),
+//! the task clock is opened as the user sees it, and context switches and
+//! page faults come from `getrusage(RUSAGE_THREAD)`. Every counter says
+//! whether it was measured and, if not, why; an unavailable counter is never
+//! reported as 0.
+//!
+//! Hardware counters can outnumber the PMU's registers; the kernel then
+//! time-shares them, and a count covers only the time its event was on the
+//! PMU. Reads are scaled by time enabled over time running, as `perf stat`
+//! does, and an event that never ran is left out (unavailable), not 0.
 //!
 //! [`plan`] decides from what an [`Opener`] manages to open, so a test can
 //! inject failures. Each run thread then opens the plan's counters for
@@ -50,8 +57,10 @@ pub enum Event {
 /// Which counting mechanism produced a value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Source {
-    /// The hardware PMU.
+    /// The hardware PMU, kernel time included.
     Hardware,
+    /// The hardware PMU, user time only (kernel counting refused).
+    HardwareUser,
     /// Software events with kernel counting on.
     Software,
     /// The task clock as the user sees it (kernel time excluded).
@@ -65,6 +74,7 @@ impl Source {
     pub fn name(self) -> &'static str {
         match self {
             Source::Hardware => "hardware",
+            Source::HardwareUser => "hardware_user",
             Source::Software => "software",
             Source::TaskClock => "task_clock",
             Source::Getrusage => "getrusage",
@@ -132,7 +142,32 @@ pub trait ReadCounter {
     /// Stops counting.
     fn disable(&mut self) -> io::Result<()>;
     /// The count so far.
-    fn read(&mut self) -> io::Result<u64>;
+    fn read(&mut self) -> io::Result<Reading>;
+}
+
+/// A counter's raw count and how long it was enabled and actually counting.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Reading {
+    /// Events counted while the event was on the PMU.
+    pub count: u64,
+    /// Nanoseconds the counter was enabled (`None`: not reported).
+    pub enabled_ns: Option<u64>,
+    /// Nanoseconds it was actually counting (`None`: not reported).
+    pub running_ns: Option<u64>,
+}
+
+impl Reading {
+    /// The count over the whole enabled time: scaled by enabled over running
+    /// time when the kernel time-shared the event, `None` when it was enabled
+    /// but never ran (nothing was counted, which is not a count of 0).
+    pub fn scaled(self) -> Option<u64> {
+        match (self.enabled_ns, self.running_ns) {
+            (Some(enabled), Some(running)) if running < enabled => (running > 0).then(|| {
+                (u128::from(self.count) * u128::from(enabled) / u128::from(running)) as u64
+            }),
+            _ => Some(self.count),
+        }
+    }
 }
 
 /// Opens real counters with `perf_event_open`.
@@ -146,8 +181,16 @@ impl ReadCounter for Counter {
     fn disable(&mut self) -> io::Result<()> {
         Counter::disable(self)
     }
-    fn read(&mut self) -> io::Result<u64> {
-        Counter::read(self)
+    fn read(&mut self) -> io::Result<Reading> {
+        let data = self.read_full()?;
+        let ns = |duration: Option<std::time::Duration>| {
+            duration.map(|d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
+        };
+        Ok(Reading {
+            count: data.count(),
+            enabled_ns: ns(data.time_enabled()),
+            running_ns: ns(data.time_running()),
+        })
     }
 }
 
@@ -186,8 +229,8 @@ pub struct CounterAvailability {
     pub name: String,
     /// `measured` or `unavailable`.
     pub status: String,
-    /// `hardware`, `software`, `task_clock`, `getrusage`, or empty when
-    /// unavailable.
+    /// `hardware`, `hardware_user`, `software`, `task_clock`, `getrusage`,
+    /// or empty when unavailable.
     pub source: String,
     /// Why it is unavailable.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -199,10 +242,14 @@ pub struct CounterAvailability {
 pub struct Plan {
     /// Events to open, with their kernel-exclusion flag and source.
     pub events: Vec<(Event, bool, Source)>,
-    /// Whether context switches come from `getrusage`.
-    pub rusage_context_switches: bool,
+    /// Events read from `getrusage` (context switches, page faults).
+    pub rusage: Vec<Event>,
     /// Every counter, measured or not.
     pub availability: Vec<CounterAvailability>,
+}
+
+fn refused(error: &io::Error) -> bool {
+    matches!(error.raw_os_error(), Some(libc::EACCES) | Some(libc::EPERM))
 }
 
 fn describe(error: &io::Error) -> String {
@@ -241,23 +288,35 @@ fn unavailable(name: &str, reason: String) -> CounterAvailability {
 }
 
 /// Decides which counters to use by opening each once on the calling
-/// thread: hardware events where they open; software events with kernel
-/// counting where they open; else the task clock without kernel counting
-/// and context switches from `getrusage`.
+/// thread: hardware events where they open (user time only where kernel
+/// counting is refused); software events with kernel counting where they
+/// open; else the task clock without kernel counting, and context switches
+/// and page faults from `getrusage`.
 pub fn plan<O: Opener>(opener: &O) -> Plan {
     let mut events = Vec::new();
     let mut availability = Vec::new();
+    let mut rusage = Vec::new();
     for event in HARDWARE {
-        match opener.open(event, false) {
-            Ok(_) => {
-                events.push((event, false, Source::Hardware));
-                availability.push(measured(event, Source::Hardware));
+        let opened = match opener.open(event, false) {
+            Ok(_) => Ok((false, Source::Hardware)),
+            Err(error) if refused(&error) => match opener.open(event, true) {
+                Ok(_) => Ok((true, Source::HardwareUser)),
+                Err(user_only) => Err(format!(
+                    "{}; user time only: {}",
+                    describe(&error),
+                    describe(&user_only)
+                )),
+            },
+            Err(error) => Err(describe(&error)),
+        };
+        match opened {
+            Ok((exclude_kernel, source)) => {
+                events.push((event, exclude_kernel, source));
+                availability.push(measured(event, source));
             }
-            Err(error) => availability.push(unavailable(event.name(), describe(&error))),
+            Err(reason) => availability.push(unavailable(event.name(), reason)),
         }
     }
-    let mut rusage_context_switches = false;
-    let mut software_refused = None;
     for event in SOFTWARE {
         match opener.open(event, false) {
             Ok(_) => {
@@ -266,7 +325,6 @@ pub fn plan<O: Opener>(opener: &O) -> Plan {
             }
             Err(error) => {
                 let reason = describe(&error);
-                software_refused.get_or_insert(reason.clone());
                 match event {
                     Event::TaskClock => match opener.open(event, true) {
                         Ok(_) => {
@@ -278,8 +336,8 @@ pub fn plan<O: Opener>(opener: &O) -> Plan {
                             format!("{reason}; without kernel counting: {}", describe(&error)),
                         )),
                     },
-                    Event::ContextSwitches => {
-                        rusage_context_switches = true;
+                    Event::ContextSwitches | Event::PageFaults => {
+                        rusage.push(event);
                         availability.push(measured(event, Source::Getrusage));
                     }
                     _ => availability.push(unavailable(event.name(), reason)),
@@ -289,25 +347,36 @@ pub fn plan<O: Opener>(opener: &O) -> Plan {
     }
     Plan {
         events,
-        rusage_context_switches,
+        rusage,
         availability,
     }
 }
 
-/// Voluntary plus involuntary context switches of the calling thread.
-fn thread_context_switches() -> Option<u64> {
+/// The calling thread's count of `event` from `getrusage(RUSAGE_THREAD)`:
+/// voluntary plus involuntary context switches, minor plus major page
+/// faults.
+fn thread_rusage(event: Event) -> Option<u64> {
     // SAFETY: an all-zero `rusage` is a valid value of this plain C struct.
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
     // SAFETY: `usage` is a valid, writable `rusage` for the call to fill.
     let status = unsafe { libc::getrusage(libc::RUSAGE_THREAD, &mut usage) };
-    (status == 0).then(|| (usage.ru_nvcsw + usage.ru_nivcsw) as u64)
+    if status != 0 {
+        return None;
+    }
+    let count = match event {
+        Event::ContextSwitches => usage.ru_nvcsw + usage.ru_nivcsw,
+        Event::PageFaults => usage.ru_minflt + usage.ru_majflt,
+        _ => return None,
+    };
+    u64::try_from(count).ok()
 }
 
 /// One run thread's counters, opened per a [`Plan`].
 pub struct ThreadCounters<C> {
     open: Vec<(Event, C)>,
     failed: Vec<Event>,
-    rusage: Option<Option<u64>>,
+    /// `getrusage` events and their counts at the start.
+    rusage: Vec<(Event, Option<u64>)>,
 }
 
 impl<C: ReadCounter> ThreadCounters<C> {
@@ -324,14 +393,14 @@ impl<C: ReadCounter> ThreadCounters<C> {
         Self {
             open,
             failed,
-            rusage: plan.rusage_context_switches.then_some(None),
+            rusage: plan.rusage.iter().map(|&event| (event, None)).collect(),
         }
     }
 
     /// Starts counting (call as the measured region starts).
     pub fn start(&mut self) {
-        if let Some(start) = &mut self.rusage {
-            *start = thread_context_switches();
+        for (event, start) in &mut self.rusage {
+            *start = thread_rusage(*event);
         }
         let failed = &mut self.failed;
         self.open.retain_mut(|(event, counter)| {
@@ -344,26 +413,32 @@ impl<C: ReadCounter> ThreadCounters<C> {
     }
 
     /// Stops counting and returns `(name, count)` for every counter that
-    /// counted; a counter that failed is left out (and so reads as
+    /// counted, scaled where the kernel time-shared it; a counter that
+    /// failed, or never got onto the PMU, is left out (and so reads as
     /// unavailable, never 0).
     pub fn stop(mut self) -> Vec<(String, u64)> {
-        let mut counts = Vec::with_capacity(self.open.len() + 1);
+        let mut counts = Vec::with_capacity(self.open.len() + self.rusage.len());
         for (event, counter) in &mut self.open {
             if counter.disable().is_ok()
-                && let Ok(value) = counter.read()
+                && let Ok(reading) = counter.read()
+                && let Some(value) = reading.scaled()
             {
                 counts.push((event.name().to_owned(), value));
             }
         }
-        if let Some(Some(start)) = self.rusage
-            && let Some(end) = thread_context_switches()
-        {
-            counts.push((
-                Event::ContextSwitches.name().to_owned(),
-                end.saturating_sub(start),
-            ));
+        for &(event, start) in &self.rusage {
+            if let Some(start) = start
+                && let Some(end) = thread_rusage(event)
+            {
+                counts.push((event.name().to_owned(), end.saturating_sub(start)));
+            }
         }
         counts
+    }
+
+    /// Events whose counter could not be opened or started on this thread.
+    pub fn failed(&self) -> &[Event] {
+        &self.failed
     }
 }
 
@@ -401,14 +476,34 @@ mod tests {
     use super::*;
     use std::cell::RefCell;
 
-    /// Fails hardware events with ENOENT and, unless `software_allowed`,
-    /// kernel-counting software events with EACCES; counts 7 on read.
+    /// Hardware events fail with ENOENT unless `pmu`; any event counting
+    /// kernel time fails with EACCES unless `kernel_allowed`; the events in
+    /// `never_run` open but report that they never got onto the PMU. Counts
+    /// 7 (running half of the time when `time_shared`).
     struct Fake {
-        software_allowed: bool,
+        pmu: bool,
+        kernel_allowed: bool,
+        time_shared: bool,
+        never_run: Vec<Event>,
         opened: RefCell<Vec<(Event, bool)>>,
     }
 
-    struct FakeCounter;
+    impl Fake {
+        fn new(pmu: bool, kernel_allowed: bool) -> Self {
+            Self {
+                pmu,
+                kernel_allowed,
+                time_shared: false,
+                never_run: Vec::new(),
+                opened: RefCell::default(),
+            }
+        }
+    }
+
+    struct FakeCounter {
+        reading: Reading,
+    }
+
     impl ReadCounter for FakeCounter {
         fn enable(&mut self) -> io::Result<()> {
             Ok(())
@@ -416,22 +511,35 @@ mod tests {
         fn disable(&mut self) -> io::Result<()> {
             Ok(())
         }
-        fn read(&mut self) -> io::Result<u64> {
-            Ok(7)
+        fn read(&mut self) -> io::Result<Reading> {
+            Ok(self.reading)
         }
     }
 
     impl Opener for Fake {
         type Counter = FakeCounter;
         fn open(&self, event: Event, exclude_kernel: bool) -> io::Result<FakeCounter> {
-            if HARDWARE.contains(&event) {
+            if HARDWARE.contains(&event) && !self.pmu {
                 return Err(io::Error::from_raw_os_error(libc::ENOENT));
             }
-            if !exclude_kernel && !self.software_allowed {
+            if !exclude_kernel && !self.kernel_allowed {
                 return Err(io::Error::from_raw_os_error(libc::EACCES));
             }
             self.opened.borrow_mut().push((event, exclude_kernel));
-            Ok(FakeCounter)
+            let running_ns = if self.never_run.contains(&event) {
+                0
+            } else if self.time_shared {
+                500
+            } else {
+                1000
+            };
+            Ok(FakeCounter {
+                reading: Reading {
+                    count: 7,
+                    enabled_ns: Some(1000),
+                    running_ns: Some(running_ns),
+                },
+            })
         }
     }
 
@@ -442,12 +550,15 @@ mod tests {
             .unwrap_or_else(|| panic!("{name} missing from {plan:?}"))
     }
 
+    fn counts(plan: &Plan, fake: &Fake) -> Vec<(String, u64)> {
+        let mut counters = ThreadCounters::open(plan, fake);
+        counters.start();
+        counters.stop()
+    }
+
     #[test]
     fn no_pmu_falls_back_to_software_with_kernel_counting() {
-        let fake = Fake {
-            software_allowed: true,
-            opened: RefCell::default(),
-        };
+        let fake = Fake::new(false, true);
         let plan = plan(&fake);
         assert_eq!(plan.availability.len(), HARDWARE.len() + SOFTWARE.len());
         for event in HARDWARE {
@@ -467,45 +578,105 @@ mod tests {
                 .iter()
                 .all(|&(_, exclude_kernel, _)| !exclude_kernel)
         );
-        assert!(!plan.rusage_context_switches);
-        let mut counters = ThreadCounters::open(&plan, &fake);
-        counters.start();
-        let counts = counters.stop();
+        assert!(plan.rusage.is_empty());
+        let counts = counts(&plan, &fake);
         assert_eq!(counts.len(), SOFTWARE.len());
         assert!(counts.iter().all(|(_, value)| *value == 7));
     }
 
     #[test]
     fn refused_software_falls_back_to_task_clock_and_getrusage() {
-        let fake = Fake {
-            software_allowed: false,
-            opened: RefCell::default(),
-        };
+        let fake = Fake::new(false, false);
         let plan = plan(&fake);
         let task_clock = status(&plan, "task_clock");
         assert_eq!(
             (task_clock.status.as_str(), task_clock.source.as_str()),
             ("measured", "task_clock")
         );
-        let switches = status(&plan, "context_switches");
-        assert_eq!(
-            (switches.status.as_str(), switches.source.as_str()),
-            ("measured", "getrusage")
-        );
-        for name in ["migrations", "page_faults"] {
+        for name in ["context_switches", "page_faults"] {
             let counter = status(&plan, name);
-            assert_eq!(counter.status, "unavailable");
-            assert!(
-                counter.reason.as_deref().unwrap().contains("EACCES"),
-                "{counter:?}"
+            assert_eq!(
+                (counter.status.as_str(), counter.source.as_str()),
+                ("measured", "getrusage"),
+                "{name}"
             );
         }
+        let migrations = status(&plan, "migrations");
+        assert_eq!(migrations.status, "unavailable");
+        assert!(
+            migrations.reason.as_deref().unwrap().contains("EACCES"),
+            "{migrations:?}"
+        );
         assert_eq!(plan.events, [(Event::TaskClock, true, Source::TaskClock)]);
-        assert!(plan.rusage_context_switches);
-        let mut counters = ThreadCounters::open(&plan, &fake);
+        assert_eq!(plan.rusage, [Event::ContextSwitches, Event::PageFaults]);
+        let names: Vec<String> = counts(&plan, &fake).into_iter().map(|(n, _)| n).collect();
+        assert_eq!(names, ["task_clock", "context_switches", "page_faults"]);
+    }
+
+    #[test]
+    fn a_pmu_refusing_kernel_counting_counts_user_time() {
+        let fake = Fake::new(true, false);
+        let plan = plan(&fake);
+        for event in HARDWARE {
+            let counter = status(&plan, event.name());
+            assert_eq!(
+                (counter.status.as_str(), counter.source.as_str()),
+                ("measured", "hardware_user"),
+                "{counter:?}"
+            );
+            assert!(plan.events.contains(&(event, true, Source::HardwareUser)));
+        }
+        let with_kernel = Fake::new(true, true);
+        let plan = super::plan(&with_kernel);
+        for event in HARDWARE {
+            assert_eq!(status(&plan, event.name()).source, "hardware");
+        }
+        let opened = with_kernel.opened.borrow();
+        assert!(opened.iter().all(|&(_, exclude_kernel)| !exclude_kernel));
+    }
+
+    #[test]
+    fn time_shared_counts_are_scaled_and_counters_that_never_ran_are_left_out() {
+        let mut fake = Fake::new(true, true);
+        fake.time_shared = true;
+        fake.never_run = vec![Event::LlcMisses];
+        let plan = plan(&fake);
+        let counts = counts(&plan, &fake);
+        let count = |name: &str| counts.iter().find(|(n, _)| n == name).map(|(_, v)| *v);
+        assert_eq!(count("cycles"), Some(14), "7 counted in half the time");
+        assert_eq!(count("llc_misses"), None, "never ran: unavailable, not 0");
+        assert_eq!(counts.len(), HARDWARE.len() + SOFTWARE.len() - 1);
+    }
+
+    #[test]
+    fn a_counter_that_fails_to_open_on_a_run_thread_is_left_out() {
+        let plan = plan(&Fake::new(false, true));
+        // The run thread is refused what the planning thread was allowed.
+        let strict = Fake::new(false, false);
+        let mut counters = ThreadCounters::open(&plan, &strict);
+        assert_eq!(counters.failed().len(), SOFTWARE.len());
         counters.start();
-        let counts = counters.stop();
-        let names: Vec<&str> = counts.iter().map(|(name, _)| name.as_str()).collect();
-        assert_eq!(names, ["task_clock", "context_switches"]);
+        assert!(
+            counters.stop().is_empty(),
+            "nothing counted, nothing reported"
+        );
+    }
+
+    #[test]
+    fn readings_scale_by_enabled_over_running_time() {
+        let reading = |count, enabled_ns, running_ns| Reading {
+            count,
+            enabled_ns,
+            running_ns,
+        };
+        assert_eq!(reading(10, Some(100), Some(100)).scaled(), Some(10));
+        assert_eq!(reading(10, Some(100), Some(25)).scaled(), Some(40));
+        assert_eq!(reading(10, Some(100), Some(0)).scaled(), None);
+        assert_eq!(
+            reading(0, Some(0), Some(0)).scaled(),
+            Some(0),
+            "never enabled"
+        );
+        assert_eq!(reading(10, None, None).scaled(), Some(10));
     }
 }
