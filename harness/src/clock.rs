@@ -32,11 +32,15 @@ pub struct Clock {
 pub struct Timer {
     /// `tsc` or `instant`.
     pub source: String,
-    /// Cost of one reading, in nanoseconds (mean over many back-to-back reads).
-    pub cost_ns: f64,
+    /// Cost of one reading, in nanoseconds (the median over batches of the
+    /// mean over back-to-back reads).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost_ns: Option<f64>,
     /// Smallest non-zero step between two back-to-back readings, in
-    /// nanoseconds.
-    pub resolution_ns: f64,
+    /// nanoseconds; `None` when no reading moved (a clock coarser than the
+    /// whole measurement).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resolution_ns: Option<f64>,
     /// Why this source, and the TSC rate when it is the TSC.
     pub note: String,
 }
@@ -66,30 +70,39 @@ fn rdtsc() -> u64 {
 }
 
 impl Clock {
-    /// The TSC when it is invariant (calibrated over about 20 ms), else
+    /// The TSC when it is invariant (calibrated over about 50 ms), else
     /// `Instant`; the string says why.
     pub fn detect() -> (Clock, String) {
-        let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
-        if cfg!(target_arch = "x86_64") && tsc_is_invariant(&cpuinfo) {
-            let ns_per_tick = calibrate(Duration::from_millis(20));
-            if ns_per_tick.is_finite() && ns_per_tick > 0.0 {
-                return (
-                    Clock {
-                        source: Source::Tsc { ns_per_tick },
-                    },
-                    format!(
-                        "invariant TSC (constant_tsc, nonstop_tsc) at {:.3} GHz, calibrated against Instant",
-                        1.0 / ns_per_tick
-                    ),
-                );
-            }
+        if !cfg!(target_arch = "x86_64") {
+            return (
+                Clock::instant(),
+                "Instant: no TSC on this architecture".to_owned(),
+            );
         }
-        let why = if cfg!(target_arch = "x86_64") {
-            "TSC not invariant (constant_tsc and nonstop_tsc not both in /proc/cpuinfo)"
-        } else {
-            "no TSC on this architecture"
-        };
-        (Clock::instant(), format!("Instant: {why}"))
+        let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+        if !tsc_is_invariant(&cpuinfo) {
+            return (
+                Clock::instant(),
+                "Instant: TSC not invariant (constant_tsc and nonstop_tsc not both in /proc/cpuinfo)"
+                    .to_owned(),
+            );
+        }
+        match calibrate(Duration::from_millis(10), 5) {
+            Some(ns_per_tick) => (
+                Clock {
+                    source: Source::Tsc { ns_per_tick },
+                },
+                format!(
+                    "invariant TSC (constant_tsc, nonstop_tsc) at {:.3} GHz, calibrated against Instant (median of 5 spans of 10 ms)",
+                    1.0 / ns_per_tick
+                ),
+            ),
+            None => (
+                Clock::instant(),
+                "Instant: the invariant TSC did not calibrate against Instant (no positive, finite rate)"
+                    .to_owned(),
+            ),
+        }
     }
 
     /// A clock that reads `Instant`.
@@ -155,7 +168,7 @@ impl Clock {
                 started.elapsed().as_nanos() as f64 / f64::from(READS)
             })
             .collect();
-        let cost_ns = crate::stats::median(&costs).unwrap_or(f64::NAN);
+        let cost_ns = crate::stats::median(&costs);
         let mut smallest = u64::MAX;
         let mut previous = self.now();
         for _ in 0..READS {
@@ -166,10 +179,10 @@ impl Clock {
             }
             previous = reading;
         }
-        let resolution_ns = match self.source {
+        let resolution_ns = (smallest != u64::MAX).then_some(match self.source {
             Source::Tsc { ns_per_tick } => smallest as f64 * ns_per_tick,
             Source::Instant { .. } => smallest as f64,
-        };
+        });
         Timer {
             source: self.name().to_owned(),
             cost_ns,
@@ -179,13 +192,22 @@ impl Clock {
     }
 }
 
-/// Nanoseconds per TSC tick, from TSC and `Instant` readings `span` apart.
-fn calibrate(span: Duration) -> f64 {
-    let (instant_start, tsc_start) = (Instant::now(), rdtsc());
-    std::thread::sleep(span);
-    let (instant_end, tsc_end) = (Instant::now(), rdtsc());
-    let ticks = tsc_end.wrapping_sub(tsc_start);
-    instant_end.duration_since(instant_start).as_nanos() as f64 / ticks as f64
+/// Nanoseconds per TSC tick: the median over `spans` pairs of TSC and
+/// `Instant` readings `span` apart (one span disturbed by a preemption
+/// between the two readings of a pair does not decide it); `None` when no
+/// span gives a positive, finite rate.
+fn calibrate(span: Duration, spans: usize) -> Option<f64> {
+    let rates: Vec<f64> = (0..spans)
+        .map(|_| {
+            let (instant_start, tsc_start) = (Instant::now(), rdtsc());
+            std::thread::sleep(span);
+            let (instant_end, tsc_end) = (Instant::now(), rdtsc());
+            let ticks = tsc_end.wrapping_sub(tsc_start);
+            instant_end.duration_since(instant_start).as_nanos() as f64 / ticks as f64
+        })
+        .filter(|rate| rate.is_finite() && *rate > 0.0)
+        .collect();
+    crate::stats::median(&rates)
 }
 
 #[cfg(test)]
@@ -213,7 +235,8 @@ mod tests {
         );
         let timer = clock.measure(String::new());
         assert!(
-            timer.cost_ns > 0.0 && timer.resolution_ns > 0.0,
+            timer.cost_ns.is_some_and(|ns| ns > 0.0)
+                && timer.resolution_ns.is_some_and(|ns| ns > 0.0),
             "{timer:?}"
         );
     }

@@ -111,6 +111,11 @@ pub struct Latency {
     pub service_histogram: Option<String>,
     /// Values recorded.
     pub samples: u64,
+    /// One-way runs: receipts timed earlier than their send (the two
+    /// cores' clocks disagree by more than the latency); each was recorded
+    /// as 1 ns.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backwards_samples: Option<u64>,
 }
 
 /// One run's latency histograms, as stored in its outcome.
@@ -121,17 +126,32 @@ pub struct RunLatency {
     /// [`encode`]d service-time histogram (one-way runs).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service_histogram: Option<String>,
-    /// p50 of `histogram`, in ns.
-    pub p50_ns: f64,
+    /// p50 of `histogram`, in ns (`None` when it is empty).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub p50_ns: Option<f64>,
+    /// One-way runs: receipts timed earlier than their send (see
+    /// [`OneWay::backwards`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backwards_samples: Option<u64>,
 }
 
 impl RunLatency {
-    /// Encodes a run's histograms.
-    pub fn new(corrected: &Histogram<u64>, service: Option<&Histogram<u64>>) -> Self {
+    /// Encodes a round-trip histogram.
+    pub fn round_trips(round_trips: &Histogram<u64>) -> Self {
         Self {
-            histogram: encode(corrected),
-            service_histogram: service.map(encode),
-            p50_ns: corrected.value_at_quantile(0.5) as f64,
+            histogram: encode(round_trips),
+            service_histogram: None,
+            p50_ns: (!round_trips.is_empty()).then(|| round_trips.value_at_quantile(0.5) as f64),
+            backwards_samples: None,
+        }
+    }
+
+    /// Encodes a one-way run's histograms.
+    pub fn one_way(one_way: &OneWay) -> Self {
+        Self {
+            service_histogram: Some(encode(&one_way.service)),
+            backwards_samples: Some(one_way.backwards),
+            ..Self::round_trips(&one_way.corrected)
         }
     }
 }
@@ -154,17 +174,58 @@ impl Schedule {
     }
 }
 
-/// One consumer's corrected and service-time histograms (ns) from its
-/// receipts (`(tag, receive tick)`) and, per producer, its schedule and the
-/// ticks it actually sent each sequence at. Receipts naming an unknown
-/// producer or sequence are skipped (the oracle reports them).
-pub fn one_way(
-    clock: &Clock,
-    sent: &[(Schedule, Vec<u64>)],
-    receipts: &[(u64, u64)],
-) -> (Histogram<u64>, Histogram<u64>) {
-    let mut corrected = histogram();
-    let mut service = histogram();
+/// One-way latencies (ns).
+pub struct OneWay {
+    /// From each message's intended send time.
+    pub corrected: Histogram<u64>,
+    /// From the time its producer actually handed it to the queue.
+    pub service: Histogram<u64>,
+    /// Receipts timed earlier than their send. A message cannot arrive
+    /// before it leaves, so each is a disagreement between the two cores'
+    /// clocks; such a latency is recorded as 1 ns, and a count above zero
+    /// says the low percentiles are not to be trusted.
+    pub backwards: u64,
+}
+
+impl OneWay {
+    /// Empty histograms.
+    pub fn new() -> Self {
+        Self {
+            corrected: histogram(),
+            service: histogram(),
+            backwards: 0,
+        }
+    }
+
+    /// Adds `other`'s samples.
+    pub fn absorb(&mut self, other: &OneWay) {
+        self.corrected
+            .add(&other.corrected)
+            .expect("histograms with the same bounds always merge");
+        self.service
+            .add(&other.service)
+            .expect("histograms with the same bounds always merge");
+        self.backwards += other.backwards;
+    }
+}
+
+impl Default for OneWay {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// One consumer's one-way latencies from its receipts (`(tag, receive
+/// tick)`) and, per producer, its schedule and the ticks it actually sent
+/// each sequence at. Receipts naming an unknown producer or sequence are
+/// skipped (the oracle reports them).
+pub fn one_way(clock: &Clock, sent: &[(Schedule, Vec<u64>)], receipts: &[(u64, u64)]) -> OneWay {
+    let mut latencies = OneWay::new();
+    let OneWay {
+        corrected,
+        service,
+        backwards,
+    } = &mut latencies;
     for &(tag, received) in receipts {
         let (producer, sequence) = split_tag(tag);
         let Some((schedule, &sent_at)) = sent
@@ -174,13 +235,11 @@ pub fn one_way(
             continue;
         };
         let intended = schedule.intended(sequence);
-        record(
-            &mut corrected,
-            clock.to_ns(received.saturating_sub(intended)),
-        );
-        record(&mut service, clock.to_ns(received.saturating_sub(sent_at)));
+        *backwards += u64::from(received < sent_at);
+        record(corrected, clock.to_ns(received.saturating_sub(intended)));
+        record(service, clock.to_ns(received.saturating_sub(sent_at)));
     }
-    (corrected, service)
+    latencies
 }
 
 #[cfg(test)]
@@ -237,7 +296,12 @@ mod tests {
             .enumerate()
             .map(|(sequence, &at)| (Msg8::new(0, sequence as u64).tag(), at + 100))
             .collect();
-        let (corrected, service) = one_way(&clock, &[(schedule, sent)], &receipts);
+        let OneWay {
+            corrected,
+            service,
+            backwards,
+        } = one_way(&clock, &[(schedule, sent)], &receipts);
+        assert_eq!(backwards, 0);
         assert_eq!(corrected.len(), messages);
         assert_eq!(service.len(), messages);
         // Service time never sees the stall.
@@ -248,5 +312,25 @@ mod tests {
         assert!(corrected.max() >= 9_900_000, "max {}", corrected.max());
         assert!(corrected.value_at_quantile(0.99) >= 1_000_000);
         assert!(corrected.value_at_quantile(0.5) < 200);
+    }
+
+    #[test]
+    fn receipts_timed_before_their_send_are_counted() {
+        let clock = Clock::instant();
+        let schedule = Schedule {
+            start: 1000,
+            interval: 100.0,
+        };
+        let sent = vec![1000, 1100, 1200];
+        // The receiving core's clock runs 150 ticks behind for the last two.
+        let receipts = [(0, 1050), (1, 1000), (2, 1100)]
+            .map(|(sequence, at)| (Msg8::new(0, sequence).tag(), at));
+        let latencies = one_way(&clock, &[(schedule, sent)], &receipts);
+        assert_eq!(latencies.backwards, 2);
+        assert_eq!(latencies.service.len(), 3);
+        assert_eq!(latencies.service.min(), 1, "recorded as 1 ns");
+        let run = RunLatency::one_way(&latencies);
+        assert_eq!(run.backwards_samples, Some(2));
+        assert_eq!(RunLatency::round_trips(&histogram()).p50_ns, None);
     }
 }

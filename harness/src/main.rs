@@ -247,11 +247,12 @@ fn scenario(args: ScenarioArgs) -> Result<ExitCode, InputError> {
         .unwrap_or_else(|| workspace().join("results"));
 
     let points = scenario.points();
+    // The base case runs beside the implementations in every round.
     let runs_total = points.len() as u64
-        * scenario.implementations.len() as u64
+        * (scenario.implementations.len() as u64 + 1)
         * u64::from(scenario.warmup + scenario.repetitions);
     eprintln!(
-        "scenario {} ({}): {} configurations x {} implementations x ({} warm-up + {} measured) = {runs_total} runs of {} messages",
+        "scenario {} ({}): {} configurations x ({} implementations + base) x ({} warm-up + {} measured) = {runs_total} runs of {} messages",
         scenario.name,
         scenario.topology,
         points.len(),

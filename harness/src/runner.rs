@@ -536,12 +536,14 @@ impl Launcher {
             let body = catch_unwind(AssertUnwindSafe(prepare));
             let mut counters = plan.map(|plan| ThreadCounters::open(&plan, &PerfOpener));
             barrier.wait();
-            let started = Instant::now();
+            // Counters are enabled before the clock starts (their system
+            // calls are not the queue's time), and read after it stops.
             if let Some(counters) = &mut counters {
                 counters.start();
             }
             crate::allocations::start();
             let cpu_start = thread_cpu_ns();
+            let started = Instant::now();
             let report = body
                 .and_then(|body| catch_unwind(AssertUnwindSafe(body)))
                 .unwrap_or_else(|payload| Report::Panicked(panic_message(&*payload)));
@@ -737,18 +739,18 @@ fn sum_costs(threads: &[ThreadCost]) -> Costs {
 }
 
 /// The run's merged latency histograms, from what its threads handed back.
-fn run_latency(clock: &Clock, latencies: Vec<ThreadLatency>) -> Option<RunLatency> {
+fn run_latency(clock: &Clock, mut latencies: Vec<ThreadLatency>) -> Option<RunLatency> {
     let round_trips: Vec<Histogram<u64>> = latencies
-        .iter()
-        .filter_map(|latency| latency.round_trips.clone())
+        .iter_mut()
+        .filter_map(|latency| latency.round_trips.take())
         .collect();
     if !round_trips.is_empty() {
-        return Some(RunLatency::new(&latency::merge(&round_trips), None));
+        return Some(RunLatency::round_trips(&latency::merge(&round_trips)));
     }
     let mut sent: Vec<(Schedule, Vec<u64>)> = Vec::new();
-    for latency in &latencies {
-        if let Some((producer, schedule, ticks)) = &latency.sent {
-            if sent.len() <= *producer {
+    for latency in &mut latencies {
+        if let Some((producer, schedule, ticks)) = latency.sent.take() {
+            if sent.len() <= producer {
                 sent.resize_with(producer + 1, || {
                     (
                         Schedule {
@@ -759,22 +761,18 @@ fn run_latency(clock: &Clock, latencies: Vec<ThreadLatency>) -> Option<RunLatenc
                     )
                 });
             }
-            sent[*producer] = (*schedule, ticks.clone());
+            sent[producer] = (schedule, ticks);
         }
     }
     if sent.is_empty() {
         return None;
     }
-    // One histogram pair per receiving thread, then merged.
-    let (corrected, service): (Vec<_>, Vec<_>) = latencies
-        .iter()
-        .filter(|latency| !latency.receipts.is_empty())
-        .map(|latency| latency::one_way(clock, &sent, &latency.receipts))
-        .unzip();
-    Some(RunLatency::new(
-        &latency::merge(&corrected),
-        Some(&latency::merge(&service)),
-    ))
+    // Per receiving thread, then merged.
+    let mut merged = latency::OneWay::new();
+    for latency in latencies.iter().filter(|l| !l.receipts.is_empty()) {
+        merged.absorb(&latency::one_way(clock, &sent, &latency.receipts));
+    }
+    Some(RunLatency::one_way(&merged))
 }
 
 /// Runs `spec` once on implementation `Q` with messages of type `M`.
@@ -794,6 +792,30 @@ fn queue_config(spec: &RunSpec, cancel: &Cancel) -> QueueConfig {
         batch: spec.batch,
         wait: spec.wait,
         cancel: cancel.clone(),
+    }
+}
+
+/// An empty vector with room for `n` values whose memory has been written
+/// once, so that filling it inside a measured region takes no page faults
+/// (which would show as latency spikes and in the page-fault counter).
+fn prefaulted<T: Copy + Default>(n: usize) -> Vec<T> {
+    let mut values = Vec::with_capacity(n);
+    values.resize(n, T::default());
+    std::hint::black_box(&mut values);
+    values.clear();
+    values
+}
+
+/// The start of a one-way run's schedule, shared by its producers: the
+/// first producer out of the start barrier fixes it, so a producer
+/// descheduled before its first message starts late against the common
+/// schedule, and its delay shows in the corrected latencies.
+#[derive(Clone, Default)]
+struct ScheduleStart(Arc<std::sync::OnceLock<u64>>);
+
+impl ScheduleStart {
+    fn get(&self, clock: &Clock) -> u64 {
+        *self.0.get_or_init(|| clock.now())
     }
 }
 
@@ -835,22 +857,24 @@ fn run_streams<Q: Queue, M: Message>(spec: &RunSpec) -> Outcome {
     };
     let yields = !spec.wait.never_yields();
     let producers = spec.producers;
+    let schedule_start = ScheduleStart::default();
     for (index, (producer, quota)) in endpoints.producers.into_iter().zip(quotas).enumerate() {
         let id = u16::try_from(index).expect("thread counts are validated far below 2^16");
         let cancel = cancel.clone();
+        let schedule_start = schedule_start.clone();
         launcher.spawn(
             format!("producer-{index}"),
             spec.placement.core_for(index),
             move || {
                 let mut producer = Placed::new(producer, layout_seed, index);
-                let mut sent = Vec::with_capacity(if rate.is_some() { quota as usize } else { 0 });
+                let mut sent = prefaulted(if rate.is_some() { quota as usize } else { 0 });
                 move || {
                     let mut latency = ThreadLatency::default();
                     let result = match rate {
                         None => producer_loop(producer.get(), id, quota, batch),
                         Some(rate) => {
                             let schedule = Schedule {
-                                start: clock.now(),
+                                start: schedule_start.get(&clock),
                                 interval: interval(&clock, rate, producers),
                             };
                             let result = paced_producer_loop(
@@ -889,7 +913,7 @@ fn run_streams<Q: Queue, M: Message>(spec: &RunSpec) -> Outcome {
                 let mut consumer = Placed::new(consumer, layout_seed, thread);
                 let mut tally =
                     Placed::new(Tally::new(producers), layout_seed, thread + MAX_THREADS);
-                let mut receipts = Vec::with_capacity(if rate.is_some() { messages } else { 0 });
+                let mut receipts = prefaulted(if rate.is_some() { messages } else { 0 });
                 let mut tallies = Vec::with_capacity(1);
                 move || {
                     if rate.is_some() {
@@ -1158,12 +1182,14 @@ pub fn run_base<M: Message>(spec: &RunSpec) -> Outcome {
         _ => None,
     };
     let yields = !spec.wait.never_yields();
+    let schedule_start = ScheduleStart::default();
     let batch = if pingpong { 1 } else { spec.batch };
     let spec_discard = spec.mode == Mode::Discard;
     let layout_seed = spec.layout_seed;
     for (index, quota) in quotas.into_iter().enumerate() {
         let id = u16::try_from(index).expect("thread counts are validated far below 2^16");
         let cancel = cancel.clone();
+        let schedule_start = schedule_start.clone();
         launcher.spawn(
             format!("base-{index}"),
             spec.placement.core_for(index),
@@ -1173,12 +1199,12 @@ pub fn run_base<M: Message>(spec: &RunSpec) -> Outcome {
                         buffer: vec![M::default(); batch],
                         discard: spec_discard,
                         tallies: vec![Tally::new(producers); slots],
-                        receipts: rate.map(|_| (clock, Vec::with_capacity(quota as usize))),
+                        receipts: rate.map(|_| (clock, prefaulted(quota as usize))),
                     },
                     layout_seed,
                     index,
                 );
-                let mut sent = Vec::with_capacity(if rate.is_some() { quota as usize } else { 0 });
+                let mut sent = prefaulted(if rate.is_some() { quota as usize } else { 0 });
                 let mut round_trips = pingpong.then(latency::histogram);
                 move || {
                     let mut latency = ThreadLatency::default();
@@ -1198,7 +1224,7 @@ pub fn run_base<M: Message>(spec: &RunSpec) -> Outcome {
                         }
                         (Some(rate), None) => {
                             let schedule = Schedule {
-                                start: clock.now(),
+                                start: schedule_start.get(&clock),
                                 interval: interval(&clock, rate, producers),
                             };
                             let _ = paced_producer_loop(

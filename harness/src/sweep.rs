@@ -344,16 +344,25 @@ pub fn measure_summary(
             histogram: latency::encode(&merged),
             service_histogram: merged_service.as_ref().map(latency::encode),
             samples: merged.len(),
+            backwards_samples: histograms
+                .iter()
+                .filter_map(|h| h.backwards_samples)
+                .reduce(|a, b| a + b),
         });
     }
     let floor = measuring.round_trip_floor_ns.filter(|floor| *floor > 0.0);
     summary.floor_multiple = match (mode, floor) {
         _ if summary.implementation == BASE => None,
-        (Mode::PingPong, Some(floor)) => summary
-            .latency
-            .as_ref()
-            .and_then(|l| l.percentiles_ns.first())
-            .map(|&(_, p50)| p50 / floor),
+        // Ping-pong (always SPSC): the p50 round trip over the round trip;
+        // one-way: the p50 one-way latency over the round trip (one hop
+        // costs at least half of it).
+        (Mode::PingPong | Mode::OneWay { .. }, Some(floor)) if topology == Topology::Spsc => {
+            summary
+                .latency
+                .as_ref()
+                .and_then(|l| l.percentiles_ns.first())
+                .map(|&(_, p50)| p50 / floor)
+        }
         (Mode::Throughput | Mode::Discard, Some(floor)) if topology == Topology::Spsc => {
             summary.median.map(|throughput| 1e9 / throughput / floor)
         }

@@ -59,33 +59,31 @@ pub fn machine_line(machine: &Machine) -> String {
         .filter(|c| c.status == "measured")
         .map(|c| format!("{} ({})", c.name, c.source))
         .collect();
-    let unavailable: Vec<&str> = machine
-        .counters
-        .iter()
-        .filter(|c| c.status != "measured")
-        .map(|c| c.name.as_str())
-        .collect();
-    let why = machine
-        .counters
-        .iter()
-        .find_map(|c| c.reason.as_deref())
-        .map_or(String::new(), |reason| format!(": {reason}"));
+    // Unavailable counters grouped by reason, in the order first seen.
+    let mut unavailable: Vec<(&str, Vec<&str>)> = Vec::new();
+    for counter in machine.counters.iter().filter(|c| c.status != "measured") {
+        let reason = counter.reason.as_deref().unwrap_or("no reason recorded");
+        match unavailable.iter_mut().find(|(seen, _)| *seen == reason) {
+            Some((_, names)) => names.push(&counter.name),
+            None => unavailable.push((reason, vec![&counter.name])),
+        }
+    }
+    let ns = |value: Option<f64>| value.map_or("not measured".to_owned(), |v| format!("{v:.1} ns"));
     format!(
-        "ceiling: {round_trip}, copy {bandwidth}; timer {} ({:.1} ns per read, resolution {:.1} ns)\n\
+        "ceiling: {round_trip}, copy {bandwidth}; timer {} ({} per read, resolution {})\n\
          counters: {}{}",
         machine.timer.source,
-        machine.timer.cost_ns,
-        machine.timer.resolution_ns,
+        ns(machine.timer.cost_ns),
+        ns(machine.timer.resolution_ns),
         if measured.is_empty() {
             "none measured".to_owned()
         } else {
             measured.join(", ")
         },
-        if unavailable.is_empty() {
-            String::new()
-        } else {
-            format!("; unavailable: {}{why}", unavailable.join(", "))
-        },
+        unavailable
+            .iter()
+            .map(|(reason, names)| format!("; unavailable: {} ({reason})", names.join(", ")))
+            .collect::<String>(),
     )
 }
 
@@ -149,7 +147,7 @@ pub fn render(results: &Results) -> String {
         if latency {
             let _ = writeln!(
                 out,
-                "  {:<16} {:>7} {:>7} {:>7} {:>7} {:>7} {:>7} {:>17} {:>7} {:>9} {:>9} {:>8}  {:<13} wait",
+                "  {:<16} {:>7} {:>7} {:>7} {:>7} {:>7} {:>7} {:>27} {:>7} {:>9} {:>9} {:>8}  {:<13} wait",
                 "latency ns",
                 "p50",
                 "p90",
@@ -157,7 +155,7 @@ pub fn render(results: &Results) -> String {
                 "p99.9",
                 "p99.99",
                 "max",
-                "service p50/p99",
+                "service p50/p99/p99.9/max",
                 "x floor",
                 "M msg/s",
                 "CPU ns/msg",
@@ -215,17 +213,16 @@ pub fn render(results: &Results) -> String {
                 let service = summary
                     .latency
                     .as_ref()
-                    .filter(|l| l.service_time_percentiles_ns.len() >= 3)
+                    .filter(|l| l.service_time_percentiles_ns.len() == 6)
                     .map_or("-".to_owned(), |l| {
-                        format!(
-                            "{}/{}",
-                            nanos(l.service_time_percentiles_ns[0].1),
-                            nanos(l.service_time_percentiles_ns[2].1)
-                        )
+                        // p50, p99, p99.9 and max of the six.
+                        [0, 2, 3, 5]
+                            .map(|index| nanos(l.service_time_percentiles_ns[index].1))
+                            .join("/")
                     });
                 let _ = writeln!(
                     out,
-                    "  {:<16} {:>7} {:>7} {:>7} {:>7} {:>7} {:>7} {:>17} {:>7} {:>9} {:>9} {:>8}  {:<13} {}{}{}",
+                    "  {:<16} {:>7} {:>7} {:>7} {:>7} {:>7} {:>7} {:>27} {:>7} {:>9} {:>9} {:>8}  {:<13} {}{}{}",
                     summary.implementation,
                     at(0),
                     at(1),
@@ -275,6 +272,20 @@ pub fn render(results: &Results) -> String {
             let _ = writeln!(out, "  counters per message:");
             for line in counter_lines {
                 let _ = writeln!(out, "{line}");
+            }
+        }
+        for summary in &configuration.summary {
+            if let Some(backwards) = summary
+                .latency
+                .as_ref()
+                .and_then(|l| l.backwards_samples)
+                .filter(|&n| n > 0)
+            {
+                let _ = writeln!(
+                    out,
+                    "  warning: {}: {backwards} receipts were timed before their send (the cores' clocks disagree); they count as 1 ns, so low percentiles are not to be trusted",
+                    summary.implementation
+                );
             }
         }
     }
