@@ -390,8 +390,16 @@ fn scenario(args: ScenarioArgs) -> Result<ExitCode, InputError> {
         ))
     })?;
     println!("\nresults: {}", written.display());
-    if args.report {
-        report(std::slice::from_ref(&written), None)?;
+    // A report that cannot be written must not hide the run's verdict or
+    // turn its exit status into bad input: the results are already safe.
+    if args.report
+        && let Err(InputError(message)) = report(std::slice::from_ref(&written), None)
+    {
+        eprintln!(
+            "warning: no report written: {message}\n  the results file {} was written; retry with: harness report {} [--out DIR]",
+            written.display(),
+            written.display()
+        );
     }
     if failures.is_empty() {
         println!("oracle: every run passed");

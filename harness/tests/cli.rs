@@ -110,6 +110,59 @@ fn a_short_run_prints_a_table_and_writes_results() {
 }
 
 #[test]
+fn a_report_that_cannot_be_written_leaves_the_runs_verdict_alone() {
+    let out = scratch("report-fails");
+    // The results file's temporary name (`.NAME.json.partial`) just fits
+    // the 255-byte limit on file names and the report's staging folder
+    // (`.report-NAME.partial-PID`) does not: the run succeeds, its report
+    // cannot be written.
+    let file = out.join(format!("{}.toml", "s".repeat(224)));
+    std::fs::write(
+        &file,
+        r#"
+description = "a name too long for its report"
+topology = "spsc"
+implementations = ["crossbeam"]
+messages = 2000
+repetitions = 1
+warmup = 0
+[axes]
+batch = [1]
+"#,
+    )
+    .unwrap();
+    let output = harness(&[
+        "scenario",
+        "--file",
+        file.to_str().unwrap(),
+        "--no-progress",
+        "--report",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let (stdout, stderr) = text(&output);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "stdout: {stdout}\nstderr: {stderr}"
+    );
+    assert!(stdout.contains("oracle: every run passed"), "{stdout}");
+    assert!(stderr.contains("warning: no report written"), "{stderr}");
+    assert!(stderr.contains("retry with: harness report"), "{stderr}");
+    let results: Vec<_> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "json"))
+        .collect();
+    assert_eq!(results.len(), 1, "the results file is kept: {results:?}");
+    assert!(
+        stderr.contains(&results[0].display().to_string()),
+        "{stderr}"
+    );
+    std::fs::remove_dir_all(out).unwrap();
+}
+
+#[test]
 fn discarding_consumers_get_count_only_verdicts_beside_full_ones() {
     let out = scratch("discard");
     let file = out.join("claims.toml");
