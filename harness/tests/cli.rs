@@ -52,6 +52,7 @@ fn a_short_run_prints_a_table_and_writes_results() {
         "--impls",
         "crossbeam,spsc_ring",
         "--no-progress",
+        "--report",
         "--out",
         out.to_str().unwrap(),
     ]);
@@ -66,17 +67,47 @@ fn a_short_run_prints_a_table_and_writes_results() {
     );
     assert!(stdout.contains("oracle: every run passed"), "{stdout}");
 
-    let files: Vec<_> = std::fs::read_dir(&out)
+    let mut files: Vec<_> = std::fs::read_dir(&out)
         .unwrap()
         .map(|entry| entry.unwrap().path())
         .collect();
+    files.sort();
     assert_eq!(
         files.len(),
-        1,
-        "exactly one results file, no leftovers: {files:?}"
+        2,
+        "exactly one results file and its report, no leftovers: {files:?}"
     );
+    let (report, results) = (&files[0], &files[1]);
+    let stem = results.file_stem().unwrap().to_str().unwrap();
+    assert_eq!(report.file_name().unwrap(), &*format!("report-{stem}"));
+
+    // The report reads what the harness really writes.
+    let loaded = reports::load(results).unwrap_or_else(|error| panic!("{error}"));
+    assert_eq!(loaded.scenario.kind.as_deref(), Some("throughput"));
+    assert_eq!(loaded.configurations.len(), 2);
+    for configuration in &loaded.configurations {
+        assert_eq!(configuration.consume.as_deref(), Some("read"));
+        let names: Vec<&str> = configuration
+            .summary
+            .iter()
+            .map(|s| s.implementation.as_str())
+            .collect();
+        assert_eq!(names, ["crossbeam", "spsc_ring", "base"]);
+        assert!(configuration.summary.iter().all(|s| s.plottable()));
+        assert!(configuration.summary.iter().all(|s| {
+            s.counters
+                .iter()
+                .all(|c| c.unit == "ns" || c.unit == "events")
+        }));
+    }
+    let page = std::fs::read_to_string(report.join("index.html")).unwrap();
+    for name in ["crossbeam", "spsc_ring", "base (harness cost)"] {
+        assert!(page.contains(name), "the report does not name {name}");
+    }
+    assert!(report.join("figures.csv").is_file());
+
     let json: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&files[0]).unwrap()).unwrap();
+        serde_json::from_str(&std::fs::read_to_string(results).unwrap()).unwrap();
     assert_eq!(json["schema"], "ringlab.results/1");
     assert_eq!(json["scenario"]["messages"], 20000);
     assert!(

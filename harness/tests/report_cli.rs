@@ -72,3 +72,64 @@ fn bad_results_files_are_input_errors_naming_the_file() {
     assert_input_error(&output, "truncated.json");
     assert!(!Path::new(&out).exists());
 }
+
+/// Where two JSON documents first differ, as a path and both values.
+fn first_difference(
+    written: &serde_json::Value,
+    recorded: &serde_json::Value,
+    path: &str,
+) -> Option<String> {
+    use serde_json::Value;
+    match (written, recorded) {
+        (Value::Object(written), Value::Object(recorded)) => {
+            let mut keys: Vec<&String> = written.keys().chain(recorded.keys()).collect();
+            keys.sort();
+            keys.dedup();
+            keys.into_iter().find_map(|key| {
+                let path = format!("{path}.{key}");
+                match (written.get(key), recorded.get(key)) {
+                    (Some(w), Some(r)) => first_difference(w, r, &path),
+                    (Some(_), None) => Some(format!("{path}: written by the harness, missing")),
+                    (None, _) => Some(format!("{path}: present, never written by the harness")),
+                }
+            })
+        }
+        (Value::Array(written), Value::Array(recorded)) if written.len() == recorded.len() => {
+            written
+                .iter()
+                .zip(recorded)
+                .enumerate()
+                .find_map(|(index, (w, r))| first_difference(w, r, &format!("{path}[{index}]")))
+        }
+        _ if written == recorded => None,
+        _ => Some(format!(
+            "{path}: harness writes {written}, fixture has {recorded}"
+        )),
+    }
+}
+
+#[test]
+fn fixtures_of_the_current_schema_are_what_the_harness_writes() {
+    // Read as the harness's own results type and written back, each file
+    // must come out unchanged: the report is tested on the shape real runs
+    // write (units, consume mode, run costs), not on a shape of its own.
+    // spsc.json and spsc-failed.json stay as files from before the machine
+    // section, run costs, scenario kind and consume mode existed.
+    for name in ["mpsc-contract.json", "mpsc-contract-regressed.json"] {
+        let text = std::fs::read_to_string(fixture(name)).expect("read the fixture");
+        let mut recorded: serde_json::Value = serde_json::from_str(&text).expect("valid JSON");
+        let results: harness::results::Results = serde_json::from_value(recorded.clone())
+            .unwrap_or_else(|error| panic!("{name} does not read as harness results: {error}"));
+        // A field of some later schema, there to show that the report
+        // ignores what it does not know.
+        recorded["scenario"]
+            .as_object_mut()
+            .expect("scenario is an object")
+            .remove("some_future_field")
+            .expect("the later field is still in the fixture");
+        let written = serde_json::to_value(&results).expect("serialize");
+        if let Some(difference) = first_difference(&written, &recorded, name) {
+            panic!("{difference}");
+        }
+    }
+}

@@ -1,4 +1,10 @@
 //! The generator on small recorded results files (`tests/fixtures/`).
+//!
+//! `mpsc-contract.json` and `mpsc-contract-regressed.json` have exactly the
+//! shape the harness writes now (the harness's `report_cli` tests check
+//! it); `spsc.json` and `spsc-failed.json` are older files, from before the
+//! machine section, run costs, scenario kind and consume mode, which a
+//! report must still read.
 
 use std::path::{Path, PathBuf};
 
