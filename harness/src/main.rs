@@ -197,6 +197,9 @@ fn report(paths: &[PathBuf], out: Option<PathBuf>) -> Result<PathBuf, InputError
         .collect::<Result<Vec<_>, _>>()?;
     let out = out.unwrap_or_else(|| reports::default_out_dir(&results));
     let summary = reports::render(&results, &out, &reports::Options::default())?;
+    for warning in &summary.warnings {
+        eprintln!("warning: {warning}");
+    }
     println!(
         "report: {} ({} charts, {} runs that did not pass listed{})",
         summary.index.display(),

@@ -52,6 +52,27 @@ fn report_writes_the_page_and_says_where() {
     assert!(stdout.contains("2 runs that did not pass"), "{stdout}");
     assert!(out.join("index.html").is_file());
     assert!(out.join("figures.csv").is_file());
+    assert!(out.join(reports::MARKER).is_file());
+}
+
+#[test]
+fn report_leaves_a_folder_that_is_not_a_report_alone() {
+    let out = scratch("foreign");
+    std::fs::create_dir_all(&out).unwrap();
+    std::fs::write(out.join("notes.txt"), "mine").unwrap();
+    let output = harness(&[
+        "report",
+        &fixture("spsc.json"),
+        "--out",
+        &out.display().to_string(),
+    ]);
+    assert_input_error(&output, &out.display().to_string());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("choose another --out"));
+    assert_eq!(
+        std::fs::read_to_string(out.join("notes.txt")).unwrap(),
+        "mine"
+    );
+    assert!(!out.join("index.html").exists());
 }
 
 #[test]

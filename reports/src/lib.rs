@@ -10,7 +10,9 @@
 //!
 //! The report is written into a temporary folder beside the target and
 //! renamed into place at the end, so a failed run never leaves a
-//! half-written report.
+//! half-written report. Every report holds a [`MARKER`] file, and only a
+//! folder with that marker (or an empty one) is ever replaced: `--out`
+//! pointed at a folder of the user's is refused, never emptied.
 //!
 //! ```no_run
 //! let results = reports::load("results/spsc-20261125T141655Z.json".as_ref())?;
@@ -32,6 +34,14 @@ mod layout;
 use std::path::{Path, PathBuf};
 
 pub use model::ResultsFile;
+
+/// The file that marks a folder as a report written here, and so as one
+/// the next report may replace.
+pub const MARKER: &str = ".ringlab-report";
+
+/// What the marker says to someone who finds it.
+const MARKER_TEXT: &str =
+    "This folder is a ringlab report. The next report written to this folder replaces it whole.\n";
 
 /// What can go wrong reading results or writing a report.
 #[derive(Debug, thiserror::Error)]
@@ -75,13 +85,26 @@ pub enum ReportError {
         /// What is wrong.
         source: serde_json::Error,
     },
-    /// The output folder exists and does not hold a report.
+    /// The output path exists and is neither an empty folder nor a report.
     #[error(
-        "{path} exists and is not a report folder (no index.html); choose another --out, or remove it"
+        "{path} exists and is not a report folder (it is not empty and has no {MARKER} file), so it is left alone; choose another --out, or remove it yourself if nothing in it is needed"
     )]
     NotAReport {
-        /// The folder.
+        /// The folder (or file) in the way.
         path: PathBuf,
+    },
+    /// The new report could not be moved into place, nor the previous one
+    /// back.
+    #[error(
+        "cannot move the new report into {path} ({source}), nor the previous report back: it is at {previous}; rename it to {path} to restore it"
+    )]
+    Restore {
+        /// The report folder.
+        path: PathBuf,
+        /// Where the previous report was moved aside to.
+        previous: PathBuf,
+        /// Why the new report could not be moved into place.
+        source: std::io::Error,
     },
     /// Writing a file of the report failed.
     #[error("cannot write the report at {path}: {source}")]
@@ -136,6 +159,9 @@ pub struct ReportSummary {
     pub regressions: usize,
     /// Compared configurations flagged as an improvement.
     pub improvements: usize,
+    /// What went wrong without spoiling the report (a previous report that
+    /// could not be removed), in words.
+    pub warnings: Vec<String>,
 }
 
 /// Reads one results file, checking its schema.
@@ -189,8 +215,11 @@ pub fn default_out_dir(results: &[ResultsFile]) -> PathBuf {
     parent.join(name)
 }
 
-/// Writes the report for `results` into `out_dir` (replacing an earlier
-/// report there) and says what it wrote.
+/// Writes the report for `results` into `out_dir` and says what it wrote.
+///
+/// An existing `out_dir` is replaced only when it is a report (it holds
+/// [`MARKER`]) or an empty folder; anything else is
+/// [`ReportError::NotAReport`] and left as it was.
 pub fn render(
     results: &[ResultsFile],
     out_dir: &Path,
@@ -231,13 +260,37 @@ pub fn render(
         }
     };
 
+    // The previous report is moved aside, not deleted, until the new one
+    // is in place, so a failed swap can put it back.
     let previous = parent.join(format!(".{name}.old-{}", std::process::id()));
-    if out_dir.exists() {
-        std::fs::rename(out_dir, &previous).map_err(write_error(out_dir))?;
+    let moved_aside = if out_dir.exists() {
+        if let Err(source) = std::fs::rename(out_dir, &previous) {
+            let _ = std::fs::remove_dir_all(&staging);
+            return Err(write_error(out_dir)(source));
+        }
+        true
+    } else {
+        false
+    };
+    if let Err(source) = std::fs::rename(&staging, out_dir) {
+        let _ = std::fs::remove_dir_all(&staging);
+        if moved_aside && std::fs::rename(&previous, out_dir).is_err() {
+            return Err(ReportError::Restore {
+                path: out_dir.to_owned(),
+                previous,
+                source,
+            });
+        }
+        return Err(write_error(out_dir)(source));
     }
-    std::fs::rename(&staging, out_dir).map_err(write_error(out_dir))?;
-    if previous.exists() {
-        std::fs::remove_dir_all(&previous).map_err(write_error(&previous))?;
+    let mut warnings = Vec::new();
+    // The new report is in place: an old one left behind is untidy, not a
+    // failure.
+    if moved_aside && let Err(error) = std::fs::remove_dir_all(&previous) {
+        warnings.push(format!(
+            "the previous report, moved aside to {}, could not be removed ({error}); delete it yourself",
+            previous.display()
+        ));
     }
 
     Ok(ReportSummary {
@@ -248,14 +301,15 @@ pub fn render(
         failed_runs: files.failed_runs,
         regressions: files.regressions,
         improvements: files.improvements,
+        warnings,
     })
 }
 
-/// An existing folder may be replaced only when it is empty or holds an
-/// earlier report.
+/// An existing folder may be replaced only when it is empty or holds the
+/// marker of a report: an `index.html` alone may be the user's own page.
 fn is_replaceable(dir: &Path) -> bool {
     dir.is_dir()
-        && (dir.join("index.html").is_file()
+        && (dir.join(MARKER).is_file()
             || std::fs::read_dir(dir).is_ok_and(|mut entries| entries.next().is_none()))
 }
 
@@ -272,6 +326,11 @@ fn write_into(
     dir: &Path,
     options: &Options,
 ) -> Result<Written, ReportError> {
+    let marker = dir.join(MARKER);
+    std::fs::write(&marker, MARKER_TEXT).map_err(|source| ReportError::Write {
+        path: marker.clone(),
+        source,
+    })?;
     let plan = layout::Plan::new(results);
     let comparisons = compare::compare_all(results);
     let charts = charts::draw_all(results, &plan, &comparisons, dir, options.svg)?;

@@ -362,27 +362,69 @@ fn bad_input_names_the_file() {
     assert!(error.to_string().contains("shapeless.json"));
 }
 
+/// The names in `dir`, sorted.
+fn names_in(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .expect("list the folder")
+        .map(|entry| {
+            entry
+                .expect("entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    names.sort();
+    names
+}
+
 #[test]
 fn rendering_replaces_an_earlier_report_and_never_a_foreign_folder() {
-    let results = vec![load("spsc.json")];
     let out = out_dir("replace");
-    reports::render(&results, &out, &Options::default()).expect("first render");
+    reports::render(&[load("spsc.json")], &out, &Options::default()).expect("first render");
+    assert!(out.join(reports::MARKER).is_file());
     let first = std::fs::read_to_string(out.join("index.html")).expect("index");
-    // Rendering again replaces the report in place.
-    reports::render(&results, &out, &Options::default()).expect("second render");
-    assert_eq!(
-        std::fs::read_to_string(out.join("index.html")).expect("index"),
-        first
-    );
-    // A folder that is not a report is never replaced.
+    // A report of another file replaces it whole.
+    let summary = reports::render(&[load("spsc-failed.json")], &out, &Options::default())
+        .expect("second render");
+    assert!(summary.warnings.is_empty(), "{:?}", summary.warnings);
+    let second = std::fs::read_to_string(out.join("index.html")).expect("index");
+    assert_ne!(first, second);
+    assert!(!first.contains("flume") && second.contains("flume"));
+    assert!(out.join(reports::MARKER).is_file());
+    // No staging folder and no previous report left beside it.
+    assert_eq!(names_in(out.parent().expect("parent")), ["report"]);
+
+    // A folder of the user's is never replaced, even one with an index.html.
     let foreign = out_dir("foreign");
     std::fs::create_dir_all(&foreign).expect("mkdir");
     std::fs::write(foreign.join("keep.txt"), "mine").expect("write");
-    let error = reports::render(&results, &foreign, &Options::default())
+    std::fs::write(foreign.join("index.html"), "<p>my page</p>").expect("write");
+    let error = reports::render(&[load("spsc.json")], &foreign, &Options::default())
         .expect_err("refuses a foreign folder");
-    assert!(matches!(error, ReportError::NotAReport { .. }));
-    assert!(foreign.join("keep.txt").is_file());
-    assert!(!foreign.join("index.html").exists());
+    assert!(matches!(error, ReportError::NotAReport { .. }), "{error}");
+    let message = error.to_string();
+    assert!(message.contains(reports::MARKER) && message.contains("choose another --out"));
+    assert_eq!(names_in(&foreign), ["index.html", "keep.txt"]);
+    assert_eq!(
+        std::fs::read_to_string(foreign.join("index.html")).expect("read"),
+        "<p>my page</p>"
+    );
+    assert_eq!(names_in(foreign.parent().expect("parent")), ["report"]);
+    // A file where the folder would go is left alone too.
+    let file = out_dir("file");
+    std::fs::create_dir_all(file.parent().expect("parent")).expect("mkdir");
+    std::fs::write(&file, "mine").expect("write");
+    assert!(matches!(
+        reports::render(&[load("spsc.json")], &file, &Options::default()),
+        Err(ReportError::NotAReport { .. })
+    ));
+    assert_eq!(std::fs::read_to_string(&file).expect("read"), "mine");
+    // An empty folder is taken.
+    let empty = out_dir("empty-folder");
+    std::fs::create_dir_all(&empty).expect("mkdir");
+    reports::render(&[load("spsc.json")], &empty, &Options::default()).expect("render");
+    assert!(empty.join("index.html").is_file());
     // Nothing at all is no report.
     assert!(matches!(
         reports::render(&[], &out_dir("empty"), &Options::default()),
