@@ -310,6 +310,23 @@ struct Series {
     points: Vec<(usize, f64, f64, f64)>,
 }
 
+/// The points of a series (in category order) as runs of neighbouring
+/// categories, each point as (category, median). A line joins a run only,
+/// so a category where the implementation has no plotted figure (it did not
+/// pass there) leaves a gap rather than a line drawn across it.
+fn segments(points: &[(usize, f64, f64, f64)]) -> Vec<Vec<(usize, f64)>> {
+    let mut runs: Vec<Vec<(usize, f64)>> = Vec::new();
+    for &(category, median, ..) in points {
+        match runs.last_mut() {
+            Some(run) if run.last().is_some_and(|&(last, _)| category == last + 1) => {
+                run.push((category, median));
+            }
+            _ => runs.push(vec![(category, median)]),
+        }
+    }
+    runs
+}
+
 /// Throughput against the group's x axis, with error bars.
 struct ThroughputFigure {
     title: String,
@@ -370,10 +387,15 @@ impl Figure for ThroughputFigure {
                 .iter()
                 .map(|p| (p.0 as f64 + offset, p.1))
                 .collect();
-            if points.len() > 1 {
-                chart
-                    .draw_series(LineSeries::new(points.clone(), style))
-                    .map_err(text)?;
+            for segment in segments(&series.points) {
+                if segment.len() > 1 {
+                    let line = segment
+                        .iter()
+                        .map(|&(category, median)| (category as f64 + offset, median));
+                    chart
+                        .draw_series(LineSeries::new(line, style))
+                        .map_err(text)?;
+                }
             }
             chart
                 .draw_series(
@@ -995,6 +1017,11 @@ fn draw_group(
                 .collect(),
         })
         .collect();
+    let gaps = if series.iter().any(|s| segments(&s.points).len() > 1) {
+        " A line breaks where its implementation has no passed figure (see the runs that did not pass)."
+    } else {
+        ""
+    };
     let figure = ThroughputFigure {
         title: format!("throughput · {}", group.title),
         x_title: x_title.clone(),
@@ -1011,7 +1038,7 @@ fn draw_group(
             group: group_index,
         },
         format!(
-            "Median throughput in messages per second (log scale); error bars: {}.",
+            "Median throughput in messages per second (log scale); error bars: {}.{gaps}",
             kinds_used(&throughput_kinds)
         ),
     )?);
@@ -1154,4 +1181,29 @@ fn draw_group(
         )?);
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_break_where_a_category_has_no_point() {
+        let point = |category: usize| (category, category as f64 + 1.0, 0.0, 0.0);
+        // No point at category 2: two lines, not one across it.
+        assert_eq!(
+            segments(&[point(0), point(1), point(3), point(4)]),
+            [vec![(0, 1.0), (1, 2.0)], vec![(3, 4.0), (4, 5.0)]]
+        );
+        // A point alone between two gaps is a line of one (a dot only).
+        assert_eq!(
+            segments(&[point(0), point(2), point(4), point(5)]),
+            [vec![(0, 1.0)], vec![(2, 3.0)], vec![(4, 5.0), (5, 6.0)]]
+        );
+        assert_eq!(
+            segments(&[point(1), point(2), point(3)]),
+            [vec![(1, 2.0), (2, 3.0), (3, 4.0)]]
+        );
+        assert!(segments(&[]).is_empty());
+    }
 }

@@ -517,6 +517,34 @@ fn figures_that_are_zero_everywhere_are_said_not_charted() {
 }
 
 #[test]
+fn a_line_breaks_where_its_implementation_did_not_pass() {
+    let mut results = load("mpsc-contract.json");
+    // lmax fails at P2 C1 with batch 64, between P1 and P4 where it passed.
+    let configuration = results
+        .configurations
+        .iter_mut()
+        .find(|c| c.producers == 2 && c.batch == 64)
+        .expect("P2 C1 batch 64");
+    let lmax = configuration
+        .summary
+        .iter_mut()
+        .find(|s| s.implementation == "lmax")
+        .expect("lmax");
+    lmax.verdict = "FAIL".to_owned();
+    let out = out_dir("gap");
+    let summary = reports::render(&[results], &out, &Options::default()).expect("render");
+    let html = std::fs::read_to_string(&summary.index).expect("index");
+    // Only the batch 64 chart has a gap, and its caption says what it is.
+    let captions: Vec<&str> = html
+        .split("<figcaption>")
+        .skip(1)
+        .filter_map(|rest| rest.split("</figcaption>").next())
+        .filter(|caption| caption.contains("A line breaks where its implementation"))
+        .collect();
+    assert_eq!(captions.len(), 1, "{captions:?}");
+}
+
+#[test]
 fn odd_figures_draw_without_panicking() {
     // Zero and negative figures, an interval below zero and an empty
     // configuration: nothing a log axis can show, nothing that may panic.
