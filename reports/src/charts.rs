@@ -18,7 +18,7 @@ use crate::ReportError;
 use crate::compare::{Comparison, Flag};
 use crate::format::{nanoseconds, si, trim};
 use crate::layout::{Group, Plan};
-use crate::model::{IntervalKind, ResultsFile, Summary};
+use crate::model::{Configuration, IntervalKind, ResultsFile, Summary};
 
 /// DejaVu Sans (Bitstream Vera license; see `assets/DejaVuSans-LICENSE.txt`).
 static FONT: &[u8] = include_bytes!("../assets/DejaVuSans.ttf");
@@ -974,6 +974,43 @@ fn verdict_ok(summary: &Summary) -> bool {
     crate::model::verdict_passes(&summary.verdict)
 }
 
+/// The caption's note on ticks marked `*`, from what the file records:
+/// threads that outnumbered cores ran unpinned, and busy-spinning waits ran
+/// as another strategy unless they were kept on request. Empty when no
+/// configuration of the group was oversubscribed.
+fn oversubscription_note(file: &ResultsFile, group: &Group) -> String {
+    let oversubscribed: Vec<&Configuration> = group
+        .points
+        .iter()
+        .map(|&(_, index)| &file.configurations[index])
+        .filter(|configuration| configuration.oversubscribed)
+        .collect();
+    if oversubscribed.is_empty() {
+        return String::new();
+    }
+    let mut fallbacks: Vec<String> = Vec::new();
+    for configuration in &oversubscribed {
+        if !configuration.wait.is_empty() && configuration.wait != configuration.wait_key() {
+            let fallback = format!(
+                "{} waits fell back to {}",
+                configuration.wait_key(),
+                configuration.wait
+            );
+            if !fallbacks.contains(&fallback) {
+                fallbacks.push(fallback);
+            }
+        }
+    }
+    let waits = if !fallbacks.is_empty() {
+        format!("; {}", fallbacks.join(", "))
+    } else if file.scenario.allow_spin_oversubscribed {
+        "; busy-spinning was kept on request".to_owned()
+    } else {
+        String::new()
+    };
+    format!(" * oversubscribed: threads outnumber cores and ran unpinned{waits}.")
+}
+
 #[allow(clippy::too_many_arguments)]
 fn draw_group(
     file: &ResultsFile,
@@ -990,6 +1027,7 @@ fn draw_group(
         return Ok(());
     }
     let x_title = group.x_axis.title().to_owned();
+    let oversubscribed = oversubscription_note(file, group);
 
     // Throughput.
     let mut throughput_kinds = Vec::new();
@@ -1038,7 +1076,7 @@ fn draw_group(
             group: group_index,
         },
         format!(
-            "Median throughput in messages per second (log scale); error bars: {}.{gaps}",
+            "Median throughput in messages per second (log scale); error bars: {}.{gaps}{oversubscribed}",
             kinds_used(&throughput_kinds)
         ),
     )?);
@@ -1090,7 +1128,7 @@ fn draw_group(
                 group: group_index,
             },
             format!(
-                "Bars: median over rounds of throughput ÷ {baseline}'s throughput in the same round, drawn from the 1× line ({baseline} itself; above: faster than {baseline}, below: slower). Whiskers: {}.",
+                "Bars: median over rounds of throughput ÷ {baseline}'s throughput in the same round, drawn from the 1× line ({baseline} itself; above: faster than {baseline}, below: slower). Whiskers: {}.{oversubscribed}",
                 match (ratio_kinds.contains(&IntervalKind::Bootstrap), ratio_kinds.contains(&IntervalKind::MinMax)) {
                     (true, true) => "95% bootstrap interval (ratio_ci) where recorded, per-round min–max elsewhere",
                     (true, false) => "95% bootstrap interval of the median ratio (ratio_ci)",
@@ -1177,7 +1215,9 @@ fn draw_group(
                 group: group_index,
                 name: name.clone(),
             },
-            format!("{name} per published message, median over passed runs ({unit})."),
+            format!(
+                "{name} per published message, median over passed runs ({unit}).{oversubscribed}"
+            ),
         )?);
     }
     Ok(())

@@ -58,9 +58,10 @@ impl Axis {
         }
     }
 
-    /// A short value for x-axis ticks.
+    /// A short value for x-axis ticks, with a trailing `*` where threads
+    /// outnumbered cores (the chart caption explains the mark).
     pub(crate) fn tick(self, configuration: &Configuration) -> String {
-        match self {
+        let value = match self {
             Axis::Threads => format!("P{} C{}", configuration.producers, configuration.consumers),
             Axis::Batch => configuration.batch.to_string(),
             Axis::Capacity => configuration.capacity.to_string(),
@@ -69,6 +70,11 @@ impl Axis {
             Axis::Rate => configuration
                 .rate
                 .map_or_else(|| "unpaced".to_owned(), crate::format::si),
+        };
+        if configuration.oversubscribed {
+            format!("{value}*")
+        } else {
+            value
         }
     }
 

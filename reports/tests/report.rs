@@ -544,6 +544,51 @@ fn a_line_breaks_where_its_implementation_did_not_pass() {
     assert_eq!(captions.len(), 1, "{captions:?}");
 }
 
+/// The text of every `<text>` element of an SVG chart, trimmed.
+fn svg_texts(path: &Path) -> Vec<String> {
+    let text = std::fs::read_to_string(path).expect("read svg");
+    let document = roxmltree::Document::parse(&text).expect("well-formed svg");
+    document
+        .descendants()
+        .filter(|node| node.tag_name().name() == "text")
+        .filter_map(|node| node.text())
+        .map(|text| text.trim().to_owned())
+        .collect()
+}
+
+/// The caption of the chart whose PNG is `png`.
+fn caption_of<'a>(html: &'a str, png: &str) -> &'a str {
+    let figure = &html[html
+        .find(&format!("<img src=\"{png}\""))
+        .unwrap_or_else(|| panic!("no {png} on the page"))..];
+    let start = figure.find("<figcaption>").expect("caption") + "<figcaption>".len();
+    let end = figure.find("</figcaption>").expect("caption closes");
+    &figure[start..end]
+}
+
+#[test]
+fn oversubscribed_configurations_are_marked_and_explained() {
+    let (summary, html) = render(&["mpsc-contract.json"], "oversubscribed");
+    // Threads run along x; P2 C1 and P4 C1 put 3 and 5 threads on 2 cores
+    // and their busy_spin waits ran as spin_yield.
+    let ticks = svg_texts(&summary.out_dir.join("throughput-0-2.svg"));
+    for tick in ["P1 C1", "P2 C1*", "P4 C1*"] {
+        assert!(ticks.iter().any(|t| t == tick), "{tick} not in {ticks:?}");
+    }
+    assert!(!ticks.iter().any(|t| t == "P1 C1*"), "{ticks:?}");
+    let note = "* oversubscribed: threads outnumber cores and ran unpinned; busy_spin waits fell back to spin_yield.";
+    for png in [
+        "throughput-0-2.png",
+        "ratio-0-2.png",
+        "per-message-0-2-0.png",
+    ] {
+        assert!(caption_of(&html, png).contains(note), "{png}");
+    }
+    // The offered-rate chart has P1 C1 alone: no mark, no note.
+    assert!(svg_texts(&summary.out_dir.join("throughput-0-0.svg")).contains(&"P1 C1".to_owned()));
+    assert!(!caption_of(&html, "throughput-0-0.png").contains("oversubscribed"));
+}
+
 #[test]
 fn odd_figures_draw_without_panicking() {
     // Zero and negative figures, an interval below zero and an empty
