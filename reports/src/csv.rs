@@ -1,9 +1,14 @@
 //! `figures.csv`: one row per results file, configuration and
 //! implementation, with every figure the report shows.
+//!
+//! A row whose verdict is not a pass keeps its verdict and run counts but
+//! leaves every figure column empty: the figures of a run the oracle
+//! failed are not results, and a chart drawn from the CSV must not pick
+//! them up.
 
 use std::fmt::Write;
 
-use crate::model::ResultsFile;
+use crate::model::{ResultsFile, verdict_passes};
 
 /// The CSV's file name in the report folder.
 pub(crate) const FILE_NAME: &str = "figures.csv";
@@ -79,6 +84,10 @@ pub(crate) fn figures(results: &[ResultsFile]) -> String {
     for file in results {
         for configuration in &file.configurations {
             for summary in &configuration.summary {
+                let passes = verdict_passes(&summary.verdict);
+                // Figures of a row that did not pass stay empty.
+                let figure =
+                    |value: Option<f64>| if passes { number(value) } else { String::new() };
                 let cells = [
                     field(&file.path.display().to_string()),
                     field(&file.scenario.name),
@@ -100,24 +109,28 @@ pub(crate) fn figures(results: &[ResultsFile]) -> String {
                     field(&summary.verdict),
                     summary.passed_runs.to_string(),
                     summary.measured_runs.to_string(),
-                    number(summary.median),
-                    number(summary.min),
-                    number(summary.max),
-                    number(summary.throughput_ci.map(|c| c.0)),
-                    number(summary.throughput_ci.map(|c| c.1)),
-                    number(summary.ratio_to_baseline),
-                    number(summary.ratio_min),
-                    number(summary.ratio_max),
-                    number(summary.ratio_ci.map(|c| c.0)),
-                    number(summary.ratio_ci.map(|c| c.1)),
-                    number(summary.cpu_ns_per_message),
-                    number(summary.allocations_per_message),
-                    number(summary.allocated_bytes_per_message),
-                    number(summary.latency_at(50.0)),
-                    number(summary.latency_at(99.0)),
-                    number(summary.latency_at(99.9)),
-                    number(summary.latency_at(100.0)),
-                    field(&counters(summary)),
+                    figure(summary.median),
+                    figure(summary.min),
+                    figure(summary.max),
+                    figure(summary.throughput_ci.map(|c| c.0)),
+                    figure(summary.throughput_ci.map(|c| c.1)),
+                    figure(summary.ratio_to_baseline),
+                    figure(summary.ratio_min),
+                    figure(summary.ratio_max),
+                    figure(summary.ratio_ci.map(|c| c.0)),
+                    figure(summary.ratio_ci.map(|c| c.1)),
+                    figure(summary.cpu_ns_per_message),
+                    figure(summary.allocations_per_message),
+                    figure(summary.allocated_bytes_per_message),
+                    figure(summary.latency_at(50.0)),
+                    figure(summary.latency_at(99.0)),
+                    figure(summary.latency_at(99.9)),
+                    figure(summary.latency_at(100.0)),
+                    if passes {
+                        field(&counters(summary))
+                    } else {
+                        String::new()
+                    },
                 ];
                 let _ = writeln!(out, "{}", cells.join(","));
             }

@@ -87,7 +87,7 @@ pub(crate) fn page(
     }
     let _ = writeln!(
         out,
-        "<h2>Files</h2>\n<p>Every configuration's figures: <a href=\"figures.csv\">figures.csv</a> (one row per file, configuration and implementation; throughputs in messages per second, latencies in ns). Every chart is a PNG with an SVG of the same drawing beside it. Chart text is set in DejaVu Sans, bundled with the generator (Bitstream Vera license).</p>\n</body>\n</html>"
+        "<h2>Files</h2>\n<p>Every configuration's figures: <a href=\"figures.csv\">figures.csv</a> (one row per file, configuration and implementation; throughputs in messages per second, latencies in ns; a row that did not pass keeps its verdict and leaves its figures empty). Every chart is a PNG with an SVG of the same drawing beside it. Chart text is set in DejaVu Sans, bundled with the generator (Bitstream Vera license).</p>\n</body>\n</html>"
     );
     out
 }

@@ -197,13 +197,104 @@ fn older_files_without_contract_fields_render_and_say_what_is_missing() {
             .iter()
             .all(|c| !c.to_string_lossy().contains("latency"))
     );
-    let csv = std::fs::read_to_string(&summary.csv).expect("csv");
-    let lines: Vec<&str> = csv.lines().collect();
+    let rows = parse_csv(&std::fs::read_to_string(&summary.csv).expect("csv"));
     // Header plus 2 configurations x 3 implementations.
-    assert_eq!(lines.len(), 1 + 6);
-    let columns = lines[0].split(',').count();
-    assert!(lines.iter().all(|line| line.split(',').count() == columns));
-    assert!(lines[1].contains(",crossbeam,crossbeam,pass,"));
+    assert_eq!(rows.len(), 1 + 6);
+    assert!(rows.iter().all(|row| row.len() == rows[0].len()));
+    let first = csv_row(&rows, 1);
+    assert_eq!(first["implementation"], "crossbeam");
+    assert_eq!(first["baseline"], "crossbeam");
+    assert_eq!(first["verdict"], "pass");
+}
+
+/// The records of a CSV file (RFC 4180: fields in double quotes may hold
+/// commas, line breaks and doubled quotes).
+fn parse_csv(text: &str) -> Vec<Vec<String>> {
+    let mut rows = Vec::new();
+    let mut row = Vec::new();
+    let mut field = String::new();
+    let mut quoted = false;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (quoted, c) {
+            (true, '"') if chars.peek() == Some(&'"') => {
+                chars.next();
+                field.push('"');
+            }
+            (true, '"') => quoted = false,
+            (true, c) => field.push(c),
+            (false, '"') if field.is_empty() => quoted = true,
+            (false, ',') => row.push(std::mem::take(&mut field)),
+            (false, '\n') => {
+                row.push(std::mem::take(&mut field));
+                rows.push(std::mem::take(&mut row));
+            }
+            (false, c) => field.push(c),
+        }
+    }
+    assert!(!quoted, "a quoted field is never closed");
+    if !field.is_empty() || !row.is_empty() {
+        row.push(field);
+        rows.push(row);
+    }
+    rows
+}
+
+/// Row `index` of parsed CSV `rows`, by column name.
+fn csv_row(rows: &[Vec<String>], index: usize) -> std::collections::HashMap<&str, &str> {
+    rows[0]
+        .iter()
+        .map(String::as_str)
+        .zip(rows[index].iter().map(String::as_str))
+        .collect()
+}
+
+#[test]
+fn csv_quotes_text_and_leaves_the_figures_of_failed_rows_empty() {
+    let mut results = load("spsc-failed.json");
+    let placement = "pinned p0:0, c0:1 \"same socket\"\nsecond line";
+    results.configurations[0].placement_description = placement.to_owned();
+    let out = out_dir("csv");
+    let summary = reports::render(&[results], &out, &Options::default()).expect("render");
+    let text = std::fs::read_to_string(&summary.csv).expect("csv");
+    let rows = parse_csv(&text);
+    // Header plus 2 configurations x 4 implementations, each as wide as
+    // the header.
+    assert_eq!(rows.len(), 1 + 8);
+    assert!(rows.iter().all(|row| row.len() == rows[0].len()));
+    let figures = [
+        "median_msg_per_s",
+        "min_msg_per_s",
+        "max_msg_per_s",
+        "ratio_to_baseline",
+        "ratio_min",
+        "ratio_max",
+        "counters_per_message",
+    ];
+    let mut failed = 0;
+    for index in 1..rows.len() {
+        let row = csv_row(&rows, index);
+        if index <= 4 {
+            assert_eq!(row["placement"], placement);
+        }
+        match row["verdict"] {
+            "pass" => {
+                assert!(!row["median_msg_per_s"].is_empty());
+                assert!(!row["ratio_to_baseline"].is_empty());
+            }
+            verdict => {
+                // flume: FAIL with a median from its one passed run, then
+                // a timeout.
+                assert_eq!(row["implementation"], "flume", "{verdict}");
+                for column in figures {
+                    assert_eq!(row[column], "", "{column} of a {verdict} row");
+                }
+                assert!(!row["measured_runs"].is_empty());
+                failed += 1;
+            }
+        }
+    }
+    assert_eq!(failed, 2);
 }
 
 #[test]
