@@ -18,6 +18,11 @@
 //! - pairs are not compared when either verdict is not a pass, when the two
 //!   files have different baselines, or for the baseline itself (its ratio
 //!   is 1 by construction).
+//!
+//! A comparison also says when the files may not be like for like: one is
+//! a `--quick` run and the other not, they ran different message counts or
+//! build profiles, or either was built from a tree with uncommitted
+//! changes. Flags are still given; the reader decides what they are worth.
 
 use crate::model::{Configuration, IntervalKind, ResultsFile, Summary};
 
@@ -102,6 +107,8 @@ pub struct Comparison {
     pub rows: Vec<Row>,
     /// Configurations and implementations found in only one of the files.
     pub unmatched: Vec<String>,
+    /// Why the two files may not be like for like, in words.
+    pub warnings: Vec<String>,
 }
 
 /// The matching key of a configuration.
@@ -189,7 +196,53 @@ fn compare(
         after: after_index,
         rows,
         unmatched,
+        warnings: differences(reference, later),
     }
+}
+
+/// What differs between two files besides the code and could move their
+/// figures as much: run length, build, and source that no commit names.
+fn differences(reference: &ResultsFile, later: &ResultsFile) -> Vec<String> {
+    let (before, after) = (reference.stem(), later.stem());
+    let mut warnings = Vec::new();
+    let (reference_scenario, later_scenario) = (&reference.scenario, &later.scenario);
+    if reference_scenario.quick != later_scenario.quick {
+        let kind = |quick: bool| if quick { "a --quick run" } else { "a full run" };
+        warnings.push(format!(
+            "{before} is {} and {after} {}",
+            kind(reference_scenario.quick),
+            kind(later_scenario.quick)
+        ));
+    }
+    if reference_scenario.messages != later_scenario.messages {
+        warnings.push(format!(
+            "{before} ran {} messages per run and {after} {}",
+            reference_scenario.messages, later_scenario.messages
+        ));
+    }
+    let profile = |file: &ResultsFile| {
+        if file.provenance.profile.is_empty() {
+            "an unknown".to_owned()
+        } else {
+            format!("a {}", file.provenance.profile)
+        }
+    };
+    if reference.provenance.profile != later.provenance.profile {
+        warnings.push(format!(
+            "{before} is from {} build and {after} from {} build",
+            profile(reference),
+            profile(later)
+        ));
+    }
+    for file in [reference, later] {
+        if file.provenance.git_dirty == Some(true) {
+            warnings.push(format!(
+                "{} was built from a tree with uncommitted changes, so its commit does not name the code that ran",
+                file.stem()
+            ));
+        }
+    }
+    warnings
 }
 
 fn judge(

@@ -704,7 +704,7 @@ fn comparison_section(
         let count = |flag: Flag| comparison.rows.iter().filter(|r| r.flag == flag).count();
         let _ = writeln!(
             out,
-            "<h3>{} (commit {}, {}) → {} (commit {}, {})</h3>\n<p class=\"{}\"><b>{} regression(s), {} improvement(s)</b>, {} within intervals, {} not compared, {} unmatched.</p>",
+            "<h3>{} (commit {}, {}) → {} (commit {}, {})</h3>\n{}<p class=\"{}\"><b>{} regression(s), {} improvement(s)</b>, {} within intervals, {} not compared, {} unmatched.</p>",
             escape(&before.stem()),
             escape(&commit(before)),
             escape(
@@ -723,6 +723,7 @@ fn comparison_section(
                     .as_deref()
                     .unwrap_or("unknown CPU")
             ),
+            like_for_like(comparison),
             if count(Flag::Regression) > 0 {
                 "alert"
             } else {
@@ -777,6 +778,18 @@ fn comparison_section(
             let _ = writeln!(out, "</ul>");
         }
     }
+}
+
+/// A line saying why the compared files may not be like for like; empty
+/// when nothing is known to differ.
+fn like_for_like(comparison: &Comparison) -> String {
+    if comparison.warnings.is_empty() {
+        return String::new();
+    }
+    format!(
+        "<p class=\"alert\"><b>May not be like for like:</b> {}. Figures can differ for these reasons as well as for the code; read the flags with that in mind.</p>\n",
+        escape(&comparison.warnings.join("; "))
+    )
 }
 
 fn comparison_table(out: &mut String, rows: &[&Row]) {

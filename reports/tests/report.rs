@@ -373,6 +373,53 @@ fn comparison_flags_the_constructed_regression_only() {
     );
     // The rule is stated on the page.
     assert!(html.contains("wholly below the reference interval"));
+    // Both are clean --quick runs of the same length and build.
+    assert!(comparisons[0].warnings.is_empty());
+    assert!(!html.contains("May not be like for like"));
+}
+
+#[test]
+fn comparison_warns_when_the_files_are_not_like_for_like() {
+    let reference = load("mpsc-contract.json");
+    let mut later = load("mpsc-contract-regressed.json");
+    later.scenario.quick = false;
+    later.scenario.messages = 2_000_000;
+    later.provenance.profile = "debug".to_owned();
+    later.provenance.git_dirty = Some(true);
+    let results = vec![reference, later];
+    let comparisons = reports::compare::compare_all(&results);
+    let warnings = &comparisons[0].warnings;
+    assert_eq!(
+        warnings,
+        &[
+            "mpsc-contract is a --quick run and mpsc-contract-regressed a full run",
+            "mpsc-contract ran 200000 messages per run and mpsc-contract-regressed 2000000",
+            "mpsc-contract is from a release build and mpsc-contract-regressed from a debug build",
+            "mpsc-contract-regressed was built from a tree with uncommitted changes, so its commit does not name the code that ran",
+        ]
+    );
+    // The flags still stand.
+    assert_eq!(
+        comparisons[0]
+            .rows
+            .iter()
+            .filter(|r| r.flag == reports::compare::Flag::Regression)
+            .count(),
+        1
+    );
+    let out = out_dir("unlike");
+    let summary = reports::render(&results, &out, &Options::default()).expect("render");
+    let html = std::fs::read_to_string(&summary.index).expect("index");
+    // The warning sits under the comparison's heading, before its findings.
+    let heading = html
+        .find("<h3>mpsc-contract (commit")
+        .expect("comparison heading");
+    let warning = html.find("May not be like for like:").expect("warning");
+    let findings = html.find("1 regression(s)").expect("findings");
+    assert!(heading < warning && warning < findings);
+    for text in warnings {
+        assert!(html.contains(text.as_str()), "{text}");
+    }
 }
 
 #[test]
