@@ -177,6 +177,8 @@ fn page_shows_contract_fields_and_provenance() {
     assert!(html.contains("0123456789ab"));
     assert!(html.contains("Intel(R) Xeon(R) Processor"));
     assert!(html.contains("Fair comparison rules"));
+    assert!(html.contains("; consumers read every word, fold it into a checksum"));
+    assert!(!html.contains("<i>discard</i>"));
     assert!(html.contains("oversubscription"));
     // Text from the file is escaped.
     assert!(html.contains("channels &lt;b&gt;&amp;amp"));
@@ -627,6 +629,9 @@ fn count_only_runs_are_plotted_apart_from_the_fair_workload() {
         )
     );
     assert!(html.contains("pass (count only) 5/5"));
+    // The fairness rules do not claim that discarding consumers read.
+    assert!(html.contains("In <i>discard</i> configurations (count only) consumers take each message off the queue unread"));
+    assert!(!html.contains("; consumers read every word"));
     let csv = std::fs::read_to_string(&summary.csv).expect("csv");
     assert!(csv.contains(",discard,"));
 }
