@@ -35,8 +35,9 @@
 //! consumer) sit in their own 128-byte-aligned lines. The cached copies of
 //! the other side's index live in the endpoint that owns them: the
 //! producer's private tail and cached head in its handle (itself
-//! 128-byte aligned), the consumer's private heads and cached tails in its
-//! own table, so no line is written by more than one thread.
+//! 128-byte aligned), the consumer's private head and cached tail of each
+//! ring in its own table, one 128-byte line per ring, so no line is written
+//! by more than one thread.
 //!
 //! # Memory orderings
 //! Per ring, exactly the SPSC protocol of `spsc_ring`: the producer writes
@@ -55,7 +56,7 @@
 //! channel handle, so once the count is zero it stays zero.
 
 use core::mem::MaybeUninit;
-use core::ops::Deref;
+use core::ops::{Deref, DerefMut};
 use core::ptr;
 
 use crate::message::Message;
@@ -178,6 +179,12 @@ impl<T> Deref for Line<T> {
     type Target = T;
     fn deref(&self) -> &T {
         &self.0
+    }
+}
+
+impl<T> DerefMut for Line<T> {
+    fn deref_mut(&mut self) -> &mut T {
+        &mut self.0
     }
 }
 
@@ -639,7 +646,7 @@ impl<T> Drop for Advance<'_, T> {
 }
 
 /// Adds the rings registered since the last look to the consumer's table.
-fn discover<T>(shared: &Shared<T>, rings: &mut Vec<Local<T>>) {
+fn discover<T>(shared: &Shared<T>, rings: &mut Vec<Line<Local<T>>>) {
     if rings.len() == shared.rings.len() {
         return;
     }
@@ -656,16 +663,16 @@ fn discover<T>(shared: &Shared<T>, rings: &mut Vec<Local<T>>) {
             // Still being registered; it cannot have messages yet.
             break;
         }
-        rings.push(Local {
+        rings.push(Line(Local {
             ring,
             head: 0,
             cached_tail: 0,
-        });
+        }));
     }
 }
 
 /// Whether any ring has a message (looking for new rings first).
-fn any_ready<T>(shared: &Shared<T>, rings: &mut Vec<Local<T>>) -> bool {
+fn any_ready<T>(shared: &Shared<T>, rings: &mut Vec<Line<Local<T>>>) -> bool {
     discover(shared, rings);
     rings.iter_mut().any(|local| local.ready(1) > 0)
 }
@@ -676,8 +683,11 @@ fn any_ready<T>(shared: &Shared<T>, rings: &mut Vec<Local<T>>) -> bool {
 #[repr(align(128))]
 pub struct RingConsumer<T> {
     shared: Arc<Shared<T>>,
-    /// Rings seen so far, in producer-slot order.
-    rings: Vec<Local<T>>,
+    /// Rings seen so far, in producer-slot order, each on its own line:
+    /// a ring's private head and cached tail change with every message
+    /// taken from it, and the table is allocated where the channel is
+    /// built, next to whatever else was allocated there.
+    rings: Vec<Line<Local<T>>>,
     /// Ring the next pass starts at (round robin when fair).
     next_start: usize,
     waiter: Waiter,
@@ -719,7 +729,7 @@ impl<T: Send> RingConsumer<T> {
             if index >= rings {
                 index -= rings;
             }
-            let local = &mut self.rings[index];
+            let local: &mut Local<T> = &mut self.rings[index];
             let run = local.ready(max - done).min(max - done);
             if run == 0 {
                 continue;
@@ -872,7 +882,7 @@ impl<T: Send> RingConsumer<T> {
             if index >= rings {
                 index -= rings;
             }
-            let local = &mut self.rings[index];
+            let local: &mut Local<T> = &mut self.rings[index];
             if local.ready(1) == 0 {
                 continue;
             }
