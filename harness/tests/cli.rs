@@ -1,7 +1,7 @@
 //! The command line as a user meets it: a short real run writes a results
 //! file; bad input gets a clear error and exit status 2, never a panic.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 fn harness(args: &[&str]) -> Output {
@@ -23,6 +23,22 @@ fn scratch(name: &str) -> PathBuf {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
+}
+
+/// Writes `body` as the scenario file `name` in `dir` and returns its path.
+fn scenario_file(dir: &Path, name: &str, body: &str) -> PathBuf {
+    let file = dir.join(name);
+    std::fs::write(&file, body).unwrap();
+    file
+}
+
+/// The results files (`*.json`) in `dir`.
+fn results_files(dir: &Path) -> Vec<PathBuf> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "json"))
+        .collect()
 }
 
 fn assert_input_error(output: &Output, expected: &[&str]) {
@@ -147,9 +163,9 @@ fn a_report_that_cannot_be_written_leaves_the_runs_verdict_alone() {
     // the 255-byte limit on file names and the report's staging folder
     // (`.report-NAME.partial-PID`) does not: the run succeeds, its report
     // cannot be written.
-    let file = out.join(format!("{}.toml", "s".repeat(224)));
-    std::fs::write(
-        &file,
+    let file = scenario_file(
+        &out,
+        &format!("{}.toml", "s".repeat(224)),
         r#"
 description = "a name too long for its report"
 topology = "spsc"
@@ -160,8 +176,7 @@ warmup = 0
 [axes]
 batch = [1]
 "#,
-    )
-    .unwrap();
+    );
     let output = harness(&[
         "scenario",
         "--file",
@@ -180,11 +195,7 @@ batch = [1]
     assert!(stdout.contains("oracle: every run passed"), "{stdout}");
     assert!(stderr.contains("warning: no report written"), "{stderr}");
     assert!(stderr.contains("retry with: harness report"), "{stderr}");
-    let results: Vec<_> = std::fs::read_dir(&out)
-        .unwrap()
-        .map(|entry| entry.unwrap().path())
-        .filter(|path| path.extension().is_some_and(|ext| ext == "json"))
-        .collect();
+    let results = results_files(&out);
     assert_eq!(results.len(), 1, "the results file is kept: {results:?}");
     assert!(
         stderr.contains(&results[0].display().to_string()),
@@ -196,9 +207,9 @@ batch = [1]
 #[test]
 fn discarding_consumers_get_count_only_verdicts_beside_full_ones() {
     let out = scratch("discard");
-    let file = out.join("claims.toml");
-    std::fs::write(
-        &file,
+    let file = scenario_file(
+        &out,
+        "claims.toml",
         r#"
 description = "count-only next to full checks"
 topology = "mpsc"
@@ -211,8 +222,7 @@ producers = [2]
 batch = [64]
 consume = ["read", "discard"]
 "#,
-    )
-    .unwrap();
+    );
     let output = harness(&[
         "scenario",
         "--file",
@@ -228,11 +238,7 @@ consume = ["read", "discard"]
     );
     assert!(stdout.contains("consume discard"), "{stdout}");
     assert!(stdout.contains("pass (count only)"), "{stdout}");
-    let results = std::fs::read_dir(&out)
-        .unwrap()
-        .map(|entry| entry.unwrap().path())
-        .find(|path| path.extension().is_some_and(|ext| ext == "json"))
-        .expect("a results file");
+    let results = results_files(&out).pop().expect("a results file");
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(results).unwrap()).unwrap();
     let configurations = json["configurations"].as_array().unwrap();
@@ -301,12 +307,11 @@ fn an_implementation_that_cannot_run_the_topology_is_refused() {
 #[test]
 fn a_bad_scenario_file_names_the_file_and_the_field() {
     let dir = scratch("bad-file");
-    let file = dir.join("broken.toml");
-    std::fs::write(
-        &file,
+    let file = scenario_file(
+        &dir,
+        "broken.toml",
         "description = \"x\"\ntopology = \"spsc\"\nimplementations = [\"crossbeam\"]\nmessages = 10\n[axes]\npayload = [100]\n",
-    )
-    .unwrap();
+    );
     assert_input_error(
         &harness(&["scenario", "--file", file.to_str().unwrap()]),
         &["broken.toml", "axes.payload", "8, 64, 256"],
