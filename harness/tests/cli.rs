@@ -41,6 +41,21 @@ fn results_files(dir: &Path) -> Vec<PathBuf> {
         .collect()
 }
 
+/// Runs the scenario in `file` quietly, results into `out`, with `extra`
+/// flags.
+fn run_file(file: &Path, out: &Path, extra: &[&str]) -> Output {
+    let mut args = vec![
+        "scenario",
+        "--file",
+        file.to_str().unwrap(),
+        "--no-progress",
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    harness(&args)
+}
+
 fn assert_input_error(output: &Output, expected: &[&str]) {
     let (_, stderr) = text(output);
     assert_eq!(output.status.code(), Some(2), "stderr: {stderr}");
@@ -177,15 +192,7 @@ warmup = 0
 batch = [1]
 "#,
     );
-    let output = harness(&[
-        "scenario",
-        "--file",
-        file.to_str().unwrap(),
-        "--no-progress",
-        "--report",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let output = run_file(&file, &out, &["--report"]);
     let (stdout, stderr) = text(&output);
     assert_eq!(
         output.status.code(),
@@ -223,14 +230,7 @@ batch = [64]
 consume = ["read", "discard"]
 "#,
     );
-    let output = harness(&[
-        "scenario",
-        "--file",
-        file.to_str().unwrap(),
-        "--no-progress",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let output = run_file(&file, &out, &[]);
     let (stdout, stderr) = text(&output);
     assert!(
         output.status.success(),
