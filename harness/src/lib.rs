@@ -9,6 +9,8 @@
 //! - [`clock`], [`latency`], [`counters`], [`allocations`], [`machine`]:
 //!   the timer, latency histograms, event counters, allocation counting and
 //!   the machine's ceiling;
+//! - [`calibrate`]: the harness's figures for reference crates against
+//!   the plainest loops over the same crates (what the instrument costs);
 //! - [`placement`], [`provenance`], [`results`], [`stats`], [`table`].
 //!
 //! ```
@@ -36,6 +38,7 @@
 //! ```
 
 pub mod allocations;
+pub mod calibrate;
 pub mod clock;
 pub mod counters;
 pub mod latency;

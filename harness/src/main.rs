@@ -44,6 +44,28 @@ enum Command {
     List,
     /// Write an HTML report with charts from results files (several are compared).
     Report(ReportArgs),
+    /// Measure what the harness itself costs: its figures for rtrb and
+    /// crossbeam against the plainest loops over the same crates, interleaved.
+    Calibrate(CalibrateArgs),
+}
+
+#[derive(Args)]
+struct CalibrateArgs {
+    /// Measured rounds (each runs every pair, harness and plain, and the base case).
+    #[arg(long, value_name = "N", default_value_t = 7, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    rounds: u32,
+    /// Unrecorded rounds before them.
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(0..=100))]
+    warmup: u32,
+    /// Messages per run.
+    #[arg(long, value_name = "N", default_value_t = 10_000_000, value_parser = clap::value_parser!(u64).range(1..=impls::message::MAX_SEQUENCE as u64))]
+    messages: u64,
+    /// Folder for the results file (default: results/ in the source tree).
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// No progress bar.
+    #[arg(long)]
+    no_progress: bool,
 }
 
 #[derive(Args)]
@@ -122,6 +144,7 @@ fn main() -> ExitCode {
         }
         Command::Scenario(args) => scenario(args),
         Command::Report(args) => report(&args.paths, args.out).map(|_| ExitCode::SUCCESS),
+        Command::Calibrate(args) => calibrate(args),
     };
     result.unwrap_or_else(|InputError(message)| {
         eprintln!("error: {message}");
@@ -235,6 +258,98 @@ fn measure_machine(cores: &Cores) -> (sweep::Measuring, harness::machine::Machin
     (measuring, machine)
 }
 
+/// A progress bar over `total` runs, unless turned off or stderr is no terminal.
+fn progress_bar(total: u64, off: bool) -> Option<ProgressBar> {
+    if off || !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = ProgressBar::new(total);
+    bar.set_style(
+        ProgressStyle::with_template(
+            "[{elapsed_precise}] {bar:30} {pos}/{len} runs, eta {eta} {msg}",
+        )
+        .expect("the template is valid"),
+    );
+    Some(bar)
+}
+
+/// Results of `calibrate`, as written to its file.
+#[derive(serde::Serialize)]
+struct CalibrationFile {
+    schema: &'static str,
+    command: Vec<String>,
+    started_at_unix: u64,
+    provenance: Provenance,
+    machine: harness::machine::Machine,
+    calibration: harness::calibrate::Calibration,
+}
+
+fn calibrate(args: CalibrateArgs) -> Result<ExitCode, InputError> {
+    use harness::calibrate::{self, Options, PAIRS, Progress};
+    let cores = Cores::detect();
+    let started = unix_now();
+    let provenance = Provenance::collect(workspace(), cores.ids());
+    let options = Options {
+        rounds: args.rounds,
+        warmup: args.warmup,
+        messages: args.messages,
+        ..Options::default()
+    };
+    let runs_per_round = PAIRS.len() as u64 * 2 + 2;
+    let total = runs_per_round * u64::from(args.rounds + args.warmup);
+    eprintln!(
+        "calibrate: {} pairs (harness and plain loop) + 2 base-case runs, {} warm-up + {} measured rounds = {total} runs of {} messages",
+        PAIRS.len(),
+        args.warmup,
+        args.rounds,
+        args.messages
+    );
+    let (tools, machine) = measure_machine(&cores);
+    let progress = progress_bar(total, args.no_progress);
+    let calibration = calibrate::run(&options, &cores, &tools.instruments, |event| {
+        let Progress::Run { round, what } = event;
+        match &progress {
+            // Counted as it starts: the bar shows the run under way.
+            Some(bar) => {
+                bar.set_message(format!("round {round}: {what}"));
+                bar.inc(1);
+            }
+            None => eprintln!("  round {round}: {what}"),
+        }
+    })?;
+    if let Some(bar) = progress {
+        bar.finish_and_clear();
+    }
+    print!("{}", calibrate::render(&calibration));
+    let file = CalibrationFile {
+        schema: "ringlab.calibrate/1",
+        command: std::env::args().collect(),
+        started_at_unix: started,
+        provenance,
+        machine,
+        calibration,
+    };
+    let out_dir = args.out.unwrap_or_else(|| workspace().join("results"));
+    let name = format!("calibrate-{}", results::timestamp(started));
+    let written = results::write(&file, &out_dir, &name).map_err(|error| {
+        InputError(format!(
+            "cannot write results to {}: {error}",
+            out_dir.display()
+        ))
+    })?;
+    println!("\nresults: {}", written.display());
+    if file.calibration.problems.is_empty() {
+        println!("every harness run passed the oracle and every plain sum was right");
+        Ok(ExitCode::SUCCESS)
+    } else {
+        eprintln!("\nPROBLEMS (figures of these runs are left out):");
+        for problem in &file.calibration.problems {
+            eprintln!("  {problem}");
+        }
+        Ok(ExitCode::FAILURE)
+    }
+}
+
 fn scenario(args: ScenarioArgs) -> Result<ExitCode, InputError> {
     let scenario = load(&args)?;
     // Read the core list before any thread is pinned.
@@ -282,18 +397,7 @@ fn scenario(args: ScenarioArgs) -> Result<ExitCode, InputError> {
         },
     );
 
-    let progress = if args.no_progress || !std::io::stderr().is_terminal() {
-        None
-    } else {
-        let bar = ProgressBar::new(runs_total);
-        bar.set_style(
-            ProgressStyle::with_template(
-                "[{elapsed_precise}] {bar:30} {pos}/{len} runs, eta {eta} {msg}",
-            )
-            .expect("the template is valid"),
-        );
-        Some(bar)
-    };
+    let progress = progress_bar(runs_total, args.no_progress);
     let mut current = String::new();
     let topology = scenario.topology.name();
     let (tools, machine) = measure_machine(&cores);

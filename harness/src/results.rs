@@ -252,7 +252,7 @@ pub struct Summary {
 
 /// Writes `results` to `dir/NAME.json` atomically (a temporary file in the
 /// same folder, flushed, then renamed), creating `dir` if needed.
-pub fn write(results: &Results, dir: &Path, name: &str) -> std::io::Result<PathBuf> {
+pub fn write(results: &impl Serialize, dir: &Path, name: &str) -> std::io::Result<PathBuf> {
     std::fs::create_dir_all(dir)?;
     let path = dir.join(format!("{name}.json"));
     let temporary = dir.join(format!(".{name}.json.partial"));

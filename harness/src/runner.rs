@@ -37,7 +37,7 @@ use scenarios::MAX_LATENCY_MESSAGES;
 use crate::clock::Clock;
 use crate::counters::{PerfOpener, Plan, ThreadCounters};
 use crate::latency::{self, RunLatency, Schedule};
-use crate::oracle::{Expected, Tally, Verdict, judge, judge_counts};
+use crate::oracle::{Expected, Observer, Tally, Verdict, judge, judge_counts};
 use crate::placement::{Placement, pin_current};
 
 /// What a run measures.
@@ -280,7 +280,7 @@ pub fn quotas(messages: u64, producers: usize) -> Vec<u64> {
 }
 
 /// Publishes sequences `0 .. quota` as producer `id`, `batch` at a time.
-#[inline]
+#[inline(always)]
 pub fn producer_loop<M: Message>(
     producer: &mut impl Producer<M>,
     id: u16,
@@ -319,7 +319,7 @@ fn wait_until(clock: &Clock, at: u64, yields: bool, cancel: &Cancel) -> bool {
 /// that falls behind publishes at once; its lateness stays in the
 /// corrected latencies.
 #[allow(clippy::too_many_arguments)]
-#[inline]
+#[inline(always)]
 pub fn paced_producer_loop<M: Message>(
     producer: &mut impl Producer<M>,
     id: u16,
@@ -353,14 +353,23 @@ pub fn paced_producer_loop<M: Message>(
 /// Consumes up to `batch` at a time into `tally` until the queue closes
 /// (`true`) or `cancel` is set (`false`). An idle return that is not a
 /// cancellation (a timeout-blocking wait running out) is just called again.
-#[inline]
+///
+/// A function of its own, with the queue's `consume_batch` inlined into
+/// it: inlined into a run thread's body, the observer's working copy
+/// competes with everything else live there and is kept on the stack.
+#[inline(never)]
 pub fn consumer_loop<M: Message>(
     consumer: &mut impl Consumer<M>,
     batch: usize,
     tally: &mut Tally,
     cancel: &Cancel,
 ) -> bool {
-    consume_until_closed(consumer, batch, cancel, |message| tally.observe(message))
+    // The observer lives across the whole loop, so its working copy of a
+    // producer's entry stays in registers between batches.
+    let mut observer = tally.observer();
+    let closed = consume_until_closed(consumer, batch, cancel, |message| observer.observe(message));
+    observer.finish();
+    closed
 }
 
 /// Takes up to `batch` at a time off the queue without reading them
@@ -383,8 +392,9 @@ pub fn discard_loop<M: Message>(
     }
 }
 
-/// The loop of [`consumer_loop`], handing each message to `on`.
-#[inline]
+/// The loop of [`consumer_loop`], handing each message to `on`. Always
+/// inlined, so that what `on` updates can stay in the caller's registers.
+#[inline(always)]
 fn consume_until_closed<M: Message>(
     consumer: &mut impl Consumer<M>,
     batch: usize,
@@ -917,11 +927,12 @@ fn run_streams<Q: Queue, M: Message>(spec: &RunSpec) -> Outcome {
                 let mut tallies = Vec::with_capacity(1);
                 move || {
                     if rate.is_some() {
-                        let tally = tally.get();
+                        let mut observer = tally.get().observer();
                         consume_until_closed(consumer.get(), batch, &cancel, |message| {
-                            tally.observe(message);
+                            observer.observe(message);
                             receipts.push((message.tag(), clock.now()));
                         });
+                        observer.finish();
                     } else if discard {
                         discard_loop(consumer.get(), batch, tally.get(), &cancel);
                     } else {
@@ -1016,6 +1027,7 @@ fn run_pingpong<Q: Queue, M: Message>(spec: &RunSpec) -> Outcome {
             let mut tallies = Vec::with_capacity(1);
             move || {
                 let mut result = Ok(());
+                let mut observer = tally.get().observer();
                 for sequence in 0..quota {
                     let start = clock.now();
                     if let Err(error) = send
@@ -1026,13 +1038,14 @@ fn run_pingpong<Q: Queue, M: Message>(spec: &RunSpec) -> Outcome {
                         break;
                     }
                     if !receive_one(receive.get(), &cancel, |message| {
-                        tally.get().observe(message);
+                        observer.observe(message);
                     }) {
                         break;
                     }
                     let end = clock.now();
                     latency::record(&mut round_trips, clock.to_ns(end.saturating_sub(start)));
                 }
+                observer.finish();
                 let mut metrics = send.get().metrics();
                 drop(send.into_inner()); // closes the outbound queue
                 // The echo thread closes the return queue once it has seen
@@ -1074,8 +1087,9 @@ fn run_pingpong<Q: Queue, M: Message>(spec: &RunSpec) -> Outcome {
             move || {
                 let mut result = Ok(());
                 let mut echo = M::default();
+                let mut observer = tally.get().observer();
                 while receive_one(receive.get(), &cancel, |message| {
-                    tally.get().observe(message);
+                    observer.observe(message);
                     echo = *message;
                 }) {
                     if let Err(error) = send.get().publish_batch(1, |_, slot| *slot = echo) {
@@ -1083,6 +1097,7 @@ fn run_pingpong<Q: Queue, M: Message>(spec: &RunSpec) -> Outcome {
                         break;
                     }
                 }
+                observer.finish();
                 let finished = Instant::now();
                 let mut metrics = receive.get().metrics();
                 metrics.extend(send.get().metrics());
@@ -1110,46 +1125,84 @@ fn run_pingpong<Q: Queue, M: Message>(spec: &RunSpec) -> Outcome {
 }
 
 /// The base case's "queue": none. `publish_batch` writes the batch into
-/// the thread's own buffer and the consumer-side work (the oracle's tally,
-/// once per consumer that would see the message) reads it back on the same
-/// thread. What is left is the harness's own cost per message.
-pub struct NoQueue<M> {
-    buffer: Vec<M>,
-    /// Count-only: tally counts without reading the messages.
+/// the thread's own buffer and the consumer-side work (the oracle's
+/// observers, one per consumer that would see the message) reads it back
+/// on the same thread. What is left is the harness's own cost per message.
+/// It borrows what it works with from the run thread's locals, so the
+/// observer of the usual single consumer is a local there, as in
+/// [`consumer_loop`].
+pub struct NoQueue<'a, 't, M> {
+    /// Holds a whole batch, made before the measured region.
+    buffer: &'a mut [M],
+    /// Count-only: count without reading the messages.
     discard: bool,
-    tallies: Vec<Tally>,
-    receipts: Option<(Clock, Vec<(u64, u64)>)>,
+    /// Neither count-only nor a fan-out nor keeping receipts: each
+    /// message only goes to `observer`.
+    plain: bool,
+    unread: u64,
+    /// The first consumer's observer (the only one but in a fan-out), held
+    /// by value so that it can live in registers.
+    observer: Observer<'t>,
+    /// The other consumers' tallies, in a fan-out (each batch is read back
+    /// once per tally; an observer per batch, so nothing is allocated in
+    /// the measured region).
+    others: &'a mut [Tally],
+    receipts: Option<(Clock, &'a mut Vec<(u64, u64)>)>,
 }
 
-impl<M: Message> Producer<M> for NoQueue<M> {
-    #[inline]
+impl<M: Message> Producer<M> for NoQueue<'_, '_, M> {
+    #[inline(always)]
     fn publish_batch(
         &mut self,
         n: usize,
         mut fill: impl FnMut(usize, &mut M),
     ) -> Result<(), PublishError> {
-        // The buffer holds a whole batch, made before the measured region;
-        // `n` never exceeds it.
+        // The common case first, with nothing else to look at per message:
+        // one message, one consumer, no receipts.
+        if n == 1
+            && self.plain
+            && let [slot, ..] = &mut *self.buffer
+        {
+            fill(0, slot);
+            self.observer.observe(slot);
+            return Ok(());
+        }
+        // `n` never exceeds the batch the buffer was made for.
         let batch = &mut self.buffer[..n];
         for (index, slot) in batch.iter_mut().enumerate() {
             fill(index, slot);
         }
         if self.discard {
-            for tally in &mut self.tallies {
-                tally.discard(n as u64);
-            }
+            self.unread += n as u64;
             return Ok(());
         }
-        for message in batch.iter() {
-            for tally in &mut self.tallies {
-                tally.observe(message);
-            }
-            if let Some((clock, receipts)) = &mut self.receipts {
-                receipts.push((message.tag(), clock.now()));
-            }
+        self.observer.observe_all(batch);
+        for tally in self.others.iter_mut() {
+            let mut observer = tally.observer();
+            observer.observe_all(batch);
+            observer.finish();
+        }
+        if let Some((clock, receipts)) = &mut self.receipts {
+            receipts.extend(batch.iter().map(|message| (message.tag(), clock.now())));
         }
         Ok(())
     }
+}
+
+/// The base case's throughput loop: the producer loop into `queue`. A
+/// function of its own that owns `queue` while it runs, like
+/// [`consumer_loop`], so that the observer's working copy stays in
+/// registers.
+#[inline(never)]
+fn base_loop<'a, 't, M: Message>(
+    queue: NoQueue<'a, 't, M>,
+    id: u16,
+    quota: u64,
+    batch: usize,
+) -> NoQueue<'a, 't, M> {
+    let mut queue = queue;
+    let _ = producer_loop(&mut queue, id, quota, batch);
+    queue
 }
 
 /// Name of the base case in scenarios, tables and results.
@@ -1194,26 +1247,32 @@ pub fn run_base<M: Message>(spec: &RunSpec) -> Outcome {
             format!("base-{index}"),
             spec.placement.core_for(index),
             move || {
-                let mut local = Placed::new(
-                    NoQueue::<M> {
-                        buffer: vec![M::default(); batch],
-                        discard: spec_discard,
-                        tallies: vec![Tally::new(producers); slots],
-                        receipts: rate.map(|_| (clock, prefaulted(quota as usize))),
-                    },
-                    layout_seed,
-                    index,
-                );
+                let mut tallies =
+                    Placed::new(vec![Tally::new(producers); slots], layout_seed, index);
+                let mut buffer = vec![M::default(); batch];
+                let mut receipts = prefaulted(if rate.is_some() { quota as usize } else { 0 });
                 let mut sent = prefaulted(if rate.is_some() { quota as usize } else { 0 });
                 let mut round_trips = pingpong.then(latency::histogram);
                 move || {
                     let mut latency = ThreadLatency::default();
+                    let (first, rest) = tallies
+                        .get()
+                        .split_first_mut()
+                        .expect("a run has at least one consumer");
+                    let mut queue = NoQueue {
+                        plain: !spec_discard && rest.is_empty() && rate.is_none(),
+                        buffer: &mut buffer,
+                        discard: spec_discard,
+                        unread: 0,
+                        observer: first.observer(),
+                        others: rest,
+                        receipts: rate.map(|_| (clock, &mut receipts)),
+                    };
                     match (rate, &mut round_trips) {
                         (_, Some(round_trips)) => {
                             for sequence in 0..quota {
                                 let start = clock.now();
-                                let _ = local
-                                    .get()
+                                let _ = queue
                                     .publish_batch(1, |_, message| message.write(id, sequence));
                                 let end = clock.now();
                                 latency::record(
@@ -1228,30 +1287,26 @@ pub fn run_base<M: Message>(spec: &RunSpec) -> Outcome {
                                 interval: interval(&clock, rate, producers),
                             };
                             let _ = paced_producer_loop(
-                                local.get(),
-                                id,
-                                quota,
-                                batch,
-                                &clock,
-                                &schedule,
-                                yields,
-                                &cancel,
+                                &mut queue, id, quota, batch, &clock, &schedule, yields, &cancel,
                                 &mut sent,
                             );
                             latency.sent = Some((index, schedule, sent));
                         }
-                        (None, None) => {
-                            let _ = producer_loop(local.get(), id, quota, batch);
-                        }
+                        (None, None) => queue = base_loop(queue, id, quota, batch),
                     }
                     let finished = Instant::now();
-                    let local = local.into_inner();
-                    latency.round_trips = round_trips;
-                    if let Some((_, receipts)) = local.receipts {
-                        latency.receipts = receipts;
+                    let NoQueue {
+                        unread, observer, ..
+                    } = queue;
+                    observer.finish();
+                    let mut tallies = tallies.into_inner();
+                    for tally in &mut tallies {
+                        tally.discard(unread);
                     }
+                    latency.round_trips = round_trips;
+                    latency.receipts = receipts;
                     Report::Consumer {
-                        tallies: local.tallies,
+                        tallies,
                         first_slot: 0,
                         finished,
                         metrics: Vec::new(),

@@ -90,7 +90,7 @@ impl Queue for ArrayQueueBaseline {
 }
 
 impl<M: Message> Producer<M> for ArrayQueueProducer<M> {
-    #[inline]
+    #[inline(always)]
     fn publish_batch(
         &mut self,
         n: usize,
@@ -123,7 +123,7 @@ impl<M: Message> Producer<M> for ArrayQueueProducer<M> {
 }
 
 impl<M: Message> Consumer<M> for ArrayQueueConsumer<M> {
-    #[inline]
+    #[inline(always)]
     fn consume_batch(&mut self, max: usize, mut on: impl FnMut(&M)) -> Consumed {
         let shared = &*self.shared;
         let mut taken = 0;

@@ -234,7 +234,7 @@ impl<C: Channel> Queue for ChannelQueue<C, VecPerBatch> {
 }
 
 impl<C: Channel, M: Message> Producer<M> for ChannelProducer<C, M> {
-    #[inline]
+    #[inline(always)]
     fn publish_batch(
         &mut self,
         n: usize,
@@ -251,7 +251,7 @@ impl<C: Channel, M: Message> Producer<M> for ChannelProducer<C, M> {
 }
 
 impl<C: Channel, M: Message> Producer<M> for ChannelProducer<C, Vec<M>> {
-    #[inline]
+    #[inline(always)]
     fn publish_batch(
         &mut self,
         n: usize,
@@ -273,7 +273,7 @@ impl<C: Channel, M: Message> Producer<M> for ChannelProducer<C, Vec<M>> {
 }
 
 impl<C: Channel, M: Message> Consumer<M> for ChannelConsumer<C, M, M> {
-    #[inline]
+    #[inline(always)]
     fn consume_batch(&mut self, max: usize, mut on: impl FnMut(&M)) -> Consumed {
         match recv::<C, M>(&self.receiver, &self.cancel) {
             Ok(first) => on(&first),
@@ -292,7 +292,7 @@ impl<C: Channel, M: Message> Consumer<M> for ChannelConsumer<C, M, M> {
 }
 
 impl<C: Channel, M: Message> Consumer<M> for ChannelConsumer<C, Vec<M>, M> {
-    #[inline]
+    #[inline(always)]
     fn consume_batch(&mut self, max: usize, mut on: impl FnMut(&M)) -> Consumed {
         if self.next_pending == self.pending.len() {
             match recv::<C, Vec<M>>(&self.receiver, &self.cancel) {

@@ -196,7 +196,7 @@ impl<M: Message> CrateProducer<M> {
 }
 
 impl<M: Message> Producer<M> for CrateProducer<M> {
-    #[inline]
+    #[inline(always)]
     fn publish_batch(
         &mut self,
         n: usize,
@@ -265,7 +265,7 @@ impl<M: Message> CratePoller<M> {
 }
 
 impl<M: Message> Consumer<M> for CratePoller<M> {
-    #[inline]
+    #[inline(always)]
     fn consume_batch(&mut self, max: usize, mut on: impl FnMut(&M)) -> Consumed {
         let waiter = self.waiter.clone();
         let outcome = match self.take(max, &mut on) {

@@ -409,7 +409,7 @@ impl Consumed {
 }
 
 /// The sending end. Dropping every producer closes the queue.
-pub trait Producer<M: Message>: Send + 'static {
+pub trait Producer<M: Message>: Send {
     /// Publishes `n` messages, `fill(i, slot)` writing message `i` in place,
     /// waiting per the configured strategy while the queue is full. Messages
     /// become visible to consumers in index order.
@@ -459,7 +459,7 @@ pub struct Endpoints<P, C> {
 /// An implementation under test.
 pub trait Queue: 'static {
     /// Its sending end for messages of type `M`.
-    type Producer<M: Message>: Producer<M>;
+    type Producer<M: Message>: Producer<M> + 'static;
     /// Its receiving end for messages of type `M`.
     type Consumer<M: Message>: Consumer<M>;
 

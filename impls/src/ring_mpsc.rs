@@ -714,7 +714,7 @@ impl<T: Send> RingConsumer<T> {
 
     /// One pass over the rings, taking up to `max` messages in all; one
     /// head store per ring that gave any.
-    #[inline]
+    #[inline(always)]
     fn pass<F: FnMut(&T)>(&mut self, max: usize, handle: &mut Handle<F>) -> usize {
         self.discover();
         let rings = self.rings.len();
@@ -826,6 +826,7 @@ impl<T: Send> RingConsumer<T> {
         })
     }
 
+    #[inline(always)]
     fn consume<F: FnMut(&T)>(&mut self, max: usize, handle: &mut Handle<F>) -> Consumed {
         let max = max.max(1);
         loop {
@@ -846,6 +847,7 @@ impl<T: Send> RingConsumer<T> {
     /// store per ring per call. `Closed` once every sender is gone and
     /// everything is consumed; `Idle` when the wait was cancelled (or timed
     /// out, with timeout-blocking).
+    #[inline(always)]
     pub fn consume_batch(&mut self, max: usize, mut on: impl FnMut(&T)) -> Consumed {
         self.consume(max, &mut Handle::Read(&mut on))
     }
@@ -991,7 +993,7 @@ impl Queue for RingMpsc {
 }
 
 impl<M: Message> Producer<M> for RingProducer<M> {
-    #[inline]
+    #[inline(always)]
     fn publish_batch(
         &mut self,
         n: usize,
@@ -1009,11 +1011,12 @@ impl<M: Message> Producer<M> for RingProducer<M> {
 }
 
 impl<M: Message> Consumer<M> for RingConsumer<M> {
-    #[inline]
+    #[inline(always)]
     fn consume_batch(&mut self, max: usize, on: impl FnMut(&M)) -> Consumed {
         RingConsumer::consume_batch(self, max, on)
     }
 
+    #[inline(always)]
     fn discard_batch(&mut self, max: usize) -> Consumed {
         RingConsumer::discard_batch(self, max)
     }

@@ -69,7 +69,7 @@ impl Queue for Rtrb {
 }
 
 impl<M: Message> Producer<M> for RtrbProducer<M> {
-    #[inline]
+    #[inline(always)]
     fn publish_batch(
         &mut self,
         n: usize,
@@ -132,7 +132,7 @@ impl<M> RtrbProducer<M> {
 }
 
 impl<M: Message> Consumer<M> for RtrbConsumer<M> {
-    #[inline]
+    #[inline(always)]
     fn consume_batch(&mut self, max: usize, mut on: impl FnMut(&M)) -> Consumed {
         loop {
             if max == 1 {

@@ -136,7 +136,7 @@ impl Queue for SpscRing {
 }
 
 impl<M: Message> Producer<M> for SpscProducer<M> {
-    #[inline]
+    #[inline(always)]
     fn publish_batch(
         &mut self,
         n: usize,
@@ -186,7 +186,7 @@ impl<M: Message> Producer<M> for SpscProducer<M> {
 }
 
 impl<M: Message> Consumer<M> for SpscConsumer<M> {
-    #[inline]
+    #[inline(always)]
     fn consume_batch(&mut self, max: usize, mut on: impl FnMut(&M)) -> Consumed {
         let shared = &*self.shared;
         let head = self.head;

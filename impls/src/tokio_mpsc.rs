@@ -78,7 +78,7 @@ impl Queue for TokioMpsc {
 }
 
 impl<M: Message> Producer<M> for TokioProducer<M> {
-    #[inline]
+    #[inline(always)]
     fn publish_batch(
         &mut self,
         n: usize,
@@ -104,7 +104,7 @@ impl<M: Message> Producer<M> for TokioProducer<M> {
 }
 
 impl<M: Message> Consumer<M> for TokioConsumer<M> {
-    #[inline]
+    #[inline(always)]
     fn consume_batch(&mut self, max: usize, mut on: impl FnMut(&M)) -> Consumed {
         let first = match self.receiver.try_recv() {
             Ok(message) => message,

@@ -103,7 +103,7 @@ impl<S: Sequencer, E> DisruptorProducer<S, E> {
 }
 
 impl<S: Sequencer, M: Message> Producer<M> for DisruptorProducer<S, M> {
-    #[inline]
+    #[inline(always)]
     fn publish_batch(
         &mut self,
         n: usize,
@@ -256,7 +256,7 @@ impl<S: Sequencer, E> DisruptorConsumer<S, E> {
 }
 
 impl<S: Sequencer, M: Message> Consumer<M> for DisruptorConsumer<S, M> {
-    #[inline]
+    #[inline(always)]
     fn consume_batch(&mut self, max: usize, mut on: impl FnMut(&M)) -> Consumed {
         self.process_batch(max, |event, _, _| on(event))
     }

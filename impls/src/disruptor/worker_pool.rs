@@ -201,7 +201,7 @@ impl<S: Sequencer, E, const RUN: usize> Worker<S, E, RUN> {
 }
 
 impl<S: Sequencer, M: Message, const RUN: usize> Consumer<M> for Worker<S, M, RUN> {
-    #[inline]
+    #[inline(always)]
     fn consume_batch(&mut self, max: usize, mut on: impl FnMut(&M)) -> Consumed {
         self.process_batch(max, |event, _, _| on(event))
     }

@@ -1,0 +1,617 @@
+//! `calibrate`: how much of a figure is the instrument.
+//!
+//! A harness figure is the queue plus the harness's own per-message work
+//! (message writes, the oracle's tally, the loops around them). This
+//! module measures that share directly: in one invocation it interleaves,
+//! round by round, the harness's own runs of reference crates with the
+//! plainest honest loops over the same crates (a pinned producer sends one
+//! `u64` per message, a pinned consumer sums what it receives, and the sum
+//! is checked after the run; no oracle), on the same two cores, and
+//! reports harness/plain per round with a bootstrap interval of its median.
+//! A ratio near 1 means the harness's figure is the crate's; 0.5 means
+//! half the time per message went to the instrument.
+//!
+//! The plain loops are timed as the harness times its runs: from the first
+//! of the two threads leaving a start barrier to the consumer taking the
+//! last message.
+
+use std::sync::{Arc, Barrier};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use impls::{Message, Msg8, Topology, WaitStrategy};
+use serde::{Deserialize, Serialize};
+
+use crate::placement::{Cores, pin_current};
+use crate::runner::{Instruments, Mode, Outcome, RunSpec, run_base};
+use crate::stats::{median, median_ci};
+use crate::sweep::run_named;
+
+/// Capacity of every queue in the calibration, in messages.
+pub const CAPACITY: usize = 1024;
+
+/// What to run.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// Measured rounds.
+    pub rounds: u32,
+    /// Unrecorded rounds before them.
+    pub warmup: u32,
+    /// Messages per run.
+    pub messages: u64,
+    /// Deadline of each harness run.
+    pub timeout: Duration,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            rounds: 7,
+            warmup: 1,
+            messages: 10_000_000,
+            timeout: Duration::from_secs(60),
+        }
+    }
+}
+
+/// One comparison: a harness implementation at a batch size, and the plain
+/// loop over the same crate.
+#[derive(Clone, Copy, Debug)]
+pub struct Pair {
+    /// Label in the table.
+    pub label: &'static str,
+    /// The harness implementation.
+    pub implementation: &'static str,
+    /// Messages per publish and most per consume.
+    pub batch: usize,
+    /// The plain loop.
+    plain: fn(&PlainSpec) -> PlainRun,
+}
+
+/// The pairs `calibrate` measures: rtrb at batch 1 (push/pop) and 64
+/// (chunks), crossbeam-channel at batch 1.
+pub const PAIRS: [Pair; 3] = [
+    Pair {
+        label: "rtrb push/pop, batch 1",
+        implementation: "rtrb",
+        batch: 1,
+        plain: plain_rtrb_single,
+    },
+    Pair {
+        label: "rtrb chunks, batch 64",
+        implementation: "rtrb",
+        batch: 64,
+        plain: plain_rtrb_chunks,
+    },
+    Pair {
+        label: "crossbeam send/recv, batch 1",
+        implementation: "crossbeam",
+        batch: 1,
+        plain: plain_crossbeam,
+    },
+];
+
+/// Targets for harness/plain, printed beside the figures (benchmark
+/// output, never a test): the harness should cost at most 15% of the
+/// fastest reference crate's time per message.
+pub const TARGET_RATIO: f64 = 0.85;
+
+/// What a plain loop is given.
+#[derive(Clone, Copy, Debug)]
+pub struct PlainSpec {
+    /// Messages to send.
+    pub messages: u64,
+    /// Messages per chunk, for loops that batch.
+    pub batch: usize,
+    /// Producer core and consumer core.
+    pub cores: (usize, usize),
+}
+
+/// How a plain run ended.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PlainRun {
+    /// From the first thread leaving the barrier to the last message taken.
+    pub elapsed_ns: u64,
+    /// Whether the consumer's sum was the sum of everything sent.
+    pub sum_ok: bool,
+    /// Whether both threads were pinned.
+    pub pinned: bool,
+}
+
+impl PlainRun {
+    /// Messages per second, for a run whose sum was right.
+    pub fn throughput(&self, messages: u64) -> Option<f64> {
+        self.sum_ok
+            .then(|| messages as f64 / self.elapsed_ns.max(1) as f64 * 1e9)
+    }
+}
+
+/// `0 + 1 + ... + (n - 1)`, wrapping: what a plain consumer must sum to.
+pub fn expected_sum(n: u64) -> u64 {
+    let (a, b) = if n.is_multiple_of(2) {
+        (n / 2, n.wrapping_sub(1))
+    } else {
+        (n, (n - 1) / 2)
+    };
+    a.wrapping_mul(b)
+}
+
+/// Waits one step in a plain loop: a pause, and now and then a yield so the
+/// loop ends even if the two threads share a core.
+#[inline]
+fn idle(spins: &mut u32) {
+    *spins = spins.wrapping_add(1);
+    if spins.is_multiple_of(4096) {
+        thread::yield_now();
+    } else {
+        std::hint::spin_loop();
+    }
+}
+
+/// Runs `produce` and `consume` on the two cores of `spec`, timed from the
+/// first of them leaving a barrier to `consume` returning its sum.
+fn two_threads<P, C>(spec: &PlainSpec, produce: P, consume: C) -> PlainRun
+where
+    P: FnOnce() + Send + 'static,
+    C: FnOnce() -> u64 + Send + 'static,
+{
+    let barrier = Arc::new(Barrier::new(2));
+    let (producer_core, consumer_core) = spec.cores;
+    let producer_barrier = Arc::clone(&barrier);
+    let producer = thread::spawn(move || {
+        let pinned = pin_current(producer_core);
+        producer_barrier.wait();
+        let started = Instant::now();
+        produce();
+        (pinned, started)
+    });
+    let consumer = thread::spawn(move || {
+        let pinned = pin_current(consumer_core);
+        barrier.wait();
+        let started = Instant::now();
+        let sum = consume();
+        (pinned, started, Instant::now(), sum)
+    });
+    let (producer_pinned, producer_started) = producer.join().expect("plain producer");
+    let (consumer_pinned, consumer_started, finished, sum) =
+        consumer.join().expect("plain consumer");
+    let elapsed = finished.saturating_duration_since(producer_started.min(consumer_started));
+    PlainRun {
+        elapsed_ns: u64::try_from(elapsed.as_nanos()).unwrap_or(u64::MAX),
+        sum_ok: sum == expected_sum(spec.messages),
+        pinned: producer_pinned && consumer_pinned,
+    }
+}
+
+/// rtrb, one `push` and one `pop` per message.
+fn plain_rtrb_single(spec: &PlainSpec) -> PlainRun {
+    let (mut producer, mut consumer) = rtrb::RingBuffer::<u64>::new(CAPACITY);
+    let n = spec.messages;
+    two_threads(
+        spec,
+        move || {
+            let mut spins = 0;
+            for value in 0..n {
+                let mut value = value;
+                while let Err(rtrb::PushError::Full(back)) = producer.push(value) {
+                    value = back;
+                    idle(&mut spins);
+                }
+            }
+        },
+        move || {
+            let (mut sum, mut taken, mut spins) = (0u64, 0u64, 0);
+            while taken < n {
+                match consumer.pop() {
+                    Ok(value) => {
+                        sum = sum.wrapping_add(value);
+                        taken += 1;
+                    }
+                    Err(_) => idle(&mut spins),
+                }
+            }
+            sum
+        },
+    )
+}
+
+/// rtrb's chunk API, at most `batch` messages a chunk.
+fn plain_rtrb_chunks(spec: &PlainSpec) -> PlainRun {
+    let (mut producer, mut consumer) = rtrb::RingBuffer::<u64>::new(CAPACITY);
+    let (n, batch) = (spec.messages, spec.batch as u64);
+    two_threads(
+        spec,
+        move || {
+            let (mut next, mut spins) = (0u64, 0);
+            while next < n {
+                let free = producer.slots() as u64;
+                if free == 0 {
+                    idle(&mut spins);
+                    continue;
+                }
+                let run = free.min(batch).min(n - next);
+                let Ok(chunk) = producer.write_chunk_uninit(run as usize) else {
+                    unreachable!("`run` slots are free");
+                };
+                chunk.fill_from_iter(next..next + run);
+                next += run;
+            }
+        },
+        move || {
+            let (mut sum, mut taken, mut spins) = (0u64, 0u64, 0);
+            while taken < n {
+                let available = consumer.slots();
+                if available == 0 {
+                    idle(&mut spins);
+                    continue;
+                }
+                let run = available.min(batch as usize);
+                let Ok(chunk) = consumer.read_chunk(run) else {
+                    unreachable!("`run` messages are available");
+                };
+                let (first, second) = chunk.as_slices();
+                sum = first
+                    .iter()
+                    .chain(second)
+                    .fold(sum, |sum, value| sum.wrapping_add(*value));
+                chunk.commit_all();
+                taken += run as u64;
+            }
+            sum
+        },
+    )
+}
+
+/// crossbeam-channel bounded, one `send` and one `recv` per message.
+fn plain_crossbeam(spec: &PlainSpec) -> PlainRun {
+    let (sender, receiver) = crossbeam_channel::bounded::<u64>(CAPACITY);
+    let n = spec.messages;
+    two_threads(
+        spec,
+        move || {
+            for value in 0..n {
+                if sender.send(value).is_err() {
+                    return;
+                }
+            }
+        },
+        move || {
+            let mut sum = 0u64;
+            for _ in 0..n {
+                match receiver.recv() {
+                    Ok(value) => sum = sum.wrapping_add(value),
+                    Err(_) => break,
+                }
+            }
+            sum
+        },
+    )
+}
+
+/// One pair's figures in one round.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Round {
+    /// Round number (warm-up rounds are not recorded).
+    pub round: u32,
+    /// The harness's throughput, when its run passed the oracle.
+    pub harness: Option<f64>,
+    /// How the harness run ended, in one word.
+    pub harness_outcome: String,
+    /// The plain loop's throughput, when its sum was right.
+    pub plain: Option<f64>,
+    /// Whether the plain loop's threads were pinned.
+    pub plain_pinned: bool,
+}
+
+/// One pair over every round.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PairResult {
+    /// Label in the table.
+    pub label: String,
+    /// The harness implementation.
+    pub implementation: String,
+    /// Batch size.
+    pub batch: usize,
+    /// Every measured round.
+    pub rounds: Vec<Round>,
+    /// Median harness throughput, messages per second.
+    pub harness_median: Option<f64>,
+    /// Median plain throughput, messages per second.
+    pub plain_median: Option<f64>,
+    /// Median over rounds of harness/plain in the same round.
+    pub ratio: Option<f64>,
+    /// Bootstrap 95% interval of that median.
+    pub ratio_ci: Option<(f64, f64)>,
+}
+
+/// The base case's CPU time per message at one batch size.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BaseCost {
+    /// Batch size.
+    pub batch: usize,
+    /// Median CPU ns per message over the measured rounds.
+    pub cpu_ns_per_message: Option<f64>,
+    /// Bootstrap 95% interval of that median.
+    pub cpu_ns_ci: Option<(f64, f64)>,
+}
+
+/// Everything `calibrate` measured.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Calibration {
+    /// Messages per run.
+    pub messages: u64,
+    /// Measured rounds.
+    pub rounds: u32,
+    /// Producer core and consumer core.
+    pub cores: (usize, usize),
+    /// Each pair.
+    pub pairs: Vec<PairResult>,
+    /// The harness's own cost (the base case, SPSC) at batch 1 and 64.
+    pub base: Vec<BaseCost>,
+    /// Problems: failed harness runs, wrong plain sums, refused pinning.
+    pub problems: Vec<String>,
+}
+
+/// Why calibration cannot run here.
+#[derive(Debug, thiserror::Error)]
+pub enum CalibrateError {
+    /// Fewer than two usable cores.
+    #[error(
+        "calibrate needs 2 usable cores (a producer and a consumer, each pinned), this process may use {0}"
+    )]
+    TooFewCores(usize),
+}
+
+/// What `calibrate` tells its observer as it goes.
+pub enum Progress<'a> {
+    /// A run is starting.
+    Run {
+        /// Round (warm-up rounds first).
+        round: u32,
+        /// What runs: a pair's label and `harness` or `plain`, or the base case.
+        what: &'a str,
+    },
+}
+
+/// Runs the calibration on the first two of `cores`.
+pub fn run(
+    options: &Options,
+    cores: &Cores,
+    instruments: &Instruments,
+    mut progress: impl FnMut(Progress<'_>),
+) -> Result<Calibration, CalibrateError> {
+    let ids = cores.ids();
+    if ids.len() < 2 {
+        return Err(CalibrateError::TooFewCores(ids.len()));
+    }
+    let pair_cores = (ids[0], ids[1]);
+    let placement = cores.plan(1, 1);
+    let spec = |batch: usize, round: u32| RunSpec {
+        topology: Topology::Spsc,
+        producers: 1,
+        consumers: 1,
+        capacity: CAPACITY,
+        batch,
+        wait: WaitStrategy::BusySpin,
+        messages: options.messages,
+        timeout: options.timeout,
+        placement: placement.clone(),
+        layout_seed: u64::from(round),
+        mode: Mode::Throughput,
+        instruments: instruments.clone(),
+    };
+    let mut problems = Vec::new();
+    let mut rounds: Vec<Vec<Round>> = vec![Vec::new(); PAIRS.len()];
+    let base_batches = [1usize, 64];
+    let mut base_cpu: Vec<Vec<f64>> = vec![Vec::new(); base_batches.len()];
+    for round in 0..options.warmup + options.rounds {
+        let measured = round >= options.warmup;
+        for (index, pair) in PAIRS.iter().enumerate() {
+            let plain_spec = PlainSpec {
+                messages: options.messages,
+                batch: pair.batch,
+                cores: pair_cores,
+            };
+            let harness_label = format!("{} (harness)", pair.label);
+            let plain_label = format!("{} (plain)", pair.label);
+            // Alternate which goes first, so neither always runs on a
+            // machine the other has just warmed.
+            let run_harness = |progress: &mut dyn FnMut(Progress<'_>)| {
+                progress(Progress::Run {
+                    round,
+                    what: &harness_label,
+                });
+                run_named(pair.implementation, &spec(pair.batch, round), Msg8::BYTES)
+            };
+            let run_plain = |progress: &mut dyn FnMut(Progress<'_>)| {
+                progress(Progress::Run {
+                    round,
+                    what: &plain_label,
+                });
+                (pair.plain)(&plain_spec)
+            };
+            let (harness, plain) = if round % 2 == 0 {
+                let harness = run_harness(&mut progress);
+                (harness, run_plain(&mut progress))
+            } else {
+                let plain = run_plain(&mut progress);
+                (run_harness(&mut progress), plain)
+            };
+            if !measured {
+                continue;
+            }
+            if !harness.passed() {
+                problems.push(format!(
+                    "{}: round {round}: the harness run did not pass: {}",
+                    pair.label,
+                    describe(&harness)
+                ));
+            }
+            if !plain.sum_ok {
+                problems.push(format!(
+                    "{}: round {round}: the plain loop's sum is wrong (a message was lost or duplicated)",
+                    pair.label
+                ));
+            }
+            if !plain.pinned {
+                problems.push(format!(
+                    "{}: round {round}: the OS refused to pin the plain loop's threads",
+                    pair.label
+                ));
+            }
+            rounds[index].push(Round {
+                round,
+                harness: harness.throughput(options.messages),
+                harness_outcome: harness.label().to_owned(),
+                plain: plain.throughput(options.messages),
+                plain_pinned: plain.pinned,
+            });
+        }
+        for (index, &batch) in base_batches.iter().enumerate() {
+            progress(Progress::Run {
+                round,
+                what: &format!("base case, batch {batch}"),
+            });
+            let outcome = run_base::<Msg8>(&spec(batch, round));
+            if let (true, Some(cpu)) = (measured, outcome.costs().and_then(|c| c.cpu_ns)) {
+                base_cpu[index].push(cpu as f64 / options.messages.max(1) as f64);
+            }
+        }
+    }
+    let pairs = PAIRS
+        .iter()
+        .zip(rounds)
+        .map(|(pair, rounds)| {
+            let harness: Vec<f64> = rounds.iter().filter_map(|r| r.harness).collect();
+            let plain: Vec<f64> = rounds.iter().filter_map(|r| r.plain).collect();
+            let ratios: Vec<f64> = rounds
+                .iter()
+                .filter_map(|r| Some(r.harness? / r.plain?))
+                .collect();
+            PairResult {
+                label: pair.label.to_owned(),
+                implementation: pair.implementation.to_owned(),
+                batch: pair.batch,
+                harness_median: median(&harness),
+                plain_median: median(&plain),
+                ratio: median(&ratios),
+                ratio_ci: median_ci(&ratios),
+                rounds,
+            }
+        })
+        .collect();
+    let base = base_batches
+        .iter()
+        .zip(&base_cpu)
+        .map(|(&batch, cpu)| BaseCost {
+            batch,
+            cpu_ns_per_message: median(cpu),
+            cpu_ns_ci: median_ci(cpu),
+        })
+        .collect();
+    Ok(Calibration {
+        messages: options.messages,
+        rounds: options.rounds,
+        cores: pair_cores,
+        pairs,
+        base,
+        problems,
+    })
+}
+
+fn describe(outcome: &Outcome) -> String {
+    match outcome {
+        Outcome::Completed { verdict, .. } => verdict.problems.join("; "),
+        Outcome::TimedOut { .. } => "timed out".to_owned(),
+        Outcome::BuildFailed { error } | Outcome::Crashed { error } => error.clone(),
+    }
+}
+
+/// The calibration as a table.
+pub fn render(calibration: &Calibration) -> String {
+    use std::fmt::Write;
+    let millions = |v: Option<f64>| v.map_or("-".to_owned(), |v| format!("{:.2}", v / 1e6));
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "\ncalibrate · spsc · 8 B · capacity {CAPACITY} · busy_spin · pinned p0:{} c0:{} · {} rounds of {} messages",
+        calibration.cores.0, calibration.cores.1, calibration.rounds, calibration.messages
+    );
+    let _ = writeln!(
+        out,
+        "  {:<30} {:>12} {:>10} {:>14} {:>15}  target",
+        "pair", "harness M/s", "plain M/s", "harness/plain", "ratio 95% CI"
+    );
+    for pair in &calibration.pairs {
+        let target = match pair.ratio {
+            Some(ratio) if ratio >= TARGET_RATIO => format!(">= {TARGET_RATIO:.2}: met"),
+            Some(_) => format!(">= {TARGET_RATIO:.2}: NOT met"),
+            None => "-".to_owned(),
+        };
+        let _ = writeln!(
+            out,
+            "  {:<30} {:>12} {:>10} {:>14} {:>15}  {}",
+            pair.label,
+            millions(pair.harness_median),
+            millions(pair.plain_median),
+            pair.ratio.map_or("-".to_owned(), |r| format!("{r:.2}x")),
+            pair.ratio_ci
+                .map_or("-".to_owned(), |(l, h)| format!("{l:.2}x–{h:.2}x")),
+            target,
+        );
+    }
+    let base: Vec<String> = calibration
+        .base
+        .iter()
+        .map(|cost| {
+            format!(
+                "batch {} {} ns ({})",
+                cost.batch,
+                cost.cpu_ns_per_message
+                    .map_or("-".to_owned(), |v| format!("{v:.2}")),
+                cost.cpu_ns_ci
+                    .map_or("-".to_owned(), |(l, h)| format!("{l:.2}–{h:.2}")),
+            )
+        })
+        .collect();
+    let _ = writeln!(
+        out,
+        "  harness's own cost (base case, CPU per message): {}",
+        base.join(", ")
+    );
+    let _ = writeln!(
+        out,
+        "  harness/plain: per round, the harness's throughput over the plain loop's; 1.00x means the figure is the crate's, 0.50x that half of each message's time was the instrument's"
+    );
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn expected_sums_are_exact() {
+        for n in 0..50u64 {
+            assert_eq!(expected_sum(n), (0..n).sum::<u64>(), "{n}");
+        }
+        let n = 1u64 << 33;
+        assert_eq!(expected_sum(n), (n / 2).wrapping_mul(n - 1));
+    }
+
+    #[test]
+    fn every_plain_loop_moves_every_message() {
+        let cores = Cores::detect().ids();
+        let pair = (cores[0], *cores.get(1).unwrap_or(&cores[0]));
+        for pair_spec in PAIRS {
+            let spec = PlainSpec {
+                messages: 100_003,
+                batch: pair_spec.batch,
+                cores: pair,
+            };
+            let run = (pair_spec.plain)(&spec);
+            assert!(run.sum_ok, "{}: {run:?}", pair_spec.label);
+            assert!(run.throughput(spec.messages).is_some());
+        }
+    }
+}
