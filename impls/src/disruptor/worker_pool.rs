@@ -124,10 +124,10 @@ impl<S: Sequencer, const RUN: usize> Queue for WorkerPool<S, RUN> {
 }
 
 impl<S: Sequencer, E, const RUN: usize> Worker<S, E, RUN> {
-    /// How many sequences to take now, for a batch limit of `max`.
+    /// How many sequences to take now, for a batch limit of `limit`
+    /// (`1 ..= capacity`).
     #[inline(always)]
-    fn run_length(&self, max: usize) -> usize {
-        let limit = max.min(self.shared.ring.capacity());
+    fn run_length(&self, limit: usize) -> usize {
         if RUN != ADAPTIVE {
             return RUN.min(limit);
         }
@@ -144,9 +144,12 @@ impl<S: Sequencer, E, const RUN: usize> Worker<S, E, RUN> {
 
     /// Takes a run if the last one is done, waits until part of it is
     /// published, then hands up to `max` events to `handle(event, sequence,
-    /// end_of_batch)`.
+    /// end_of_batch)`. `max` reads as for [`Consumer::consume_batch`]: 0
+    /// counts as 1.
     #[inline]
     pub fn process_batch(&mut self, max: usize, mut handle: impl FnMut(&E, i64, bool)) -> Consumed {
+        // Runs are 1 to `capacity` long.
+        let max = max.clamp(1, self.shared.ring.capacity());
         if self.next > self.high {
             let run = self.run_length(max);
             self.high = self.work.add(run as i64);
