@@ -18,8 +18,8 @@
 #![cfg(ringlab_loom)]
 
 use impls::{
-    Bitmap, Lmax, Queue, RingMpsc, Single, SpscRing, Topology, WaitStrategy, WorkerPoolAdaptive,
-    WorkerPoolK1,
+    ArrayQueueBaseline, Bitmap, Lmax, Queue, RingMpsc, Single, SpscRing, Topology, WaitStrategy,
+    WorkerPoolAdaptive, WorkerPoolK1,
 };
 use verify::{Model, execute};
 
@@ -128,6 +128,20 @@ fn ring_mpsc_batches_wrap() {
 #[test]
 fn ring_mpsc_blocking_loses_no_wakeup() {
     check::<RingMpsc>(Model::new(Topology::Spsc, 1, 1, 2, 3).wait(WaitStrategy::Blocking));
+}
+
+/// crossbeam's `ArrayQueue` is not built on loom's atomics, so loom sees
+/// each push and pop as one step and checks the adapter around it: its
+/// wake-ups and its close. A batch larger than the ring makes the producer
+/// wait for room in mid-batch while the consumer is parked on an empty
+/// queue; without a signal before that wait, the two park for good.
+#[test]
+fn array_queue_blocking_loses_no_wakeup() {
+    check::<ArrayQueueBaseline>(
+        Model::new(Topology::Spsc, 1, 1, 2, 3)
+            .batch(3)
+            .wait(WaitStrategy::Blocking),
+    );
 }
 
 /// A producer registers on its own thread while the consumer is already
