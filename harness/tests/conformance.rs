@@ -336,3 +336,94 @@ fn runner_reports_build_errors() {
     );
     assert!(!outcome.passed());
 }
+
+/// Every batch limit is safe and means the same everywhere: 0 counts as 1,
+/// and more than the queue holds hands at most what is there. With 3
+/// messages published and the producer gone, each call hands `1 ..=
+/// max.max(1)` messages, every message arrives once and in order, and then
+/// the queue reports `Closed`. Run through `consume_batch` and
+/// `discard_batch`, each limit on its own and mixed (a large limit after a
+/// partial take).
+#[test]
+fn every_batch_limit_is_safe_and_means_the_same() {
+    struct Drain<'a> {
+        limits: &'a [usize],
+        discard: bool,
+    }
+    impl Visitor for Drain<'_> {
+        type Output = Result<(), String>;
+        fn visit<Q: Queue>(self) -> Result<(), String> {
+            const SENT: usize = 3;
+            let capacity = Q::info().min_capacity.max(4);
+            let cfg = QueueConfig::new(Topology::Spsc, capacity);
+            let mut endpoints = Q::build::<Msg8>(&cfg).map_err(|error| error.to_string())?;
+            let mut producer = endpoints.producers.pop().expect("one producer");
+            producer
+                .publish_batch(SENT, |i, m| m.write(0, i as u64))
+                .map_err(|error| error.to_string())?;
+            drop(producer);
+            // Everything is there before the first call, so no call needs to
+            // wait: with the token cancelled, a call that waits returns
+            // `Idle` (a failure below) instead of hanging the test.
+            cfg.cancel.cancel();
+            let mut consumer = endpoints.consumers.pop().expect("one consumer");
+            let mut seen = Vec::new();
+            let mut handed = 0;
+            for &max in self.limits.iter().cycle().take(2 * (SENT + 1)) {
+                let before = seen.len();
+                let outcome = if self.discard {
+                    consumer.discard_batch(max)
+                } else {
+                    consumer.consume_batch(max, |m| seen.push(m.tag()))
+                };
+                match outcome {
+                    Consumed::Items(n) => {
+                        if !(1..=max.max(1)).contains(&n) || n > SENT - handed {
+                            return Err(format!("max {max}: Items({n}) after {handed}"));
+                        }
+                        if !self.discard && seen.len() - before != n {
+                            return Err(format!(
+                                "max {max}: Items({n}) but {} handled",
+                                seen.len() - before
+                            ));
+                        }
+                        handed += n;
+                    }
+                    Consumed::Closed if handed == SENT => {
+                        let expected: &[u64] = if self.discard { &[] } else { &[0, 1, 2] };
+                        return if seen == expected {
+                            Ok(())
+                        } else {
+                            Err(format!("handled {seen:?}"))
+                        };
+                    }
+                    other => return Err(format!("max {max}: {other:?} after {handed}")),
+                }
+            }
+            Err(format!("no Closed after {handed} handed"))
+        }
+    }
+    let mut failures = Vec::new();
+    for info in impls::all() {
+        let beyond = info.min_capacity.max(4) + 1;
+        let runs: [&[usize]; 5] = [&[0], &[1], &[beyond], &[usize::MAX], &[1, usize::MAX, 0]];
+        for limits in runs {
+            for discard in [false, true] {
+                // A panic is a failure too; caught, so one run reports all.
+                let outcome = std::panic::catch_unwind(|| {
+                    impls::visit(info.name, Drain { limits, discard }).expect("registered")
+                });
+                let error = match outcome {
+                    Ok(Ok(())) => continue,
+                    Ok(Err(error)) => error,
+                    Err(_) => "panicked".to_string(),
+                };
+                failures.push(format!(
+                    "{} limits {limits:?} discard {discard}: {error}",
+                    info.name
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
+}

@@ -97,10 +97,19 @@ impl<M: Message> Producer<M> for ArrayQueueProducer<M> {
         mut fill: impl FnMut(usize, &mut M),
     ) -> Result<(), PublishError> {
         let shared = &*self.shared;
+        // Pushed since the last notify. Progress is signalled before every
+        // wait for room as well as at the end: a consumer parked on an empty
+        // queue would otherwise sleep until its park slice ends while this
+        // producer waits for it to make room.
+        let mut unsignalled = false;
         for index in 0..n {
             let mut message = M::new_with(|m| fill(index, m));
             while let Err(back) = shared.queue.push(message) {
                 message = back;
+                if unsignalled {
+                    self.waiter.notify();
+                    unsignalled = false;
+                }
                 let room = self.waiter.wait_until(|| {
                     if !shared.queue.is_full() {
                         Some(Ok(()))
@@ -116,6 +125,7 @@ impl<M: Message> Producer<M> for ArrayQueueProducer<M> {
                     Err(WaitError::TimedOut) => {}
                 }
             }
+            unsignalled = true;
         }
         self.waiter.notify();
         Ok(())

@@ -301,7 +301,9 @@ impl<C: Channel, M: Message> Consumer<M> for ChannelConsumer<C, Vec<M>, M> {
             }
             self.next_pending = 0;
         }
-        let end = self.pending.len().min(self.next_pending + max);
+        // 0 counts as 1 (the trait's contract), and a large `max` must not
+        // overflow the index.
+        let end = self.next_pending + (self.pending.len() - self.next_pending).min(max.max(1));
         self.pending[self.next_pending..end]
             .iter()
             .for_each(&mut on);

@@ -267,6 +267,9 @@ impl<M: Message> CratePoller<M> {
 impl<M: Message> Consumer<M> for CratePoller<M> {
     #[inline(always)]
     fn consume_batch(&mut self, max: usize, mut on: impl FnMut(&M)) -> Consumed {
+        // 0 counts as 1 (the trait's contract); the crate's `take(0)` hands
+        // nothing, so waiting for it would never end.
+        let max = max.max(1);
         let waiter = self.waiter.clone();
         let outcome = match self.take(max, &mut on) {
             Some(outcome) => outcome,

@@ -430,6 +430,11 @@ pub trait Producer<M: Message>: Send {
 pub trait Consumer<M: Message>: Send + 'static {
     /// Waits (per the configured strategy) until at least one message is
     /// available, then hands up to `max` of them to `on`, in order.
+    ///
+    /// Every `max` is safe and means the same in every implementation: it
+    /// is the most messages this call hands over, 0 counts as 1, and a
+    /// value above the capacity (up to `usize::MAX`) hands at most what is
+    /// available. `Items(n)` thus always has `1 <= n <= max.max(1)`.
     fn consume_batch(&mut self, max: usize, on: impl FnMut(&M)) -> Consumed;
 
     /// Like [`consume_batch`](Self::consume_batch), but without reading the
@@ -437,6 +442,7 @@ pub trait Consumer<M: Message>: Send + 'static {
     /// the "consumer that does not read" of some published benchmarks; the
     /// harness runs it only where a scenario asks for it, and then checks
     /// counts alone. Implementations that can skip the reads override it.
+    /// `max` means what it means for `consume_batch`.
     fn discard_batch(&mut self, max: usize) -> Consumed {
         self.consume_batch(max, |_| ())
     }

@@ -134,6 +134,8 @@ impl<M> RtrbProducer<M> {
 impl<M: Message> Consumer<M> for RtrbConsumer<M> {
     #[inline(always)]
     fn consume_batch(&mut self, max: usize, mut on: impl FnMut(&M)) -> Consumed {
+        // 0 counts as 1 (the trait's contract): `Items` is never empty.
+        let max = max.max(1);
         loop {
             if max == 1 {
                 // `pop` checks the cached remote index itself.

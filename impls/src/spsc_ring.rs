@@ -188,6 +188,8 @@ impl<M: Message> Producer<M> for SpscProducer<M> {
 impl<M: Message> Consumer<M> for SpscConsumer<M> {
     #[inline(always)]
     fn consume_batch(&mut self, max: usize, mut on: impl FnMut(&M)) -> Consumed {
+        // 0 counts as 1 (the trait's contract): `Items` is never empty.
+        let max = max.max(1);
         let shared = &*self.shared;
         let head = self.head;
         if self.cached_tail.wrapping_sub(head) < max {

@@ -224,7 +224,12 @@ impl Waiter {
             .lock
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        parking.waiters.fetch_add(1, Ordering::SeqCst);
+        // Relaxed: the fence below does the ordering. Of the two SeqCst
+        // fences (this one and the one in `notify`), whichever comes first
+        // in their single total order makes the write before it visible to
+        // the read after the other: the notifier's read of `waiters` sees
+        // this increment, or the re-check below sees the notifier's progress.
+        parking.waiters.fetch_add(1, Ordering::Relaxed);
         // SeqCst: orders the registration before the re-check below; pairs
         // with the fence in `notify` (see the module header).
         fence(Ordering::SeqCst);

@@ -18,8 +18,8 @@
 #![cfg(ringlab_loom)]
 
 use impls::{
-    Bitmap, Lmax, Queue, RingMpsc, Single, SpscRing, Topology, WaitStrategy, WorkerPoolAdaptive,
-    WorkerPoolK1,
+    ArrayQueueBaseline, Bitmap, Lmax, Queue, RingMpsc, Single, SpscRing, Topology, WaitStrategy,
+    WorkerPoolAdaptive, WorkerPoolK1,
 };
 use verify::{Model, execute};
 
@@ -34,7 +34,8 @@ fn parked(
     Model::new(topology, producers, consumers, capacity, messages).wait(WaitStrategy::Blocking)
 }
 
-fn check<Q: Queue>(model: Model) {
+/// Loom with this suite's bounds.
+fn builder() -> loom::model::Builder {
     let mut builder = loom::model::Builder::new();
     if builder.preemption_bound.is_none() {
         builder.preemption_bound = Some(2);
@@ -42,7 +43,11 @@ fn check<Q: Queue>(model: Model) {
     // Spin loops yield to loom at every step; with three threads one
     // execution can take more than loom's default 1000 branches.
     builder.max_branches = 20_000;
-    builder.check(move || execute::<Q>(&model));
+    builder
+}
+
+fn check<Q: Queue>(model: Model) {
+    builder().check(move || execute::<Q>(&model));
 }
 
 #[test]
@@ -130,6 +135,20 @@ fn ring_mpsc_blocking_loses_no_wakeup() {
     check::<RingMpsc>(Model::new(Topology::Spsc, 1, 1, 2, 3).wait(WaitStrategy::Blocking));
 }
 
+/// crossbeam's `ArrayQueue` is not built on loom's atomics, so loom sees
+/// each push and pop as one step and checks the adapter around it: its
+/// wake-ups and its close. A batch larger than the ring makes the producer
+/// wait for room in mid-batch while the consumer is parked on an empty
+/// queue; without a signal before that wait, the two park for good.
+#[test]
+fn array_queue_blocking_loses_no_wakeup() {
+    check::<ArrayQueueBaseline>(
+        Model::new(Topology::Spsc, 1, 1, 2, 3)
+            .batch(3)
+            .wait(WaitStrategy::Blocking),
+    );
+}
+
 /// A producer registers on its own thread while the consumer is already
 /// polling: the new ring must be fully visible when the consumer finds it,
 /// and the consumer must see the channel close only after everything sent.
@@ -138,12 +157,7 @@ fn ring_mpsc_registers_while_consuming() {
     use impls::ring_mpsc::{self, Config};
     use impls::{Consumed, Message, Msg8};
 
-    let mut builder = loom::model::Builder::new();
-    if builder.preemption_bound.is_none() {
-        builder.preemption_bound = Some(2);
-    }
-    builder.max_branches = 20_000;
-    builder.check(|| {
+    builder().check(|| {
         let (channel, mut consumer) = ring_mpsc::channel::<Msg8>(Config::new(2, 2)).unwrap();
         let sender = loom::thread::spawn(move || {
             let mut producer = channel.register().unwrap();
@@ -164,5 +178,57 @@ fn ring_mpsc_registers_while_consuming() {
         }
         sender.join().unwrap();
         assert_eq!(seen, [0, 1, 2]);
+    });
+}
+
+/// `try_publish` (a compare-and-swap claim) beside `publish_batch` (a
+/// fetch-add claim) on a ring of 2: one producer publishes 2 messages,
+/// waiting for room; the other tries 3 times and keeps what fits. Claims
+/// never overlap, a slot is rewritten only after the consumer has read it,
+/// and everything published arrives once, each producer's in order.
+#[test]
+fn lmax_try_publish_beside_claims() {
+    use impls::message::split_tag;
+    use impls::{Consumed, Consumer, Message, Msg8, Producer, QueueConfig};
+
+    builder().check(|| {
+        let cfg = QueueConfig {
+            producers: 2,
+            wait: WaitStrategy::Blocking,
+            ..QueueConfig::new(Topology::Mpsc, 2)
+        };
+        let mut endpoints = Lmax::build::<Msg8>(&cfg).unwrap();
+        let mut consumer = endpoints.consumers.pop().unwrap();
+        let mut trying = endpoints.producers.pop().unwrap();
+        let mut claiming = endpoints.producers.pop().unwrap();
+        let tries = loom::thread::spawn(move || {
+            let mut sent = 0;
+            for _ in 0..3 {
+                if trying.try_publish(|m| m.write(1, sent)).is_ok() {
+                    sent += 1;
+                }
+            }
+            sent
+        });
+        let claims = loom::thread::spawn(move || {
+            claiming
+                .publish_batch(2, |i, m| m.write(0, i as u64))
+                .unwrap();
+        });
+        let mut seen = [Vec::new(), Vec::new()];
+        loop {
+            match consumer.consume_batch(2, |message| {
+                let (producer, sequence) = split_tag(message.tag());
+                seen[producer as usize].push(sequence);
+            }) {
+                Consumed::Items(_) => {}
+                Consumed::Closed => break,
+                Consumed::Idle => panic!("idle without a cancel"),
+            }
+        }
+        let sent = tries.join().unwrap();
+        claims.join().unwrap();
+        assert_eq!(seen[0], [0, 1]);
+        assert_eq!(seen[1], (0..sent).collect::<Vec<u64>>());
     });
 }

@@ -213,12 +213,16 @@ impl<S: Sequencer, E> DisruptorConsumer<S, E> {
 
     /// Waits (per the wait strategy) for events, then hands up to `max` of
     /// them to `handle(event, sequence, end_of_batch)` and marks them done.
+    /// `max` reads as for [`Consumer::consume_batch`]: 0 counts as 1.
     #[inline]
     pub fn process_batch(&mut self, max: usize, mut handle: impl FnMut(&E, i64, bool)) -> Consumed {
+        // At most the ring can be available at once; the clamp keeps
+        // `next + limit - 1` below from wrapping (which would move this
+        // consumer's sequence backwards) and makes 0 count as 1.
+        let limit = max.clamp(1, self.shared.ring.capacity());
         let next = self.next;
         if self.available < next {
             let (shared, upstream, metrics) = (&*self.shared, &*self.upstream, &mut self.metrics);
-            let limit = max.min(shared.ring.capacity());
             let outcome = self.waiter.wait_until(|| {
                 if let Some(highest) = Self::ready(shared, upstream, next, limit, metrics) {
                     return Some(Some(highest));
@@ -239,7 +243,7 @@ impl<S: Sequencer, E> DisruptorConsumer<S, E> {
                 Err(_) => return Consumed::Idle,
             }
         }
-        let end = self.available.min(next + max as i64 - 1);
+        let end = self.available.min(next + limit as i64 - 1);
         let ring = &self.shared.ring;
         for sequence in next..=end {
             // SAFETY: `next ..= end` are published (or passed by every

@@ -144,6 +144,18 @@ fn wait_for_gating(
     }
 }
 
+/// Free slots in a ring of `capacity` whose producers have claimed up to
+/// `claimed` and whose slowest gating consumer has finished `gating`
+/// (`i64::MAX` when nothing gates). Zero, not negative, while claims run
+/// past the gating point, as a multi-producer claim does: it adds to the
+/// cursor first and waits for room after. Read `claimed` before `gating`
+/// (which only grows), so that a stale `claimed` cannot look further
+/// ahead than it was.
+fn free_slots(capacity: i64, claimed: i64, gating: i64) -> u64 {
+    let in_use = claimed - gating.min(claimed);
+    (capacity - in_use).max(0) as u64
+}
+
 /// Who is still connected; written only when endpoints are dropped.
 struct Lifecycle {
     producers: AtomicUsize,

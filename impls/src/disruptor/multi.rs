@@ -10,7 +10,7 @@
 //! so producers never write a shared line except the cursor.
 
 use super::sequence::{INITIAL, Sequence, minimum};
-use super::{Sequencer, wait_for_gating};
+use super::{Sequencer, free_slots, wait_for_gating};
 use crate::metrics::{Counter, Metrics};
 use crate::queue::PublishError;
 use crate::sync::Arc;
@@ -148,7 +148,36 @@ impl<A: Availability> Sequencer for MultiSequencer<A> {
     }
 
     fn remaining_capacity(&self) -> u64 {
-        let cursor = self.cursor.get();
-        (self.capacity - (cursor - minimum(&self.gating).min(cursor))) as u64
+        free_slots(self.capacity, self.cursor.get(), minimum(&self.gating))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::disruptor::lmax::LmaxAvailability;
+    use crate::wait::{Cancel, WaitStrategy};
+
+    /// A claim that ran past the gating point and gave up (here: no
+    /// consumer left) leaves the cursor beyond `gating + capacity`; the
+    /// free count is then zero, not a wrapped-around huge number.
+    #[test]
+    fn remaining_capacity_is_zero_while_claims_run_past_the_gating_point() {
+        let gating = Arc::new(Sequence::new(INITIAL));
+        let sequencer =
+            MultiSequencer::<LmaxAvailability>::new(4, Box::from([Arc::clone(&gating)]));
+        let waiter = Waiter::new(WaitStrategy::SpinYield, Cancel::default());
+        let mut metrics = Metrics::default();
+        let mut claimer = sequencer.claimer();
+        assert_eq!(sequencer.remaining_capacity(), 4);
+        let high = sequencer.claim(&mut claimer, 3, &waiter, || false, &mut metrics);
+        assert_eq!(high, Ok(2));
+        assert_eq!(sequencer.remaining_capacity(), 1);
+        let past = sequencer.claim(&mut claimer, 3, &waiter, || true, &mut metrics);
+        assert_eq!(past, Err(PublishError::Disconnected));
+        assert_eq!(sequencer.cursor(), 5);
+        assert_eq!(sequencer.remaining_capacity(), 0);
+        gating.set(3);
+        assert_eq!(sequencer.remaining_capacity(), 2);
     }
 }

@@ -35,21 +35,32 @@ impl Sequence {
         self.0.store(value, Ordering::Release);
     }
 
-    /// Adds `n` and returns the new value (claims for several producers).
-    /// AcqRel: a `lock xadd` on x86 either way; keeps each claim ordered
-    /// after the gating reads that allowed the previous one.
+    /// Adds `n` and returns the new value: a claim on a shared cursor (the
+    /// producers' claim cursor, the worker pool's work cursor).
+    ///
+    /// Relaxed: a read-modify-write reads the latest value whatever its
+    /// ordering, so each claim gets a range of its own, and nothing else
+    /// rides on the claim. Reusing a slot is ordered by the Acquire loads
+    /// of the gating sequences that allowed it, which come before the
+    /// slot's writes in the claiming thread (now, or earlier for a cached
+    /// minimum); events reach consumers through the availability record's
+    /// Release and Acquire; a closing consumer sees the final cursor
+    /// because every claim comes before its producer's Release decrement of
+    /// the producer count. The loom models of `lmax`, `bitmap` and the
+    /// worker pools check it.
     #[inline(always)]
     pub fn add(&self, n: i64) -> i64 {
-        self.0.fetch_add(n, Ordering::AcqRel) + n
+        self.0.fetch_add(n, Ordering::Relaxed) + n
     }
 
     /// Replaces `current` with `new` if it still holds `current`.
     #[inline(always)]
     pub fn compare_exchange(&self, current: i64, new: i64) -> bool {
-        // AcqRel on success as for `add`; Relaxed on failure, where the
+        // Relaxed on success as for `add` (`try_claim` reads the gating
+        // sequences with Acquire before it); Relaxed on failure, where the
         // value read is only a hint for the next attempt.
         self.0
-            .compare_exchange_weak(current, new, Ordering::AcqRel, Ordering::Relaxed)
+            .compare_exchange_weak(current, new, Ordering::Relaxed, Ordering::Relaxed)
             .is_ok()
     }
 }

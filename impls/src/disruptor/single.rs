@@ -7,7 +7,7 @@
 //! (`Release`), so everything up to the cursor is published.
 
 use super::sequence::{INITIAL, Sequence, minimum};
-use super::{Sequencer, wait_for_gating};
+use super::{Sequencer, free_slots, wait_for_gating};
 use crate::metrics::{Counter, Metrics};
 use crate::queue::{MIN_CAPACITY, PublishError};
 use crate::sync::Arc;
@@ -110,6 +110,6 @@ impl Sequencer for SingleSequencer {
     }
 
     fn remaining_capacity(&self) -> u64 {
-        (self.capacity - (self.cursor.get() - minimum(&self.gating).min(self.cursor.get()))) as u64
+        free_slots(self.capacity, self.cursor.get(), minimum(&self.gating))
     }
 }

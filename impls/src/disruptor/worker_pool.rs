@@ -44,9 +44,49 @@ use crate::wait::Waiter;
 /// Run length chosen per claim from the load.
 pub const ADAPTIVE: usize = 0;
 
+/// A sequencer whose availability record a worker pool may trust.
+///
+/// The work cursor runs ahead of the claim cursor while workers wait, so a
+/// worker may ask whether a sequence is published while the producers are
+/// still rounds behind it (at most about one round per worker, each
+/// holding one run of at most the ring). Ordinary consumers never ask more
+/// than one round ahead. The answer must be exact however far ahead the
+/// worker is:
+///
+/// - LMAX's availability array stores each slot's round, so a slot still
+///   holding any earlier round reads as unpublished (an `i32` round repeats
+///   only after 2^31 rounds);
+/// - the bitmap stores one bit per slot, the round's parity, so a slot two
+///   rounds behind reads as published and a worker would hand out a stale
+///   event. It does not implement this trait, and a pool over it does not
+///   compile:
+///
+/// ```compile_fail
+/// use impls::Queue;
+/// use impls::disruptor::bitmap::BitmapAvailability;
+/// use impls::disruptor::multi::MultiSequencer;
+/// use impls::disruptor::worker_pool::{ADAPTIVE, WorkerPool};
+///
+/// WorkerPool::<MultiSequencer<BitmapAvailability>, ADAPTIVE>::info();
+/// ```
+///
+/// while the same over LMAX's array does:
+///
+/// ```
+/// use impls::Queue;
+/// use impls::disruptor::lmax::LmaxAvailability;
+/// use impls::disruptor::multi::MultiSequencer;
+/// use impls::disruptor::worker_pool::{ADAPTIVE, WorkerPool};
+///
+/// assert_eq!(WorkerPool::<MultiSequencer<LmaxAvailability>, ADAPTIVE>::info().name, "worker_pool");
+/// ```
+pub trait WorkSharing: Sequencer {}
+
+impl WorkSharing for MultiSequencer<LmaxAvailability> {}
+
 /// A worker pool over sequencer `S`, taking runs of `RUN` sequences
 /// (`ADAPTIVE`: chosen per claim).
-pub struct WorkerPool<S, const RUN: usize>(PhantomData<S>);
+pub struct WorkerPool<S: WorkSharing, const RUN: usize>(PhantomData<S>);
 
 /// `worker_pool`: adaptive runs.
 pub type WorkerPoolAdaptive = WorkerPool<MultiSequencer<LmaxAvailability>, ADAPTIVE>;
@@ -70,7 +110,7 @@ pub struct Worker<S: Sequencer, E, const RUN: usize> {
     metrics: Metrics,
 }
 
-impl<S: Sequencer, const RUN: usize> Queue for WorkerPool<S, RUN> {
+impl<S: WorkSharing, const RUN: usize> Queue for WorkerPool<S, RUN> {
     type Producer<M: Message> = DisruptorProducer<S, M>;
     type Consumer<M: Message> = Worker<S, M, RUN>;
 
@@ -124,10 +164,10 @@ impl<S: Sequencer, const RUN: usize> Queue for WorkerPool<S, RUN> {
 }
 
 impl<S: Sequencer, E, const RUN: usize> Worker<S, E, RUN> {
-    /// How many sequences to take now, for a batch limit of `max`.
+    /// How many sequences to take now, for a batch limit of `limit`
+    /// (`1 ..= capacity`).
     #[inline(always)]
-    fn run_length(&self, max: usize) -> usize {
-        let limit = max.min(self.shared.ring.capacity());
+    fn run_length(&self, limit: usize) -> usize {
         if RUN != ADAPTIVE {
             return RUN.min(limit);
         }
@@ -144,9 +184,12 @@ impl<S: Sequencer, E, const RUN: usize> Worker<S, E, RUN> {
 
     /// Takes a run if the last one is done, waits until part of it is
     /// published, then hands up to `max` events to `handle(event, sequence,
-    /// end_of_batch)`.
+    /// end_of_batch)`. `max` reads as for [`Consumer::consume_batch`]: 0
+    /// counts as 1.
     #[inline]
     pub fn process_batch(&mut self, max: usize, mut handle: impl FnMut(&E, i64, bool)) -> Consumed {
+        // Runs are 1 to `capacity` long.
+        let max = max.clamp(1, self.shared.ring.capacity());
         if self.next > self.high {
             let run = self.run_length(max);
             self.high = self.work.add(run as i64);
