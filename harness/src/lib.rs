@@ -11,7 +11,8 @@
 //!   the machine's ceiling;
 //! - [`calibrate`]: the harness's figures for reference crates against
 //!   the plainest loops over the same crates (what the instrument costs);
-//! - [`placement`], [`provenance`], [`results`], [`stats`], [`table`].
+//! - [`placement`], [`provenance`], [`results`], [`stats`], [`table`],
+//!   [`topology`].
 //!
 //! ```
 //! use harness::placement::Cores;
@@ -51,3 +52,4 @@ pub mod runner;
 pub mod stats;
 pub mod sweep;
 pub mod table;
+pub mod topology;

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::clock::{Clock, Timer};
 use crate::counters::CounterAvailability;
 use crate::placement::{Cores, pin_current};
+use crate::topology::{CpuTopology, describe_pair, read_topology};
 
 /// What the machine allows (`machine` in results).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -22,6 +23,13 @@ pub struct Machine {
     /// The two cores it was bounced between.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub core_to_core_cores: Option<(usize, usize)>,
+    /// How those two cores relate, from sysfs (SMT siblings or separate
+    /// cores, shared caches).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub core_to_core_relation: Option<String>,
+    /// What sysfs says of every usable core.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub topology: Vec<CpuTopology>,
     /// Single-thread copy bandwidth (large `copy_from_slice`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub copy_bandwidth_bytes_per_sec: Option<f64>,
@@ -42,12 +50,23 @@ const TRIPS_PER_BATCH: u64 = 100;
 /// Timed batches; the median batch's mean round trip is reported.
 const BATCHES: usize = 1001;
 
+/// Timed batches of the floor measured in every round of a sweep: about
+/// 5 ms at 500 ns a round trip, a small fraction of a round.
+pub const ROUND_BATCHES: usize = 101;
+
 /// Median round trip, in ns, of a counter bounced between threads pinned to
 /// `a` and `b`, or why it could not be measured.
 pub fn core_to_core_round_trip(a: usize, b: usize) -> Result<f64, String> {
+    round_trip(a, b, BATCHES)
+}
+
+/// As [`core_to_core_round_trip`], over `batches` timed batches of
+/// [`TRIPS_PER_BATCH`] round trips.
+pub fn round_trip(a: usize, b: usize, batches: usize) -> Result<f64, String> {
+    let batches = batches.max(1);
     // The line both threads write: odd values are pings, even values pongs.
     let line = Arc::new(CachePadded::new(AtomicU64::new(0)));
-    let total = TRIPS_PER_BATCH * BATCHES as u64;
+    let total = TRIPS_PER_BATCH * batches as u64;
     let echo_line = Arc::clone(&line);
     let echo = std::thread::Builder::new()
         .name("ceiling-echo".to_owned())
@@ -68,20 +87,20 @@ pub fn core_to_core_round_trip(a: usize, b: usize) -> Result<f64, String> {
         .name("ceiling-initiator".to_owned())
         .spawn(move || {
             let pinned = pin_current(a);
-            let mut batches = Vec::with_capacity(BATCHES);
-            for batch in 0..BATCHES as u64 {
+            let mut timed = Vec::with_capacity(batches);
+            for batch in 0..batches as u64 {
                 let started = Instant::now();
                 for trip in batch * TRIPS_PER_BATCH..(batch + 1) * TRIPS_PER_BATCH {
                     // Release/acquire pair with the echo thread's, as above.
                     line.store(2 * trip + 1, Ordering::Release);
                     wait_for(&line, 2 * trip + 2);
                 }
-                batches.push(started.elapsed().as_nanos() as f64 / TRIPS_PER_BATCH as f64);
+                timed.push(started.elapsed().as_nanos() as f64 / TRIPS_PER_BATCH as f64);
             }
-            (pinned, batches)
+            (pinned, timed)
         })
         .map_err(|error| format!("cannot spawn the initiator thread: {error}"))?;
-    let (initiator_pinned, batches) = initiator
+    let (initiator_pinned, timed) = initiator
         .join()
         .map_err(|_| "the initiator thread panicked".to_owned())?;
     let echo_pinned = echo
@@ -90,7 +109,7 @@ pub fn core_to_core_round_trip(a: usize, b: usize) -> Result<f64, String> {
     if !(initiator_pinned && echo_pinned) {
         return Err(format!("the OS refused to pin to cores {a} and {b}"));
     }
-    crate::stats::median(&batches).ok_or_else(|| "no batches timed".to_owned())
+    crate::stats::median(&timed).ok_or_else(|| "no batches timed".to_owned())
 }
 
 /// Spins until `line` holds `value`, yielding now and then so that the
@@ -150,8 +169,14 @@ pub fn measure(
         ));
         (None, None)
     };
+    let topology = read_topology(std::path::Path::new("/sys/devices/system/cpu"), &ids);
+    if topology.is_empty() {
+        notes.push("sysfs describes no core topology here".to_owned());
+    }
     Machine {
         core_to_core_round_trip_ns: round_trip,
+        core_to_core_relation: pair.map(|(a, b)| describe_pair(&topology, a, b)),
+        topology,
         core_to_core_cores: pair,
         copy_bandwidth_bytes_per_sec: Some(copy_bandwidth()),
         timer: clock.measure(clock_note),

@@ -400,7 +400,7 @@ fn scenario(args: ScenarioArgs) -> Result<ExitCode, InputError> {
     let progress = progress_bar(runs_total, args.no_progress);
     let mut current = String::new();
     let topology = scenario.topology.name();
-    let (tools, machine) = measure_machine(&cores);
+    let (tools, mut machine) = measure_machine(&cores);
     let configurations = sweep::run(&scenario, &cores, options, &tools, |event| match event {
         Event::Configuration {
             index,
@@ -450,6 +450,20 @@ fn scenario(args: ScenarioArgs) -> Result<ExitCode, InputError> {
     });
     if let Some(bar) = progress {
         bar.finish_and_clear();
+    }
+    // Reports show the machine's notes: an unstable floor belongs there.
+    for configuration in &configurations {
+        if let Some(floor) = configuration.floor.as_ref().filter(|f| f.unstable)
+            && let Some((low, high)) = floor.range_ns
+        {
+            machine.notes.push(format!(
+                "unstable placement: the core-to-core round trip between cores {} and {} ranged {low:.0}–{high:.0} ns over the rounds of {} (more than {:.0}x): the hypervisor moved these vCPUs between rounds; compare within rounds (ratios), not across them",
+                floor.cores.0,
+                floor.cores.1,
+                table::heading(&scenario.topology.to_string(), configuration),
+                harness::results::FLOOR_UNSTABLE_FACTOR,
+            ));
+        }
     }
 
     let results = Results {

@@ -168,10 +168,79 @@ pub struct Configuration {
     /// `discard` (taken off unread; count-only verdicts).
     #[serde(default = "read")]
     pub consume: String,
+    /// The machine's floor beside the runs: the core-to-core round trip
+    /// between the first producer's and the first consumer's cores,
+    /// measured in every round (pinned placements with two cores or more).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub floor: Option<Floor>,
     /// Every run, warm-up included, in the order they were made.
     pub runs: Vec<RunRecord>,
     /// Per implementation, over its measured runs.
     pub summary: Vec<Summary>,
+}
+
+/// A floor is unstable when its largest round trip over the measured
+/// rounds exceeds its smallest by more than this factor: the hypervisor
+/// moved the placement's vCPUs between rounds.
+pub const FLOOR_UNSTABLE_FACTOR: f64 = 2.0;
+
+/// The core-to-core round trip measured in every round of a configuration.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Floor {
+    /// The two cores (first producer's, first consumer's).
+    pub cores: (usize, usize),
+    /// Each round's median round trip, in ns (`None` where it could not be
+    /// measured).
+    pub rounds: Vec<FloorRound>,
+    /// Median over the measured rounds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub median_ns: Option<f64>,
+    /// Smallest and largest over the measured rounds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub range_ns: Option<(f64, f64)>,
+    /// The largest exceeded the smallest by more than
+    /// [`FLOOR_UNSTABLE_FACTOR`]: the placement moved during the sweep.
+    pub unstable: bool,
+}
+
+/// One round's floor.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FloorRound {
+    /// Round of the interleaving (warm-up rounds first).
+    pub round: u32,
+    /// Whether it was a warm-up round.
+    pub warmup: bool,
+    /// Median round trip, ns.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub round_trip_ns: Option<f64>,
+}
+
+impl Floor {
+    /// Summarises `rounds` measured between `cores`.
+    pub fn new(cores: (usize, usize), rounds: Vec<FloorRound>) -> Self {
+        let measured: Vec<f64> = rounds
+            .iter()
+            .filter(|r| !r.warmup)
+            .filter_map(|r| r.round_trip_ns)
+            .collect();
+        let range_ns = crate::stats::min_max(&measured);
+        Self {
+            cores,
+            median_ns: crate::stats::median(&measured),
+            unstable: range_ns.is_some_and(|(low, high)| high > low * FLOOR_UNSTABLE_FACTOR),
+            range_ns,
+            rounds,
+        }
+    }
+
+    /// The round trip of `round`, ns.
+    pub fn at(&self, round: u32) -> Option<f64> {
+        self.rounds
+            .iter()
+            .find(|r| r.round == round)
+            .and_then(|r| r.round_trip_ns)
+            .filter(|ns| *ns > 0.0)
+    }
 }
 
 /// One run.
@@ -244,10 +313,15 @@ pub struct Summary {
     /// Latency percentiles and histograms (latency and ping-pong scenarios).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub latency: Option<Latency>,
-    /// SPSC and ping-pong: p50 round trip (or ns per message) as a multiple
-    /// of `machine.core_to_core_round_trip_ns`.
+    /// SPSC and ping-pong: the median over measured rounds of each run's
+    /// p50 round trip (or ns per message) as a multiple of the floor
+    /// measured in the same round (the configuration's `floor`; where it
+    /// has none, `machine.core_to_core_round_trip_ns`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub floor_multiple: Option<f64>,
+    /// 95% percentile-bootstrap interval of `floor_multiple`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub floor_multiple_ci: Option<(f64, f64)>,
 }
 
 /// Writes `results` to `dir/NAME.json` atomically (a temporary file in the
@@ -295,6 +369,38 @@ pub fn timestamp(unix_seconds: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn round(round: u32, warmup: bool, ns: Option<f64>) -> FloorRound {
+        FloorRound {
+            round,
+            warmup,
+            round_trip_ns: ns,
+        }
+    }
+
+    #[test]
+    fn a_floor_that_moves_more_than_twofold_is_unstable() {
+        let steady = Floor::new(
+            (0, 1),
+            vec![
+                round(0, true, Some(65.0)),
+                round(1, false, Some(452.0)),
+                round(2, false, Some(491.0)),
+                round(3, false, None),
+            ],
+        );
+        // The warm-up round's 65 ns is not compared: measured rounds only.
+        assert!(!steady.unstable, "{steady:?}");
+        assert_eq!(steady.range_ns, Some((452.0, 491.0)));
+        assert_eq!(steady.at(2), Some(491.0));
+        assert_eq!(steady.at(3), None);
+        let moved = Floor::new(
+            (0, 1),
+            vec![round(0, false, Some(452.0)), round(1, false, Some(910.0))],
+        );
+        assert!(moved.unstable, "{moved:?}");
+        assert_eq!(moved.median_ns, Some(681.0));
+    }
 
     #[test]
     fn timestamps_are_utc_civil_time() {

@@ -10,8 +10,9 @@ use scenarios::{Consume, Kind, Point, Scenario};
 
 use crate::counters::{CounterAvailability, CounterValue, unit_of};
 use crate::latency::{self, Latency};
+use crate::machine;
 use crate::placement::Cores;
-use crate::results::{Configuration, RunRecord, Summary};
+use crate::results::{Configuration, Floor, FloorRound, RunRecord, Summary};
 use crate::runner::{BASE, Instruments, Mode, Outcome, RunSpec, run_base, run_once};
 use crate::stats::{median, median_ci, min_max};
 
@@ -73,6 +74,9 @@ impl Visitor for RunVisitor<'_> {
         }
     }
 }
+
+/// What progress events name the floor measured beside each round's runs.
+pub const FLOOR: &str = "floor";
 
 /// Runs `implementation` once on `spec`; [`BASE`] is the base case.
 pub fn run_named(implementation: &str, spec: &RunSpec, payload: usize) -> Outcome {
@@ -189,9 +193,31 @@ pub fn run(
             instruments: measuring.instruments.clone(),
         };
         let mut runs = Vec::new();
+        // The floor's two cores: the first producer's and the first
+        // consumer's, where both are pinned.
+        let floor_cores = placement
+            .cores
+            .as_ref()
+            .filter(|cores| cores.len() > point.producers)
+            .map(|cores| (cores[0], cores[point.producers]));
+        let mut floor_rounds = Vec::new();
         for round in 0..scenario.warmup + scenario.repetitions {
             let warmup = round < scenario.warmup;
             spec.layout_seed = u64::from(round);
+            // The floor beside the runs, every round: the hypervisor moves
+            // vCPUs within minutes, so a floor measured once is stale.
+            if let Some((a, b)) = floor_cores {
+                observe(Event::Run {
+                    implementation: FLOOR,
+                    round,
+                    warmup,
+                });
+                floor_rounds.push(FloorRound {
+                    round,
+                    warmup,
+                    round_trip_ns: machine::round_trip(a, b, machine::ROUND_BATCHES).ok(),
+                });
+            }
             for &name in &names {
                 observe(Event::Run {
                     implementation: name,
@@ -212,6 +238,7 @@ pub fn run(
                 });
             }
         }
+        let floor = floor_cores.map(|cores| Floor::new(cores, floor_rounds));
         let summary = names
             .iter()
             .map(|&name| {
@@ -225,6 +252,7 @@ pub fn run(
                     &runs,
                     scenario.messages,
                     measuring,
+                    floor.as_ref(),
                     mode,
                     scenario.topology,
                 );
@@ -244,6 +272,7 @@ pub fn run(
             placement_description,
             rate: point.rate.map(|rate| rate as f64),
             consume: point.consume.name().to_owned(),
+            floor,
             runs,
             summary,
         });
@@ -252,12 +281,15 @@ pub fn run(
 }
 
 /// Fills a summary's costs, counters, latency and floor multiple from the
-/// passed measured runs of its implementation.
+/// passed measured runs of its implementation. Each run's floor multiple
+/// is taken against `floor` in the run's own round (or the invocation's
+/// round trip where the configuration has no floor of its own).
 pub fn measure_summary(
     summary: &mut Summary,
     runs: &[RunRecord],
     messages: u64,
     measuring: &Measuring,
+    floor: Option<&Floor>,
     mode: Mode,
     topology: Topology,
 ) {
@@ -350,24 +382,32 @@ pub fn measure_summary(
                 .reduce(|a, b| a + b),
         });
     }
-    let floor = measuring.round_trip_floor_ns.filter(|floor| *floor > 0.0);
-    summary.floor_multiple = match (mode, floor) {
-        _ if summary.implementation == BASE => None,
-        // Ping-pong (always SPSC): the p50 round trip over the round trip;
-        // one-way: the p50 one-way latency over the round trip (one hop
-        // costs at least half of it).
-        (Mode::PingPong | Mode::OneWay { .. }, Some(floor)) if topology == Topology::Spsc => {
-            summary
-                .latency
-                .as_ref()
-                .and_then(|l| l.percentiles_ns.first())
-                .map(|&(_, p50)| p50 / floor)
-        }
-        (Mode::Throughput | Mode::Discard, Some(floor)) if topology == Topology::Spsc => {
-            summary.median.map(|throughput| 1e9 / throughput / floor)
-        }
-        _ => None,
+    let invocation_floor = measuring.round_trip_floor_ns.filter(|floor| *floor > 0.0);
+    // SPSC only: throughput runs compare ns per message (the inverse of
+    // throughput, not a latency), ping-pong the p50 round trip and
+    // one-way runs the p50 one-way latency (one hop costs at least half a
+    // round trip) with the round trip.
+    let multiples: Vec<f64> = if summary.implementation == BASE || topology != Topology::Spsc {
+        Vec::new()
+    } else {
+        runs.iter()
+            .filter(|run| run.implementation == summary.implementation && !run.warmup)
+            .filter_map(|run| {
+                let floor = floor
+                    .and_then(|floor| floor.at(run.round))
+                    .or(invocation_floor)?;
+                let ns = match mode {
+                    Mode::Throughput | Mode::Discard => 1e9 / run.throughput?,
+                    Mode::PingPong | Mode::OneWay { .. } => {
+                        run.outcome.costs()?.latency.as_ref()?.p50_ns?
+                    }
+                };
+                Some(ns / floor)
+            })
+            .collect()
     };
+    summary.floor_multiple = median(&multiples);
+    summary.floor_multiple_ci = median_ci(&multiples);
 }
 
 /// Severity of an outcome label, for a summary's verdict (worst wins).
@@ -435,5 +475,6 @@ pub fn summarise(name: &str, baseline: &str, runs: &[RunRecord], wait: String) -
         counters: Vec::new(),
         latency: None,
         floor_multiple: None,
+        floor_multiple_ci: None,
     }
 }

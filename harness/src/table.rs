@@ -3,7 +3,7 @@
 use std::fmt::Write;
 
 use crate::machine::Machine;
-use crate::results::{Configuration, Results, Summary};
+use crate::results::{Configuration, FLOOR_UNSTABLE_FACTOR, Results, Summary};
 
 fn millions(value: Option<f64>) -> String {
     value.map_or_else(|| "-".to_owned(), |v| format!("{:.2}", v / 1e6))
@@ -47,7 +47,14 @@ pub fn machine_line(machine: &Machine) -> String {
         machine.core_to_core_round_trip_ns,
         machine.core_to_core_cores,
     ) {
-        (Some(ns), Some((a, b))) => format!("core-to-core round trip {ns:.0} ns (cores {a}, {b})"),
+        (Some(ns), Some((a, b))) => format!(
+            "core-to-core round trip {ns:.0} ns (cores {a}, {b}{})",
+            machine
+                .core_to_core_relation
+                .as_deref()
+                .and_then(|relation| relation.split_once(": "))
+                .map_or(String::new(), |(_, relation)| format!(": {relation}"))
+        ),
         _ => "core-to-core round trip not measured".to_owned(),
     };
     let bandwidth = machine
@@ -147,7 +154,7 @@ pub fn render(results: &Results) -> String {
         if latency {
             let _ = writeln!(
                 out,
-                "  {:<16} {:>7} {:>7} {:>7} {:>7} {:>7} {:>7} {:>27} {:>7} {:>9} {:>9} {:>8}  {:<13} wait",
+                "  {:<16} {:>7} {:>7} {:>7} {:>7} {:>7} {:>7} {:>27} {:>17} {:>9} {:>9} {:>8}  {:<13} wait",
                 "latency ns",
                 "p50",
                 "p90",
@@ -165,7 +172,7 @@ pub fn render(results: &Results) -> String {
         } else {
             let _ = writeln!(
                 out,
-                "  {:<16} {:>10} {:>15} {:>12} {:>13} {:>10} {:>9} {:>7}  {:<13} wait",
+                "  {:<16} {:>10} {:>15} {:>12} {:>13} {:>10} {:>9} {:>17}  {:<13} wait",
                 "implementation",
                 "median M/s",
                 "95% CI M/s",
@@ -199,9 +206,11 @@ pub fn render(results: &Results) -> String {
             } else {
                 ""
             };
-            let floor = summary
-                .floor_multiple
-                .map_or("-".to_owned(), |m| format!("{m:.2}x"));
+            let floor = match (summary.floor_multiple, summary.floor_multiple_ci) {
+                (Some(m), Some((low, high))) => format!("{m:.2}x {low:.2}–{high:.2}"),
+                (Some(m), None) => format!("{m:.2}x"),
+                _ => "-".to_owned(),
+            };
             if latency {
                 let at = |index: usize| {
                     summary
@@ -222,7 +231,7 @@ pub fn render(results: &Results) -> String {
                     });
                 let _ = writeln!(
                     out,
-                    "  {:<16} {:>7} {:>7} {:>7} {:>7} {:>7} {:>7} {:>27} {:>7} {:>9} {:>9} {:>8}  {:<13} {}{}{}",
+                    "  {:<16} {:>7} {:>7} {:>7} {:>7} {:>7} {:>7} {:>27} {:>17} {:>9} {:>9} {:>8}  {:<13} {}{}{}",
                     summary.implementation,
                     at(0),
                     at(1),
@@ -243,7 +252,7 @@ pub fn render(results: &Results) -> String {
             } else {
                 let _ = writeln!(
                     out,
-                    "  {:<16} {:>10} {:>15} {:>12} {:>13} {:>10} {:>9} {:>7}  {:<13} {}{}{}{}",
+                    "  {:<16} {:>10} {:>15} {:>12} {:>13} {:>10} {:>9} {:>17}  {:<13} {}{}{}{}",
                     summary.implementation,
                     millions(summary.median),
                     interval(summary.throughput_ci, millions),
@@ -274,6 +283,9 @@ pub fn render(results: &Results) -> String {
                 let _ = writeln!(out, "{line}");
             }
         }
+        if let Some(line) = floor_line(configuration) {
+            let _ = writeln!(out, "{line}");
+        }
         for summary in &configuration.summary {
             if let Some(backwards) = summary
                 .latency
@@ -290,6 +302,30 @@ pub fn render(results: &Results) -> String {
         }
     }
     out
+}
+
+/// The configuration's floor in one line, with a warning when it moved by
+/// more than [`FLOOR_UNSTABLE_FACTOR`] between rounds.
+pub fn floor_line(configuration: &Configuration) -> Option<String> {
+    let floor = configuration.floor.as_ref()?;
+    let (a, b) = floor.cores;
+    let measured = floor
+        .rounds
+        .iter()
+        .filter(|r| !r.warmup && r.round_trip_ns.is_some())
+        .count();
+    let mut line = match (floor.median_ns, floor.range_ns) {
+        (Some(median), Some((low, high))) => format!(
+            "  floor: core-to-core round trip (cores {a}, {b}) {median:.0} ns, {low:.0}–{high:.0} over {measured} rounds; x floor is each run over its own round's"
+        ),
+        _ => format!("  floor: core-to-core round trip (cores {a}, {b}) not measured"),
+    };
+    if floor.unstable {
+        line.push_str(&format!(
+            "\n  warning: UNSTABLE PLACEMENT: the round trip moved by more than {FLOOR_UNSTABLE_FACTOR:.0}x between rounds (the hypervisor moved these vCPUs); compare figures within a round (ratios), not across rounds"
+        ));
+    }
+    Some(line)
 }
 
 fn configuration_is_fanout(results: &Results) -> bool {
