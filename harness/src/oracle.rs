@@ -77,9 +77,9 @@ impl Tally {
             tally: self,
             producer: NO_PRODUCER,
             next_tag: NO_PRODUCER_TAG,
-            count: 0,
+            // A count of 0 while nothing is held.
+            count_offset: NO_PRODUCER_TAG.wrapping_neg(),
             checksum: 0,
-            out_of_order: 0,
         }
     }
 
@@ -129,35 +129,37 @@ const NO_PRODUCER_TAG: u64 = 0xFFFF << SEQUENCE_BITS;
 /// A consumer's per-message work: records each message into a [`Tally`],
 /// keeping a working copy of the entry of the producer it saw last.
 ///
-/// Consumers see messages in runs from one producer (every message in
-/// SPSC, a claimed batch or one producer's ring in MPSC), so the copy
-/// changes hands rarely. Held in a local across a consume loop, with the
-/// queue's `consume_batch` inlined, the copy is four values the compiler
-/// can keep in registers: a message costs a load, a compare of its
-/// producer, the addition of its digest and of one to the count, and the
-/// order compare, with no load or store of the table and no bounds check.
-/// The checks are the table's, message by message: every message is
-/// counted and folded into its producer's checksum, and a sequence below
-/// the one that would still be in order counts as out of order. A change
-/// of producer writes the copy back and loads the next (a cold call);
-/// [`Observer::finish`] writes it back at the end.
+/// Consumers see messages in runs from one producer, in order (every
+/// message in SPSC, a claimed batch or one producer's ring in MPSC), so
+/// nearly every message is exactly the one that would come next: the held
+/// producer's, with the next sequence. For such a message both the count
+/// and the next expected tag grow by one, so only their difference is
+/// kept, and the hot path holds two values, the next expected tag and the
+/// checksum: a message costs a load, one compare and two additions, with
+/// no load or store of the table and no bounds check. Any other message
+/// (another producer, a gap in the sequence, a step back) takes the cold
+/// path, which switches producers (writing the copy back and loading the
+/// next), counts a step back as out of order, and adjusts the difference
+/// so that the message is still counted once. The checks are the
+/// table's, message by message: every message is counted and folded into
+/// its producer's checksum, and a sequence below the one that would still
+/// be in order counts as out of order. [`Observer::finish`] writes the
+/// copy back at the end.
 pub struct Observer<'t> {
     tally: &'t mut Tally,
     /// Index of the producer whose entry is held, or [`NO_PRODUCER`]. Read
-    /// only when the producer changes.
+    /// only on the cold path.
     producer: u64,
-    /// The held producer's tag that would still be in order:
+    /// The held producer's tag that would come next in order:
     /// `producer << 48 | next_sequence`. Its top 16 bits name the held
     /// producer (all ones when none is held, which no producer of a run
-    /// has, as runs have at most 1024), so one compare checks both that a
-    /// message is the held producer's and that it is in order.
+    /// has, as runs have at most 1024).
     next_tag: u64,
-    /// Messages of the held producer, its entry's count included.
-    count: u64,
-    /// Their digests' wrapping sum, its entry's checksum included.
+    /// The held producer's count (its entry's included) minus `next_tag`,
+    /// wrapping. Read only on the cold path.
+    count_offset: u64,
+    /// The held producer's digests' wrapping sum, its entry's included.
     checksum: u64,
-    /// Out-of-order messages seen since this observer began.
-    out_of_order: u64,
 }
 
 impl Observer<'_> {
@@ -166,49 +168,67 @@ impl Observer<'_> {
     pub fn observe<M: Message>(&mut self, message: &M) {
         let tag = message.tag();
         let digest = message.digest();
+        // Inlined rather than called: values live across a call must sit
+        // in the few registers calls preserve, and the compiler would then
+        // keep the working copy in memory, each message waiting on the
+        // last one's store.
+        if tag != self.next_tag && !self.irregular(tag) {
+            return;
+        }
+        self.checksum = self.checksum.wrapping_add(digest);
+        self.next_tag = tag.wrapping_add(1);
+    }
+
+    /// The cold path, for a message other than the one that would come
+    /// next: afterwards `next_tag` is `tag`, so the hot path's update
+    /// counts it. `false` when it names no producer of the run (then it is
+    /// counted as corrupted and nothing else changes).
+    #[inline(always)]
+    fn irregular(&mut self, tag: u64) -> bool {
         if (tag ^ self.next_tag) >> SEQUENCE_BITS != 0 {
-            // Rare, and inlined rather than called: values live across a
-            // call must sit in the few registers calls preserve, and the
-            // compiler would then keep the working copy in memory, each
-            // message waiting on the last one's store.
-            let (switched, known) = switch_producer(
+            let to = tag >> SEQUENCE_BITS;
+            let Some(&next) = self.tally.producers.get(to as usize) else {
+                self.tally.unknown_producer += 1;
+                return false;
+            };
+            write_back(
                 self.tally,
                 self.producer,
-                self.next_tag,
-                self.count,
+                self.next_tag.wrapping_add(self.count_offset),
                 self.checksum,
-                self.out_of_order,
-                tag >> SEQUENCE_BITS,
+                self.next_tag,
             );
-            self.producer = switched.producer;
-            self.next_tag = switched.next_tag;
-            self.count = switched.count;
-            self.checksum = switched.checksum;
-            self.out_of_order = switched.out_of_order;
-            if !known {
-                return;
-            }
+            self.producer = to;
+            self.next_tag = (to << SEQUENCE_BITS).wrapping_add(next.next_sequence);
+            self.count_offset = next.count.wrapping_sub(self.next_tag);
+            self.checksum = next.checksum;
         }
-        self.count += 1;
-        self.checksum = self.checksum.wrapping_add(digest);
-        self.out_of_order += u64::from(tag < self.next_tag);
-        self.next_tag = tag.wrapping_add(1);
+        if tag != self.next_tag {
+            // The held producer's, out of the expected sequence: a gap (a
+            // loss, or another consumer's share in work-sharing) or a step
+            // back (out of order). Keep the count where it is while
+            // `next_tag` jumps to `tag`.
+            self.tally.out_of_order += u64::from(tag < self.next_tag);
+            self.count_offset = self
+                .count_offset
+                .wrapping_add(self.next_tag)
+                .wrapping_sub(tag);
+            self.next_tag = tag;
+        }
+        true
     }
 
     /// Records every message of `messages`, in order: the same work as
     /// [`Observer::observe`] on each, in a function of its own whose few
-    /// live values all fit in registers (inlined into a large caller, the
-    /// compiler may keep the working copy in memory, and then each message
-    /// waits on the previous one's store).
+    /// live values all fit in registers.
     #[inline(never)]
     pub fn observe_all<M: Message>(&mut self, messages: &[M]) {
         let mut local = Observer {
             tally: &mut *self.tally,
             producer: self.producer,
             next_tag: self.next_tag,
-            count: self.count,
+            count_offset: self.count_offset,
             checksum: self.checksum,
-            out_of_order: self.out_of_order,
         };
         for message in messages {
             local.observe(message);
@@ -216,16 +236,14 @@ impl Observer<'_> {
         let Observer {
             producer,
             next_tag,
-            count,
+            count_offset,
             checksum,
-            out_of_order,
             ..
         } = local;
         self.producer = producer;
         self.next_tag = next_tag;
-        self.count = count;
+        self.count_offset = count_offset;
         self.checksum = checksum;
-        self.out_of_order = out_of_order;
     }
 
     /// Writes the working copy back into the tally. Until this is called
@@ -237,11 +255,10 @@ impl Observer<'_> {
         write_back(
             self.tally,
             self.producer,
-            self.count,
+            self.next_tag.wrapping_add(self.count_offset),
             self.checksum,
             self.next_tag,
         );
-        self.tally.out_of_order += self.out_of_order;
     }
 }
 
@@ -262,51 +279,6 @@ fn write_back(tally: &mut Tally, producer: u64, count: u64, checksum: u64, next_
         }
         None => tally.unknown_producer += count,
     }
-}
-
-/// An [`Observer`]'s working copy, as [`switch_producer`] hands it back.
-struct Held {
-    producer: u64,
-    next_tag: u64,
-    count: u64,
-    checksum: u64,
-    out_of_order: u64,
-}
-
-/// Writes the working copy of producer `from`'s entry back into `tally`
-/// and returns the copy of producer `to`'s entry, with `true`; or, when
-/// `to` is no producer of the run, counts the message as corrupted and
-/// returns the copy unchanged, with `false`.
-#[inline(always)]
-fn switch_producer(
-    tally: &mut Tally,
-    from: u64,
-    next_tag: u64,
-    count: u64,
-    checksum: u64,
-    out_of_order: u64,
-    to: u64,
-) -> (Held, bool) {
-    let Some(&next) = tally.producers.get(to as usize) else {
-        tally.unknown_producer += 1;
-        let unchanged = Held {
-            producer: from,
-            next_tag,
-            count,
-            checksum,
-            out_of_order,
-        };
-        return (unchanged, false);
-    };
-    write_back(tally, from, count, checksum, next_tag);
-    let held = Held {
-        producer: to,
-        next_tag: (to << SEQUENCE_BITS).wrapping_add(next.next_sequence),
-        count: next.count,
-        checksum: next.checksum,
-        out_of_order,
-    };
-    (held, true)
 }
 
 /// What the producers sent: per producer, how many messages and the wrapping

@@ -427,6 +427,11 @@ pub trait Producer<M: Message>: Send {
 }
 
 /// The receiving end.
+///
+/// The harness calls `consume_batch` in its measured loop and keeps its
+/// per-message bookkeeping in registers only when the call is inlined
+/// there; implementations mark it (and `Producer::publish_batch`)
+/// `#[inline(always)]`, so every design pays the harness the same.
 pub trait Consumer<M: Message>: Send + 'static {
     /// Waits (per the configured strategy) until at least one message is
     /// available, then hands up to `max` of them to `on`, in order.
