@@ -273,6 +273,22 @@ fn progress_bar(total: u64, off: bool) -> Option<ProgressBar> {
     Some(bar)
 }
 
+/// Writes a results file into `out_dir` and says where it is.
+fn write_results(
+    value: &impl serde::Serialize,
+    out_dir: &Path,
+    name: &str,
+) -> Result<PathBuf, InputError> {
+    let written = results::write(value, out_dir, name).map_err(|error| {
+        InputError(format!(
+            "cannot write results to {}: {error}",
+            out_dir.display()
+        ))
+    })?;
+    println!("\nresults: {}", written.display());
+    Ok(written)
+}
+
 /// Results of `calibrate`, as written to its file.
 #[derive(serde::Serialize)]
 struct CalibrationFile {
@@ -331,13 +347,7 @@ fn calibrate(args: CalibrateArgs) -> Result<ExitCode, InputError> {
     };
     let out_dir = args.out.unwrap_or_else(|| workspace().join("results"));
     let name = format!("calibrate-{}", results::timestamp(started));
-    let written = results::write(&file, &out_dir, &name).map_err(|error| {
-        InputError(format!(
-            "cannot write results to {}: {error}",
-            out_dir.display()
-        ))
-    })?;
-    println!("\nresults: {}", written.display());
+    write_results(&file, &out_dir, &name)?;
     if file.calibration.problems.is_empty() {
         println!("every harness run passed the oracle and every plain sum was right");
         Ok(ExitCode::SUCCESS)
@@ -504,13 +514,7 @@ fn scenario(args: ScenarioArgs) -> Result<ExitCode, InputError> {
     print!("{}", table::render(&results));
     let failures = table::failures(&results);
     let name = format!("{}-{}", scenario.name, results::timestamp(started));
-    let written = results::write(&results, &out_dir, &name).map_err(|error| {
-        InputError(format!(
-            "cannot write results to {}: {error}",
-            out_dir.display()
-        ))
-    })?;
-    println!("\nresults: {}", written.display());
+    let written = write_results(&results, &out_dir, &name)?;
     // A report that cannot be written must not hide the run's verdict or
     // turn its exit status into bad input: the results are already safe.
     if args.report

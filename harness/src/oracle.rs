@@ -191,13 +191,7 @@ impl Observer<'_> {
                 self.tally.unknown_producer += 1;
                 return false;
             };
-            write_back(
-                self.tally,
-                self.producer,
-                self.next_tag.wrapping_add(self.count_offset),
-                self.checksum,
-                self.next_tag,
-            );
+            self.put_back();
             self.producer = to;
             self.next_tag = (to << SEQUENCE_BITS).wrapping_add(next.next_sequence);
             self.count_offset = next.count.wrapping_sub(self.next_tag);
@@ -251,33 +245,27 @@ impl Observer<'_> {
     /// destructor would run on unwinding, which takes the observer's
     /// address and keeps its working copy out of registers.)
     #[inline(always)]
-    pub fn finish(self) {
-        write_back(
-            self.tally,
-            self.producer,
-            self.next_tag.wrapping_add(self.count_offset),
-            self.checksum,
-            self.next_tag,
-        );
+    pub fn finish(mut self) {
+        self.put_back();
     }
-}
 
-/// Puts the working copy of producer `producer`'s entry (`count`,
-/// `checksum` and `next_tag`, as an [`Observer`] holds them) back into
-/// `tally`. Messages counted while no producer was held carried the
-/// all-ones producer field, which names no producer of a run: they are
-/// corrupted.
-#[inline(always)]
-fn write_back(tally: &mut Tally, producer: u64, count: u64, checksum: u64, next_tag: u64) {
-    match tally.producers.get_mut(producer as usize) {
-        Some(slot) => {
-            *slot = PerProducer {
-                count,
-                checksum,
-                next_sequence: next_tag.wrapping_sub(producer << SEQUENCE_BITS),
+    /// Puts the working copy back into the held producer's entry.
+    /// Messages counted while no producer was held carried the all-ones
+    /// producer field, which names no producer of a run: they are counted
+    /// as corrupted.
+    #[inline(always)]
+    fn put_back(&mut self) {
+        let count = self.next_tag.wrapping_add(self.count_offset);
+        match self.tally.producers.get_mut(self.producer as usize) {
+            Some(slot) => {
+                *slot = PerProducer {
+                    count,
+                    checksum: self.checksum,
+                    next_sequence: self.next_tag.wrapping_sub(self.producer << SEQUENCE_BITS),
+                }
             }
+            None => self.tally.unknown_producer += count,
         }
-        None => tally.unknown_producer += count,
     }
 }
 
