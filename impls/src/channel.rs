@@ -242,11 +242,31 @@ impl<C: Channel, M: Message> Producer<M> for ChannelProducer<C, M> {
     ) -> Result<(), PublishError> {
         for index in 0..n {
             let message = M::new_with(|message| fill(index, message));
-            for tx in &self.senders {
-                send::<C, M>(tx, message, &self.cancel)?;
+            let mut channel = 0;
+            while channel < self.senders.len() {
+                match send::<C, M>(&self.senders[channel], message, &self.cancel) {
+                    Ok(()) => channel += 1,
+                    Err(PublishError::Disconnected) => self.leave(channel)?,
+                    Err(error) => return Err(error),
+                }
             }
         }
         Ok(())
+    }
+}
+
+impl<C: Channel, T: Send + 'static> ChannelProducer<C, T> {
+    /// Stops sending on `channel`, whose consumer is gone (with emulated
+    /// fan-out, the other consumers go on); `Disconnected` when it was the
+    /// last one.
+    #[cold]
+    fn leave(&mut self, channel: usize) -> Result<(), PublishError> {
+        self.senders.swap_remove(channel);
+        if self.senders.is_empty() {
+            Err(PublishError::Disconnected)
+        } else {
+            Ok(())
+        }
     }
 }
 
@@ -261,14 +281,25 @@ impl<C: Channel, M: Message> Producer<M> for ChannelProducer<C, Vec<M>> {
         for (index, message) in batch.iter_mut().enumerate() {
             fill(index, message);
         }
-        let (last, others) = self
-            .senders
-            .split_last()
-            .expect("a producer has at least one sender");
-        for tx in others {
-            send::<C, Vec<M>>(tx, batch.clone(), &self.cancel)?;
+        let mut batch = Some(batch);
+        let mut channel = 0;
+        while let Some(ref whole) = batch {
+            let Some(tx) = self.senders.get(channel) else {
+                break;
+            };
+            // The last channel takes the batch itself, the others a copy.
+            let item = if channel + 1 == self.senders.len() {
+                batch.take().unwrap_or_default()
+            } else {
+                whole.clone()
+            };
+            match send::<C, Vec<M>>(tx, item, &self.cancel) {
+                Ok(()) => channel += 1,
+                Err(PublishError::Disconnected) => self.leave(channel)?,
+                Err(error) => return Err(error),
+            }
         }
-        send::<C, Vec<M>>(last, batch, &self.cancel)
+        Ok(())
     }
 }
 

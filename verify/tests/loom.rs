@@ -232,3 +232,210 @@ fn lmax_try_publish_beside_claims() {
         assert_eq!(seen[1], (0..sent).collect::<Vec<u64>>());
     });
 }
+
+// Fault paths (the contracts are in `impls::queue`): a `fill` that panics
+// mid-batch, a claim given up by a cancel, a consumer of a broadcast
+// dropped, and a worker dropped mid-run after its handler panicked. Each
+// checks that nothing hangs (every wait here parks, so a gap nobody
+// settles or a gate nobody releases is a deadlock), that no slot is read
+// while it is written, and what arrives.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use impls::message::split_tag;
+use impls::{Consumed, Consumer, Message, Msg8, Producer, PublishError, QueueConfig};
+
+/// The payload of the panics these models inject.
+const INJECTED: &str = "injected fault";
+
+/// Keeps the injected panics out of the output (loom runs thousands).
+fn quiet() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if info.payload().downcast_ref::<&str>() != Some(&INJECTED) {
+                previous(info);
+            }
+        }));
+    });
+}
+
+fn config(topology: Topology, producers: usize, consumers: usize, capacity: usize) -> QueueConfig {
+    QueueConfig {
+        producers,
+        consumers,
+        wait: WaitStrategy::Blocking,
+        ..QueueConfig::new(topology, capacity)
+    }
+}
+
+/// Drains `consumer` until `Closed`, as `(producer, sequence)`; `Idle` is
+/// only allowed once the token is set (it then means "nothing yet").
+fn drain<C: Consumer<Msg8>>(consumer: &mut C, cancelled: &impls::Cancel) -> Vec<(u16, u64)> {
+    let mut seen = Vec::new();
+    loop {
+        match consumer.consume_batch(2, |m| seen.push(split_tag(m.tag()))) {
+            Consumed::Items(_) => {}
+            Consumed::Closed => return seen,
+            Consumed::Idle if cancelled.is_cancelled() => loom::thread::yield_now(),
+            Consumed::Idle => panic!("idle without a cancel"),
+        }
+    }
+}
+
+/// Two producers on a ring of 2, three claims in all, so the ring wraps:
+/// producer 0's fill panics on the second message of a batch of 2, and the
+/// producer is dropped; producer 1 publishes one message. The consumer gets
+/// producer 1's message, at most the first of the broken batch, never the
+/// second, and then `Closed`: the skipped slot is published, in its round,
+/// with the slots around it.
+fn panicking_fill<Q: Queue>() {
+    quiet();
+    builder().check(|| {
+        let cfg = config(Topology::Mpsc, 2, 1, 2);
+        let mut endpoints = Q::build::<Msg8>(&cfg).unwrap();
+        let mut consumer = endpoints.consumers.pop().unwrap();
+        let mut other = endpoints.producers.pop().unwrap();
+        let mut failing = endpoints.producers.pop().unwrap();
+        let panics = loom::thread::spawn(move || {
+            let outcome = catch_unwind(AssertUnwindSafe(|| {
+                failing.publish_batch(2, |i, m| {
+                    if i == 1 {
+                        std::panic::panic_any(INJECTED);
+                    }
+                    m.write(0, i as u64);
+                })
+            }));
+            assert!(outcome.is_err(), "the panic reached the caller");
+        });
+        let publishes = loom::thread::spawn(move || {
+            other.publish_batch(1, |_, m| m.write(1, 0)).unwrap();
+        });
+        let seen = drain(&mut consumer, &cfg.cancel);
+        panics.join().unwrap();
+        publishes.join().unwrap();
+        let kept: Vec<_> = seen.iter().filter(|&&t| t != (0, 0)).collect();
+        assert_eq!(kept, [&(1, 0)], "seen {seen:?}");
+    });
+}
+
+#[test]
+fn lmax_panicking_fill_leaves_no_gap() {
+    panicking_fill::<Lmax>();
+}
+
+#[test]
+fn bitmap_panicking_fill_leaves_no_gap() {
+    panicking_fill::<Bitmap>();
+}
+
+/// A claim given up: on a ring of 2, a producer publishes 3 messages one at
+/// a time, so its third claim (taken with a fetch-add before it waits) may
+/// wait for room; the consumer takes one message, then sets the cancel
+/// token, then drains. Whether the third publish went through or was
+/// cancelled, the consumer gets exactly what was published and then
+/// `Closed`: a given-up claim is settled (published as skipped) by whoever
+/// comes by once its slot is free.
+#[test]
+fn lmax_cancelled_claim_is_settled() {
+    builder().check(|| {
+        let cfg = config(Topology::Spsc, 1, 1, 2);
+        let mut endpoints = Lmax::build::<Msg8>(&cfg).unwrap();
+        let mut consumer = endpoints.consumers.pop().unwrap();
+        let mut producer = endpoints.producers.pop().unwrap();
+        let publishes = loom::thread::spawn(move || {
+            let mut sent = 0;
+            for sequence in 0..3 {
+                match producer.publish_batch(1, |_, m| m.write(0, sequence)) {
+                    Ok(()) => sent += 1,
+                    Err(PublishError::Cancelled) => break,
+                    Err(other) => panic!("{other}"),
+                }
+            }
+            sent
+        });
+        let mut seen = Vec::new();
+        while seen.is_empty() {
+            match consumer.consume_batch(1, |m| seen.push(split_tag(m.tag()))) {
+                Consumed::Items(_) => {}
+                other => panic!("{other:?} before the cancel"),
+            }
+        }
+        cfg.cancel.cancel();
+        seen.extend(drain(&mut consumer, &cfg.cancel));
+        let sent = publishes.join().unwrap();
+        let expected: Vec<(u16, u64)> = (0..sent).map(|s| (0, s)).collect();
+        assert_eq!(seen, expected);
+    });
+}
+
+/// Fan-out to two consumers on a ring of 2: one takes a message and is
+/// dropped; the producer publishes 3, which it can only do once the dropped
+/// consumer stops gating; the other consumer gets all 3, then `Closed`.
+#[test]
+fn lmax_fan_out_dropped_consumer_stops_gating() {
+    builder().check(|| {
+        let cfg = config(Topology::MpmcFanout, 1, 2, 2);
+        let mut endpoints = Lmax::build::<Msg8>(&cfg).unwrap();
+        let mut staying = endpoints.consumers.pop().unwrap();
+        let mut leaving = endpoints.consumers.pop().unwrap();
+        let mut producer = endpoints.producers.pop().unwrap();
+        let publishes = loom::thread::spawn(move || {
+            producer
+                .publish_batch(3, |i, m| m.write(0, i as u64))
+                .unwrap();
+        });
+        let leaves = loom::thread::spawn(move || {
+            assert!(leaving.consume_batch(1, |_| ()).is_items());
+        });
+        let seen = drain(&mut staying, &cfg.cancel);
+        publishes.join().unwrap();
+        leaves.join().unwrap();
+        assert_eq!(seen, [(0, 0), (0, 1), (0, 2)]);
+    });
+}
+
+/// A worker pool of two on a ring of 2: one worker's handler panics on the
+/// first event of its run, and the worker is dropped; its unfinished run
+/// is taken over by the other, which gets every other message exactly
+/// once, then `Closed`.
+#[test]
+fn worker_pool_dropped_worker_run_is_taken_over() {
+    quiet();
+    builder().check(|| {
+        let cfg = config(Topology::MpmcWorkerPool, 1, 2, 2);
+        let mut endpoints = WorkerPoolAdaptive::build::<Msg8>(&cfg).unwrap();
+        let mut staying = endpoints.consumers.pop().unwrap();
+        let mut leaving = endpoints.consumers.pop().unwrap();
+        let mut producer = endpoints.producers.pop().unwrap();
+        let publishes = loom::thread::spawn(move || {
+            producer
+                .publish_batch(3, |i, m| m.write(0, i as u64))
+                .unwrap();
+        });
+        let leaves = loom::thread::spawn(move || {
+            let mut handed = None;
+            let outcome = catch_unwind(AssertUnwindSafe(|| {
+                leaving.consume_batch(2, |m| {
+                    handed = Some(split_tag(m.tag()));
+                    std::panic::panic_any(INJECTED);
+                })
+            }));
+            match outcome {
+                // It found the queue closed before any message: possible
+                // only once the other worker has taken all three.
+                Ok(Consumed::Closed) => None,
+                Ok(other) => panic!("{other:?}"),
+                Err(_) => handed,
+            }
+        });
+        let mut seen = drain(&mut staying, &cfg.cancel);
+        publishes.join().unwrap();
+        if let Some(handed) = leaves.join().unwrap() {
+            seen.push(handed);
+        }
+        seen.sort_unstable();
+        assert_eq!(seen, [(0, 0), (0, 1), (0, 2)]);
+    });
+}

@@ -1,12 +1,13 @@
 //! The producer and consumer (batch processor) of a disruptor.
 
 use super::sequence::Sequence;
-use super::{Sequencer, Shared, minimum};
+use super::{Refused, Sequencer, Shared, SkipCache, minimum};
 use crate::message::Message;
 use crate::metrics::{Counter, Metrics};
 use crate::queue::{Consumed, Consumer, Producer, PublishError};
-use crate::sync::{Arc, Ordering};
+use crate::sync::{Arc, Ordering, on_unwind};
 use crate::wait::Waiter;
+use core::cell::Cell;
 
 /// The ring has no room for the batch right now.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
@@ -38,6 +39,8 @@ impl<S: Sequencer, E> DisruptorProducer<S, E> {
     }
 
     /// Writes `low ..= high` with `fill` (indices from `first`) and publishes.
+    /// If `fill` panics, the events it wrote are published and the rest of
+    /// the claim is published as skipped, so no consumer waits at the gap.
     #[inline(always)]
     fn write_and_publish(
         &mut self,
@@ -46,17 +49,32 @@ impl<S: Sequencer, E> DisruptorProducer<S, E> {
         first: usize,
         fill: &mut impl FnMut(usize, &mut E),
     ) {
-        let ring = &self.shared.ring;
-        for sequence in low..=high {
-            let index = first + (sequence - low) as usize;
-            // SAFETY: `low ..= high` were claimed by this producer alone and
-            // every gating consumer has passed their previous round, so no
-            // one else touches these slots until they are published below.
-            ring.slot(sequence)
-                .with_mut(|event| fill(index, unsafe { &mut *event }));
-        }
-        self.shared.sequencer.publish(low, high);
-        self.waiter.notify();
+        let shared = &*self.shared;
+        let waiter = &self.waiter;
+        // The sequence being written; where a panic in `fill` left off.
+        let at = Cell::new(low);
+        on_unwind(
+            || {
+                for sequence in low..=high {
+                    at.set(sequence);
+                    let index = first + (sequence - low) as usize;
+                    // SAFETY: `low ..= high` were claimed by this producer
+                    // alone and every gating consumer has passed their
+                    // previous round, so no one else touches these slots
+                    // until they are published below (or by the cleanup).
+                    shared
+                        .ring
+                        .slot(sequence)
+                        .with_mut(|event| fill(index, unsafe { &mut *event }));
+                }
+            },
+            || {
+                shared.publish_skipping(low, at.get(), high);
+                waiter.notify();
+            },
+        );
+        shared.sequencer.publish(low, high);
+        waiter.notify();
     }
 
     /// Publishes `n` events if the ring has room for all of them now;
@@ -113,17 +131,23 @@ impl<S: Sequencer, M: Message> Producer<M> for DisruptorProducer<S, M> {
         let mut done = 0;
         while done < n {
             let run = (n - done).min(capacity);
-            let lifecycle = &self.shared.lifecycle;
-            // Acquire: a consumer's last sequence store happens before its
-            // drop; nothing else rides on it.
-            let abandoned = || lifecycle.consumers.load(Ordering::Acquire) == 0;
-            let high = self.shared.sequencer.claim(
+            let shared = &*self.shared;
+            let high = match shared.sequencer.claim(
                 &mut self.claimer,
                 run,
                 &self.waiter,
-                abandoned,
+                || shared.abandoned(),
                 &mut self.metrics,
-            )?;
+            ) {
+                Ok(high) => high,
+                Err(Refused { error, taken }) => {
+                    if let Some(high) = taken {
+                        shared.owe(high - run as i64 + 1, high);
+                        self.waiter.notify();
+                    }
+                    return Err(error);
+                }
+            };
             self.write_and_publish(high - run as i64 + 1, high, done, &mut fill);
             done += run;
         }
@@ -137,6 +161,8 @@ impl<S: Sequencer, M: Message> Producer<M> for DisruptorProducer<S, M> {
 
 impl<S: Sequencer, E> Drop for DisruptorProducer<S, E> {
     fn drop(&mut self) {
+        // A claim this producer gave up may be free to settle by now.
+        self.shared.settle();
         let lifecycle = &self.shared.lifecycle;
         // AcqRel: the last producer to leave sees every other producer's
         // publishes (they came before their decrements) ...
@@ -162,6 +188,14 @@ pub struct DisruptorConsumer<S: Sequencer, E> {
     available: i64,
     /// Consumers this one waits for; empty: it waits for the sequencer.
     upstream: Box<[Arc<Sequence>]>,
+    /// Whether it is a stage of a pipeline or diamond (dropping it breaks
+    /// the graph) rather than an independent consumer (dropping it releases
+    /// its gating).
+    stage: bool,
+    /// Whether it has reported `Closed`: dropping it then is the normal
+    /// end, not a fault.
+    finished: bool,
+    skips: SkipCache,
     waiter: Waiter,
     metrics: Metrics,
 }
@@ -171,6 +205,7 @@ impl<S: Sequencer, E> DisruptorConsumer<S, E> {
         shared: Arc<Shared<S, E>>,
         sequence: Arc<Sequence>,
         upstream: Box<[Arc<Sequence>]>,
+        stage: bool,
         waiter: Waiter,
     ) -> Self {
         let next = sequence.get() + 1;
@@ -180,6 +215,9 @@ impl<S: Sequencer, E> DisruptorConsumer<S, E> {
             next,
             available: next - 1,
             upstream,
+            stage,
+            finished: false,
+            skips: SkipCache::default(),
             waiter,
             metrics: Metrics::default(),
         }
@@ -214,48 +252,77 @@ impl<S: Sequencer, E> DisruptorConsumer<S, E> {
     /// Waits (per the wait strategy) for events, then hands up to `max` of
     /// them to `handle(event, sequence, end_of_batch)` and marks them done.
     /// `max` reads as for [`Consumer::consume_batch`]: 0 counts as 1.
+    /// Skipped sequences (see [`crate::disruptor`]) are passed over.
     #[inline]
     pub fn process_batch(&mut self, max: usize, mut handle: impl FnMut(&E, i64, bool)) -> Consumed {
         // At most the ring can be available at once; the clamp keeps
         // `next + limit - 1` below from wrapping (which would move this
         // consumer's sequence backwards) and makes 0 count as 1.
         let limit = max.clamp(1, self.shared.ring.capacity());
-        let next = self.next;
-        if self.available < next {
-            let (shared, upstream, metrics) = (&*self.shared, &*self.upstream, &mut self.metrics);
-            let outcome = self.waiter.wait_until(|| {
-                if let Some(highest) = Self::ready(shared, upstream, next, limit, metrics) {
-                    return Some(Some(highest));
-                }
-                // Acquire: every producer published before `closed` was set,
-                // so the cursor read after it is final.
-                if shared.lifecycle.closed.load(Ordering::Acquire) {
-                    if next > shared.sequencer.cursor() {
-                        return Some(None);
+        loop {
+            let next = self.next;
+            if self.available < next {
+                let (shared, upstream, metrics) =
+                    (&*self.shared, &*self.upstream, &mut self.metrics);
+                let outcome = self.waiter.wait_until(|| {
+                    if let Some(highest) = Self::ready(shared, upstream, next, limit, metrics) {
+                        return Some(Some(highest));
                     }
-                    return Self::ready(shared, upstream, next, limit, metrics).map(Some);
+                    if shared.faulted() {
+                        // A broken graph will never deliver more; a given-up
+                        // claim may be what this consumer waits at (settled,
+                        // it is ready below).
+                        if shared.lifecycle.broken.load(Ordering::Acquire) {
+                            return Some(None);
+                        }
+                        shared.settle();
+                    }
+                    // Acquire: every producer published before `closed` was
+                    // set, so the cursor read after it is final.
+                    if shared.lifecycle.closed.load(Ordering::Acquire) {
+                        if next > shared.sequencer.cursor() {
+                            return Some(None);
+                        }
+                        return Self::ready(shared, upstream, next, limit, metrics).map(Some);
+                    }
+                    None
+                });
+                match outcome {
+                    Ok(Some(highest)) => self.available = highest,
+                    Ok(None) => {
+                        self.finished = true;
+                        return Consumed::Closed;
+                    }
+                    Err(_) => return Consumed::Idle,
                 }
-                None
-            });
-            match outcome {
-                Ok(Some(highest)) => self.available = highest,
-                Ok(None) => return Consumed::Closed,
-                Err(_) => return Consumed::Idle,
             }
+            let end = self.available.min(next + limit as i64 - 1);
+            let ring = &self.shared.ring;
+            let handed = if self.skips.any(&self.shared.lifecycle) {
+                self.skips
+                    .hand(&self.shared.faults, next, end, |sequence, last| {
+                        // SAFETY: as below.
+                        ring.slot(sequence)
+                            .with(|event| handle(unsafe { &*event }, sequence, last));
+                    })
+            } else {
+                for sequence in next..=end {
+                    // SAFETY: `next ..= end` are published (or passed by
+                    // every upstream consumer), and producers do not reuse
+                    // them until this consumer's sequence passes them below.
+                    ring.slot(sequence)
+                        .with(|event| handle(unsafe { &*event }, sequence, sequence == end));
+                }
+                (end - next + 1) as usize
+            };
+            self.sequence.set(end);
+            self.next = end + 1;
+            self.waiter.notify();
+            if handed > 0 {
+                return Consumed::Items(handed);
+            }
+            // Everything here was skipped: wait for more.
         }
-        let end = self.available.min(next + limit as i64 - 1);
-        let ring = &self.shared.ring;
-        for sequence in next..=end {
-            // SAFETY: `next ..= end` are published (or passed by every
-            // upstream consumer), and producers do not reuse them until this
-            // consumer's sequence passes them below.
-            ring.slot(sequence)
-                .with(|event| handle(unsafe { &*event }, sequence, sequence == end));
-        }
-        self.sequence.set(end);
-        self.next = end + 1;
-        self.waiter.notify();
-        Consumed::Items((end - next + 1) as usize)
     }
 }
 
@@ -272,11 +339,25 @@ impl<S: Sequencer, M: Message> Consumer<M> for DisruptorConsumer<S, M> {
 
 impl<S: Sequencer, E> Drop for DisruptorConsumer<S, E> {
     fn drop(&mut self) {
+        let lifecycle = &self.shared.lifecycle;
         // Release: pairs with the Acquire in the producers' `abandoned`.
-        self.shared
-            .lifecycle
-            .consumers
-            .fetch_sub(1, Ordering::Release);
+        // Being a read-modify-write, it reads the latest count whatever its
+        // ordering, so exactly one consumer finds itself the last.
+        let others = lifecycle.consumers.fetch_sub(1, Ordering::Release) - 1;
+        if others > 0 && !self.finished {
+            if self.stage {
+                // Release: pairs with the Acquire of `broken` in waiting
+                // consumers and producers; nothing rides on it but the flag.
+                lifecycle.broken.store(true, Ordering::Release);
+            } else {
+                // An independent consumer: nothing depends on its
+                // sequence but the producers' gating, which it leaves.
+                self.sequence.set(i64::MAX);
+            }
+        }
+        // The last consumer keeps its sequence: producers see `abandoned`
+        // and fail with `Disconnected` instead of publishing into a ring
+        // nobody reads.
         self.waiter.notify();
     }
 }

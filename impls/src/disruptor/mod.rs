@@ -18,6 +18,22 @@
 //! it. Dropping every producer closes the ring: consumers drain what was
 //! published, then see `Closed`. Dropping every consumer makes producers
 //! waiting for room fail with `Disconnected`.
+//!
+//! Faults (the contracts are in [`crate::queue`]; the mechanics here):
+//!
+//! - A claimed sequence that will never hold a message (a `fill` that
+//!   panicked, a claim given up after it took its sequences) is published
+//!   as *skipped*: recorded in a list consumers read only when its length
+//!   changed, then published like any other, so nothing waits at the gap
+//!   and no handler sees the slot. A given-up claim is owed until its
+//!   slots are free (every gating consumer has passed their previous
+//!   round); whoever comes by first (its producer, any consumer waiting at
+//!   the gap) settles it.
+//! - A dropped consumer of a broadcast stops gating the producers; a
+//!   dropped stage of a pipeline or diamond breaks the graph (producers get
+//!   `Disconnected` when they would wait for room, the other stages hand
+//!   what is ready and then see `Closed`). Worker pools hand a dropped
+//!   worker's unfinished run to the others ([`worker_pool`]).
 
 pub mod bitmap;
 mod endpoints;
@@ -42,7 +58,7 @@ use crate::queue::{
     Batching, BuildError, Endpoints, Info, OrderingGuarantee, PublishError, Queue, QueueConfig,
     Topology, WaitClass,
 };
-use crate::sync::{Arc, AtomicBool, AtomicUsize};
+use crate::sync::{Arc, AtomicBool, AtomicI64, AtomicUsize, Mutex, MutexGuard, Ordering};
 use crate::wait::{WaitError, Waiter};
 
 /// Hands out sequences to producers and tells consumers what is published.
@@ -67,7 +83,9 @@ pub trait Sequencer: Send + Sync + Sized + 'static {
 
     /// Claims the next `n` sequences (`n <= capacity`), waiting while the
     /// ring is full; returns the highest. Fails when `abandoned()` says no
-    /// consumer is left, or when the wait is cancelled.
+    /// consumer is left, or when the wait is cancelled; a sequencer that
+    /// takes its sequences before it waits says which it took, and they
+    /// are then owed (see [`Shared::owe`]).
     fn claim(
         &self,
         claimer: &mut Self::Claimer,
@@ -75,7 +93,7 @@ pub trait Sequencer: Send + Sync + Sized + 'static {
         waiter: &Waiter,
         abandoned: impl Fn() -> bool,
         metrics: &mut Metrics,
-    ) -> Result<i64, PublishError>;
+    ) -> Result<i64, Refused>;
 
     /// Claims the next `n` sequences only if they are free now.
     fn try_claim(
@@ -109,6 +127,26 @@ pub trait Sequencer: Send + Sync + Sized + 'static {
 
     /// Free slots now.
     fn remaining_capacity(&self) -> u64;
+
+    /// The lowest gating sequence now (`i64::MAX` when nothing gates).
+    fn gating_minimum(&self) -> i64;
+}
+
+/// A claim that did not complete.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Refused {
+    /// Why.
+    pub error: PublishError,
+    /// The highest of the `n` sequences taken anyway, by a claim that
+    /// takes them first and waits for room after; `None` when nothing was
+    /// taken.
+    pub taken: Option<i64>,
+}
+
+impl From<PublishError> for Refused {
+    fn from(error: PublishError) -> Self {
+        Self { error, taken: None }
+    }
 }
 
 /// Waits until every gating sequence has reached `wrap_point`; returns their
@@ -156,12 +194,55 @@ fn free_slots(capacity: i64, claimed: i64, gating: i64) -> u64 {
     (capacity - in_use).max(0) as u64
 }
 
-/// Who is still connected; written only when endpoints are dropped.
+/// Who is still connected, and whether faults left anything behind.
+/// Written only when endpoints are dropped or a fault happens, so readers
+/// (consumers, once per batch) share the line without contention.
 struct Lifecycle {
     producers: AtomicUsize,
     consumers: AtomicUsize,
     /// Set by the last producer's drop, after its last publish.
     closed: AtomicBool,
+    /// Set when a stage of a pipeline or diamond is dropped while other
+    /// consumers live: the graph cannot go on.
+    broken: AtomicBool,
+    /// Ranges in [`Faults::skipped`] (0 unless a fault happened).
+    skipped: AtomicUsize,
+    /// Claims in [`Faults::owed`] (0 unless a fault happened).
+    owed: AtomicUsize,
+    /// The lowest `next` of the runs in [`Faults::orphans`] (`i64::MAX`
+    /// when there are none, as there are unless a worker was dropped).
+    orphan_low: AtomicI64,
+}
+
+/// What faults left behind, each behind its own lock; touched only after a
+/// fault. Each list's length is mirrored in [`Lifecycle`], so the paths
+/// without faults read one counter and never lock.
+#[derive(Default)]
+struct Faults {
+    /// Sequences published as skipped, `(low, high)`: no handler sees them.
+    skipped: Mutex<Vec<(i64, i64)>>,
+    /// Claims given up after they took their sequences, `(low, high)`, to
+    /// be published as skipped once their slots are free.
+    owed: Mutex<Vec<(i64, i64)>>,
+    /// Unfinished runs of dropped workers.
+    orphans: Mutex<Vec<Run>>,
+}
+
+/// A worker's run `next ..= high` and the sequence that gates it: the
+/// worker's own, or that of the dropped worker it was taken over from,
+/// which keeps gating the run until it is handled.
+struct Run {
+    next: i64,
+    high: i64,
+    gate: Arc<Sequence>,
+}
+
+/// Locks `mutex`, whose data stays consistent across a panic (no user code
+/// runs under these locks).
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// What the endpoints of one disruptor share.
@@ -169,6 +250,7 @@ struct Shared<S, E> {
     ring: RingBuffer<E>,
     sequencer: S,
     lifecycle: CachePadded<Lifecycle>,
+    faults: Faults,
 }
 
 impl<S: Sequencer, E> Shared<S, E> {
@@ -183,8 +265,157 @@ impl<S: Sequencer, E> Shared<S, E> {
                 producers: AtomicUsize::new(cfg.producers),
                 consumers: AtomicUsize::new(cfg.consumers),
                 closed: AtomicBool::new(false),
+                broken: AtomicBool::new(false),
+                skipped: AtomicUsize::new(0),
+                owed: AtomicUsize::new(0),
+                orphan_low: AtomicI64::new(i64::MAX),
             }),
+            faults: Faults::default(),
         })
+    }
+
+    /// Whether producers should give up waiting for room: no consumer is
+    /// left, or the graph is broken.
+    fn abandoned(&self) -> bool {
+        // Acquire: a consumer's last sequence store happens before its
+        // drop; nothing else rides on it.
+        self.lifecycle.consumers.load(Ordering::Acquire) == 0
+            || self.lifecycle.broken.load(Ordering::Acquire)
+    }
+
+    /// Publishes `low ..= high`, of which `skip ..= high` are skipped
+    /// (never handed to a handler; `skip > high`: none). The caller holds
+    /// the claim, and the slots are free.
+    #[cold]
+    fn publish_skipping(&self, low: i64, skip: i64, high: i64) {
+        if skip <= high {
+            let mut skipped = lock(&self.faults.skipped);
+            skipped.push((skip, high));
+            // Relaxed: the publish below is a Release that comes after this
+            // store, so a consumer that sees any of these slots published
+            // (Acquire) reads this count or a later one (coherence), and
+            // then finds the range under the lock.
+            self.lifecycle
+                .skipped
+                .store(skipped.len(), Ordering::Relaxed);
+        }
+        self.sequencer.publish(low, high);
+    }
+
+    /// Records `low ..= high`, taken by a claim that then gave up, as owed,
+    /// and settles what it can.
+    #[cold]
+    fn owe(&self, low: i64, high: i64) {
+        let mut owed = lock(&self.faults.owed);
+        owed.push((low, high));
+        // Relaxed: read only as a hint that the list (under its lock) has
+        // entries; a stale zero delays a settle to the next look, and the
+        // owing producer settles right below.
+        self.lifecycle.owed.store(owed.len(), Ordering::Relaxed);
+        drop(owed);
+        self.settle();
+    }
+
+    /// Publishes as skipped every owed claim whose slots are free now
+    /// (every gating consumer has passed their previous round), so that no
+    /// consumer waits at the gap it left.
+    #[inline]
+    fn settle(&self) {
+        if self.lifecycle.owed.load(Ordering::Relaxed) != 0 {
+            self.settle_slow();
+        }
+    }
+
+    #[cold]
+    fn settle_slow(&self) {
+        let mut owed = lock(&self.faults.owed);
+        let gating = self.sequencer.gating_minimum();
+        let capacity = self.ring.capacity() as i64;
+        let mut index = 0;
+        while index < owed.len() {
+            let (low, high) = owed[index];
+            if gating >= high - capacity {
+                owed.swap_remove(index);
+                // Under the lock: each owed claim is published exactly once
+                // (the bitmap flips its bits).
+                self.publish_skipping(low, low, high);
+            } else {
+                index += 1;
+            }
+        }
+        self.lifecycle.owed.store(owed.len(), Ordering::Relaxed);
+    }
+
+    /// Whether a fault left work for a waiting consumer: an owed claim to
+    /// settle, or a broken graph. One load of the lifecycle line each.
+    #[inline]
+    fn faulted(&self) -> bool {
+        self.lifecycle.owed.load(Ordering::Relaxed) != 0
+            || self.lifecycle.broken.load(Ordering::Relaxed)
+    }
+}
+
+/// A consumer's copy of the skipped ranges that still lie ahead of it.
+#[derive(Default)]
+struct SkipCache {
+    /// Ranges of [`Faults::skipped`] copied so far.
+    seen: usize,
+    /// Those not yet passed, in no particular order.
+    ahead: Vec<(i64, i64)>,
+}
+
+impl SkipCache {
+    /// Whether a batch might hold skipped sequences: no, when no fault ever
+    /// skipped any (one load of a line nobody writes).
+    #[inline(always)]
+    fn any(&self, lifecycle: &Lifecycle) -> bool {
+        // Relaxed: see `Shared::publish_skipping`; the caller has already
+        // seen the batch published (Acquire).
+        !self.ahead.is_empty() || lifecycle.skipped.load(Ordering::Relaxed) != self.seen
+    }
+
+    /// Copies new ranges and forgets those below `next`.
+    #[cold]
+    fn refresh(&mut self, faults: &Faults, next: i64) {
+        let skipped = lock(&faults.skipped);
+        self.ahead.extend_from_slice(&skipped[self.seen..]);
+        self.seen = skipped.len();
+        drop(skipped);
+        self.ahead.retain(|&(_, high)| high >= next);
+    }
+
+    /// Whether `sequence` is skipped.
+    #[inline]
+    fn skips(&self, sequence: i64) -> bool {
+        self.ahead
+            .iter()
+            .any(|&(low, high)| (low..=high).contains(&sequence))
+    }
+
+    /// Hands the sequences of `next ..= end` that are not skipped to
+    /// `handle(sequence, last)`, `last` marking the last one handed;
+    /// returns how many it handed.
+    #[cold]
+    #[inline(never)]
+    fn hand(
+        &mut self,
+        faults: &Faults,
+        next: i64,
+        end: i64,
+        mut handle: impl FnMut(i64, bool),
+    ) -> usize {
+        self.refresh(faults, next);
+        let Some(last) = (next..=end).rev().find(|&s| !self.skips(s)) else {
+            return 0;
+        };
+        let mut handed = 0;
+        for sequence in next..=last {
+            if !self.skips(sequence) {
+                handle(sequence, sequence == last);
+                handed += 1;
+            }
+        }
+        handed
     }
 }
 
@@ -307,11 +538,18 @@ impl<S: Sequencer> Queue for Disruptor<S> {
         let shared = Shared::new(cfg, gating, M::default);
         let waiter = Waiter::new(cfg.wait, cfg.cancel.clone());
         let producers = producers(&shared, cfg.producers, &waiter);
+        let stage = matches!(cfg.topology, Topology::Pipeline | Topology::Diamond);
         let consumers = sequences
             .into_iter()
             .zip(upstream)
             .map(|(sequence, upstream)| {
-                DisruptorConsumer::new(Arc::clone(&shared), sequence, upstream, waiter.clone())
+                DisruptorConsumer::new(
+                    Arc::clone(&shared),
+                    sequence,
+                    upstream,
+                    stage,
+                    waiter.clone(),
+                )
             })
             .collect();
         Ok(Endpoints {

@@ -10,9 +10,8 @@
 //! so producers never write a shared line except the cursor.
 
 use super::sequence::{INITIAL, Sequence, minimum};
-use super::{Sequencer, free_slots, wait_for_gating};
+use super::{Refused, Sequencer, free_slots, wait_for_gating};
 use crate::metrics::{Counter, Metrics};
-use crate::queue::PublishError;
 use crate::sync::Arc;
 use crate::wait::Waiter;
 
@@ -82,12 +81,19 @@ impl<A: Availability> Sequencer for MultiSequencer<A> {
         waiter: &Waiter,
         abandoned: impl Fn() -> bool,
         metrics: &mut Metrics,
-    ) -> Result<i64, PublishError> {
+    ) -> Result<i64, Refused> {
         let high = self.cursor.add(n as i64);
         let wrap_point = high - self.capacity;
         if wrap_point > claimer.cached_gating {
             claimer.cached_gating =
-                wait_for_gating(&self.gating, wrap_point, waiter, abandoned, metrics)?;
+                wait_for_gating(&self.gating, wrap_point, waiter, abandoned, metrics).map_err(
+                    // The sequences are taken (the cursor is past them)
+                    // whether or not they are ever written.
+                    |error| Refused {
+                        error,
+                        taken: Some(high),
+                    },
+                )?;
         }
         Ok(high)
     }
@@ -150,12 +156,17 @@ impl<A: Availability> Sequencer for MultiSequencer<A> {
     fn remaining_capacity(&self) -> u64 {
         free_slots(self.capacity, self.cursor.get(), minimum(&self.gating))
     }
+
+    fn gating_minimum(&self) -> i64 {
+        minimum(&self.gating)
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::disruptor::lmax::LmaxAvailability;
+    use crate::queue::PublishError;
     use crate::wait::{Cancel, WaitStrategy};
 
     /// A claim that ran past the gating point and gave up (here: no
@@ -174,7 +185,13 @@ mod tests {
         assert_eq!(high, Ok(2));
         assert_eq!(sequencer.remaining_capacity(), 1);
         let past = sequencer.claim(&mut claimer, 3, &waiter, || true, &mut metrics);
-        assert_eq!(past, Err(PublishError::Disconnected));
+        assert_eq!(
+            past,
+            Err(Refused {
+                error: PublishError::Disconnected,
+                taken: Some(5)
+            })
+        );
         assert_eq!(sequencer.cursor(), 5);
         assert_eq!(sequencer.remaining_capacity(), 0);
         gating.set(3);

@@ -7,9 +7,9 @@
 //! (`Release`), so everything up to the cursor is published.
 
 use super::sequence::{INITIAL, Sequence, minimum};
-use super::{Sequencer, free_slots, wait_for_gating};
+use super::{Refused, Sequencer, free_slots, wait_for_gating};
 use crate::metrics::{Counter, Metrics};
-use crate::queue::{MIN_CAPACITY, PublishError};
+use crate::queue::MIN_CAPACITY;
 use crate::sync::Arc;
 use crate::wait::Waiter;
 
@@ -62,7 +62,8 @@ impl Sequencer for SingleSequencer {
         waiter: &Waiter,
         abandoned: impl Fn() -> bool,
         metrics: &mut Metrics,
-    ) -> Result<i64, PublishError> {
+    ) -> Result<i64, Refused> {
+        // Waits first and takes after: a claim given up takes nothing.
         let high = claimer.claimed + n as i64;
         let wrap_point = high - self.capacity;
         if wrap_point > claimer.cached_gating {
@@ -111,5 +112,9 @@ impl Sequencer for SingleSequencer {
 
     fn remaining_capacity(&self) -> u64 {
         free_slots(self.capacity, self.cursor.get(), minimum(&self.gating))
+    }
+
+    fn gating_minimum(&self) -> i64 {
+        minimum(&self.gating)
     }
 }

@@ -27,6 +27,17 @@
 //! worker whose run straddles it processes up to it; a worker whose run
 //! starts past it is done. Every sequence up to the final one lies in
 //! exactly one run, so every published event is processed exactly once.
+//!
+//! A dropped worker (or one whose handler panicked, which then counts the
+//! event it panicked on as handled) leaves its unfinished runs as
+//! *orphans*, still gated by its sequence. A worker taking a new run takes
+//! an orphan first; a worker waiting for its own run takes over any orphan
+//! below it, setting its own run aside, since producers may be waiting for
+//! that orphan's slots to be passed before they can publish the ones it
+//! waits for. When an orphan is handled, its sequence stops gating
+//! (`i64::MAX`). A dropped worker that held no run simply stops gating.
+//! Workers report `Closed` only once every worker's sequence has reached
+//! the final cursor, so no run can be left behind after they stop.
 
 use core::marker::PhantomData;
 
@@ -34,7 +45,7 @@ use super::endpoints::DisruptorProducer;
 use super::lmax::LmaxAvailability;
 use super::multi::MultiSequencer;
 use super::sequence::{INITIAL, Sequence};
-use super::{Sequencer, Shared, info, producers, sequences};
+use super::{Run, Sequencer, Shared, SkipCache, info, lock, producers, sequences};
 use crate::message::Message;
 use crate::metrics::{Counter, Metrics};
 use crate::queue::{BuildError, Consumed, Consumer, Endpoints, Info, Queue, QueueConfig, Topology};
@@ -105,9 +116,38 @@ pub struct Worker<S: Sequencer, E, const RUN: usize> {
     next: i64,
     /// Last sequence of the current run.
     high: i64,
+    /// The gate of the current run when it was taken over from a dropped
+    /// worker (`None`: the run is this worker's own, gated by `sequence`).
+    adopted: Option<Arc<Sequence>>,
+    /// Runs set aside to take over an orphan below them, innermost last.
+    suspended: Vec<Run>,
     workers: i64,
+    skips: SkipCache,
     waiter: Waiter,
     metrics: Metrics,
+}
+
+/// What a waiting worker woke for.
+enum Wake {
+    /// Its run is published up to here.
+    Ready(i64),
+    /// The producers are gone and nothing is left in its run.
+    Past,
+    /// A dropped worker's run lies below its own.
+    Orphan,
+}
+
+/// On unwind out of a handler, marks the event it panicked on, and those
+/// before it, as handed; on return, the whole batch.
+struct Handed<'a> {
+    next: &'a mut i64,
+    at: i64,
+}
+
+impl Drop for Handed<'_> {
+    fn drop(&mut self) {
+        *self.next = self.at + 1;
+    }
 }
 
 impl<S: WorkSharing, const RUN: usize> Queue for WorkerPool<S, RUN> {
@@ -151,7 +191,10 @@ impl<S: WorkSharing, const RUN: usize> Queue for WorkerPool<S, RUN> {
                 sequence,
                 next: 0,
                 high: INITIAL,
+                adopted: None,
+                suspended: Vec::new(),
                 workers: cfg.consumers as i64,
+                skips: SkipCache::default(),
                 waiter: waiter.clone(),
                 metrics: Metrics::default(),
             })
@@ -182,64 +225,196 @@ impl<S: Sequencer, E, const RUN: usize> Worker<S, E, RUN> {
             .clamp(1, limit)
     }
 
+    /// Starts the next run once the current one is done: a run set aside,
+    /// else an orphan, else a new run from the work cursor.
+    #[inline(always)]
+    fn next_run(&mut self, max: usize) {
+        if (self.adopted.is_some() || !self.suspended.is_empty() || self.orphaned())
+            && self.next_run_after_fault()
+        {
+            return;
+        }
+        let run = self.run_length(max);
+        self.high = self.work.add(run as i64);
+        self.next = self.high - run as i64 + 1;
+        // Nothing below the new run is this worker's any more; that can
+        // be what a producer parked on a full ring waits for, so say so
+        // (loom found the lost wake-up when this signal was missing).
+        self.sequence.set(self.next - 1);
+        self.waiter.notify();
+        self.metrics.add(Counter::WorkClaims, 1);
+    }
+
+    /// Whether a dropped worker left a run (a hint; the list is read under
+    /// its lock).
+    #[inline(always)]
+    fn orphaned(&self) -> bool {
+        self.shared.lifecycle.orphan_low.load(Ordering::Relaxed) != i64::MAX
+    }
+
+    /// Releases a finished run taken over from a dropped worker, then
+    /// resumes a run set aside or takes over an orphan; false when there
+    /// is neither.
+    #[cold]
+    fn next_run_after_fault(&mut self) -> bool {
+        if let Some(gate) = self.adopted.take() {
+            // Handled: the dropped worker's sequence gates nothing more.
+            gate.set(i64::MAX);
+            self.waiter.notify();
+        }
+        if let Some(run) = self.suspended.pop() {
+            self.resume(run);
+            return true;
+        }
+        self.adopt_below(i64::MAX)
+    }
+
+    /// Makes `run` the current one.
+    fn resume(&mut self, run: Run) {
+        self.next = run.next;
+        self.high = run.high;
+        self.adopted = (!Arc::ptr_eq(&run.gate, &self.sequence)).then_some(run.gate);
+    }
+
+    /// Takes over the lowest orphan if it starts below `below`, setting the
+    /// current run aside if it is unfinished; false when there is none.
+    #[cold]
+    fn adopt_below(&mut self, below: i64) -> bool {
+        let lifecycle = &self.shared.lifecycle;
+        let mut orphans = lock(&self.shared.faults.orphans);
+        let Some(lowest) = (0..orphans.len()).min_by_key(|&i| orphans[i].next) else {
+            return false;
+        };
+        if orphans[lowest].next >= below {
+            return false;
+        }
+        let orphan = orphans.swap_remove(lowest);
+        let low = orphans.iter().map(|run| run.next).min().unwrap_or(i64::MAX);
+        // Relaxed: a hint for waiting workers; the list is under the lock.
+        lifecycle.orphan_low.store(low, Ordering::Relaxed);
+        drop(orphans);
+        if self.next <= self.high {
+            let gate = self
+                .adopted
+                .take()
+                .unwrap_or_else(|| Arc::clone(&self.sequence));
+            self.suspended.push(Run {
+                next: self.next,
+                high: self.high,
+                gate,
+            });
+        } else {
+            // This worker has no run of its own: its sequence must not hold
+            // back the producers that the orphan's unpublished part waits
+            // for. The work cursor is past the orphan, so every later run
+            // of this worker starts above the orphan's end too.
+            let own = self.sequence.get().max(orphan.high);
+            self.sequence.set(own);
+        }
+        self.metrics.add(Counter::WorkClaims, 1);
+        self.resume(orphan);
+        true
+    }
+
     /// Takes a run if the last one is done, waits until part of it is
     /// published, then hands up to `max` events to `handle(event, sequence,
     /// end_of_batch)`. `max` reads as for [`Consumer::consume_batch`]: 0
-    /// counts as 1.
+    /// counts as 1. Skipped sequences (see [`crate::disruptor`]) are passed
+    /// over.
     #[inline]
     pub fn process_batch(&mut self, max: usize, mut handle: impl FnMut(&E, i64, bool)) -> Consumed {
         // Runs are 1 to `capacity` long.
         let max = max.clamp(1, self.shared.ring.capacity());
-        if self.next > self.high {
-            let run = self.run_length(max);
-            self.high = self.work.add(run as i64);
-            self.next = self.high - run as i64 + 1;
-            // Nothing below the new run is this worker's any more; that can
-            // be what a producer parked on a full ring waits for, so say so
-            // (loom found the lost wake-up when this signal was missing).
-            self.sequence.set(self.next - 1);
-            self.waiter.notify();
-            self.metrics.add(Counter::WorkClaims, 1);
-        }
-        let next = self.next;
-        let limit = ((self.high - next + 1) as usize).min(max);
-        let shared = &*self.shared;
-        let mut end = shared.sequencer.published_from(next, limit);
-        if end < next {
-            self.metrics.add(Counter::IdleWaits, 1);
-            let outcome = self.waiter.wait_until(|| {
-                let end = shared.sequencer.published_from(next, limit);
-                if end >= next {
-                    return Some(Some(end));
-                }
-                // Acquire: every producer published before `closed` was set,
-                // so the cursor read after it is final.
-                if shared.lifecycle.closed.load(Ordering::Acquire)
-                    && next > shared.sequencer.cursor()
-                {
-                    return Some(None);
-                }
-                None
-            });
-            end = match outcome {
-                Ok(Some(end)) => end,
-                Ok(None) => return Consumed::Closed,
-                Err(_) => return Consumed::Idle,
+        loop {
+            if self.next > self.high {
+                self.next_run(max);
+            }
+            let next = self.next;
+            let limit = ((self.high - next + 1) as usize).min(max);
+            let shared = &*self.shared;
+            let mut end = shared.sequencer.published_from(next, limit);
+            if end < next {
+                self.metrics.add(Counter::IdleWaits, 1);
+                let outcome = self.waiter.wait_until(|| {
+                    let end = shared.sequencer.published_from(next, limit);
+                    if end >= next {
+                        return Some(Wake::Ready(end));
+                    }
+                    // Acquire: every producer published before `closed` was
+                    // set, so the cursor read after it is final. The run is
+                    // then past the end, and the pool is done once no
+                    // worker may still touch anything up to the end: a
+                    // worker about to be dropped may yet leave its run to
+                    // the others.
+                    if shared.lifecycle.closed.load(Ordering::Acquire) {
+                        let end = shared.sequencer.cursor();
+                        if next > end && shared.sequencer.gating_minimum() >= end {
+                            return Some(Wake::Past);
+                        }
+                    }
+                    // Relaxed: a hint; the list is read under its lock.
+                    if shared.lifecycle.orphan_low.load(Ordering::Relaxed) < next {
+                        return Some(Wake::Orphan);
+                    }
+                    // A given-up claim may be what this run waits for.
+                    shared.settle();
+                    None
+                });
+                end = match outcome {
+                    Ok(Wake::Ready(end)) => end,
+                    Ok(Wake::Past) => {
+                        // Nothing will ever be published in the rest of this
+                        // run; go on with any other run this worker can take.
+                        self.next = self.high + 1;
+                        if self.adopted.is_some() || !self.suspended.is_empty() || self.orphaned() {
+                            continue;
+                        }
+                        return Consumed::Closed;
+                    }
+                    Ok(Wake::Orphan) => {
+                        self.adopt_below(next);
+                        continue;
+                    }
+                    Err(_) => return Consumed::Idle,
+                };
+            }
+            let gate = self.adopted.as_deref().unwrap_or(&*self.sequence);
+            let mut handed = Handed {
+                next: &mut self.next,
+                at: next - 1,
             };
+            let count = if self.skips.any(&shared.lifecycle) {
+                self.skips
+                    .hand(&shared.faults, next, end, |sequence, last| {
+                        handed.at = sequence;
+                        // SAFETY: as below.
+                        shared
+                            .ring
+                            .slot(sequence)
+                            .with(|event| handle(unsafe { &*event }, sequence, last));
+                    })
+            } else {
+                for sequence in next..=end {
+                    handed.at = sequence;
+                    // SAFETY: `sequence` lies in this worker's run (no other
+                    // worker takes it) and is published; producers do not
+                    // reuse its slot until the run's gate passes it below.
+                    shared
+                        .ring
+                        .slot(sequence)
+                        .with(|event| handle(unsafe { &*event }, sequence, sequence == end));
+                }
+                (end - next + 1) as usize
+            };
+            handed.at = end;
+            drop(handed);
+            gate.set(end);
+            self.waiter.notify();
+            if count > 0 {
+                return Consumed::Items(count);
+            }
+            // Everything here was skipped: go on.
         }
-        for sequence in next..=end {
-            // SAFETY: `sequence` lies in this worker's run (no other worker
-            // takes it) and is published; producers do not reuse its slot
-            // until this worker's sequence passes it below.
-            shared
-                .ring
-                .slot(sequence)
-                .with(|event| handle(unsafe { &*event }, sequence, sequence == end));
-        }
-        self.sequence.set(end);
-        self.next = end + 1;
-        self.waiter.notify();
-        Consumed::Items((end - next + 1) as usize)
     }
 }
 
@@ -256,11 +431,44 @@ impl<S: Sequencer, M: Message, const RUN: usize> Consumer<M> for Worker<S, M, RU
 
 impl<S: Sequencer, E, const RUN: usize> Drop for Worker<S, E, RUN> {
     fn drop(&mut self) {
+        let shared = &*self.shared;
         // Release: pairs with the producers' Acquire check for consumers.
-        self.shared
-            .lifecycle
-            .consumers
-            .fetch_sub(1, Ordering::Release);
+        // Being a read-modify-write, it reads the latest count whatever its
+        // ordering, so exactly one worker finds itself the last.
+        let others = shared.lifecycle.consumers.fetch_sub(1, Ordering::Release) - 1;
+        if others > 0 {
+            // Hand every unfinished run to the others, each with its gate;
+            // release the gates of the rest.
+            let mut runs = core::mem::take(&mut self.suspended);
+            let gate = self.adopted.take();
+            if self.next <= self.high {
+                let gate = gate.unwrap_or_else(|| Arc::clone(&self.sequence));
+                runs.push(Run {
+                    next: self.next,
+                    high: self.high,
+                    gate,
+                });
+            } else if let Some(gate) = gate {
+                gate.set(i64::MAX);
+            }
+            if !runs
+                .iter()
+                .any(|run| Arc::ptr_eq(&run.gate, &self.sequence))
+            {
+                self.sequence.set(i64::MAX);
+            }
+            if !runs.is_empty() {
+                let mut orphans = lock(&shared.faults.orphans);
+                orphans.append(&mut runs);
+                let low = orphans.iter().map(|run| run.next).min().unwrap_or(i64::MAX);
+                // Relaxed: a hint for the workers; they read the list under
+                // its lock.
+                shared.lifecycle.orphan_low.store(low, Ordering::Relaxed);
+            }
+        }
+        // The last worker keeps its gate: producers see no consumer left and
+        // fail with `Disconnected` instead of publishing into a ring nobody
+        // reads.
         self.waiter.notify();
     }
 }

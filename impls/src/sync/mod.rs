@@ -99,6 +99,44 @@ mod primitives {
 
 pub use primitives::*;
 
+/// Runs `body`; if it panics, runs `cleanup` and lets the panic go on.
+///
+/// By default a drop guard: nothing runs on the way in or out, so a
+/// `body` that cannot unwind costs nothing more. Under the model checkers
+/// the panic is caught, `cleanup` runs, and the panic is resumed: their
+/// mutexes cannot be locked while a thread unwinds (their inner standard
+/// mutex is poisoned), and `cleanup` locks. Either way `cleanup` does the
+/// same operations in the same order after the same ones in `body`.
+#[cfg(not(any(ringlab_loom, ringlab_shuttle)))]
+#[inline(always)]
+pub fn on_unwind<R>(body: impl FnOnce() -> R, cleanup: impl FnOnce()) -> R {
+    struct Guard<F: FnOnce()>(Option<F>);
+    impl<F: FnOnce()> Drop for Guard<F> {
+        fn drop(&mut self) {
+            if let Some(cleanup) = self.0.take() {
+                cleanup();
+            }
+        }
+    }
+    let mut guard = Guard(Some(cleanup));
+    let value = body();
+    guard.0 = None;
+    value
+}
+
+/// Runs `body`; if it panics, runs `cleanup` and lets the panic go on
+/// (see the default build's version).
+#[cfg(any(ringlab_loom, ringlab_shuttle))]
+pub fn on_unwind<R>(body: impl FnOnce() -> R, cleanup: impl FnOnce()) -> R {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(body)) {
+        Ok(value) => value,
+        Err(payload) => {
+            cleanup();
+            std::panic::resume_unwind(payload)
+        }
+    }
+}
+
 #[cfg(not(ringlab_loom))]
 mod cell {
     /// An `UnsafeCell` whose accesses go through closures, as loom's does,
