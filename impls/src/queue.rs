@@ -409,10 +409,49 @@ impl Consumed {
 }
 
 /// The sending end. Dropping every producer closes the queue.
+///
+/// # Faults
+///
+/// Every implementation keeps these contracts (`impls/tests/faults.rs`
+/// checks each one over the registry; the `faults` scenario shows what
+/// happens under load). The one exception is the `disruptor` crate, run as
+/// published: its fill runs inside the crate's own claim, so a panicking
+/// fill leaves a gap its consumers never pass, and a dropped poller keeps
+/// gating its producers.
+///
+/// - **A `fill` that panics.** The panic reaches the caller of
+///   `publish_batch`. Of that batch, some of the messages before the
+///   panicking one may be delivered (all of them in the disruptors and the
+///   per-message channels, none in the rings that commit a batch at its
+///   end), in order; the panicking message and the rest of the batch never
+///   are. Claimed slots that will never hold a message are published as
+///   *skipped*, which no consumer hands to its handler, so nobody waits at
+///   the gap. The producer stays usable. No other producer's message is
+///   lost, and consumers see `Closed` once every producer is dropped.
+/// - **A claim given up** (`Cancelled`, or `Disconnected` with consumers
+///   still alive in a broken graph): the same, for the part of the batch
+///   that was not published. A claim that took its sequences before it
+///   waited is settled (published as skipped) by whoever comes by once its
+///   slots are free: its producer, or a consumer waiting at it.
+/// - **A consumer dropped** (after its handler panicked, say, which counts
+///   the message it panicked on as handed to it), while others live:
+///   - broadcast (`mpmc_fanout`): it stops holding the producers back; the
+///     others get every message;
+///   - a stage of a `pipeline` or `diamond`: the graph is broken; producers
+///     get `Disconnected` once they would wait for room, and the other
+///     stages hand what is ready and then see `Closed`;
+///   - work-sharing: the others get every message it had not been handed
+///     (a worker pool's unfinished run is taken over), except that a
+///     consumer of a `*_vec` channel takes a whole batch at a time, and the
+///     rest of that batch goes with it.
+///
+///   When the last consumer goes, producers get `Disconnected` once they
+///   would wait for room.
 pub trait Producer<M: Message>: Send {
     /// Publishes `n` messages, `fill(i, slot)` writing message `i` in place,
     /// waiting per the configured strategy while the queue is full. Messages
-    /// become visible to consumers in index order.
+    /// become visible to consumers in index order. If `fill` panics, see the
+    /// fault contracts above.
     fn publish_batch(
         &mut self,
         n: usize,
