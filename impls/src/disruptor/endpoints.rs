@@ -300,7 +300,7 @@ impl<S: Sequencer, E> DisruptorConsumer<S, E> {
             let ring = &self.shared.ring;
             let handed = if self.skips.any(&self.shared.lifecycle) {
                 self.skips
-                    .hand(&self.shared.faults, next, end, |sequence, last| {
+                    .hand(&self.shared.faults, next, next, end, |sequence, last| {
                         // SAFETY: as below.
                         ring.slot(sequence)
                             .with(|event| handle(unsafe { &*event }, sequence, last));

@@ -374,14 +374,15 @@ impl SkipCache {
         !self.ahead.is_empty() || lifecycle.skipped.load(Ordering::Relaxed) != self.seen
     }
 
-    /// Copies new ranges and forgets those below `next`.
+    /// Copies new ranges and forgets those that end below `floor`, below
+    /// which this consumer never looks again.
     #[cold]
-    fn refresh(&mut self, faults: &Faults, next: i64) {
+    fn refresh(&mut self, faults: &Faults, floor: i64) {
         let skipped = lock(&faults.skipped);
         self.ahead.extend_from_slice(&skipped[self.seen..]);
         self.seen = skipped.len();
         drop(skipped);
-        self.ahead.retain(|&(_, high)| high >= next);
+        self.ahead.retain(|&(_, high)| high >= floor);
     }
 
     /// Whether `sequence` is skipped.
@@ -394,17 +395,18 @@ impl SkipCache {
 
     /// Hands the sequences of `next ..= end` that are not skipped to
     /// `handle(sequence, last)`, `last` marking the last one handed;
-    /// returns how many it handed.
+    /// returns how many it handed. `floor`: as for `refresh`.
     #[cold]
     #[inline(never)]
     fn hand(
         &mut self,
         faults: &Faults,
+        floor: i64,
         next: i64,
         end: i64,
         mut handle: impl FnMut(i64, bool),
     ) -> usize {
-        self.refresh(faults, next);
+        self.refresh(faults, floor.min(next));
         let Some(last) = (next..=end).rev().find(|&s| !self.skips(s)) else {
             return 0;
         };

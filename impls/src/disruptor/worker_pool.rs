@@ -384,8 +384,12 @@ impl<S: Sequencer, E, const RUN: usize> Worker<S, E, RUN> {
                 at: next - 1,
             };
             let count = if self.skips.any(&shared.lifecycle) {
+                // A worker may go back to a lower run (one set aside, or
+                // taken over), so it keeps every range some worker may still
+                // reach: above the lowest gate.
+                let floor = shared.sequencer.gating_minimum().saturating_add(1);
                 self.skips
-                    .hand(&shared.faults, next, end, |sequence, last| {
+                    .hand(&shared.faults, floor, next, end, |sequence, last| {
                         handed.at = sequence;
                         // SAFETY: as below.
                         shared
