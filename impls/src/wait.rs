@@ -19,12 +19,12 @@
 //! and its sleep. When nobody waits, a notify costs one fence and one load.
 
 use core::time::Duration;
-use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
 use crate::sync::{
-    Arc, AtomicBool, AtomicUsize, Condvar, Mutex, Ordering, fence, sleep, spin_hint, yield_now,
+    Arc, AtomicBool, AtomicUsize, Condvar, Deadline, Mutex, Ordering, fence, sleep, spin_hint,
+    yield_now,
 };
 
 /// How to wait.
@@ -217,8 +217,8 @@ impl Waiter {
     }
 
     fn park<T>(&self, ready: &mut impl FnMut() -> Option<T>) -> Result<T, WaitError> {
-        let deadline =
-            (self.strategy == WaitStrategy::TimeoutBlocking).then(|| Instant::now() + TIMEOUT);
+        let mut deadline =
+            (self.strategy == WaitStrategy::TimeoutBlocking).then(|| Deadline::after(TIMEOUT));
         let parking = &*self.parking;
         let mut guard = parking
             .lock
@@ -240,12 +240,10 @@ impl Waiter {
             if self.cancel.is_cancelled() {
                 break Err(WaitError::Cancelled);
             }
-            let slice = match deadline {
+            let slice = match deadline.as_mut().map(Deadline::left) {
                 None => PARK_SLICE,
-                Some(deadline) => match deadline.checked_duration_since(Instant::now()) {
-                    Some(left) if !left.is_zero() => left.min(PARK_SLICE),
-                    _ => break Err(WaitError::TimedOut),
-                },
+                Some(Some(left)) => left.min(PARK_SLICE),
+                Some(None) => break Err(WaitError::TimedOut),
             };
             guard = match parking.wake.wait_timeout(guard, slice) {
                 Ok((guard, _)) => guard,
@@ -288,6 +286,7 @@ impl Waiter {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Instant;
 
     #[test]
     fn every_strategy_gives_up_once_cancelled() {

@@ -149,6 +149,21 @@ fn array_queue_blocking_loses_no_wakeup() {
     );
 }
 
+/// `timeout_blocking`: as `blocking`, but a wait whose condition does not
+/// hold when it wakes gives up (here, deterministically, after one park:
+/// see `impls::sync::Deadline`), and its caller retries: a producer waits
+/// again, a consumer reports `Idle` and is called again. Nothing is lost
+/// or handed twice across those retries, and no wake-up is lost.
+#[test]
+fn spsc_ring_timeout_blocking_retries() {
+    check::<SpscRing>(Model::new(Topology::Spsc, 1, 1, 2, 3).wait(WaitStrategy::TimeoutBlocking));
+}
+
+#[test]
+fn lmax_timeout_blocking_retries() {
+    check::<Lmax>(Model::new(Topology::Mpsc, 2, 1, 2, 3).wait(WaitStrategy::TimeoutBlocking));
+}
+
 /// A producer registers on its own thread while the consumer is already
 /// polling: the new ring must be fully visible when the consumer finds it,
 /// and the consumer must see the channel close only after everything sent.

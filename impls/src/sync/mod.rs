@@ -99,6 +99,56 @@ mod primitives {
 
 pub use primitives::*;
 
+/// When a timed wait gives up.
+///
+/// By default a point in real time. The model checkers have no time (their
+/// timed waits never time out), so there a deadline passes at its second
+/// look: a timed wait parks once, and if its condition still does not
+/// hold when it wakes, it times out. That way the models run the
+/// timed-out paths deterministically.
+#[cfg(not(any(ringlab_loom, ringlab_shuttle)))]
+#[derive(Debug)]
+pub struct Deadline(std::time::Instant);
+
+#[cfg(not(any(ringlab_loom, ringlab_shuttle)))]
+impl Deadline {
+    /// `timeout` from now.
+    pub fn after(timeout: std::time::Duration) -> Self {
+        Self(std::time::Instant::now() + timeout)
+    }
+
+    /// Time left, or `None` once it has passed.
+    pub fn left(&mut self) -> Option<std::time::Duration> {
+        self.0
+            .checked_duration_since(std::time::Instant::now())
+            .filter(|left| !left.is_zero())
+    }
+}
+
+/// When a timed wait gives up (see the default build's version).
+#[cfg(any(ringlab_loom, ringlab_shuttle))]
+#[derive(Debug)]
+pub struct Deadline {
+    timeout: std::time::Duration,
+    looked: bool,
+}
+
+#[cfg(any(ringlab_loom, ringlab_shuttle))]
+impl Deadline {
+    /// Passes at its second look.
+    pub fn after(timeout: std::time::Duration) -> Self {
+        Self {
+            timeout,
+            looked: false,
+        }
+    }
+
+    /// The whole timeout at the first look, `None` after.
+    pub fn left(&mut self) -> Option<std::time::Duration> {
+        (!core::mem::replace(&mut self.looked, true)).then_some(self.timeout)
+    }
+}
+
 /// Runs `body`; if it panics, runs `cleanup` and lets the panic go on.
 ///
 /// By default a drop guard: nothing runs on the way in or out, so a
