@@ -11,6 +11,8 @@
 //!   the machine's ceiling;
 //! - [`calibrate`]: the harness's figures for reference crates against
 //!   the plainest loops over the same crates (what the instrument costs);
+//! - [`faults`]: small runs with a fault injected (a producer or consumer
+//!   that panics or leaves, a wait cancelled mid-claim), each classified;
 //! - [`placement`], [`provenance`], [`results`], [`stats`], [`table`],
 //!   [`topology`].
 //!
@@ -42,6 +44,7 @@ pub mod allocations;
 pub mod calibrate;
 pub mod clock;
 pub mod counters;
+pub mod faults;
 pub mod latency;
 pub mod machine;
 pub mod oracle;

@@ -12,7 +12,8 @@ use harness::results::{self, ImplementationRecord, Results, ScenarioRecord};
 use harness::sweep::{self, Event, SweepOptions};
 use harness::table;
 use indicatif::{ProgressBar, ProgressStyle};
-use scenarios::Scenario;
+use scenarios::faults::{MAX_FAULT_MESSAGES, MIN_FAULT_MESSAGES};
+use scenarios::{FaultScenario, Scenario, ScenarioFile};
 
 /// Counts allocations of run threads inside their measured regions.
 #[global_allocator]
@@ -172,7 +173,8 @@ fn list() {
     }
 }
 
-fn load(args: &ScenarioArgs) -> Result<Scenario, InputError> {
+/// The scenario file the arguments name, read and checked.
+fn load(args: &ScenarioArgs) -> Result<ScenarioFile, InputError> {
     let path = match (&args.file, &args.name) {
         (Some(file), _) => file.clone(),
         (None, Some(name)) => scenarios::find(&scenario_dir(), name)?,
@@ -182,7 +184,11 @@ fn load(args: &ScenarioArgs) -> Result<Scenario, InputError> {
             ));
         }
     };
-    let mut scenario = Scenario::load(&path)?;
+    Ok(ScenarioFile::load(&path)?)
+}
+
+/// A measurement with the command line's overrides applied.
+fn measurement(args: &ScenarioArgs, mut scenario: Scenario) -> Result<Scenario, InputError> {
     if let Some(names) = &args.impls {
         scenario.restrict_implementations(names)?;
     }
@@ -208,6 +214,46 @@ fn load(args: &ScenarioArgs) -> Result<Scenario, InputError> {
             scenario.messages,
             impls::message::MAX_SEQUENCE
         )));
+    }
+    Ok(scenario)
+}
+
+/// A fault scenario with the command line's overrides applied; flags that
+/// only mean something for measurements are refused.
+fn fault_scenario(
+    args: &ScenarioArgs,
+    mut scenario: FaultScenario,
+) -> Result<FaultScenario, InputError> {
+    let measurement_only = [
+        ("--reps", args.reps.is_some()),
+        ("--warmup", args.warmup.is_some()),
+        (
+            "--allow-spin-oversubscribed",
+            args.allow_spin_oversubscribed,
+        ),
+        ("--report", args.report),
+    ];
+    if let Some((flag, _)) = measurement_only.iter().find(|(_, given)| *given) {
+        return Err(InputError(format!(
+            "{flag} does not apply to fault scenario `{}` (kind `faults` runs each fault once \
+             and measures nothing); flags it takes: --impls, --quick, --messages, --out, --no-progress",
+            scenario.name
+        )));
+    }
+    if let Some(names) = &args.impls {
+        scenario.restrict_implementations(names)?;
+    }
+    if args.quick {
+        scenario.messages = (scenario.messages / 10).max(MIN_FAULT_MESSAGES);
+    }
+    if let Some(messages) = args.messages {
+        if !(MIN_FAULT_MESSAGES..=MAX_FAULT_MESSAGES).contains(&messages) {
+            return Err(InputError(format!(
+                "--messages {messages} is out of range for a fault scenario; allowed: \
+                 {MIN_FAULT_MESSAGES} to {MAX_FAULT_MESSAGES}"
+            )));
+        }
+        scenario.messages = messages;
     }
     Ok(scenario)
 }
@@ -361,7 +407,13 @@ fn calibrate(args: CalibrateArgs) -> Result<ExitCode, InputError> {
 }
 
 fn scenario(args: ScenarioArgs) -> Result<ExitCode, InputError> {
-    let scenario = load(&args)?;
+    match load(&args)? {
+        ScenarioFile::Measurement(scenario) => measure(&args, measurement(&args, scenario)?),
+        ScenarioFile::Faults(scenario) => faults(&args, fault_scenario(&args, scenario)?),
+    }
+}
+
+fn measure(args: &ScenarioArgs, scenario: Scenario) -> Result<ExitCode, InputError> {
     // Read the core list before any thread is pinned.
     let cores = Cores::detect();
     let started = unix_now();
@@ -539,4 +591,152 @@ fn scenario(args: ScenarioArgs) -> Result<ExitCode, InputError> {
         }
         Ok(ExitCode::FAILURE)
     }
+}
+
+/// A fault scenario as run, for its results file.
+#[derive(serde::Serialize)]
+struct FaultScenarioRecord<'a> {
+    name: &'a str,
+    path: &'a Path,
+    description: &'a str,
+    implementations: &'a [&'static str],
+    faults: &'a [harness::faults::Fault],
+    topologies: &'a [impls::Topology],
+    messages: u64,
+    timeout_secs: f64,
+    quick: bool,
+    capacity: usize,
+    batch: usize,
+    wait: &'static str,
+}
+
+/// Results of a fault scenario, as written to its file.
+#[derive(serde::Serialize)]
+struct FaultsFile<'a> {
+    schema: &'static str,
+    command: Vec<String>,
+    started_at_unix: u64,
+    finished_at_unix: u64,
+    scenario: FaultScenarioRecord<'a>,
+    provenance: Provenance,
+    runs: Vec<harness::faults::FaultReport>,
+}
+
+fn faults(args: &ScenarioArgs, scenario: FaultScenario) -> Result<ExitCode, InputError> {
+    use harness::faults::{self, BATCH, CAPACITY, WAIT};
+    let cores = Cores::detect();
+    let started = unix_now();
+    let provenance = Provenance::collect(workspace(), cores.ids());
+    let runs = faults::plan(&scenario);
+    let heading = format!(
+        "capacity {CAPACITY} (or the implementation's smallest) · batch {BATCH} · {} messages per run · wait {} · watchdog {} s",
+        scenario.messages,
+        WAIT.name(),
+        scenario.timeout.as_secs()
+    );
+    eprintln!(
+        "scenario {} (faults): {} implementations x the listed topologies each runs x {} faults = {} runs; {heading}; {} build",
+        scenario.name,
+        scenario.implementations.len(),
+        scenario.faults.len(),
+        runs.len(),
+        provenance.profile,
+    );
+    let progress = progress_bar(runs.len() as u64, args.no_progress);
+    let mut reports = Vec::with_capacity(runs.len());
+    for (index, (name, spec)) in runs.iter().enumerate() {
+        let what = format!("{name} {} {}", spec.topology, spec.fault);
+        if let Some(bar) = &progress {
+            bar.set_message(what.clone());
+        }
+        let report = faults::run(name, spec);
+        let line = format!(
+            "[{}/{}] {what}: {}{}",
+            index + 1,
+            runs.len(),
+            report.label,
+            if report.met_contract {
+                ""
+            } else {
+                " (short of the contract)"
+            }
+        );
+        match &progress {
+            Some(bar) => {
+                bar.inc(1);
+                if !report.met_contract {
+                    bar.println(line);
+                }
+            }
+            None => eprintln!("{line}"),
+        }
+        reports.push(report);
+    }
+    if let Some(bar) = progress {
+        bar.finish_and_clear();
+    }
+    println!("\nfaults · {heading}");
+    print!("{}", faults::render(&reports, &scenario.faults));
+    println!(
+        "expected: recovered, but disconnected where a consumer_dropped or consumer_panic run leaves \
+         no consumer that can receive every message (spsc, mpsc, pipeline, diamond); \
+         * marks what falls short of it (listed below)"
+    );
+    let file = FaultsFile {
+        schema: faults::SCHEMA,
+        command: std::env::args().collect(),
+        started_at_unix: started,
+        finished_at_unix: unix_now(),
+        scenario: FaultScenarioRecord {
+            name: &scenario.name,
+            path: &scenario.path,
+            description: &scenario.description,
+            implementations: &scenario.implementations,
+            faults: &scenario.faults,
+            topologies: &scenario.topologies,
+            messages: scenario.messages,
+            timeout_secs: scenario.timeout.as_secs_f64(),
+            quick: args.quick,
+            capacity: CAPACITY,
+            batch: BATCH,
+            wait: WAIT.name(),
+        },
+        provenance,
+        runs: reports,
+    };
+    let out_dir = args
+        .out
+        .clone()
+        .unwrap_or_else(|| workspace().join("results"));
+    let name = format!("{}-{}", scenario.name, results::timestamp(started));
+    write_results(&file, &out_dir, &name)?;
+    let short: Vec<&faults::FaultReport> = file.runs.iter().filter(|r| !r.met_contract).collect();
+    if short.is_empty() {
+        println!("every run met the contract");
+        return Ok(ExitCode::SUCCESS);
+    }
+    eprintln!(
+        "\n{} OF {} RUNS FELL SHORT OF THE CONTRACT:",
+        short.len(),
+        file.runs.len()
+    );
+    for report in short {
+        eprintln!(
+            "  {} {} (P{} C{}) {}: {} (expected {})",
+            report.implementation,
+            report.spec.topology,
+            report.spec.producers,
+            report.spec.consumers,
+            report.spec.fault,
+            report.label,
+            match report.expected {
+                faults::Expectation::Recovered => "recovered",
+                faults::Expectation::Disconnected => "disconnected",
+            }
+        );
+        for problem in &report.problems {
+            eprintln!("      {problem}");
+        }
+    }
+    Ok(ExitCode::FAILURE)
 }

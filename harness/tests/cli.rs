@@ -329,3 +329,85 @@ fn bad_flags_are_usage_errors() {
         &["--messages", "4 producers"],
     );
 }
+
+/// A fault scenario whose runs all meet the contract for crossbeam.
+const FAULTS: &str = r#"
+description = "crossbeam, faults it recovers from"
+kind = "faults"
+implementations = ["crossbeam"]
+faults = ["producer_panic", "consumer_dropped", "cancel_mid_claim"]
+topologies = ["spsc", "mpmc_worker_pool"]
+messages = 400
+timeout_secs = 20
+"#;
+
+#[test]
+fn a_fault_scenario_prints_its_table_and_writes_results() {
+    let dir = scratch("faults");
+    let file = scenario_file(&dir, "crossbeam_faults.toml", FAULTS);
+    let out = dir.join("results");
+    let output = run_file(&file, &out, &[]);
+    let (stdout, stderr) = text(&output);
+    assert!(output.status.success(), "{stdout}\n{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    // One progress line per run on stderr (no terminal, so no bar).
+    assert!(
+        stderr.contains("[6/6] crossbeam mpmc_worker_pool cancel_mid_claim: recovered"),
+        "{stderr}"
+    );
+    for row in [
+        "crossbeam       spsc              1 1  recovered       disconnected (expected)  recovered",
+        "crossbeam       mpmc_worker_pool  2 2  recovered       recovered                recovered",
+    ] {
+        assert!(stdout.contains(row), "missing {row:?} in:\n{stdout}");
+    }
+    assert!(stdout.contains("every run met the contract"), "{stdout}");
+
+    let files = results_files(&out);
+    assert_eq!(files.len(), 1, "{files:?}");
+    assert!(
+        files[0]
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .starts_with("crossbeam_faults-")
+    );
+    let results: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&files[0]).unwrap()).unwrap();
+    assert_eq!(results["schema"], "ringlab.faults/1");
+    assert_eq!(results["scenario"]["messages"], 400);
+    let runs = results["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), 6);
+    let dropped = runs
+        .iter()
+        .find(|run| run["fault"] == "consumer_dropped" && run["topology"] == "spsc")
+        .unwrap();
+    assert_eq!(dropped["expected"], "disconnected");
+    assert_eq!(dropped["outcome"]["kind"], "disconnected");
+    assert_eq!(dropped["met_contract"], true);
+    assert_eq!(dropped["consumers"][0]["end"]["kind"], "left");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn a_fault_scenario_refuses_measurement_flags_and_bad_values() {
+    assert_input_error(
+        &harness(&["scenario", "faults", "--reps", "3"]),
+        &[
+            "--reps does not apply to fault scenario `faults`",
+            "--impls, --quick",
+        ],
+    );
+    assert_input_error(
+        &harness(&["scenario", "faults", "--report"]),
+        &["--report does not apply"],
+    );
+    assert_input_error(
+        &harness(&["scenario", "faults", "--messages", "10"]),
+        &["--messages 10 is out of range", "400 to 1000000"],
+    );
+    assert_input_error(
+        &harness(&["scenario", "faults", "--impls", "crossbeam,nope"]),
+        &["--impls", "`nope` is not a known implementation"],
+    );
+}

@@ -139,10 +139,43 @@ pub enum Problem {
         value: String,
     },
     /// Not a scenario kind.
-    #[error("`{value}` is not a scenario kind; allowed: {}", names(crate::Kind::ALL.map(crate::Kind::name)))]
+    #[error(
+        "`{value}` is not a scenario kind; allowed: {}",
+        names(crate::Kind::ALL.map(crate::Kind::name).into_iter().chain([crate::faults::FAULTS_KIND]))
+    )]
     UnknownKind {
         /// The name given.
         value: String,
+    },
+    /// A fault scenario read as a measurement.
+    #[error(
+        "`faults` marks a fault scenario, which is read as a `ScenarioFile`; a measurement's kind is one of: {}",
+        names(crate::Kind::ALL.map(crate::Kind::name))
+    )]
+    FaultsKind,
+    /// A fault scenario whose kind is not `faults`.
+    #[error("`{value}` is not `faults`; allowed: kind = \"faults\" (a fault scenario)")]
+    NotFaults {
+        /// The kind given.
+        value: String,
+    },
+    /// Not a fault name.
+    #[error("`{value}` is not a fault; allowed: {}", names(crate::Fault::ALL.map(crate::Fault::name)))]
+    UnknownFault {
+        /// The name given.
+        value: String,
+    },
+    /// An implementation of a fault scenario that runs none of its
+    /// topologies.
+    #[error(
+        "`{implementation}` runs none of the listed topologies; it supports: {}",
+        names(supported.iter().map(|topology| topology.name()))
+    )]
+    NoListedTopology {
+        /// The implementation given.
+        implementation: &'static str,
+        /// The topologies it can run.
+        supported: &'static [Topology],
     },
     /// A field whose value the scenario's kind does not allow.
     #[error("not allowed for kind `{kind}`; allowed: {allowed}")]

@@ -6,7 +6,8 @@
 //! runs every implementation at every [`Point`] of the axes' cartesian
 //! product. Every field is checked when the file is read, and a
 //! [`ScenarioError`] names the file, the field, what is wrong and what is
-//! allowed.
+//! allowed. A file with `kind = "faults"` is a [`FaultScenario`] instead
+//! (see [`faults`]); [`ScenarioFile`] reads either.
 //!
 //! ```
 //! use std::path::Path;
@@ -34,6 +35,7 @@
 //! ```
 
 mod error;
+pub mod faults;
 mod validate;
 
 use std::path::{Path, PathBuf};
@@ -42,6 +44,7 @@ use std::time::Duration;
 use impls::{Topology, WaitStrategy};
 
 pub use error::{Problem, ScenarioError};
+pub use faults::{Fault, FaultScenario};
 
 /// A checked scenario file.
 #[derive(Clone, Debug)]
@@ -180,19 +183,7 @@ pub struct Point {
 impl Scenario {
     /// Reads and checks the scenario file at `path`.
     pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
-        let text = std::fs::read_to_string(path).map_err(|source| {
-            if source.kind() == std::io::ErrorKind::NotFound {
-                ScenarioError::Missing {
-                    path: path.to_owned(),
-                }
-            } else {
-                ScenarioError::Read {
-                    path: path.to_owned(),
-                    source,
-                }
-            }
-        })?;
-        Self::parse(path, &text)
+        Self::parse(path, &read(path)?)
     }
 
     /// Checks `text` as a scenario file. The name is `path`'s stem; `path`
@@ -261,14 +252,69 @@ impl Scenario {
     /// scenario is left as it was.
     pub fn restrict_implementations(&mut self, names: &[String]) -> Result<(), ScenarioError> {
         let check = validate::Checker { path: &self.path };
-        let implementations =
-            check.implementations(self.topology, names, "--impls", |_| "--impls".to_owned())?;
+        let implementations = check.implementations(
+            names,
+            "--impls",
+            |_| "--impls".to_owned(),
+            validate::runs_topology(self.topology),
+        )?;
         check.fits(self.topology, &self.axes, &implementations)?;
         if !implementations.contains(&self.baseline) {
             self.baseline = implementations[0];
         }
         self.implementations = implementations;
         Ok(())
+    }
+}
+
+/// Reads the file at `path`, or says why it cannot.
+fn read(path: &Path) -> Result<String, ScenarioError> {
+    std::fs::read_to_string(path).map_err(|source| {
+        if source.kind() == std::io::ErrorKind::NotFound {
+            ScenarioError::Missing {
+                path: path.to_owned(),
+            }
+        } else {
+            ScenarioError::Read {
+                path: path.to_owned(),
+                source,
+            }
+        }
+    })
+}
+
+/// A scenario file of either sort: a measurement ([`Scenario`]), or a
+/// fault scenario ([`FaultScenario`], `kind = "faults"`). The file's `kind`
+/// decides which it is read as.
+#[derive(Clone, Debug)]
+pub enum ScenarioFile {
+    /// Throughput, latency or ping-pong runs over a topology's axes.
+    Measurement(Scenario),
+    /// Faults injected into small runs of each implementation.
+    Faults(FaultScenario),
+}
+
+impl ScenarioFile {
+    /// Reads and checks the scenario file at `path`.
+    pub fn load(path: &Path) -> Result<ScenarioFile, ScenarioError> {
+        Self::parse(path, &read(path)?)
+    }
+
+    /// Checks `text` as a scenario file of the kind it declares.
+    pub fn parse(path: &Path, text: &str) -> Result<ScenarioFile, ScenarioError> {
+        if validate::declared_kind(text).as_deref() == Some(faults::FAULTS_KIND) {
+            FaultScenario::parse(path, text).map(ScenarioFile::Faults)
+        } else {
+            Scenario::parse(path, text).map(ScenarioFile::Measurement)
+        }
+    }
+
+    /// Its one-line description.
+    pub fn description(&self) -> &str {
+        match self {
+            ScenarioFile::Measurement(scenario) => &scenario.description,
+            ScenarioFile::Faults(scenario) => &scenario.description,
+        }
     }
 }
 
@@ -279,7 +325,8 @@ pub fn list(dir: &Path) -> Vec<(String, Result<String, ScenarioError>)> {
     scenario_files(dir)
         .into_iter()
         .map(|(name, path)| {
-            let description = Scenario::load(&path).map(|scenario| scenario.description);
+            let description =
+                ScenarioFile::load(&path).map(|scenario| scenario.description().to_owned());
             (name, description)
         })
         .collect()

@@ -16,6 +16,7 @@ use impls::queue::{MAX_CAPACITY, MAX_THREADS, MIN_CAPACITY};
 use impls::{BuildError, PAYLOAD_SIZES, QueueConfig, Topology, WaitStrategy};
 use serde::Deserialize;
 
+use crate::faults::FAULTS_KIND;
 use crate::{Axes, Consume, Kind, Problem, Scenario, ScenarioError};
 
 /// Largest `repetitions`.
@@ -54,7 +55,9 @@ struct RawScenario {
     repetitions: Option<i64>,
     warmup: Option<i64>,
     timeout_secs: Option<i64>,
-    kind: Option<String>,
+    /// Read by [`declared_kind`] before the rest.
+    #[serde(rename = "kind")]
+    _kind: Option<String>,
     #[serde(default)]
     axes: RawAxes,
 }
@@ -73,18 +76,40 @@ struct RawAxes {
     rate: Option<Vec<i64>>,
 }
 
+/// The `kind` a scenario file declares, if it is readable TOML with a
+/// string `kind` (what decides how the rest of it is read).
+pub(crate) fn declared_kind(text: &str) -> Option<String> {
+    #[derive(Deserialize)]
+    struct Declared {
+        kind: Option<toml::Value>,
+    }
+    let declared: Declared = toml::from_str(text).ok()?;
+    declared.kind?.as_str().map(str::to_owned)
+}
+
 /// Parses and checks `text`, the contents of the file at `path`.
 pub(crate) fn parse(path: &Path, text: &str) -> Result<Scenario, ScenarioError> {
+    // The kind first: it decides which fields the rest may have. (A kind
+    // that is no string is left to the parser, which says so.)
+    let kind = match declared_kind(text) {
+        None => Kind::Throughput,
+        Some(name) if name == FAULTS_KIND => {
+            return Err(Checker { path }.invalid("kind", Problem::FaultsKind));
+        }
+        Some(name) => Kind::ALL
+            .into_iter()
+            .find(|kind| kind.name() == name)
+            .ok_or_else(|| {
+                Checker { path }.invalid("kind", Problem::UnknownKind { value: name })
+            })?,
+    };
     let raw: RawScenario = toml::from_str(text).map_err(|error| ScenarioError::Syntax {
         path: path.to_owned(),
         message: error.to_string().trim_end().to_owned(),
     })?;
     let check = Checker { path };
 
-    let description = raw.description.trim();
-    if description.is_empty() || description.lines().count() != 1 {
-        return Err(check.invalid("description", Problem::Description));
-    }
+    let description = check.description(&raw.description)?;
     let topology = Topology::ALL
         .into_iter()
         .find(|topology| topology.name() == raw.topology)
@@ -96,10 +121,12 @@ pub(crate) fn parse(path: &Path, text: &str) -> Result<Scenario, ScenarioError> 
                 },
             )
         })?;
-    let implementations =
-        check.implementations(topology, &raw.implementations, "implementations", |index| {
-            format!("implementations[{index}]")
-        })?;
+    let implementations = check.implementations(
+        &raw.implementations,
+        "implementations",
+        |index| format!("implementations[{index}]"),
+        runs_topology(topology),
+    )?;
     let baseline = match raw.baseline {
         None => implementations[0],
         Some(name) => *implementations
@@ -121,20 +148,6 @@ pub(crate) fn parse(path: &Path, text: &str) -> Result<Scenario, ScenarioError> 
     let timeout_secs = match raw.timeout_secs {
         None => DEFAULT_TIMEOUT_SECS,
         Some(secs) => check.number("timeout_secs", secs, 1, MAX_TIMEOUT_SECS)?,
-    };
-    let kind = match raw.kind.as_deref() {
-        None => Kind::Throughput,
-        Some(name) => Kind::ALL
-            .into_iter()
-            .find(|kind| kind.name() == name)
-            .ok_or_else(|| {
-                check.invalid(
-                    "kind",
-                    Problem::UnknownKind {
-                        value: name.to_owned(),
-                    },
-                )
-            })?,
     };
     let raw_rate = raw.axes.rate.clone();
     let mut axes = check.axes(topology, &implementations, raw.axes)?;
@@ -166,7 +179,7 @@ pub(crate) fn parse(path: &Path, text: &str) -> Result<Scenario, ScenarioError> 
             .map(|stem| stem.to_string_lossy().into_owned())
             .unwrap_or_default(),
         path: path.to_owned(),
-        description: description.to_owned(),
+        description,
         topology,
         implementations,
         baseline,
@@ -179,6 +192,22 @@ pub(crate) fn parse(path: &Path, text: &str) -> Result<Scenario, ScenarioError> 
     })
 }
 
+/// What [`Checker::implementations`] asks of a measurement's
+/// implementations: that each can run `topology`.
+pub(crate) fn runs_topology(topology: Topology) -> impl Fn(&impls::Info) -> Result<(), Problem> {
+    move |info| {
+        if info.supports(topology) {
+            Ok(())
+        } else {
+            Err(Problem::Unsupported {
+                implementation: info.name,
+                topology,
+                supported: info.topologies,
+            })
+        }
+    }
+}
+
 /// Checks fields of the file at `path`, naming it in every error.
 pub(crate) struct Checker<'a> {
     /// The file being checked.
@@ -187,7 +216,7 @@ pub(crate) struct Checker<'a> {
 
 impl Checker<'_> {
     /// An error about `field`.
-    fn invalid(&self, field: impl Into<String>, problem: Problem) -> ScenarioError {
+    pub(crate) fn invalid(&self, field: impl Into<String>, problem: Problem) -> ScenarioError {
         ScenarioError::Invalid {
             path: self.path.to_owned(),
             field: field.into(),
@@ -195,8 +224,23 @@ impl Checker<'_> {
         }
     }
 
+    /// A description: one non-empty line, trimmed.
+    pub(crate) fn description(&self, raw: &str) -> Result<String, ScenarioError> {
+        let description = raw.trim();
+        if description.is_empty() || description.lines().count() != 1 {
+            return Err(self.invalid("description", Problem::Description));
+        }
+        Ok(description.to_owned())
+    }
+
     /// `value` if it lies in `min..=max`.
-    fn number(&self, field: &str, value: i64, min: u64, max: u64) -> Result<u64, ScenarioError> {
+    pub(crate) fn number(
+        &self,
+        field: &str,
+        value: i64,
+        min: u64,
+        max: u64,
+    ) -> Result<u64, ScenarioError> {
         u64::try_from(value)
             .ok()
             .filter(|value| (min..=max).contains(value))
@@ -220,15 +264,16 @@ impl Checker<'_> {
             .transpose()
     }
 
-    /// Checks an implementation list against `topology`: non-empty, every
-    /// name known and able to run it, no name twice. Errors about the whole
-    /// list name `list_field`; errors about entry `i` name `field(i)`.
+    /// Checks an implementation list: non-empty, every name known and
+    /// accepted by `runs` (the scenario's topology, see [`runs_topology`]),
+    /// no name twice. Errors about the whole list name `list_field`; errors
+    /// about entry `i` name `field(i)`.
     pub(crate) fn implementations(
         &self,
-        topology: Topology,
         names: &[String],
         list_field: &str,
         field: impl Fn(usize) -> String,
+        runs: impl Fn(&impls::Info) -> Result<(), Problem>,
     ) -> Result<Vec<&'static str>, ScenarioError> {
         if names.is_empty() {
             return Err(self.invalid(list_field, Problem::EmptyList));
@@ -243,16 +288,7 @@ impl Checker<'_> {
                     },
                 )
             })?;
-            if !info.supports(topology) {
-                return Err(self.invalid(
-                    field(index),
-                    Problem::Unsupported {
-                        implementation: info.name,
-                        topology,
-                        supported: info.topologies,
-                    },
-                ));
-            }
+            runs(&info).map_err(|problem| self.invalid(field(index), problem))?;
             if found.contains(&info.name) {
                 return Err(self.invalid(
                     field(index),
@@ -391,7 +427,7 @@ impl Checker<'_> {
 
     /// One axis: `[default]` when absent; otherwise non-empty, every value
     /// accepted by `check`, no value twice.
-    fn axis<R: Display, T: Copy + Eq + Hash>(
+    pub(crate) fn axis<R: Display, T: Copy + Eq + Hash>(
         &self,
         field: &str,
         raw: Option<Vec<R>>,

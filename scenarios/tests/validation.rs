@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use impls::{Topology, WaitStrategy};
-use scenarios::{Point, Scenario, ScenarioError};
+use scenarios::{Point, Scenario, ScenarioError, ScenarioFile};
 
 /// The path every inline test scenario pretends to come from.
 const PATH: &str = "scenarios/x.toml";
@@ -490,10 +490,18 @@ fn every_shipped_scenario_loads() {
             .as_ref()
             .unwrap_or_else(|error| panic!("{error}"));
         let path = scenarios::find(&shipped_dir(), name).expect("listed, so found");
-        let scenario = Scenario::load(&path).unwrap_or_else(|error| panic!("{error}"));
-        assert_eq!(&scenario.name, name);
-        assert_eq!(&scenario.description, description);
-        assert!(!scenario.points().is_empty());
+        match ScenarioFile::load(&path).unwrap_or_else(|error| panic!("{error}")) {
+            ScenarioFile::Measurement(scenario) => {
+                assert_eq!(&scenario.name, name);
+                assert_eq!(&scenario.description, description);
+                assert!(!scenario.points().is_empty());
+            }
+            ScenarioFile::Faults(scenario) => {
+                assert_eq!(&scenario.name, name);
+                assert_eq!(&scenario.description, description);
+                assert!(!scenario.faults.is_empty() && !scenario.topologies.is_empty());
+            }
+        }
     }
 }
 
@@ -702,7 +710,7 @@ fn find_of_a_missing_name_lists_existing_names() {
     assert!(message.contains("no scenario named `spcs`"), "{message}");
     assert!(
         message.contains(
-            "available: availability, diamond, latency, mpmc_fanout, mpmc_worker_pool, mpsc"
+            "available: availability, diamond, faults, latency, mpmc_fanout, mpmc_worker_pool, mpsc"
         ),
         "{message}"
     );

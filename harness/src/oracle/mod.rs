@@ -16,6 +16,9 @@
 //!   a global order across producers is not observable from the messages);
 //! - fan-out completeness: every consumer saw every message.
 //!
+//! [`problems`] gives the same findings as values with their counts, for
+//! callers that classify them (the fault runs do).
+//!
 //! Count-only runs (a scenario's `consume = "discard"`: consumers take
 //! messages off the queue without reading them, as some published
 //! benchmarks do) cannot be checked for integrity or order. [`judge_counts`]
@@ -23,6 +26,8 @@
 //! `count_only`, so such a run is never mistaken for a fully checked one.
 
 mod observer;
+
+use core::fmt;
 
 use impls::{Message, Topology};
 pub use observer::Observer;
@@ -105,12 +110,34 @@ impl Tally {
         self.unread += other.unread;
     }
 
+    /// What this consumer saw of `producer`'s messages (nothing, for a
+    /// producer the run does not have).
+    pub fn seen(&self, producer: usize) -> Seen {
+        self.producers
+            .get(producer)
+            .map_or(Seen::default(), |entry| Seen {
+                count: entry.count,
+                next_sequence: entry.next_sequence,
+            })
+    }
+
     /// Messages recorded.
     pub fn count(&self) -> u64 {
         self.producers.iter().map(|entry| entry.count).sum::<u64>()
             + self.unknown_producer
             + self.unread
     }
+}
+
+/// What one consumer saw of one producer's messages ([`Tally::seen`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Seen {
+    /// Messages received.
+    pub count: u64,
+    /// One past the sequence of the last message received: a consumer
+    /// that saw exactly the producer's first `n` messages, in order, has
+    /// `count == next_sequence == n`.
+    pub next_sequence: u64,
 }
 
 /// What the producers sent: per producer, how many messages and the wrapping
@@ -165,46 +192,175 @@ pub struct Verdict {
 /// Keeps the first problems only: a broken queue can produce thousands.
 const MAX_PROBLEMS: usize = 16;
 
-/// Judges a run of `topology` from its consumers' tallies.
-pub fn judge(topology: Topology, expected: &Expected, tallies: &[Tally]) -> Verdict {
-    let mut problems = Vec::new();
-    let mut report = |problem: String| {
-        if problems.len() < MAX_PROBLEMS {
-            problems.push(problem);
+/// Whose deliveries a count is about: one consumer (broadcast topologies,
+/// where each must see everything), or all of them together.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Receivers {
+    /// The consumer of this index.
+    Consumer(usize),
+    /// Every consumer judged, summed (work-sharing and single consumers).
+    All,
+}
+
+impl fmt::Display for Receivers {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Receivers::Consumer(index) => write!(f, "consumer {index}"),
+            Receivers::All => f.write_str("consumers"),
         }
-    };
-    for (consumer, tally) in tallies.iter().enumerate() {
+    }
+}
+
+/// One violation the oracle found, with its counts. Its `Display` is the
+/// line a [`Verdict`] keeps.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Problem {
+    /// Messages that arrived below a sequence already seen from their
+    /// producer (a duplicate arriving after its original counts here too).
+    OutOfOrder {
+        /// The consumer that saw them.
+        consumer: usize,
+        /// How many.
+        messages: u64,
+    },
+    /// Messages naming a producer the run does not have.
+    UnknownProducer {
+        /// The consumer that saw them.
+        consumer: usize,
+        /// How many.
+        messages: u64,
+    },
+    /// A tally kept for another number of producers than the run had.
+    ProducerCount {
+        /// The consumer whose tally it is.
+        consumer: usize,
+        /// Producers the tally holds.
+        tallied: usize,
+        /// Producers the run had.
+        run: usize,
+    },
+    /// Fewer deliveries of a producer's messages than it sent.
+    Lost {
+        /// Whose deliveries.
+        receivers: Receivers,
+        /// The producer.
+        producer: usize,
+        /// Messages missing.
+        messages: u64,
+        /// Messages it sent.
+        sent: u64,
+    },
+    /// More deliveries of a producer's messages than it sent.
+    Duplicated {
+        /// Whose deliveries.
+        receivers: Receivers,
+        /// The producer.
+        producer: usize,
+        /// Deliveries too many.
+        messages: u64,
+    },
+    /// The right number of deliveries, but not the messages sent.
+    ChecksumMismatch {
+        /// Whose deliveries.
+        receivers: Receivers,
+        /// The producer.
+        producer: usize,
+    },
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Problem::OutOfOrder { consumer, messages } => write!(
+                f,
+                "consumer {consumer}: {messages} messages arrived out of per-producer order"
+            ),
+            Problem::UnknownProducer { consumer, messages } => write!(
+                f,
+                "consumer {consumer}: {messages} messages carry a producer index that does not exist (corrupted)"
+            ),
+            Problem::ProducerCount {
+                consumer,
+                tallied,
+                run,
+            } => write!(
+                f,
+                "consumer {consumer}: tally has {tallied} producers, the run had {run}"
+            ),
+            Problem::Lost {
+                receivers,
+                producer,
+                messages,
+                sent,
+            } => write!(
+                f,
+                "{receivers}: producer {producer}: {messages} of {sent} messages lost"
+            ),
+            Problem::Duplicated {
+                receivers,
+                producer,
+                messages,
+            } => write!(
+                f,
+                "{receivers}: producer {producer}: {messages} messages duplicated"
+            ),
+            Problem::ChecksumMismatch {
+                receivers,
+                producer,
+            } => write!(
+                f,
+                "{receivers}: producer {producer}: checksum mismatch with the right count \
+                 (messages corrupted, or lost and duplicated in equal number)"
+            ),
+        }
+    }
+}
+
+/// Every violation in `tallies` (each with the consumer index it is
+/// reported under) against `expected`, judged as `topology` would be: per
+/// consumer for broadcast topologies, summed over the tallies otherwise.
+/// [`judge`] is this, kept short and in words.
+pub fn problems<'a>(
+    topology: Topology,
+    expected: &Expected,
+    tallies: impl IntoIterator<Item = (usize, &'a Tally)>,
+) -> Vec<Problem> {
+    let tallies: Vec<(usize, &Tally)> = tallies.into_iter().collect();
+    let mut problems = Vec::new();
+    for &(consumer, tally) in &tallies {
         if tally.out_of_order > 0 {
-            report(format!(
-                "consumer {consumer}: {} messages arrived out of per-producer order",
-                tally.out_of_order
-            ));
+            problems.push(Problem::OutOfOrder {
+                consumer,
+                messages: tally.out_of_order,
+            });
         }
         if tally.unknown_producer > 0 {
-            report(format!(
-                "consumer {consumer}: {} messages carry a producer index that does not exist (corrupted)",
-                tally.unknown_producer
-            ));
+            problems.push(Problem::UnknownProducer {
+                consumer,
+                messages: tally.unknown_producer,
+            });
         }
         if tally.producers.len() != expected.per_producer.len() {
-            report(format!(
-                "consumer {consumer}: tally has {} producers, the run had {}",
-                tally.producers.len(),
-                expected.per_producer.len()
-            ));
+            problems.push(Problem::ProducerCount {
+                consumer,
+                tallied: tally.producers.len(),
+                run: expected.per_producer.len(),
+            });
         }
     }
     // Per-consumer sums for broadcast; one sum over all consumers otherwise.
-    let groups: Vec<(String, Vec<&Tally>)> = if topology.is_broadcast() {
+    let groups: Vec<(Receivers, Vec<&Tally>)> = if topology.is_broadcast() {
         tallies
             .iter()
-            .enumerate()
-            .map(|(index, tally)| (format!("consumer {index}"), vec![tally]))
+            .map(|&(consumer, tally)| (Receivers::Consumer(consumer), vec![tally]))
             .collect()
     } else {
-        vec![("consumers".to_owned(), tallies.iter().collect())]
+        vec![(
+            Receivers::All,
+            tallies.iter().map(|&(_, tally)| tally).collect(),
+        )]
     };
-    for (who, group) in &groups {
+    for (receivers, group) in groups {
         for (producer, &(sent, checksum)) in expected.per_producer.iter().enumerate() {
             let entries = group
                 .iter()
@@ -214,23 +370,36 @@ pub fn judge(topology: Topology, expected: &Expected, tallies: &[Tally]) -> Verd
                     (count + entry.count, sum.wrapping_add(entry.checksum))
                 });
             if received < sent {
-                report(format!(
-                    "{who}: producer {producer}: {} of {sent} messages lost",
-                    sent - received
-                ));
+                problems.push(Problem::Lost {
+                    receivers,
+                    producer,
+                    messages: sent - received,
+                    sent,
+                });
             } else if received > sent {
-                report(format!(
-                    "{who}: producer {producer}: {} messages duplicated",
-                    received - sent
-                ));
+                problems.push(Problem::Duplicated {
+                    receivers,
+                    producer,
+                    messages: received - sent,
+                });
             } else if received_checksum != checksum {
-                report(format!(
-                    "{who}: producer {producer}: checksum mismatch with the right count \
-                     (messages corrupted, or lost and duplicated in equal number)"
-                ));
+                problems.push(Problem::ChecksumMismatch {
+                    receivers,
+                    producer,
+                });
             }
         }
     }
+    problems
+}
+
+/// Judges a run of `topology` from its consumers' tallies.
+pub fn judge(topology: Topology, expected: &Expected, tallies: &[Tally]) -> Verdict {
+    let problems = problems(topology, expected, tallies.iter().enumerate())
+        .iter()
+        .take(MAX_PROBLEMS)
+        .map(Problem::to_string)
+        .collect::<Vec<_>>();
     let sent = expected.total();
     let copies = if topology.is_broadcast() {
         tallies.len() as u64
@@ -340,6 +509,52 @@ mod tests {
         assert!(
             verdict.problems[0].contains("checksum mismatch"),
             "{verdict:?}"
+        );
+    }
+
+    #[test]
+    fn problems_carry_counts_and_the_callers_consumer_numbers() {
+        let expected = Expected::new::<Msg8>(&[4, 2]);
+        // Producer 0: 0, 2, 1 (a step back, and 3 lost); producer 1: 0, 0.
+        let tally = tally_of(2, &[(0, 0), (0, 2), (0, 1), (1, 0), (1, 0)]);
+        assert_eq!(
+            tally.seen(0),
+            Seen {
+                count: 3,
+                next_sequence: 2
+            }
+        );
+        assert_eq!(tally.seen(7), Seen::default());
+        let found = problems(Topology::MpmcFanout, &expected, [(5, &tally)]);
+        assert_eq!(
+            found,
+            [
+                Problem::OutOfOrder {
+                    consumer: 5,
+                    messages: 2
+                },
+                Problem::Lost {
+                    receivers: Receivers::Consumer(5),
+                    producer: 0,
+                    messages: 1,
+                    sent: 4
+                },
+                Problem::ChecksumMismatch {
+                    receivers: Receivers::Consumer(5),
+                    producer: 1
+                },
+            ]
+        );
+        // `judge` keeps them in words, numbered by position.
+        let verdict = judge(Topology::Mpsc, &expected, &[tally]);
+        assert_eq!(
+            verdict.problems,
+            [
+                "consumer 0: 2 messages arrived out of per-producer order",
+                "consumers: producer 0: 1 of 4 messages lost",
+                "consumers: producer 1: checksum mismatch with the right count \
+                 (messages corrupted, or lost and duplicated in equal number)",
+            ]
         );
     }
 

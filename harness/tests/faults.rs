@@ -1,0 +1,537 @@
+//! The fault runner's classification, checked on queues whose behaviour is
+//! known: a small mutex-guarded queue written here, sound or with one
+//! defect built in, and crossbeam-channel.
+
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::thread;
+use std::time::Duration;
+
+use harness::faults::{
+    self, ConsumerEnd, Expectation, Fault, FaultOutcome, FaultReport, FaultSpec, ProducerEnd,
+};
+use impls::queue::{MAX_CAPACITY, MAX_THREADS, MIN_CAPACITY};
+use impls::{
+    Batching, BuildError, Cancel, Consumed, Consumer, Endpoints, Info, Message, OrderingGuarantee,
+    Producer, PublishError, Queue, QueueConfig, Topology, WaitClass,
+};
+
+/// Behaves as the trait asks.
+const SOUND: u8 = 0;
+/// Drops every 100th message of each producer instead of queueing it.
+const LOSES: u8 = 1;
+/// Queues every 100th message of each producer twice.
+const DUPLICATES: u8 = 2;
+/// Never reports `Closed`: an empty queue looks the same with or without
+/// producers.
+const NEVER_CLOSES: u8 = 3;
+/// Never reports `Closed`, and its consumers' wait ignores the cancel token
+/// (until the test releases them with [`RELEASE_HUNG`]).
+const HANGS: u8 = 4;
+/// Producers never notice that every consumer is gone, and wait for room.
+const IGNORES_DISCONNECT: u8 = 5;
+
+/// Its consumers panic on their 50th message, as a broken internal
+/// invariant would.
+const PANICS: u8 = 6;
+/// Its consumers take a whole batch at a time off the queue, as the
+/// `*_vec` channels do, and say so in their `Info`.
+const TAKES_BATCHES: u8 = 7;
+/// As [`TAKES_BATCHES`], but its `Info` claims it takes messages one at a
+/// time.
+const LOSES_ITS_BATCH: u8 = 8;
+/// After a publish whose callback panicked, the next publish first queues
+/// the broken batch's missing messages as copies of the last message
+/// queued (as a ring that hands on slots holding an earlier lap's message).
+const STALE_AFTER_PANIC: u8 = 9;
+
+/// Ends the waits of [`HANGS`] consumers left running by a test.
+static RELEASE_HUNG: AtomicBool = AtomicBool::new(false);
+
+/// A bounded queue behind a mutex, one message at a time, with the defect
+/// `DEFECT` built in.
+struct Faulty<const DEFECT: u8>;
+
+struct Shared<M> {
+    queue: Mutex<VecDeque<M>>,
+    capacity: usize,
+    producers: AtomicUsize,
+    consumers: AtomicUsize,
+    cancel: Cancel,
+}
+
+impl<M> Shared<M> {
+    fn queue(&self) -> MutexGuard<'_, VecDeque<M>> {
+        self.queue
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+struct FaultyProducer<M, const DEFECT: u8> {
+    shared: Arc<Shared<M>>,
+    /// Messages this producer has handed over (for the defects' "every 100th").
+    sent: u64,
+    /// The batch under way: its size, and how many of it are queued. Still
+    /// set at the next publish when a publish did not finish.
+    unfinished: Option<(usize, usize)>,
+    /// The last message queued.
+    last: Option<M>,
+}
+
+struct FaultyConsumer<M, const DEFECT: u8> {
+    shared: Arc<Shared<M>>,
+    /// Messages handed to the handler so far.
+    handed: u64,
+}
+
+impl<M: Message, const DEFECT: u8> Producer<M> for FaultyProducer<M, DEFECT> {
+    fn publish_batch(
+        &mut self,
+        n: usize,
+        mut fill: impl FnMut(usize, &mut M),
+    ) -> Result<(), PublishError> {
+        if DEFECT == STALE_AFTER_PANIC
+            && let Some((size, queued)) = self.unfinished
+            && let Some(last) = self.last
+        {
+            self.shared
+                .queue()
+                .extend(std::iter::repeat_n(last, size - queued));
+        }
+        self.unfinished = Some((n, 0));
+        for index in 0..n {
+            let message = M::new_with(|message| fill(index, message));
+            self.sent += 1;
+            let every_hundredth = self.sent.is_multiple_of(100);
+            loop {
+                if DEFECT != IGNORES_DISCONNECT
+                    && self.shared.consumers.load(Ordering::Acquire) == 0
+                {
+                    return Err(PublishError::Disconnected);
+                }
+                let mut queue = self.shared.queue();
+                if queue.len() < self.shared.capacity {
+                    match DEFECT {
+                        LOSES if every_hundredth => {}
+                        DUPLICATES if every_hundredth => queue.extend([message, message]),
+                        _ => queue.push_back(message),
+                    }
+                    self.last = Some(message);
+                    if let Some((_, queued)) = &mut self.unfinished {
+                        *queued += 1;
+                    }
+                    break;
+                }
+                drop(queue);
+                if self.shared.cancel.is_cancelled() {
+                    return Err(PublishError::Cancelled);
+                }
+                thread::yield_now();
+            }
+        }
+        self.unfinished = None;
+        Ok(())
+    }
+}
+
+impl<M, const DEFECT: u8> Drop for FaultyProducer<M, DEFECT> {
+    fn drop(&mut self) {
+        self.shared.producers.fetch_sub(1, Ordering::Release);
+    }
+}
+
+impl<M: Message, const DEFECT: u8> Consumer<M> for FaultyConsumer<M, DEFECT> {
+    fn consume_batch(&mut self, max: usize, mut on: impl FnMut(&M)) -> Consumed {
+        loop {
+            // Acquire, and read before the queue: a producer's last message
+            // is queued before it leaves.
+            let gone = self.shared.producers.load(Ordering::Acquire) == 0;
+            let max = max.max(1);
+            if matches!(DEFECT, TAKES_BATCHES | LOSES_ITS_BATCH) {
+                // A whole batch of `max`, or what is left once producers
+                // are gone, taken before the handler sees any of it.
+                let taken: Vec<M> = {
+                    let mut queue = self.shared.queue();
+                    let n = if queue.len() >= max || gone {
+                        queue.len().min(max)
+                    } else {
+                        0
+                    };
+                    queue.drain(..n).collect()
+                };
+                if !taken.is_empty() {
+                    taken.iter().for_each(|message| self.hand(message, &mut on));
+                    return Consumed::Items(taken.len());
+                }
+            } else {
+                // One at a time, the lock not held while the handler runs.
+                let mut handed = 0;
+                while handed < max {
+                    let Some(message) = self.shared.queue().pop_front() else {
+                        break;
+                    };
+                    self.hand(&message, &mut on);
+                    handed += 1;
+                }
+                if handed > 0 {
+                    return Consumed::Items(handed);
+                }
+            }
+            match DEFECT {
+                HANGS if RELEASE_HUNG.load(Ordering::Relaxed) => return Consumed::Idle,
+                HANGS => {
+                    thread::sleep(Duration::from_millis(1));
+                    continue;
+                }
+                NEVER_CLOSES => {}
+                _ if gone => return Consumed::Closed,
+                _ => {}
+            }
+            if self.shared.cancel.is_cancelled() {
+                return Consumed::Idle;
+            }
+            thread::yield_now();
+        }
+    }
+}
+
+impl<M: Message, const DEFECT: u8> FaultyConsumer<M, DEFECT> {
+    fn hand(&mut self, message: &M, on: &mut impl FnMut(&M)) {
+        self.handed += 1;
+        if DEFECT == PANICS && self.handed == 50 {
+            panic!("test queue bug: message {}", self.handed);
+        }
+        on(message);
+    }
+}
+
+impl<M, const DEFECT: u8> Drop for FaultyConsumer<M, DEFECT> {
+    fn drop(&mut self) {
+        self.shared.consumers.fetch_sub(1, Ordering::Release);
+    }
+}
+
+impl<const DEFECT: u8> Queue for Faulty<DEFECT> {
+    type Producer<M: Message> = FaultyProducer<M, DEFECT>;
+    type Consumer<M: Message> = FaultyConsumer<M, DEFECT>;
+
+    fn info() -> Info {
+        Info {
+            name: match DEFECT {
+                SOUND => "sound",
+                LOSES => "loses",
+                DUPLICATES => "duplicates",
+                NEVER_CLOSES => "never_closes",
+                HANGS => "hangs",
+                IGNORES_DISCONNECT => "ignores_disconnect",
+                PANICS => "panics",
+                TAKES_BATCHES => "takes_batches",
+                LOSES_ITS_BATCH => "loses_its_batch",
+                _ => "stale_after_panic",
+            },
+            summary: "a mutex-guarded test queue",
+            topologies: &[Topology::Spsc, Topology::Mpsc, Topology::MpmcWorkerPool],
+            ordering: OrderingGuarantee::GlobalFifo,
+            wait_class: WaitClass::Configurable,
+            batching: if DEFECT == TAKES_BATCHES {
+                Batching::VecPerBatch
+            } else {
+                Batching::PerMessage
+            },
+            fanout_emulated: false,
+            capacity_power_of_two: false,
+            min_capacity: MIN_CAPACITY,
+            single_producer: false,
+            max_capacity: MAX_CAPACITY,
+            max_producers: MAX_THREADS,
+        }
+    }
+
+    fn build<M: Message>(
+        cfg: &QueueConfig,
+    ) -> Result<Endpoints<Self::Producer<M>, Self::Consumer<M>>, BuildError> {
+        Self::info().check(cfg)?;
+        let shared = Arc::new(Shared {
+            queue: Mutex::new(VecDeque::with_capacity(cfg.capacity)),
+            capacity: cfg.capacity,
+            producers: AtomicUsize::new(cfg.producers),
+            consumers: AtomicUsize::new(cfg.consumers),
+            cancel: cfg.cancel.clone(),
+        });
+        Ok(Endpoints {
+            producers: (0..cfg.producers)
+                .map(|_| FaultyProducer {
+                    shared: Arc::clone(&shared),
+                    sent: 0,
+                    unfinished: None,
+                    last: None,
+                })
+                .collect(),
+            consumers: (0..cfg.consumers)
+                .map(|_| FaultyConsumer {
+                    shared: Arc::clone(&shared),
+                    handed: 0,
+                })
+                .collect(),
+        })
+    }
+}
+
+/// Deadline for runs that should finish at once.
+const GENEROUS: Duration = Duration::from_secs(30);
+/// Deadline for runs meant to hit it; they carry few messages, so that
+/// everything deliverable is delivered well before it.
+const SHORT: Duration = Duration::from_secs(2);
+/// Messages of a run meant to hit its deadline.
+const FEW: u64 = 400;
+
+fn spec<Q: Queue>(fault: Fault, topology: Topology, timeout: Duration) -> FaultSpec {
+    let messages = if timeout == SHORT { FEW } else { 4000 };
+    FaultSpec::new(&Q::info(), fault, topology, messages, timeout)
+        .expect("the topology is supported")
+}
+
+fn run<Q: Queue>(fault: Fault, topology: Topology, timeout: Duration) -> FaultReport {
+    faults::run_queue::<Q>(&spec::<Q>(fault, topology, timeout))
+}
+
+#[test]
+fn a_sound_queue_meets_every_contract() {
+    type Sound = Faulty<SOUND>;
+    for topology in [Topology::Spsc, Topology::Mpsc, Topology::MpmcWorkerPool] {
+        for fault in Fault::ALL {
+            let report = run::<Sound>(fault, topology, GENEROUS);
+            assert!(report.met_contract, "{report:#?}");
+            let consumer_fault = matches!(fault, Fault::ConsumerDropped | Fault::ConsumerPanic);
+            let expected = if consumer_fault && topology != Topology::MpmcWorkerPool {
+                FaultOutcome::Disconnected { expected: true }
+            } else {
+                FaultOutcome::Recovered
+            };
+            assert_eq!(report.outcome, expected, "{report:#?}");
+        }
+    }
+}
+
+#[test]
+fn the_fault_happens_where_the_runner_says() {
+    type Sound = Faulty<SOUND>;
+    let report = run::<Sound>(Fault::ProducerPanic, Topology::Mpsc, GENEROUS);
+    // Producer 0 panics on the second message of the batch halfway through
+    // its 2000; the first message of that batch is written, and this queue
+    // takes it.
+    assert_eq!(report.producers[0].end, ProducerEnd::InjectedPanic);
+    assert_eq!(
+        (report.producers[0].published, report.producers[0].unsure),
+        (1000, 1)
+    );
+    assert_eq!(report.producers[1].end, ProducerEnd::Finished);
+    assert_eq!(report.consumers[0].end, ConsumerEnd::Closed);
+    assert_eq!(report.consumers[0].delivered, 1000 + 1 + 2000);
+
+    let report = run::<Sound>(Fault::ConsumerDropped, Topology::MpmcWorkerPool, GENEROUS);
+    assert_eq!(report.consumers[0].end, ConsumerEnd::Left);
+    // It leaves once it has handled 100, which may take it past 100 by
+    // less than a batch.
+    let left_after = report.consumers[0].delivered;
+    assert!((100..100 + 4).contains(&left_after), "{report:#?}");
+    assert_eq!(report.consumers[1].delivered, 4000 - left_after);
+
+    let report = run::<Sound>(Fault::CancelMidClaim, Topology::Mpsc, GENEROUS);
+    assert!(
+        report
+            .producers
+            .iter()
+            .all(|producer| producer.end == ProducerEnd::Cancelled),
+        "{report:#?}"
+    );
+    // This queue takes a batch message by message, so the messages of the
+    // cancelled batch written before it blocked were delivered too.
+    let published: u64 = report.producers.iter().map(|p| p.published).sum();
+    let unsure: u64 = report.producers.iter().map(|p| p.unsure).sum();
+    let delivered = report.consumers[0].delivered;
+    assert!(
+        (published..=published + unsure).contains(&delivered),
+        "{report:#?}"
+    );
+}
+
+#[test]
+fn a_producer_goes_on_after_its_panic_as_a_stream_of_its_own() {
+    let report = run::<Faulty<SOUND>>(Fault::ProducerPanicContinues, Topology::Mpsc, GENEROUS);
+    assert_eq!(report.outcome, FaultOutcome::Recovered, "{report:#?}");
+    let producer = &report.producers[0];
+    assert_eq!((producer.published, producer.unsure), (1000, 1));
+    // The rest of its 2000, after the broken batch of 4.
+    let continued = producer.continued.expect("it went on");
+    assert_eq!((continued.published, continued.unsure), (996, 0));
+    assert_eq!(producer.end, ProducerEnd::Finished);
+    assert_eq!(report.consumers[0].delivered, 1001 + 996 + 2000);
+}
+
+#[test]
+fn slots_of_a_broken_batch_handed_on_stale_are_duplicates() {
+    // Dropped after the panic, the producer never publishes again: nothing
+    // shows.
+    let report = run::<Faulty<STALE_AFTER_PANIC>>(Fault::ProducerPanic, Topology::Spsc, GENEROUS);
+    assert_eq!(report.outcome, FaultOutcome::Recovered, "{report:#?}");
+    // Going on, it hands on the 3 missing messages as copies of the last.
+    let report =
+        run::<Faulty<STALE_AFTER_PANIC>>(Fault::ProducerPanicContinues, Topology::Spsc, GENEROUS);
+    assert_eq!(
+        report.outcome,
+        FaultOutcome::Duplicated { messages: 3 },
+        "{report:#?}"
+    );
+}
+
+#[test]
+fn a_batch_that_goes_with_a_worker_is_allowed_only_where_declared() {
+    // Consumer 0 takes batches of 4 and panics on its 101st message, the
+    // first of its 26th batch: the other 3 of that batch go with it.
+    let report =
+        run::<Faulty<TAKES_BATCHES>>(Fault::ConsumerPanic, Topology::MpmcWorkerPool, GENEROUS);
+    assert_eq!(
+        report.outcome,
+        FaultOutcome::WentWithConsumer { messages: 3 },
+        "{report:#?}"
+    );
+    assert_eq!(report.label, "lost 3 with its batch");
+    assert!(report.met_contract);
+    // The same, from a queue that claims to hand messages one at a time.
+    let report =
+        run::<Faulty<LOSES_ITS_BATCH>>(Fault::ConsumerPanic, Topology::MpmcWorkerPool, GENEROUS);
+    assert_eq!(
+        report.outcome,
+        FaultOutcome::Lost { messages: 3 },
+        "{report:#?}"
+    );
+    assert!(!report.met_contract);
+}
+
+#[test]
+fn lost_messages_are_counted() {
+    let report = run::<Faulty<LOSES>>(Fault::ProducerPanic, Topology::Mpsc, GENEROUS);
+    // Every 100th of producer 0's 1001 messages and of producer 1's 2000.
+    assert_eq!(
+        report.outcome,
+        FaultOutcome::Lost { messages: 30 },
+        "{report:#?}"
+    );
+    assert_eq!(report.label, "lost 30");
+    assert!(!report.met_contract);
+}
+
+#[test]
+fn duplicated_messages_are_counted() {
+    let report = run::<Faulty<DUPLICATES>>(Fault::ProducerPanic, Topology::Mpsc, GENEROUS);
+    assert_eq!(
+        report.outcome,
+        FaultOutcome::Duplicated { messages: 30 },
+        "{report:#?}"
+    );
+    assert!(!report.met_contract);
+}
+
+#[test]
+fn a_queue_that_never_closes_is_no_closed() {
+    let report = run::<Faulty<NEVER_CLOSES>>(Fault::ProducerPanic, Topology::Mpsc, SHORT);
+    assert_eq!(
+        report.outcome,
+        FaultOutcome::NoClosed { consumers: 1 },
+        "{report:#?}"
+    );
+    assert_eq!(report.label, "no Closed");
+    // Everything was delivered (producer 0's first 100 and the first
+    // message of its broken batch, producer 1's 200); only the end never
+    // came.
+    assert_eq!(report.consumers[0].delivered, 100 + 1 + 200);
+    assert_eq!(report.consumers[0].end, ConsumerEnd::NoClosed);
+}
+
+#[test]
+fn producers_that_never_learn_of_a_departure_hang_until_cancelled() {
+    let report = run::<Faulty<IGNORES_DISCONNECT>>(Fault::ConsumerDropped, Topology::Spsc, SHORT);
+    assert_eq!(report.expected, Expectation::Disconnected);
+    assert_eq!(
+        report.outcome,
+        FaultOutcome::Hung { abandoned: 0 },
+        "{report:#?}"
+    );
+    assert_eq!(report.label, "hung");
+    assert!(report.producers[0].past_deadline);
+    assert_eq!(report.producers[0].end, ProducerEnd::Cancelled);
+}
+
+#[test]
+fn threads_that_ignore_the_cancel_token_are_abandoned() {
+    let report = run::<Faulty<HANGS>>(Fault::ProducerPanic, Topology::Spsc, SHORT);
+    RELEASE_HUNG.store(true, Ordering::Relaxed);
+    assert_eq!(
+        report.outcome,
+        FaultOutcome::Hung { abandoned: 1 },
+        "{report:#?}"
+    );
+    assert_eq!(report.label, "hung, 1 thread abandoned");
+    assert_eq!(report.consumers[0].end, ConsumerEnd::Abandoned);
+    // The runner gave up after the deadline and the grace period, no later.
+    let given_up_ms = (SHORT + faults::GRACE).as_millis() as u64;
+    assert!(
+        (given_up_ms..given_up_ms + 2000).contains(&report.elapsed_ms),
+        "{report:#?}"
+    );
+}
+
+#[test]
+fn an_implementation_panic_is_reported_with_where_it_was_raised() {
+    let report = run::<Faulty<PANICS>>(Fault::ProducerPanic, Topology::Spsc, GENEROUS);
+    let FaultOutcome::Panicked { message } = &report.outcome else {
+        panic!("not classified as a panic: {report:#?}");
+    };
+    assert!(
+        message.starts_with("test queue bug: message 50 (at ")
+            && message.contains("tests/faults.rs:"),
+        "{message}"
+    );
+    assert!(report.label.starts_with("panicked: test queue bug"));
+    assert_eq!(report.consumers[0].delivered, 49);
+}
+
+#[test]
+fn crossbeam_recovers_from_a_producer_panic() {
+    for topology in [
+        Topology::Spsc,
+        Topology::Mpsc,
+        Topology::MpmcWorkerPool,
+        Topology::MpmcFanout,
+    ] {
+        let info = impls::info("crossbeam").expect("registered");
+        let spec = FaultSpec::new(&info, Fault::ProducerPanic, topology, 4000, GENEROUS)
+            .expect("crossbeam runs every MPMC topology");
+        let report = faults::run("crossbeam", &spec);
+        assert_eq!(report.outcome, FaultOutcome::Recovered, "{report:#?}");
+        assert!(report.met_contract);
+        assert_eq!(report.producers[0].end, ProducerEnd::InjectedPanic);
+        assert!(
+            report
+                .consumers
+                .iter()
+                .all(|consumer| consumer.end == ConsumerEnd::Closed),
+            "{report:#?}"
+        );
+    }
+}
+
+#[test]
+fn an_unknown_implementation_is_a_build_error() {
+    let info = impls::info("crossbeam").expect("registered");
+    let spec = FaultSpec::new(&info, Fault::ProducerPanic, Topology::Spsc, 4000, GENEROUS)
+        .expect("supported");
+    let report = faults::run("no_such_queue", &spec);
+    assert!(
+        matches!(&report.outcome, FaultOutcome::BuildFailed { error } if error.contains("no_such_queue")),
+        "{report:#?}"
+    );
+}
