@@ -414,10 +414,12 @@ impl Consumed {
 ///
 /// Every implementation keeps these contracts (`impls/tests/faults.rs`
 /// checks each one over the registry; the `faults` scenario shows what
-/// happens under load). The one exception is the `disruptor` crate, run as
-/// published: its fill runs inside the crate's own claim, so a panicking
+/// happens under load). Two baselines, run as published, are exceptions:
+/// the `disruptor` crate runs the fill inside its own claim, so a panicking
 /// fill leaves a gap its consumers never pass, and a dropped poller keeps
-/// gating its producers.
+/// gating its producers; `tokio_mpsc` waits for room in tokio's
+/// `blocking_send`, which a cancel does not end (it ends when a consumer
+/// makes room or leaves).
 ///
 /// - **A `fill` that panics.** The panic reaches the caller of
 ///   `publish_batch`. Of that batch, some of the messages before the
