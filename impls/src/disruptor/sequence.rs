@@ -53,14 +53,6 @@ impl Sequence {
         self.0.fetch_add(n, Ordering::Relaxed) + n
     }
 
-    /// As [`Sequence::add`], but AcqRel: what this thread did before the
-    /// add happens before what a thread does after a later add on the same
-    /// counter (the worker pool's work cursor, for closing; see there).
-    #[inline(always)]
-    pub fn add_acq_rel(&self, n: i64) -> i64 {
-        self.0.fetch_add(n, Ordering::AcqRel) + n
-    }
-
     /// Replaces `current` with `new` if it still holds `current`.
     #[inline(always)]
     pub fn compare_exchange(&self, current: i64, new: i64) -> bool {

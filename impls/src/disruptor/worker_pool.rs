@@ -36,10 +36,8 @@
 //! that orphan's slots to be passed before they can publish the ones it
 //! waits for. When an orphan is handled, its sequence stops gating
 //! (`i64::MAX`). A dropped worker that held no run simply stops gating.
-//! A worker reports `Closed` only once no other worker holds a run that
-//! reaches the final cursor and no orphan is left, so no run is left
-//! behind after the workers stop (each worker says whether it holds a run,
-//! in a flag on its own line: one store per run).
+//! Workers report `Closed` only once every worker's sequence has reached
+//! the final cursor, so no run can be left behind after they stop.
 
 use core::marker::PhantomData;
 
@@ -51,9 +49,8 @@ use super::{Run, Sequencer, Shared, SkipCache, info, lock, producers, sequences}
 use crate::message::Message;
 use crate::metrics::{Counter, Metrics};
 use crate::queue::{BuildError, Consumed, Consumer, Endpoints, Info, Queue, QueueConfig, Topology};
-use crate::sync::{Arc, AtomicBool, Ordering};
+use crate::sync::{Arc, Ordering};
 use crate::wait::Waiter;
-use crossbeam_utils::CachePadded;
 
 /// Run length chosen per claim from the load.
 pub const ADAPTIVE: usize = 0;
@@ -112,10 +109,6 @@ pub struct Worker<S: Sequencer, E, const RUN: usize> {
     shared: Arc<Shared<S, E>>,
     /// Highest sequence any worker has taken. Written by every worker.
     work: Arc<Sequence>,
-    /// Every worker's gate and whether it holds a run, for closing.
-    pool: Arc<Pool>,
-    /// This worker's place in `pool`.
-    index: usize,
     /// Everything this worker may still touch is above it. Written only by
     /// this worker; read by producers (gating).
     sequence: Arc<Sequence>,
@@ -132,15 +125,6 @@ pub struct Worker<S: Sequencer, E, const RUN: usize> {
     skips: SkipCache,
     waiter: Waiter,
     metrics: Metrics,
-}
-
-/// What the workers of one pool know of each other, for closing.
-struct Pool {
-    /// Each worker's gate (its sequence).
-    gates: Box<[Arc<Sequence>]>,
-    /// Whether each worker holds an unfinished run (its own, set aside, or
-    /// taken over); each written only by its worker.
-    holding: Box<[CachePadded<AtomicBool>]>,
 }
 
 /// What a waiting worker woke for.
@@ -197,22 +181,13 @@ impl<S: WorkSharing, const RUN: usize> Queue for WorkerPool<S, RUN> {
         // Every worker gates the producers.
         let shared = Shared::new(cfg, sequences.iter().cloned().collect(), M::default);
         let work = Arc::new(Sequence::new(INITIAL));
-        let pool = Arc::new(Pool {
-            gates: sequences.iter().cloned().collect(),
-            holding: (0..cfg.consumers)
-                .map(|_| CachePadded::new(AtomicBool::new(false)))
-                .collect(),
-        });
         let waiter = Waiter::new(cfg.wait, cfg.cancel.clone());
         let producers = producers(&shared, cfg.producers, &waiter);
         let consumers = sequences
             .into_iter()
-            .enumerate()
-            .map(|(index, sequence)| Worker {
+            .map(|sequence| Worker {
                 shared: Arc::clone(&shared),
                 work: Arc::clone(&work),
-                pool: Arc::clone(&pool),
-                index,
                 sequence,
                 next: 0,
                 high: INITIAL,
@@ -260,10 +235,7 @@ impl<S: Sequencer, E, const RUN: usize> Worker<S, E, RUN> {
             return;
         }
         let run = self.run_length(max);
-        self.set_holding(true);
-        // AcqRel (see `closable`): a worker whose later claim reads this
-        // one sees this worker holding the run.
-        self.high = self.work.add_acq_rel(run as i64);
+        self.high = self.work.add(run as i64);
         self.next = self.high - run as i64 + 1;
         // Nothing below the new run is this worker's any more; that can
         // be what a producer parked on a full ring waits for, so say so
@@ -271,39 +243,6 @@ impl<S: Sequencer, E, const RUN: usize> Worker<S, E, RUN> {
         self.sequence.set(self.next - 1);
         self.waiter.notify();
         self.metrics.add(Counter::WorkClaims, 1);
-    }
-
-    /// Says whether this worker holds an unfinished run.
-    #[inline(always)]
-    fn set_holding(&self, holding: bool) {
-        // Release: a worker that reads `false` sees the orphans this one left
-        // before it (see `closable`).
-        self.pool.holding[self.index].store(holding, Ordering::Release);
-    }
-
-    /// Whether the pool is done up to the final cursor `end`: no worker but
-    /// this one holds a run that starts at or below it, and no orphan is
-    /// left. A worker taking a run says so before its claim (AcqRel), so a
-    /// later claim, past `end`, sees it; a dropped worker leaves its
-    /// orphans before it says it holds nothing; an adopting worker says it
-    /// holds the orphan before it takes it off the list. Reading `holding`,
-    /// then the orphans, then `holding` again, sees one or the other in
-    /// each case.
-    #[cold]
-    fn closable(&self, end: i64) -> bool {
-        let pool = &*self.pool;
-        let busy = |i: usize| -> bool {
-            // Acquire: pairs with `set_holding`'s Release.
-            i != self.index && pool.holding[i].load(Ordering::Acquire) && pool.gates[i].get() < end
-        };
-        if (0..pool.gates.len()).any(busy) {
-            return false;
-        }
-        // Acquire: pairs with the Release stores of `orphan_low`.
-        if self.shared.lifecycle.orphan_low.load(Ordering::Acquire) != i64::MAX {
-            return false;
-        }
-        !(0..pool.gates.len()).any(busy)
     }
 
     /// Whether a dropped worker left a run (a hint; the list is read under
@@ -342,8 +281,6 @@ impl<S: Sequencer, E, const RUN: usize> Worker<S, E, RUN> {
     #[cold]
     fn adopt_below(&mut self, below: i64) -> bool {
         let lifecycle = &self.shared.lifecycle;
-        // Before the orphan leaves the list (see `closable`).
-        self.set_holding(true);
         let mut orphans = lock(&self.shared.faults.orphans);
         let Some(lowest) = (0..orphans.len()).min_by_key(|&i| orphans[i].next) else {
             return false;
@@ -353,9 +290,8 @@ impl<S: Sequencer, E, const RUN: usize> Worker<S, E, RUN> {
         }
         let orphan = orphans.swap_remove(lowest);
         let low = orphans.iter().map(|run| run.next).min().unwrap_or(i64::MAX);
-        // Release: a worker that reads it sees this one holding the orphan
-        // (see `closable`); for the rest a hint, the list is under the lock.
-        lifecycle.orphan_low.store(low, Ordering::Release);
+        // Relaxed: a hint for waiting workers; the list is under the lock.
+        lifecycle.orphan_low.store(low, Ordering::Relaxed);
         drop(orphans);
         if self.next <= self.high {
             let gate = self
@@ -410,10 +346,11 @@ impl<S: Sequencer, E, const RUN: usize> Worker<S, E, RUN> {
                     // worker may still touch anything up to the end: a
                     // worker about to be dropped may yet leave its run to
                     // the others.
-                    if shared.lifecycle.closed.load(Ordering::Acquire)
-                        && next > shared.sequencer.cursor()
-                    {
-                        return Some(Wake::Past);
+                    if shared.lifecycle.closed.load(Ordering::Acquire) {
+                        let end = shared.sequencer.cursor();
+                        if next > end && shared.sequencer.gating_minimum() >= end {
+                            return Some(Wake::Past);
+                        }
                     }
                     // Relaxed: a hint; the list is read under its lock.
                     if shared.lifecycle.orphan_low.load(Ordering::Relaxed) < next {
@@ -432,20 +369,7 @@ impl<S: Sequencer, E, const RUN: usize> Worker<S, E, RUN> {
                         if self.adopted.is_some() || !self.suspended.is_empty() || self.orphaned() {
                             continue;
                         }
-                        let end = shared.sequencer.cursor();
-                        if self.closable(end) {
-                            self.set_holding(false);
-                            return Consumed::Closed;
-                        }
-                        // Another worker may yet leave a run: wait for it,
-                        // or for the pool to be done.
-                        match self
-                            .waiter
-                            .wait_until(|| (self.orphaned() || self.closable(end)).then_some(()))
-                        {
-                            Ok(()) => continue,
-                            Err(_) => return Consumed::Idle,
-                        }
+                        return Consumed::Closed;
                     }
                     Ok(Wake::Orphan) => {
                         self.adopt_below(next);
@@ -489,9 +413,6 @@ impl<S: Sequencer, E, const RUN: usize> Worker<S, E, RUN> {
             handed.at = end;
             drop(handed);
             gate.set(end);
-            if self.next > self.high && self.adopted.is_none() && self.suspended.is_empty() {
-                self.set_holding(false);
-            }
             self.waiter.notify();
             if count > 0 {
                 return Consumed::Items(count);
@@ -544,12 +465,11 @@ impl<S: Sequencer, E, const RUN: usize> Drop for Worker<S, E, RUN> {
                 let mut orphans = lock(&shared.faults.orphans);
                 orphans.append(&mut runs);
                 let low = orphans.iter().map(|run| run.next).min().unwrap_or(i64::MAX);
-                // Release: pairs with the Acquire in `closable`.
-                shared.lifecycle.orphan_low.store(low, Ordering::Release);
+                // Relaxed: a hint for the workers; they read the list under
+                // its lock.
+                shared.lifecycle.orphan_low.store(low, Ordering::Relaxed);
             }
         }
-        // After the orphans (see `closable`).
-        self.set_holding(false);
         // The last worker keeps its gate: producers see no consumer left and
         // fail with `Disconnected` instead of publishing into a ring nobody
         // reads.
