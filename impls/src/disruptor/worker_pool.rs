@@ -36,8 +36,13 @@
 //! that orphan's slots to be passed before they can publish the ones it
 //! waits for. When an orphan is handled, its sequence stops gating
 //! (`i64::MAX`). A dropped worker that held no run simply stops gating.
-//! Workers report `Closed` only once every worker's sequence has reached
-//! the final cursor, so no run can be left behind after they stop.
+//! A worker reports `Closed` as soon as its own run lies past the final
+//! cursor and no orphan is left, without waiting for the others (a worker
+//! that never takes a run must not hold the rest back). So a worker
+//! dropped with published events of its run unhanded after every other
+//! worker has reported `Closed` loses them (the oracle counts them). Its
+//! run gates the producers, so this can only happen to events among the
+//! last `capacity` published.
 
 use core::marker::PhantomData;
 
@@ -341,16 +346,11 @@ impl<S: Sequencer, E, const RUN: usize> Worker<S, E, RUN> {
                         return Some(Wake::Ready(end));
                     }
                     // Acquire: every producer published before `closed` was
-                    // set, so the cursor read after it is final. The run is
-                    // then past the end, and the pool is done once no
-                    // worker may still touch anything up to the end: a
-                    // worker about to be dropped may yet leave its run to
-                    // the others.
-                    if shared.lifecycle.closed.load(Ordering::Acquire) {
-                        let end = shared.sequencer.cursor();
-                        if next > end && shared.sequencer.gating_minimum() >= end {
-                            return Some(Wake::Past);
-                        }
+                    // set, so the cursor read after it is final.
+                    if shared.lifecycle.closed.load(Ordering::Acquire)
+                        && next > shared.sequencer.cursor()
+                    {
+                        return Some(Wake::Past);
                     }
                     // Relaxed: a hint; the list is read under its lock.
                     if shared.lifecycle.orphan_low.load(Ordering::Relaxed) < next {
