@@ -6,7 +6,9 @@
 //! Bounds: `LOOM_MAX_PREEMPTIONS` (default 2 here) limits how often the
 //! scheduler may switch away from a runnable thread; the seeded mutants
 //! (`scripts/mutants.sh`) are all caught within it. Message counts are the
-//! smallest that wrap the ring at least once.
+//! smallest that wrap the ring at least once, except where a model says
+//! why it needs more (batches that straddle the wrap lap after lap, whole
+//! words of the bitmap).
 //!
 //! Waiting: models with three threads wait with the `blocking` strategy, so
 //! a wait is one park until the other side signals instead of a spin loop
@@ -18,8 +20,8 @@
 #![cfg(ringlab_loom)]
 
 use impls::{
-    ArrayQueueBaseline, Bitmap, Lmax, Queue, RingMpsc, Single, SpscRing, Topology, WaitStrategy,
-    WorkerPoolAdaptive, WorkerPoolK1,
+    ArrayQueueBaseline, Bitmap, Consumed, Consumer, Lmax, Msg8, Queue, RingMpsc, Single, SpscRing,
+    Topology, WaitStrategy, WorkerPoolAdaptive, WorkerPoolK1,
 };
 use verify::{Model, execute};
 
@@ -48,6 +50,19 @@ fn builder() -> loom::model::Builder {
 
 fn check<Q: Queue>(model: Model) {
     builder().check(move || execute::<Q>(&model));
+}
+
+/// Takes up to `max` messages per call until `Closed`; returns how many
+/// each call handed over.
+fn drain(consumer: &mut impl Consumer<Msg8>, max: usize) -> Vec<usize> {
+    let mut batches = Vec::new();
+    loop {
+        match consumer.consume_batch(max, |_| {}) {
+            Consumed::Items(n) => batches.push(n),
+            Consumed::Closed => return batches,
+            Consumed::Idle => panic!("idle without a cancel"),
+        }
+    }
 }
 
 #[test]
@@ -105,9 +120,47 @@ fn bitmap_batches() {
     check::<Bitmap>(parked(Topology::Mpsc, 2, 1, 4, 4).batch(2));
 }
 
+/// Batches of 3 on a ring of 4 straddle the wrap at a different slot
+/// each lap; 12 messages make three laps.
+#[test]
+fn single_batches_wrap() {
+    check::<Single>(Model::new(Topology::Spsc, 1, 1, 4, 12).batch(3));
+}
+
+/// As `single_batches_wrap`, with two producers claiming batches that
+/// straddle the wrap; 9 messages make more than two laps.
+#[test]
+fn lmax_batches_wrap() {
+    check::<Lmax>(parked(Topology::Mpsc, 2, 1, 4, 9).batch(3));
+}
+
+/// As `lmax_batches_wrap`: a batch that straddles the wrap flips bits in
+/// two rounds' parities.
+#[test]
+fn bitmap_batches_wrap() {
+    check::<Bitmap>(parked(Topology::Mpsc, 2, 1, 4, 9).batch(3));
+}
+
+/// Two words of 64 slots: every claim of 64 fills a whole word (the
+/// full-word flip), and 256 messages make two laps, so each word is
+/// flipped back in the second round.
+#[test]
+fn bitmap_whole_words() {
+    check::<Bitmap>(parked(Topology::Mpsc, 2, 1, 128, 256).batch(64));
+}
+
 #[test]
 fn worker_pool_shares_exactly_once() {
     check::<WorkerPoolAdaptive>(parked(Topology::MpmcWorkerPool, 1, 2, 2, 3).batch(2));
+}
+
+/// The producer can claim the whole ring of 4 ahead of two idle workers,
+/// and a worker's adaptive run (a fair share of what is claimed ahead) is
+/// then 2 long: runs of more than one slot, found published in part or
+/// whole.
+#[test]
+fn worker_pool_takes_runs() {
+    check::<WorkerPoolAdaptive>(parked(Topology::MpmcWorkerPool, 1, 2, 4, 4).batch(2));
 }
 
 #[test]
@@ -128,6 +181,14 @@ fn ring_mpsc_two_producers_wrap() {
 #[test]
 fn ring_mpsc_batches_wrap() {
     check::<RingMpsc>(Model::new(Topology::Spsc, 1, 1, 2, 4).batch(2));
+}
+
+/// A reservation stops at the wrap, so batches of 3 on a ring of 4 are
+/// split at a different place each lap; 12 messages make three laps.
+/// Parked: with spinning waits this many messages take loom minutes.
+#[test]
+fn ring_mpsc_batches_wrap_laps() {
+    check::<RingMpsc>(parked(Topology::Spsc, 1, 1, 4, 12).batch(3));
 }
 
 #[test]
@@ -169,8 +230,8 @@ fn lmax_timeout_blocking_retries() {
 /// and the consumer must see the channel close only after everything sent.
 #[test]
 fn ring_mpsc_registers_while_consuming() {
+    use impls::Message;
     use impls::ring_mpsc::{self, Config};
-    use impls::{Consumed, Message, Msg8};
 
     builder().check(|| {
         let (channel, mut consumer) = ring_mpsc::channel::<Msg8>(Config::new(2, 2)).unwrap();
@@ -204,7 +265,7 @@ fn ring_mpsc_registers_while_consuming() {
 #[test]
 fn lmax_try_publish_beside_claims() {
     use impls::message::split_tag;
-    use impls::{Consumed, Consumer, Message, Msg8, Producer, QueueConfig};
+    use impls::{Message, Producer, QueueConfig};
 
     builder().check(|| {
         let cfg = QueueConfig {
@@ -248,6 +309,197 @@ fn lmax_try_publish_beside_claims() {
     });
 }
 
+/// The consumer takes one message and leaves while the producer still has
+/// more to send than the ring holds: the producer must fail with
+/// `Disconnected`. A producer that waited on for room would park for good,
+/// which loom reports as a deadlock.
+fn consumer_leaves<Q: Queue>() {
+    use harness::runner::producer_loop;
+    use impls::{PublishError, QueueConfig};
+
+    builder().check(|| {
+        let cfg = QueueConfig {
+            wait: WaitStrategy::Blocking,
+            ..QueueConfig::new(Topology::Spsc, 2)
+        };
+        let mut endpoints = Q::build::<Msg8>(&cfg).unwrap();
+        let mut producer = endpoints.producers.pop().unwrap();
+        let mut consumer = endpoints.consumers.pop().unwrap();
+        // One taken and two in the ring: the fourth never fits.
+        let sending = loom::thread::spawn(move || producer_loop(&mut producer, 0, 4, 1));
+        assert_eq!(consumer.consume_batch(1, |_| {}), Consumed::Items(1));
+        drop(consumer);
+        assert_eq!(sending.join().unwrap(), Err(PublishError::Disconnected));
+    });
+}
+
+#[test]
+fn spsc_ring_consumer_leaves() {
+    consumer_leaves::<SpscRing>();
+}
+
+#[test]
+fn ring_mpsc_consumer_leaves() {
+    consumer_leaves::<RingMpsc>();
+}
+
+#[test]
+fn array_queue_consumer_leaves() {
+    consumer_leaves::<ArrayQueueBaseline>();
+}
+
+/// A consumer that reads `Closed` has seen everything the producer did
+/// before it left, as after a join: the producer sets a flag after its
+/// last publish and then drops, and the consumer, once closed, reads the
+/// flag without synchronising (`unsync_load`), which loom reports as a
+/// causality violation unless the store happens before it. The flag is a
+/// witness loom can see where it cannot see the queue itself (crossbeam's
+/// `ArrayQueue` is not built on loom's atomics, so its slots carry no
+/// happens-before edges for loom), and loom checks it with vector clocks
+/// rather than by letting a relaxed load read an old value, which it does
+/// not always explore.
+fn close_happens_after_producer<Q: Queue>() {
+    use harness::runner::producer_loop;
+    use impls::QueueConfig;
+    use loom::sync::Arc;
+    use loom::sync::atomic::{AtomicBool, Ordering};
+
+    builder().check(|| {
+        let cfg = QueueConfig::new(Topology::Spsc, 2);
+        let mut endpoints = Q::build::<Msg8>(&cfg).unwrap();
+        let mut producer = endpoints.producers.pop().unwrap();
+        let mut consumer = endpoints.consumers.pop().unwrap();
+        let witness = Arc::new(AtomicBool::new(false));
+        let written = Arc::clone(&witness);
+        let sending = loom::thread::spawn(move || {
+            producer_loop(&mut producer, 0, 3, 1).unwrap();
+            written.store(true, Ordering::Relaxed);
+            drop(producer);
+        });
+        let batches = drain(&mut consumer, 1);
+        // SAFETY: loom runs one thread at a time, so this load never
+        // overlaps the store; loom reports it unless the store happens
+        // before it, which is what this model checks.
+        let seen = unsafe { witness.unsync_load() };
+        assert!(seen, "closed without the producer's last writes");
+        assert_eq!(batches.len(), 3);
+        sending.join().unwrap();
+    });
+}
+
+#[test]
+fn spsc_ring_close_happens_after_producer() {
+    close_happens_after_producer::<SpscRing>();
+}
+
+#[test]
+fn array_queue_close_happens_after_producer() {
+    close_happens_after_producer::<ArrayQueueBaseline>();
+}
+
+/// `consume_batch(max)` hands over at most `max` (the trait's contract)
+/// even when more is ready: here the second stage of a pipeline takes one
+/// event per call while the first stage, taking up to 4, runs ahead of it.
+#[test]
+fn single_pipeline_takes_at_most_max() {
+    use harness::runner::producer_loop;
+    use impls::QueueConfig;
+
+    builder().check(|| {
+        let cfg = QueueConfig {
+            consumers: 2,
+            wait: WaitStrategy::Blocking,
+            ..QueueConfig::new(Topology::Pipeline, 4)
+        };
+        let mut endpoints = Single::build::<Msg8>(&cfg).unwrap();
+        let mut producer = endpoints.producers.pop().unwrap();
+        let mut second = endpoints.consumers.pop().unwrap();
+        let mut first = endpoints.consumers.pop().unwrap();
+        let sending = loom::thread::spawn(move || producer_loop(&mut producer, 0, 4, 4).unwrap());
+        let upstream = loom::thread::spawn(move || drain(&mut first, 4));
+        let batches = drain(&mut second, 1);
+        assert_eq!(
+            batches,
+            [1, 1, 1, 1],
+            "batches handed over by consume_batch(1)"
+        );
+        sending.join().unwrap();
+        assert_eq!(upstream.join().unwrap().iter().sum::<usize>(), 4);
+    });
+}
+
+/// `try_recv` never waits, but it frees a slot, and a producer parked on a
+/// full ring must hear of it. The consumer takes with `try_recv` while it
+/// can and waits in `consume_batch` only when nothing is ready: a
+/// `try_recv` that freed room silently leaves both parked (a deadlock).
+#[test]
+fn ring_mpsc_try_recv_frees_room() {
+    use harness::runner::producer_loop;
+    use impls::Message;
+    use impls::ring_mpsc::{self, Config};
+
+    builder().check(|| {
+        let config = Config {
+            wait: WaitStrategy::Blocking,
+            ..Config::new(2, 1)
+        };
+        let (channel, mut consumer) = ring_mpsc::channel::<Msg8>(config).unwrap();
+        let mut producer = channel.register().unwrap();
+        drop(channel);
+        let sending = loom::thread::spawn(move || producer_loop(&mut producer, 0, 3, 1).unwrap());
+        let mut seen = Vec::new();
+        loop {
+            if let Some(message) = consumer.try_recv() {
+                seen.push(message.tag());
+                continue;
+            }
+            match consumer.consume_batch(1, |message| seen.push(message.tag())) {
+                Consumed::Items(_) => {}
+                Consumed::Closed => break,
+                Consumed::Idle => panic!("idle without a cancel"),
+            }
+        }
+        sending.join().unwrap();
+        assert_eq!(seen, [0, 1, 2]);
+    });
+}
+
+/// LMAX's availability array keeps each slot's round as an `i32`, which
+/// wraps after 2^31 rounds (2^32 sequences on a ring of 2): the round
+/// compare must still tell a slot's previous round from its current one
+/// there. No model can publish that many messages, so this one drives the
+/// availability record directly at sequences around the wrap: a producer
+/// publishes the first slot of the wrapped round while a consumer scans
+/// both slots, of which the second still holds the last round before the
+/// wrap.
+#[test]
+fn lmax_rounds_wrap_past_i32() {
+    use impls::disruptor::lmax::LmaxAvailability;
+    use impls::disruptor::multi::Availability;
+    use loom::sync::Arc;
+
+    builder().check(|| {
+        let availability = Arc::new(LmaxAvailability::new(2));
+        // The first sequence of round i32::MAX; the next lap's round reads
+        // as i32::MIN.
+        let last = i64::from(i32::MAX) << 1;
+        availability.publish(last, last + 1);
+        assert_eq!(availability.highest_published(last, last + 1), last + 1);
+        let next = last + 2;
+        let publisher = Arc::clone(&availability);
+        let publishing = loom::thread::spawn(move || publisher.publish(next, next));
+        let seen = availability.highest_published(next, next + 1);
+        assert!(
+            seen == next - 1 || seen == next,
+            "scan past the wrap of the rounds saw {} published of {next}..={}",
+            seen - next + 1,
+            next + 1
+        );
+        publishing.join().unwrap();
+        assert_eq!(availability.highest_published(next, next + 1), next);
+    });
+}
+
 // Fault paths (the contracts are in `impls::queue`): a `fill` that panics
 // mid-batch, a claim given up by a cancel, a consumer of a broadcast
 // dropped, and a worker dropped mid-run after its handler panicked. Each
@@ -261,7 +513,7 @@ use impls::disruptor::lmax::LmaxAvailability;
 use impls::disruptor::multi::MultiSequencer;
 use impls::disruptor::worker_pool::WorkerPool;
 use impls::message::split_tag;
-use impls::{Consumed, Consumer, Message, Msg8, Producer, PublishError, QueueConfig};
+use impls::{Message, Producer, PublishError, QueueConfig};
 
 /// A worker pool whose workers take runs of 2.
 type RunsOfTwo = WorkerPool<MultiSequencer<LmaxAvailability>, 2>;
@@ -293,7 +545,7 @@ fn config(topology: Topology, producers: usize, consumers: usize, capacity: usiz
 
 /// Drains `consumer` until `Closed`, as `(producer, sequence)`; `Idle` is
 /// only allowed once the token is set (it then means "nothing yet").
-fn drain<C: Consumer<Msg8>>(consumer: &mut C, cancelled: &impls::Cancel) -> Vec<(u16, u64)> {
+fn drain_tagged<C: Consumer<Msg8>>(consumer: &mut C, cancelled: &impls::Cancel) -> Vec<(u16, u64)> {
     let mut seen = Vec::new();
     loop {
         match consumer.consume_batch(2, |m| seen.push(split_tag(m.tag()))) {
@@ -333,7 +585,7 @@ fn panicking_fill<Q: Queue>() {
         let publishes = loom::thread::spawn(move || {
             other.publish_batch(1, |_, m| m.write(1, 0)).unwrap();
         });
-        let seen = drain(&mut consumer, &cfg.cancel);
+        let seen = drain_tagged(&mut consumer, &cfg.cancel);
         panics.join().unwrap();
         publishes.join().unwrap();
         // Producer 0's first message is (0, 1); a slot never written still
@@ -380,7 +632,7 @@ fn lmax_cancelled_claim_is_settled() {
             sent
         });
         cfg.cancel.cancel();
-        let seen = drain(&mut consumer, &cfg.cancel);
+        let seen = drain_tagged(&mut consumer, &cfg.cancel);
         let sent = publishes.join().unwrap();
         let expected: Vec<(u16, u64)> = (0..sent).map(|s| (0, s)).collect();
         assert_eq!(seen, expected);
@@ -407,7 +659,7 @@ fn lmax_fan_out_dropped_consumer_stops_gating() {
         let leaves = loom::thread::spawn(move || {
             assert!(leaving.consume_batch(1, |_| ()).is_items());
         });
-        let seen = drain(&mut staying, &cfg.cancel);
+        let seen = drain_tagged(&mut staying, &cfg.cancel);
         publishes.join().unwrap();
         leaves.join().unwrap();
         assert_eq!(seen, [(0, 0), (0, 1), (0, 2), (0, 3)]);
@@ -450,7 +702,7 @@ fn worker_pool_dropped_worker_run_is_taken_over() {
                 Err(_) => handed,
             }
         });
-        let mut seen = drain(&mut staying, &cfg.cancel);
+        let mut seen = drain_tagged(&mut staying, &cfg.cancel);
         publishes.join().unwrap();
         if let Some(handed) = leaves.join().unwrap() {
             seen.push(handed);
