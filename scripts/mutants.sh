@@ -41,6 +41,8 @@ export LOOM_MAX_PREEMPTIONS="${LOOM_MAX_PREEMPTIONS:-2}"
 # fast.
 export CARGO_PROFILE_RELEASE_LTO="${CARGO_PROFILE_RELEASE_LTO:-off}"
 export CARGO_PROFILE_RELEASE_CODEGEN_UNITS="${CARGO_PROFILE_RELEASE_CODEGEN_UNITS:-16}"
+# No debug info either: the kill table reads panic messages, not backtraces.
+export CARGO_PROFILE_RELEASE_DEBUG="${CARGO_PROFILE_RELEASE_DEBUG:-0}"
 limit="${MUTANT_TIMEOUT:-1800}"
 scratch="$root/target/mutants-tree"
 target="$root/target/mutants"
@@ -137,11 +139,18 @@ done
 
 # ---- The mutants.
 rows=()
+# Adds a row to the kill table and says it at once (a full run takes hours).
+record() {
+  rows+=("$1")
+  local name what verdict how seconds
+  IFS='|' read -r name what verdict how seconds <<< "$1"
+  printf '   %s: %s (%s; %s s)\n' "$name" "$verdict" "$how" "$seconds" >&2
+}
 failures=0; killed=0; counted=0; equivalents=0
 for patch in "${patches[@]}"; do
   name=$(basename "$patch" .patch)
   if [ ! -f "$patch" ]; then
-    rows+=("$name|-|NO SUCH PATCH|-|0"); failures=$((failures + 1)); counted=$((counted + 1)); continue
+    record "$name|-|NO SUCH PATCH|-|0"; failures=$((failures + 1)); counted=$((counted + 1)); continue
   fi
   model=${model_of[$name]}
   checker=${checker_of[$name]}
@@ -152,19 +161,19 @@ for patch in "${patches[@]}"; do
   fresh_tree
   if ! patch -s -p1 -d "$scratch" --dry-run < "$patch" > /dev/null 2>&1; then
     echo "== $name: the patch no longer applies; refresh it against the current code (edit the file by hand, then diff -u)" >&2
-    rows+=("$name|$what|PATCH DOES NOT APPLY|-|0"); failures=$((failures + 1)); continue
+    record "$name|$what|PATCH DOES NOT APPLY|-|0"; failures=$((failures + 1)); continue
   fi
   patch -s -p1 -d "$scratch" < "$patch"
   echo "== $name: $(header "$patch" mutant)" >&2
   log="$target.$name.log"
   if [ -z "$model" ]; then
     if [ -z "$equivalent" ]; then
-      rows+=("$name|$what|NO MODEL NAMED|-|0"); failures=$((failures + 1)); continue
+      record "$name|$what|NO MODEL NAMED|-|0"; failures=$((failures + 1)); continue
     fi
     if cargo_checker "$checker" --no-run > "$log" 2>&1; then
-      rows+=("$name|$what|equivalent|builds (no model to run)|-")
+      record "$name|$what|equivalent|builds (no model to run)|-"
     else
-      rows+=("$name|$what|DOES NOT BUILD|see $log|-"); failures=$((failures + 1))
+      record "$name|$what|DOES NOT BUILD|see $log|-"; failures=$((failures + 1))
     fi
     continue
   fi
@@ -174,14 +183,14 @@ for patch in "${patches[@]}"; do
   case $status in
     0)
       if [ -n "$equivalent" ]; then
-        rows+=("$name|$what|equivalent|model passes|$seconds")
+        record "$name|$what|equivalent|model passes|$seconds"
       else
-        rows+=("$name|$what|SURVIVED|-|$seconds"); failures=$((failures + 1))
+        record "$name|$what|SURVIVED|-|$seconds"; failures=$((failures + 1))
       fi
       continue ;;
-    2) rows+=("$name|$what|DOES NOT BUILD|see $log|$seconds"); failures=$((failures + 1)); continue ;;
-    3) rows+=("$name|$what|NO SUCH MODEL|see $log|$seconds"); failures=$((failures + 1)); continue ;;
-    124) rows+=("$name|$what|TIMED OUT|ran past ${limit} s|$seconds"); failures=$((failures + 1)); continue ;;
+    2) record "$name|$what|DOES NOT BUILD|see $log|$seconds"; failures=$((failures + 1)); continue ;;
+    3) record "$name|$what|NO SUCH MODEL|see $log|$seconds"; failures=$((failures + 1)); continue ;;
+    124) record "$name|$what|TIMED OUT|ran past ${limit} s|$seconds"; failures=$((failures + 1)); continue ;;
   esac
   verdict="killed"
   if grep -q "maximum number of branches" "$log"; then
@@ -199,7 +208,7 @@ for patch in "${patches[@]}"; do
     killed) killed=$((killed + 1)) ;;
     *) failures=$((failures + 1)) ;;
   esac
-  rows+=("$name|$what|$verdict|$how|$seconds")
+  record "$name|$what|$verdict|$how|$seconds"
 done
 
 printf '\n%-36s %-48s %-14s %-46s %s\n' "mutant" "checker and model" "verdict" "caught by" "seconds"
