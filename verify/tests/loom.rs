@@ -215,6 +215,17 @@ fn array_queue_blocking_loses_no_wakeup() {
 /// see `impls::sync::Deadline`), and its caller retries: a producer waits
 /// again, a consumer reports `Idle` and is called again. Nothing is lost
 /// or handed twice across those retries, and no wake-up is lost.
+///
+/// The checkers never time a wait out on their own (their `wait_timeout`
+/// waits for a signal), so a wait gives up only when a signal comes
+/// without the progress it waits for. With one producer and one consumer
+/// every signal is the other side's progress, so `spsc_ring`'s model
+/// checks the strategy's parking and never reaches a give-up; the `lmax`
+/// model, with two producers, does: a producer waiting for room can be
+/// woken by the other producer's publish (the mutant
+/// `gating_wait_gives_up` is caught there). On real threads the 1 ms
+/// timeout passes often: the stress tests run every implementation with
+/// this strategy.
 #[test]
 fn spsc_ring_timeout_blocking_retries() {
     check::<SpscRing>(Model::new(Topology::Spsc, 1, 1, 2, 3).wait(WaitStrategy::TimeoutBlocking));

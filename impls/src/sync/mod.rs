@@ -105,7 +105,8 @@ pub use primitives::*;
 /// timed waits never time out), so there a deadline passes at its second
 /// look: a timed wait parks once, and if its condition still does not
 /// hold when it wakes, it times out. That way the models run the
-/// timed-out paths deterministically.
+/// timed-out paths wherever a waiter can be woken without the progress it
+/// waits for (by a third thread's signal), and only there.
 #[cfg(not(any(ringlab_loom, ringlab_shuttle)))]
 #[derive(Debug)]
 pub struct Deadline(std::time::Instant);
