@@ -19,10 +19,21 @@
 //! two-thread models also run with spinning waits.
 #![cfg(ringlab_loom)]
 
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use harness::runner::producer_loop;
+use impls::disruptor::lmax::LmaxAvailability;
+use impls::disruptor::multi::{Availability, MultiSequencer};
+use impls::disruptor::worker_pool::WorkerPool;
+use impls::message::split_tag;
+use impls::ring_mpsc::{self, Config};
 use impls::{
-    ArrayQueueBaseline, Bitmap, Consumed, Consumer, Lmax, Msg8, Queue, RingMpsc, Single, SpscRing,
-    Topology, WaitStrategy, WorkerPoolAdaptive, WorkerPoolK1,
+    ArrayQueueBaseline, Bitmap, Consumed, Consumer, Lmax, Message, Msg8, Producer, PublishError,
+    Queue, QueueConfig, RingMpsc, Single, SpscRing, Topology, WaitStrategy, WorkerPoolAdaptive,
+    WorkerPoolK1,
 };
+use loom::sync::Arc;
+use loom::sync::atomic::{AtomicBool, Ordering};
 use verify::{Model, execute};
 
 /// A model that waits by parking (see the header).
@@ -241,9 +252,6 @@ fn lmax_timeout_blocking_retries() {
 /// and the consumer must see the channel close only after everything sent.
 #[test]
 fn ring_mpsc_registers_while_consuming() {
-    use impls::Message;
-    use impls::ring_mpsc::{self, Config};
-
     builder().check(|| {
         let (channel, mut consumer) = ring_mpsc::channel::<Msg8>(Config::new(2, 2)).unwrap();
         let sender = loom::thread::spawn(move || {
@@ -275,9 +283,6 @@ fn ring_mpsc_registers_while_consuming() {
 /// and everything published arrives once, each producer's in order.
 #[test]
 fn lmax_try_publish_beside_claims() {
-    use impls::message::split_tag;
-    use impls::{Message, Producer, QueueConfig};
-
     builder().check(|| {
         let cfg = QueueConfig {
             producers: 2,
@@ -325,9 +330,6 @@ fn lmax_try_publish_beside_claims() {
 /// `Disconnected`. A producer that waited on for room would park for good,
 /// which loom reports as a deadlock.
 fn consumer_leaves<Q: Queue>() {
-    use harness::runner::producer_loop;
-    use impls::{PublishError, QueueConfig};
-
     builder().check(|| {
         let cfg = QueueConfig {
             wait: WaitStrategy::Blocking,
@@ -370,11 +372,6 @@ fn array_queue_consumer_leaves() {
 /// rather than by letting a relaxed load read an old value, which it does
 /// not always explore.
 fn close_happens_after_producer<Q: Queue>() {
-    use harness::runner::producer_loop;
-    use impls::QueueConfig;
-    use loom::sync::Arc;
-    use loom::sync::atomic::{AtomicBool, Ordering};
-
     builder().check(|| {
         let cfg = QueueConfig::new(Topology::Spsc, 2);
         let mut endpoints = Q::build::<Msg8>(&cfg).unwrap();
@@ -413,9 +410,6 @@ fn array_queue_close_happens_after_producer() {
 /// event per call while the first stage, taking up to 4, runs ahead of it.
 #[test]
 fn single_pipeline_takes_at_most_max() {
-    use harness::runner::producer_loop;
-    use impls::QueueConfig;
-
     builder().check(|| {
         let cfg = QueueConfig {
             consumers: 2,
@@ -445,10 +439,6 @@ fn single_pipeline_takes_at_most_max() {
 /// `try_recv` that freed room silently leaves both parked (a deadlock).
 #[test]
 fn ring_mpsc_try_recv_frees_room() {
-    use harness::runner::producer_loop;
-    use impls::Message;
-    use impls::ring_mpsc::{self, Config};
-
     builder().check(|| {
         let config = Config {
             wait: WaitStrategy::Blocking,
@@ -485,10 +475,6 @@ fn ring_mpsc_try_recv_frees_room() {
 /// wrap.
 #[test]
 fn lmax_rounds_wrap_past_i32() {
-    use impls::disruptor::lmax::LmaxAvailability;
-    use impls::disruptor::multi::Availability;
-    use loom::sync::Arc;
-
     builder().check(|| {
         let availability = Arc::new(LmaxAvailability::new(2));
         // The first sequence of round i32::MAX; the next lap's round reads
@@ -517,14 +503,6 @@ fn lmax_rounds_wrap_past_i32() {
 // checks that nothing hangs (every wait here parks, so a gap nobody
 // settles or a gate nobody releases is a deadlock), that no slot is read
 // while it is written, and what arrives.
-
-use std::panic::{AssertUnwindSafe, catch_unwind};
-
-use impls::disruptor::lmax::LmaxAvailability;
-use impls::disruptor::multi::MultiSequencer;
-use impls::disruptor::worker_pool::WorkerPool;
-use impls::message::split_tag;
-use impls::{Message, Producer, PublishError, QueueConfig};
 
 /// A worker pool whose workers take runs of 2.
 type RunsOfTwo = WorkerPool<MultiSequencer<LmaxAvailability>, 2>;
