@@ -52,7 +52,7 @@ pub mod placement;
 pub mod provenance;
 pub mod results;
 pub mod runner;
-pub mod stats;
+pub use reports::stats;
 pub mod sweep;
 pub mod table;
 pub mod topology;

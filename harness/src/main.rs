@@ -48,6 +48,38 @@ enum Command {
     /// Measure what the harness itself costs: its figures for rtrb and
     /// crossbeam against the plainest loops over the same crates, interleaved.
     Calibrate(CalibrateArgs),
+    /// A regression gate: compare a results file with a baseline file of the
+    /// same scenario; exit 1 on a significant regression beyond the limit.
+    Compare(CompareArgs),
+}
+
+#[derive(Args)]
+#[command(
+    after_help = "Exit status: 0 when no pair regressed beyond the limit; 1 when one did (its ratio interval lies wholly below the old one and the median ratio fell by more than PCT), or when a run of NEW did not pass the oracle; 2 for bad input (an unreadable file, two different scenarios or baselines, nothing in common)."
+)]
+struct CompareArgs {
+    /// The reference results file (e.g. from the main branch).
+    #[arg(value_name = "OLD.json")]
+    old: PathBuf,
+    /// The results file to judge.
+    #[arg(value_name = "NEW.json")]
+    new: PathBuf,
+    /// Largest tolerated fall of a pair's median ratio to the baseline, in percent.
+    #[arg(long, value_name = "PCT", default_value_t = reports::compare::DEFAULT_MAX_REGRESSION_PCT, value_parser = parse_percent)]
+    max_regression: f64,
+}
+
+fn parse_percent(text: &str) -> Result<f64, String> {
+    let value: f64 = text
+        .trim_end_matches('%')
+        .parse()
+        .map_err(|_| format!("`{text}` is not a number; give a percentage such as 10"))?;
+    if !(0.0..100.0).contains(&value) {
+        return Err(format!(
+            "{value} is out of range: give a percentage from 0 (any significant fall fails) to below 100"
+        ));
+    }
+    Ok(value)
 }
 
 #[derive(Args)]
@@ -115,7 +147,18 @@ struct ScenarioArgs {
     /// Also write an HTML report from the results file (see `report`).
     #[arg(long)]
     report: bool,
+    /// Print only the verdicts, one line per configuration (the default
+    /// above 6 configurations).
+    #[arg(long, conflicts_with = "full")]
+    summary: bool,
+    /// Print every configuration's full table before the verdicts.
+    #[arg(long)]
+    full: bool,
 }
+
+/// Above this many configurations a scenario prints its verdicts only,
+/// unless `--full` is given.
+const SUMMARY_ABOVE: usize = 6;
 
 fn scenario_dir() -> PathBuf {
     workspace().join("scenarios")
@@ -146,6 +189,7 @@ fn main() -> ExitCode {
         Command::Scenario(args) => scenario(args),
         Command::Report(args) => report(&args.paths, args.out).map(|_| ExitCode::SUCCESS),
         Command::Calibrate(args) => calibrate(args),
+        Command::Compare(args) => compare(&args),
     };
     result.unwrap_or_else(|InputError(message)| {
         eprintln!("error: {message}");
@@ -232,6 +276,8 @@ fn fault_scenario(
             args.allow_spin_oversubscribed,
         ),
         ("--report", args.report),
+        ("--summary", args.summary),
+        ("--full", args.full),
     ];
     if let Some((flag, _)) = measurement_only.iter().find(|(_, given)| *given) {
         return Err(InputError(format!(
@@ -256,6 +302,32 @@ fn fault_scenario(
         scenario.messages = messages;
     }
     Ok(scenario)
+}
+
+/// The regression gate: prints every matched pair and exits 1 when one
+/// regressed beyond the limit or did not pass.
+fn compare(args: &CompareArgs) -> Result<ExitCode, InputError> {
+    let old = reports::load(&args.old)?;
+    let new = reports::load(&args.new)?;
+    let pair = [old, new];
+    let comparison = reports::compare::compare_all(&pair)
+        .pop()
+        .expect("two files give one comparison");
+    let [old, new] = &pair;
+    if let Some(problem) = reports::compare::gate_input_error(old, new, &comparison) {
+        return Err(InputError(problem));
+    }
+    print!(
+        "{}",
+        reports::compare::text(old, new, &comparison, args.max_regression)
+    );
+    Ok(
+        if reports::compare::gate(new, &comparison, args.max_regression).passes() {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::FAILURE
+        },
+    )
 }
 
 /// Writes a report from results files and prints where it is.
@@ -441,6 +513,9 @@ fn measure(args: &ScenarioArgs, scenario: Scenario) -> Result<ExitCode, InputErr
         scenario.repetitions,
         scenario.messages
     );
+    for line in scenario.clamped() {
+        eprintln!("note: {line}");
+    }
     eprintln!(
         "machine: {} usable cores {:?}, load average {}, {} build{}",
         cores.count(),
@@ -563,10 +638,27 @@ fn measure(args: &ScenarioArgs, scenario: Scenario) -> Result<ExitCode, InputErr
         configurations,
         machine: Some(machine),
     };
-    print!("{}", table::render(&results));
+    let summary_only = args.summary || (!args.full && results.configurations.len() > SUMMARY_ABOVE);
+    if !summary_only {
+        print!("{}", table::render(&results));
+    }
     let failures = table::failures(&results);
     let name = format!("{}-{}", scenario.name, results::timestamp(started));
     let written = write_results(&results, &out_dir, &name)?;
+    // The verdicts come from the file as written, through the same code
+    // the report uses.
+    match reports::load(&written) {
+        Ok(file) => print!("{}", reports::verdict::render(&file)),
+        Err(error) => eprintln!("warning: no verdicts: {error}"),
+    }
+    if summary_only {
+        println!(
+            "{} configurations: verdicts only{}; the full tables: --full, or harness report {}",
+            results.configurations.len(),
+            if args.summary { "" } else { " (more than 6)" },
+            written.display()
+        );
+    }
     // A report that cannot be written must not hide the run's verdict or
     // turn its exit status into bad input: the results are already safe.
     if args.report

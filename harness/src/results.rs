@@ -150,6 +150,10 @@ pub struct Configuration {
     pub payload: usize,
     /// Messages per publish and most per consume.
     pub batch: usize,
+    /// The batch the scenario asked for, where it was larger than the
+    /// capacity and clamped to it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requested_batch: Option<usize>,
     /// Wait strategy the scenario asked for.
     pub requested_wait: String,
     /// Wait strategy used (spin_yield replaces busy-spinning when
@@ -173,6 +177,10 @@ pub struct Configuration {
     /// measured in every round (pinned placements with two cores or more).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub floor: Option<Floor>,
+    /// What a reader must know about this configuration's setup (unequal
+    /// buffering, a clamped batch), in words.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
     /// Every run, warm-up included, in the order they were made.
     pub runs: Vec<RunRecord>,
     /// Per implementation, over its measured runs.

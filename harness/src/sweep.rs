@@ -78,6 +78,37 @@ impl Visitor for RunVisitor<'_> {
 /// What progress events name the floor measured beside each round's runs.
 pub const FLOOR: &str = "floor";
 
+/// What a reader must know about the setup of `point`: a batch clamped
+/// to the capacity, and `Vec`-per-batch channels that cannot buffer exactly
+/// the capacity (it is not a multiple of the batch).
+fn setup_notes(point: &Point, infos: &[Info]) -> Vec<String> {
+    let mut notes = Vec::new();
+    if let Some(asked) = point.requested_batch {
+        notes.push(format!(
+            "batch {asked} is larger than capacity {}: run at batch {} (the most one step can publish)",
+            point.capacity, point.batch
+        ));
+    }
+    let vectors = (point.capacity / point.batch).max(1);
+    if !point.capacity.is_multiple_of(point.batch) {
+        let names: Vec<&str> = infos
+            .iter()
+            .filter(|info| info.batching == impls::Batching::VecPerBatch)
+            .map(|info| info.name)
+            .collect();
+        if !names.is_empty() {
+            notes.push(format!(
+                "{} buffer {vectors} vectors of {} = {} messages, not {} (the capacity is not a multiple of the batch)",
+                names.join(", "),
+                point.batch,
+                vectors * point.batch,
+                point.capacity
+            ));
+        }
+    }
+    notes
+}
+
 /// Runs `implementation` once on `spec`; [`BASE`] is the base case.
 pub fn run_named(implementation: &str, spec: &RunSpec, payload: usize) -> Outcome {
     if implementation == BASE {
@@ -265,6 +296,7 @@ pub fn run(
             capacity: point.capacity,
             payload: point.payload,
             batch: point.batch,
+            requested_batch: point.requested_batch,
             requested_wait: point.wait.name().to_owned(),
             wait: wait.name().to_owned(),
             oversubscribed: placement.oversubscribed,
@@ -273,6 +305,7 @@ pub fn run(
             rate: point.rate.map(|rate| rate as f64),
             consume: point.consume.name().to_owned(),
             floor,
+            notes: setup_notes(point, &infos),
             runs,
             summary,
         });

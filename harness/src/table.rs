@@ -115,12 +115,15 @@ fn counters_line(summary: &Summary) -> Option<String> {
 /// The heading line of a configuration.
 pub fn heading(topology: &str, configuration: &Configuration) -> String {
     format!(
-        "{topology} · P{} C{} · capacity {} · {} B · batch {}{}{} · wait {} · {}{}",
+        "{topology} · P{} C{} · capacity {} · {} B · batch {}{}{}{} · wait {} · {}{}",
         configuration.producers,
         configuration.consumers,
         configuration.capacity,
         configuration.payload,
         configuration.batch,
+        configuration
+            .requested_batch
+            .map_or_else(String::new, |asked| format!(" (asked {asked})")),
         configuration
             .rate
             .map_or(String::new(), |rate| format!(" · offered {rate:.0} msg/s")),
@@ -285,6 +288,9 @@ pub fn render(results: &Results) -> String {
         }
         if let Some(line) = floor_line(configuration) {
             let _ = writeln!(out, "{line}");
+        }
+        for note in &configuration.notes {
+            let _ = writeln!(out, "  note: {note}");
         }
         for summary in &configuration.summary {
             if let Some(backwards) = summary

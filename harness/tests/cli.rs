@@ -97,6 +97,20 @@ fn a_short_run_prints_a_table_and_writes_results() {
         "{stdout}"
     );
     assert!(stdout.contains("oracle: every run passed"), "{stdout}");
+    // Two configurations: full tables, then one verdict line each.
+    let verdicts = stdout.find("verdicts · spsc").expect("a verdict section");
+    assert!(stdout.find("vs crossbeam").unwrap() < verdicts, "{stdout}");
+    let lines: Vec<&str> = stdout[verdicts..]
+        .lines()
+        .filter(|line| line.starts_with("  P1 C1 · cap 1024 · 8 B · batch "))
+        .collect();
+    assert_eq!(lines.len(), 2, "{stdout}");
+    for line in lines {
+        assert!(
+            line.contains("spsc_ring") && line.contains("crossbeam"),
+            "{line}"
+        );
+    }
 
     let mut files: Vec<_> = std::fs::read_dir(&out)
         .unwrap()
@@ -410,4 +424,81 @@ fn a_fault_scenario_refuses_measurement_flags_and_bad_values() {
         &harness(&["scenario", "faults", "--impls", "crossbeam,nope"]),
         &["--impls", "`nope` is not a known implementation"],
     );
+}
+
+#[test]
+fn a_batch_above_the_capacity_is_clamped_and_said_so() {
+    let out = scratch("clamp");
+    let file = scenario_file(
+        &out,
+        "clamp.toml",
+        r#"
+description = "batches above the capacity"
+topology = "spsc"
+implementations = ["crossbeam_vec", "spsc_ring"]
+baseline = "crossbeam_vec"
+messages = 20000
+repetitions = 1
+warmup = 0
+[axes]
+capacity = [1024]
+batch = [100, 2048, 4096]
+"#,
+    );
+    let output = run_file(&file, &out, &["--summary"]);
+    let (stdout, stderr) = text(&output);
+    assert!(
+        output.status.success(),
+        "stdout: {stdout}\nstderr: {stderr}"
+    );
+    assert!(
+        stderr.contains("note: batch 2048 is larger than capacity 1024: run at batch 1024"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("batch 4096 is larger than capacity 1024"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("not run twice"), "{stderr}");
+    assert!(stderr.contains("2 configurations"), "{stderr}");
+    // --summary: verdict lines, no tables.
+    assert!(!stdout.contains("median M/s"), "{stdout}");
+    assert!(stdout.contains("batch 1024 (asked 2048)"), "{stdout}");
+    assert!(
+        stdout.contains("verdicts only; the full tables: --full"),
+        "{stdout}"
+    );
+    let results = results_files(&out).pop().expect("a results file");
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(results).unwrap()).unwrap();
+    let configurations = json["configurations"].as_array().unwrap();
+    assert_eq!(
+        configurations.len(),
+        2,
+        "4096 clamps to the point 2048 gives"
+    );
+    let (odd, clamped) = (&configurations[0], &configurations[1]);
+    assert_eq!(odd["batch"], 100);
+    assert!(odd.get("requested_batch").is_none());
+    // 1024 is not a multiple of 100: the Vec channel holds 10 vectors.
+    assert!(
+        odd["notes"][0]
+            .as_str()
+            .unwrap()
+            .contains("crossbeam_vec buffer 10 vectors of 100 = 1000 messages, not 1024"),
+        "{odd}"
+    );
+    assert_eq!(clamped["batch"], 1024);
+    assert_eq!(clamped["requested_batch"], 2048);
+    assert!(
+        clamped["notes"][0]
+            .as_str()
+            .unwrap()
+            .contains("batch 2048 is larger than capacity 1024"),
+        "{clamped}"
+    );
+    for run in clamped["runs"].as_array().unwrap() {
+        assert_eq!(run["outcome"]["verdict"]["passed"], true, "{run}");
+    }
+    std::fs::remove_dir_all(out).unwrap();
 }

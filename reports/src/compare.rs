@@ -25,6 +25,7 @@
 //! changes. Flags are still given; the reader decides what they are worth.
 
 use crate::model::{Configuration, IntervalKind, ResultsFile, Summary};
+use crate::stats::{BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED, bootstrap_ratio_of_medians_ci};
 
 /// The rule, in words, for the page.
 pub const RULE: &str = "The first file is the reference; each later file is compared with it. \
@@ -90,6 +91,11 @@ pub struct Row {
     pub after: Summary,
     /// The intervals compared, when both ratios have one.
     pub intervals: Option<Intervals>,
+    /// The later median ratio over the reference's (1.0 = unchanged).
+    pub change: Option<f64>,
+    /// The 95% bootstrap interval of `change`, resampling both files'
+    /// per-round ratios.
+    pub change_ci: Option<(f64, f64)>,
     /// The finding.
     pub flag: Flag,
     /// Why it was not compared, when it was not.
@@ -114,12 +120,15 @@ pub struct Comparison {
 /// The matching key of a configuration.
 fn key(topology: &str, configuration: &Configuration) -> String {
     format!(
-        "{topology} · P{} C{} · capacity {} · {} B · batch {} · wait {} · consume {}{}",
+        "{topology} · P{} C{} · capacity {} · {} B · batch {}{} · wait {} · consume {}{}",
         configuration.producers,
         configuration.consumers,
         configuration.capacity,
         configuration.payload,
         configuration.batch,
+        configuration
+            .requested_batch
+            .map_or_else(String::new, |asked| format!(" (asked {asked})")),
         configuration.wait_key(),
         configuration.consume_mode(),
         configuration
@@ -135,15 +144,41 @@ pub fn compare_all(results: &[ResultsFile]) -> Vec<Comparison> {
         .collect()
 }
 
-fn entries(file: &ResultsFile) -> Vec<(String, &Summary)> {
+/// Every (configuration key, summary, per-round ratios to the baseline).
+fn entries(file: &ResultsFile) -> Vec<(String, &Summary, Vec<f64>)> {
     file.configurations
         .iter()
         .flat_map(|configuration| {
             let key = key(&file.scenario.topology, configuration);
-            configuration
-                .summary
-                .iter()
-                .map(move |summary| (key.clone(), summary))
+            configuration.summary.iter().map(move |summary| {
+                (
+                    key.clone(),
+                    summary,
+                    round_ratios(
+                        configuration,
+                        &summary.implementation,
+                        &file.scenario.baseline,
+                    ),
+                )
+            })
+        })
+        .collect()
+}
+
+/// The per-round ratios of `implementation` to `baseline`: in every measured
+/// round where both passed, this one's throughput over the baseline's.
+pub fn round_ratios(
+    configuration: &Configuration,
+    implementation: &str,
+    baseline: &str,
+) -> Vec<f64> {
+    let base = crate::verdict::rounds(configuration, baseline);
+    crate::verdict::rounds(configuration, implementation)
+        .into_iter()
+        .filter_map(|(round, value)| {
+            base.iter()
+                .find(|&&(r, b)| r == round && b > 0.0)
+                .map(|&(_, b)| value / b)
         })
         .collect()
 }
@@ -159,10 +194,10 @@ fn compare(
     let same_baseline = reference.scenario.baseline == later.scenario.baseline;
     let mut rows = Vec::new();
     let mut unmatched = Vec::new();
-    for (key, after) in &after_entries {
-        let Some((_, before)) = before_entries
+    for (key, after, after_rounds) in &after_entries {
+        let Some((_, before, before_rounds)) = before_entries
             .iter()
-            .find(|(k, s)| k == key && s.implementation == after.implementation)
+            .find(|(k, s, _)| k == key && s.implementation == after.implementation)
         else {
             unmatched.push(format!(
                 "{key} · {} (only in {})",
@@ -171,18 +206,35 @@ fn compare(
             ));
             continue;
         };
-        rows.push(judge(
+        let mut row = judge(
             key,
             before,
             after,
             same_baseline,
             &reference.scenario.baseline,
-        ));
+        );
+        if matches!(
+            row.flag,
+            Flag::Regression | Flag::Improvement | Flag::Unchanged
+        ) {
+            row.change = before
+                .ratio_to_baseline
+                .zip(after.ratio_to_baseline)
+                .filter(|&(before, _)| before > 0.0)
+                .map(|(before, after)| after / before);
+            row.change_ci = bootstrap_ratio_of_medians_ci(
+                before_rounds,
+                after_rounds,
+                BOOTSTRAP_RESAMPLES,
+                BOOTSTRAP_SEED,
+            );
+        }
+        rows.push(row);
     }
-    for (key, before) in &before_entries {
+    for (key, before, _) in &before_entries {
         if !after_entries
             .iter()
-            .any(|(k, s)| k == key && s.implementation == before.implementation)
+            .any(|(k, s, _)| k == key && s.implementation == before.implementation)
         {
             unmatched.push(format!(
                 "{key} · {} (only in {})",
@@ -202,7 +254,7 @@ fn compare(
 
 /// What differs between two files besides the code and could move their
 /// figures as much: run length, build, and source that no commit names.
-fn differences(reference: &ResultsFile, later: &ResultsFile) -> Vec<String> {
+pub fn differences(reference: &ResultsFile, later: &ResultsFile) -> Vec<String> {
     let (before, after) = (reference.stem(), later.stem());
     let mut warnings = Vec::new();
     let (reference_scenario, later_scenario) = (&reference.scenario, &later.scenario);
@@ -258,6 +310,8 @@ fn judge(
         before: before.clone(),
         after: after.clone(),
         intervals: None,
+        change: None,
+        change_ci: None,
         flag: Flag::NotCompared,
         note: String::new(),
     };
@@ -303,4 +357,219 @@ fn judge(
         Flag::Unchanged
     };
     row
+}
+
+/// Default of `--max-regression`: a regression must exceed 10% to fail
+/// the gate.
+pub const DEFAULT_MAX_REGRESSION_PCT: f64 = 10.0;
+
+/// What a comparison means for a regression gate.
+#[derive(Clone, Debug)]
+pub struct Gate<'a> {
+    /// Flagged regressions (the intervals do not overlap) whose median
+    /// change is a larger loss than the allowed percentage.
+    pub regressions: Vec<&'a Row>,
+    /// Flagged regressions within the allowed percentage.
+    pub tolerated: Vec<&'a Row>,
+    /// Every configuration and implementation of the later file whose
+    /// measured runs did not all pass the oracle, matched or not (a
+    /// correctness failure fails the gate whatever the speed).
+    pub failed: Vec<String>,
+    /// Flagged improvements.
+    pub improvements: Vec<&'a Row>,
+}
+
+impl Gate<'_> {
+    /// Whether the gate lets the change through.
+    pub fn passes(&self) -> bool {
+        self.regressions.is_empty() && self.failed.is_empty()
+    }
+}
+
+/// Whether every measured run of `summary` passed.
+fn all_passed(summary: &Summary) -> bool {
+    crate::model::verdict_passes(&summary.verdict) && summary.passed_runs >= summary.measured_runs
+}
+
+/// Judges `comparison` of `later` with its reference as a gate allowing
+/// regressions up to `max_regression_pct` percent of the reference's ratio.
+pub fn gate<'a>(
+    later: &ResultsFile,
+    comparison: &'a Comparison,
+    max_regression_pct: f64,
+) -> Gate<'a> {
+    let floor = 1.0 - max_regression_pct / 100.0;
+    let mut gate = Gate {
+        regressions: Vec::new(),
+        tolerated: Vec::new(),
+        failed: Vec::new(),
+        improvements: Vec::new(),
+    };
+    for (key, summary, _) in entries(later) {
+        if !all_passed(summary) {
+            gate.failed.push(format!(
+                "{key} · {}: {} {}/{} runs passed",
+                summary.implementation, summary.verdict, summary.passed_runs, summary.measured_runs
+            ));
+        }
+    }
+    for row in &comparison.rows {
+        if !all_passed(&row.after) {
+            continue;
+        }
+        match row.flag {
+            Flag::Regression if row.change.is_some_and(|change| change < floor) => {
+                gate.regressions.push(row);
+            }
+            Flag::Regression => gate.tolerated.push(row),
+            Flag::Improvement => gate.improvements.push(row),
+            _ => {}
+        }
+    }
+    gate
+}
+
+/// Why two files cannot be gated against each other, if they cannot:
+/// different scenarios, different baselines, or no configuration and
+/// implementation in common.
+pub fn gate_input_error(
+    reference: &ResultsFile,
+    later: &ResultsFile,
+    comparison: &Comparison,
+) -> Option<String> {
+    let (before, after) = (reference.stem(), later.stem());
+    if reference.scenario.name != later.scenario.name
+        || reference.scenario.topology != later.scenario.topology
+    {
+        return Some(format!(
+            "{before} is scenario {} ({}) and {after} is scenario {} ({}): compare two runs of the same scenario",
+            reference.scenario.name,
+            reference.scenario.topology,
+            later.scenario.name,
+            later.scenario.topology
+        ));
+    }
+    if reference.scenario.baseline != later.scenario.baseline {
+        return Some(format!(
+            "{before} measured ratios against {} and {after} against {}: run both with the same baseline",
+            reference.scenario.baseline, later.scenario.baseline
+        ));
+    }
+    if comparison.rows.is_empty() {
+        return Some(format!(
+            "{before} and {after} have no configuration and implementation in common: run the same axes and implementations (--impls) in both"
+        ));
+    }
+    None
+}
+
+fn percent(change: f64) -> String {
+    let points = (change - 1.0) * 100.0;
+    // No "-0.0%": a change that rounds to nothing reads +0.0%.
+    format!("{:+.1}%", if points.abs() < 0.05 { 0.0 } else { points })
+}
+
+/// The comparison as terminal text: one line per pair, with the gate's
+/// reading of it, and a closing count.
+pub fn text(
+    reference: &ResultsFile,
+    later: &ResultsFile,
+    comparison: &Comparison,
+    max_regression_pct: f64,
+) -> String {
+    use std::fmt::Write as _;
+    let gate = gate(later, comparison, max_regression_pct);
+    let mut out = String::new();
+    let commit = |file: &ResultsFile| {
+        file.provenance
+            .git_commit
+            .as_deref()
+            .map_or("unknown commit".to_owned(), |c| {
+                format!("commit {}", &c[..c.len().min(10)])
+            })
+    };
+    let _ = writeln!(
+        out,
+        "compare {} ({}) -> {} ({}) · scenario {} · ratios to {}",
+        reference.stem(),
+        commit(reference),
+        later.stem(),
+        commit(later),
+        later.scenario.name,
+        later.scenario.baseline
+    );
+    for warning in &comparison.warnings {
+        let _ = writeln!(out, "warning: not like for like: {warning}");
+    }
+    let _ = writeln!(
+        out,
+        "  each pair: ratio to {} before -> after (95% CI), change of the median ratio (95% bootstrap CI over both files' rounds); REGRESSION when the intervals do not overlap and the loss exceeds {max_regression_pct}%",
+        later.scenario.baseline
+    );
+    for row in &comparison.rows {
+        let interval = |ci: Option<(f64, f64)>| {
+            ci.map_or_else(String::new, |(low, high)| format!(" ({low:.2}–{high:.2})"))
+        };
+        let reading = if !all_passed(&row.after) {
+            format!(
+                "FAILED: {} {}/{} runs passed the oracle",
+                row.after.verdict, row.after.passed_runs, row.after.measured_runs
+            )
+        } else if gate.regressions.iter().any(|r| std::ptr::eq(*r, row)) {
+            "REGRESSION".to_owned()
+        } else if gate.tolerated.iter().any(|r| std::ptr::eq(*r, row)) {
+            format!("regression within {max_regression_pct}% (tolerated)")
+        } else if row.note.is_empty() {
+            row.flag.label().to_owned()
+        } else {
+            format!("{} ({})", row.flag.label(), row.note)
+        };
+        let figures = match (row.before.ratio_to_baseline, row.after.ratio_to_baseline) {
+            (Some(before), Some(after)) if row.flag != Flag::Baseline => {
+                let intervals = row.intervals;
+                format!(
+                    "{before:.2}x{} -> {after:.2}x{}{} ",
+                    interval(intervals.map(|i| i.before)),
+                    interval(intervals.map(|i| i.after)),
+                    row.change.map_or_else(String::new, |change| format!(
+                        ": change {}{}",
+                        percent(change),
+                        row.change_ci
+                            .map_or_else(String::new, |(low, high)| format!(
+                                " ({} to {})",
+                                percent(low),
+                                percent(high)
+                            ))
+                    )),
+                )
+            }
+            _ => String::new(),
+        };
+        let _ = writeln!(
+            out,
+            "  {} · {}: {figures}{reading}",
+            row.configuration, row.implementation
+        );
+    }
+    for unmatched in &comparison.unmatched {
+        let _ = writeln!(out, "  unmatched: {unmatched}");
+    }
+    for failed in &gate.failed {
+        let _ = writeln!(out, "  DID NOT PASS in {}: {failed}", later.stem());
+    }
+    let _ = writeln!(
+        out,
+        "{} pairs: {} regression(s) beyond {max_regression_pct}%, {} within it, {} did not pass the oracle, {} improvement(s); {}",
+        comparison.rows.len(),
+        gate.regressions.len(),
+        gate.tolerated.len(),
+        gate.failed.len(),
+        gate.improvements.len(),
+        if gate.passes() {
+            "gate passed (exit 0)"
+        } else {
+            "GATE FAILED (exit 1)"
+        }
+    );
+    out
 }

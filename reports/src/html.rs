@@ -76,6 +76,7 @@ pub(crate) fn page(
         );
     }
     let _ = writeln!(out, "</ol>");
+    verdict_section(&mut out, results, plan);
     how_to_read(&mut out, results);
     overview(&mut out, results);
     if !comparisons.is_empty() {
@@ -90,6 +91,102 @@ pub(crate) fn page(
         "<h2>Files</h2>\n<p>Every configuration's figures: <a href=\"figures.csv\">figures.csv</a> (one row per file, configuration and implementation; throughputs in messages per second, latencies in ns; a row that did not pass keeps its verdict and leaves its figures empty). Every chart is a PNG with an SVG of the same drawing beside it. Chart text is set in DejaVu Sans, bundled with the generator (Bitstream Vera license).</p>\n</body>\n</html>"
     );
     out
+}
+
+/// The verdicts of every file, first on the page: per configuration the
+/// ranking, who is indistinguishable from the fastest, and the marks, each
+/// row linked to the configuration's charts and table.
+fn verdict_section(out: &mut String, results: &[ResultsFile], plan: &Plan) {
+    let _ = writeln!(
+        out,
+        "<h2 id=\"verdicts\">Verdicts</h2>\n<p>Per configuration: the fastest by median; those this run could not tell from it (the 95% bootstrap interval of their per-round ratio to it reaches 1, or fewer than {} paired rounds); then the rest, each with its per-round ratio to the fastest (median and 95% bootstrap interval). <b>harness-bound</b>: within 20% of the base case, the harness's own ceiling, so the harness may be what limits it. Runs that did not pass are never ranked.</p>",
+        crate::verdict::MIN_ROUNDS
+    );
+    for (file_index, file) in results.iter().enumerate() {
+        if results.len() > 1 {
+            let _ = writeln!(
+                out,
+                "<h3>{}. {} ({})</h3>",
+                file_index + 1,
+                escape(&file.scenario.name),
+                escape(&file.stem())
+            );
+        }
+        if file.scenario.kind.as_deref() == Some("latency") {
+            let _ = writeln!(
+                out,
+                "<p class=\"muted\">Ranked by p99 one-way latency (lower first), pooled over runs: the results keep no per-round percentile, so these rankings have no interval.</p>"
+            );
+        }
+        let _ = writeln!(
+            out,
+            "<table>\n<tr><th>configuration</th><th>fastest</th><th>indistinguishable here</th><th>then (ratio to the fastest, 95% CI)</th><th>marks</th></tr>"
+        );
+        for verdict in crate::verdict::verdicts(file) {
+            let group = plan.groups[file_index]
+                .iter()
+                .position(|group| group.points.iter().any(|&(_, c)| c == verdict.index));
+            let links = format!(
+                "{}<a href=\"#cfg-{file_index}-{}\">table</a>",
+                group.map_or_else(String::new, |g| format!(
+                    "<a href=\"#charts-{file_index}-{g}\">charts</a> · "
+                )),
+                verdict.index
+            );
+            let (tied, behind): (Vec<_>, Vec<_>) = verdict
+                .ranked
+                .iter()
+                .skip(1)
+                .partition(|ranked| ranked.indistinguishable);
+            let list = |items: &[&crate::verdict::Ranked]| {
+                if items.is_empty() {
+                    "–".to_owned()
+                } else {
+                    items
+                        .iter()
+                        .map(|ranked| escape(&verdict.versus(ranked)))
+                        .collect::<Vec<_>>()
+                        .join("<br>")
+                }
+            };
+            let mut marks: Vec<String> = Vec::new();
+            if verdict.oversubscribed {
+                marks.push("oversubscribed".to_owned());
+            }
+            for ranked in &verdict.ranked {
+                for mark in ranked.marks() {
+                    marks.push(format!("{}: {mark}", ranked.implementation));
+                }
+            }
+            for (name, outcome) in &verdict.unranked {
+                marks.push(format!("{name}: {outcome}, not ranked"));
+            }
+            let bad = !verdict.unranked.is_empty()
+                || verdict.ranked.iter().any(|r| r.passed.0 < r.passed.1);
+            let _ = writeln!(
+                out,
+                "<tr{}><td>{}<br><span class=\"muted\">{links}</span></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                if bad { " class=\"bad\"" } else { "" },
+                escape(&verdict.label),
+                verdict.best().map_or_else(
+                    || "nothing passed".to_owned(),
+                    |best| escape(&format!(
+                        "{} {}",
+                        best.implementation,
+                        verdict.value(best.value)
+                    ))
+                ),
+                list(&tied),
+                list(&behind),
+                if marks.is_empty() {
+                    "–".to_owned()
+                } else {
+                    escape(&marks.join("; "))
+                },
+            );
+        }
+        let _ = writeln!(out, "</table>");
+    }
 }
 
 fn commit(file: &ResultsFile) -> String {
@@ -194,7 +291,11 @@ fn file_section(out: &mut String, index: usize, file: &ResultsFile, plan: &Plan,
         let _ = writeln!(out, "<p>No configurations in this file.</p>");
     }
     for (group_index, group) in plan.groups[index].iter().enumerate() {
-        let _ = writeln!(out, "<h4>{}</h4>", escape(&group.title));
+        let _ = writeln!(
+            out,
+            "<h4 id=\"charts-{index}-{group_index}\">{}</h4>",
+            escape(&group.title)
+        );
         let throughput = charts.find(&ChartKind::Throughput {
             file: index,
             group: group_index,
@@ -248,8 +349,8 @@ fn file_section(out: &mut String, index: usize, file: &ResultsFile, plan: &Plan,
     }
 
     let _ = writeln!(out, "<h3>Figures per configuration</h3>");
-    for configuration in &file.configurations {
-        configuration_table(out, file, configuration);
+    for (configuration_index, configuration) in file.configurations.iter().enumerate() {
+        configuration_table(out, file, index, configuration_index, configuration);
     }
 }
 
@@ -468,6 +569,9 @@ pub(crate) fn heading(file: &ResultsFile, configuration: &Configuration) -> Stri
         configuration.batch,
         configuration.wait_key(),
     );
+    if let Some(asked) = configuration.requested_batch {
+        let _ = write!(text, " (batch asked {asked}, clamped to the capacity)");
+    }
     if configuration.wait != configuration.wait_key() && !configuration.wait.is_empty() {
         let _ = write!(text, " (ran {})", configuration.wait);
     }
@@ -521,7 +625,13 @@ fn failures(out: &mut String, file: &ResultsFile) {
     let _ = writeln!(out, "</table>");
 }
 
-fn configuration_table(out: &mut String, file: &ResultsFile, configuration: &Configuration) {
+fn configuration_table(
+    out: &mut String,
+    file: &ResultsFile,
+    file_index: usize,
+    configuration_index: usize,
+    configuration: &Configuration,
+) {
     let summaries = &configuration.summary;
     let any = |f: &dyn Fn(&Summary) -> bool| summaries.iter().any(f);
     let has_cpu = any(&|s| s.cpu_ns_per_message.is_some());
@@ -535,7 +645,7 @@ fn configuration_table(out: &mut String, file: &ResultsFile, configuration: &Con
 
     let _ = writeln!(
         out,
-        "<h4>{}</h4>\n<table>\n<tr><th>implementation</th><th>ordering</th><th>wait</th><th>median M/s</th><th>interval M/s</th><th>vs {}</th><th>ratio interval</th><th>oracle</th>{}{}{}{}{}{}</tr>",
+        "<h4 id=\"cfg-{file_index}-{configuration_index}\">{}</h4>\n<table>\n<tr><th>implementation</th><th>ordering</th><th>wait</th><th>median M/s</th><th>interval M/s</th><th>vs {}</th><th>ratio interval</th><th>oracle</th>{}{}{}{}{}{}</tr>",
         escape(&heading(file, configuration)),
         escape(baseline),
         if has_cpu { "<th>CPU ns/msg</th>" } else { "" },
@@ -682,6 +792,9 @@ fn configuration_table(out: &mut String, file: &ResultsFile, configuration: &Con
         );
     }
     let _ = writeln!(out, "</table>");
+    for note in &configuration.notes {
+        let _ = writeln!(out, "<p class=\"muted\">Note: {}.</p>", escape(note));
+    }
     let mut unavailable: Vec<&str> = Vec::new();
     for counter in summaries.iter().flat_map(|s| &s.counters) {
         if counter.per_message.is_none() && !unavailable.contains(&counter.name.as_str()) {

@@ -24,6 +24,8 @@
 
 pub mod compare;
 pub mod model;
+pub mod stats;
+pub mod verdict;
 
 mod charts;
 mod csv;

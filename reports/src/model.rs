@@ -225,6 +225,10 @@ pub struct Configuration {
     pub payload: usize,
     /// Messages per publish and most per consume.
     pub batch: usize,
+    /// The batch the scenario asked for, when it was larger than the
+    /// capacity and clamped to it; absent otherwise.
+    #[serde(default)]
+    pub requested_batch: Option<usize>,
     /// Wait strategy the scenario asked for.
     #[serde(default)]
     pub requested_wait: String,
@@ -242,6 +246,10 @@ pub struct Configuration {
     /// More threads than cores.
     #[serde(default)]
     pub oversubscribed: bool,
+    /// What a reader must know about the setup (unequal buffering, a
+    /// clamped batch), in words.
+    #[serde(default)]
+    pub notes: Vec<String>,
     /// Where the threads ran, in words.
     #[serde(default)]
     pub placement_description: String,

@@ -601,7 +601,7 @@ fn count_only_runs_are_plotted_apart_from_the_fair_workload() {
     // Read and discard never share a chart: each has its own group.
     let titles: Vec<&str> = html
         .lines()
-        .filter(|line| line.starts_with("<h4>spsc · 8 B ·"))
+        .filter(|line| line.starts_with("<h4 id=\"charts-") && line.contains("\">spsc · 8 B ·"))
         .collect();
     assert!(
         titles.iter().any(|t| t.contains("consume read")),
@@ -624,9 +624,7 @@ fn count_only_runs_are_plotted_apart_from_the_fair_workload() {
     // (batch 1 and 64), one for discard.
     assert_eq!(throughput_charts, 2);
     assert!(
-        html.contains(
-            "<h4>spsc · 8 B · P1 C1 · capacity 1024 · wait busy_spin · consume read</h4>"
-        )
+        html.contains("\">spsc · 8 B · P1 C1 · capacity 1024 · wait busy_spin · consume read</h4>")
     );
     assert!(html.contains("pass (count only) 5/5"));
     // The fairness rules do not claim that discarding consumers read.

@@ -170,8 +170,12 @@ pub struct Point {
     pub capacity: usize,
     /// Message size, in bytes.
     pub payload: usize,
-    /// Messages per publish.
+    /// Messages per publish and most per consume: the axis value, or the
+    /// capacity where the axis value is larger (see [`Scenario::points`]).
     pub batch: usize,
+    /// The axis value of `batch` where it was larger than the capacity and
+    /// clamped to it; `None` otherwise.
+    pub requested_batch: Option<usize>,
     /// How waiting threads wait.
     pub wait: WaitStrategy,
     /// How consumers treat messages.
@@ -195,6 +199,15 @@ impl Scenario {
     /// Every configuration: the cartesian product of the axes, in the order
     /// producers, consumers, capacity, payload, batch, wait, consume, rate
     /// (rate varies fastest).
+    ///
+    /// A batch larger than the capacity is clamped to the capacity, and the
+    /// point keeps the axis value as `requested_batch`, so tables and
+    /// results say so: a producer cannot publish more than the queue holds
+    /// in one step, and a `*_vec` channel would otherwise buffer one vector
+    /// larger than every other implementation's whole queue. A clamped
+    /// point that another batch value gives as it is (batch equal to the
+    /// capacity), or that an earlier clamped value gave, is not run twice.
+    /// [`Scenario::clamped`] says what was clamped.
     pub fn points(&self) -> Vec<Point> {
         let axes = &self.axes;
         let rates: Vec<Option<u64>> = if axes.rate.is_empty() {
@@ -224,16 +237,18 @@ impl Scenario {
                             for &wait in &axes.wait {
                                 for &consume in &axes.consume {
                                     for &rate in &rates {
-                                        points.push(Point {
+                                        let point = Point {
                                             producers,
                                             consumers,
                                             capacity,
                                             payload,
-                                            batch,
+                                            batch: batch.min(capacity),
+                                            requested_batch: (batch > capacity).then_some(batch),
                                             wait,
                                             consume,
                                             rate,
-                                        });
+                                        };
+                                        points.push(point);
                                     }
                                 }
                             }
@@ -242,7 +257,52 @@ impl Scenario {
                 }
             }
         }
-        points
+        let unclamped = |p: &Point| Point {
+            requested_batch: None,
+            ..*p
+        };
+        let mut kept: Vec<Point> = Vec::with_capacity(points.len());
+        for point in &points {
+            let twin = |other: &Point| unclamped(other) == unclamped(point);
+            let duplicate = point.requested_batch.is_some()
+                && (points
+                    .iter()
+                    .any(|p| p.requested_batch.is_none() && twin(p))
+                    || kept.iter().any(twin));
+            if !duplicate {
+                kept.push(*point);
+            }
+        }
+        kept
+    }
+
+    /// One line per (batch, capacity) pair of the axes where the batch is
+    /// larger than the capacity: what it was clamped to, and whether that
+    /// point runs anyway. Empty when no batch exceeds a capacity.
+    pub fn clamped(&self) -> Vec<String> {
+        let mut lines = Vec::new();
+        for &capacity in &self.axes.capacity {
+            for (position, &batch) in self.axes.batch.iter().enumerate() {
+                if batch <= capacity {
+                    continue;
+                }
+                // Kept: the first of the values that clamp to the same
+                // point, unless the capacity itself is a batch value.
+                let again = self.axes.batch.contains(&capacity)
+                    || self.axes.batch[..position].iter().any(|&b| b > capacity);
+                lines.push(format!(
+                    "batch {batch} is larger than capacity {capacity}: run at batch {capacity} (the most one step can publish){}",
+                    if again {
+                        ", a point the sweep already runs, so not run twice".to_owned()
+                    } else {
+                        format!(
+                            ", labelled \"batch {capacity} (asked {batch})\" in tables and results"
+                        )
+                    }
+                ));
+            }
+        }
+        lines
     }
 
     /// Replaces the implementation list (the command line's `--impls`),

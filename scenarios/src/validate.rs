@@ -472,10 +472,12 @@ impl Checker<'_> {
                 for &consumers in &axes.consumers {
                     for &capacity in &axes.capacity {
                         for &batch in &axes.batch {
+                            // As run: a batch above the capacity is
+                            // clamped to it (`Scenario::points`).
                             let cfg = QueueConfig {
                                 producers,
                                 consumers,
-                                batch,
+                                batch: batch.min(capacity),
                                 ..QueueConfig::new(topology, capacity)
                             };
                             if let Err(error) = info.check(&cfg) {

@@ -544,6 +544,7 @@ fn points_are_the_product_with_wait_fastest() {
         capacity,
         payload,
         batch,
+        requested_batch: None,
         wait,
         consume: scenarios::Consume::Read,
         rate: None,
@@ -820,4 +821,62 @@ fn pingpong_needs_spsc_and_batch_one() {
         &edit(GOOD, "messages = 1000", "messages = 1000\nkind = \"burst\""),
         &["field `kind`", "`burst`", "throughput, latency, pingpong"],
     );
+}
+
+#[test]
+fn a_batch_above_the_capacity_is_clamped_once_and_said_so() {
+    /// (capacity, batch as run, batch asked) per point.
+    type Batches = Vec<(usize, usize, Option<usize>)>;
+    let batches = |text: &str| -> (Batches, Vec<String>) {
+        let scenario = parse(&edit(GOOD, "batch = [1, 64]", text)).expect("valid");
+        (
+            scenario
+                .points()
+                .iter()
+                .map(|p| (p.capacity, p.batch, p.requested_batch))
+                .collect(),
+            scenario.clamped(),
+        )
+    };
+    let (points, lines) = batches("capacity = [1024, 262144]\nbatch = [64, 32768]");
+    // Producers 1 and 2 each.
+    assert_eq!(
+        points[..4],
+        [
+            (1024, 64, None),
+            (1024, 1024, Some(32768)),
+            (262_144, 64, None),
+            (262_144, 32768, None),
+        ]
+    );
+    assert_eq!(points[..4], points[4..]);
+    assert_eq!(
+        lines,
+        [
+            "batch 32768 is larger than capacity 1024: run at batch 1024 (the most one step can publish), labelled \"batch 1024 (asked 32768)\" in tables and results"
+        ]
+    );
+    // The capacity itself among the batches: the clamped point is not run
+    // again, and the one kept is the unclamped one, wherever it is listed.
+    let (points, lines) = batches("capacity = [64]\nbatch = [128, 64, 256]");
+    assert_eq!(points, [(64, 64, None); 2]);
+    assert_eq!(lines.len(), 2);
+    assert!(
+        lines.iter().all(|line| line.ends_with("not run twice")),
+        "{lines:?}"
+    );
+    // Two values above the capacity: the first listed is kept.
+    let (points, lines) = batches("capacity = [64]\nbatch = [512, 128]");
+    assert_eq!(points, [(64, 64, Some(512)); 2]);
+    assert!(
+        lines[0].contains("batch 512") && lines[0].contains("labelled"),
+        "{lines:?}"
+    );
+    assert!(
+        lines[1].contains("batch 128") && lines[1].ends_with("not run twice"),
+        "{lines:?}"
+    );
+    // Nothing above the capacity: nothing said.
+    let (_, lines) = batches("capacity = [1024]\nbatch = [1, 1024]");
+    assert!(lines.is_empty());
 }

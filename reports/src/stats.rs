@@ -81,6 +81,47 @@ pub fn median_ci(values: &[f64]) -> Option<(f64, f64)> {
     bootstrap_median_ci(values, BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED)
 }
 
+/// The 95% percentile-bootstrap interval of `median(after) / median(before)`
+/// for two independent samples (the same figure from two invocations):
+/// each resample draws both samples again with replacement. `None` when
+/// either is empty or a resampled median of `before` is not positive.
+/// Deterministic for a given `seed`.
+pub fn bootstrap_ratio_of_medians_ci(
+    before: &[f64],
+    after: &[f64],
+    resamples: usize,
+    seed: u64,
+) -> Option<(f64, f64)> {
+    let clean =
+        |values: &[f64]| -> Vec<f64> { values.iter().copied().filter(|v| !v.is_nan()).collect() };
+    let (before, after) = (clean(before), clean(after));
+    if before.is_empty() || after.is_empty() || resamples == 0 {
+        return None;
+    }
+    let mut rng = SplitMix64(seed);
+    let mut draw = |values: &[f64], sample: &mut Vec<f64>| {
+        sample.clear();
+        sample.extend((0..values.len()).map(|_| values[rng.below(values.len())]));
+        median(sample).expect("the sample is not empty")
+    };
+    let (mut left, mut right) = (Vec::new(), Vec::new());
+    let mut ratios = Vec::with_capacity(resamples);
+    for _ in 0..resamples {
+        let denominator = draw(&before, &mut left);
+        let numerator = draw(&after, &mut right);
+        if denominator <= 0.0 {
+            return None;
+        }
+        ratios.push(numerator / denominator);
+    }
+    ratios.sort_by(f64::total_cmp);
+    let at = |fraction: f64| {
+        let index = (fraction * (ratios.len() - 1) as f64).round() as usize;
+        ratios[index.min(ratios.len() - 1)]
+    };
+    Some((at(0.025), at(0.975)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -120,5 +161,29 @@ mod tests {
         assert_eq!(median(&[4.0, 1.0, 3.0, 2.0]), Some(2.5));
         assert_eq!(median(&[]), None);
         assert_eq!(min_max(&[2.0, -1.0, 5.0]), Some((-1.0, 5.0)));
+    }
+
+    #[test]
+    fn ratio_of_medians_interval() {
+        assert_eq!(
+            bootstrap_ratio_of_medians_ci(&[], &[1.0], 100, 1),
+            None,
+            "an empty sample has no interval"
+        );
+        assert_eq!(
+            bootstrap_ratio_of_medians_ci(&[2.0; 5], &[3.0; 5], 100, 1),
+            Some((1.5, 1.5)),
+            "constant samples give their exact ratio"
+        );
+        let before = [1.0, 1.1, 0.9, 1.05, 0.95];
+        let after = [0.8, 0.85, 0.75, 0.82, 0.78];
+        let (low, high) = bootstrap_ratio_of_medians_ci(&before, &after, 2000, 7).unwrap();
+        let point = median(&after).unwrap() / median(&before).unwrap();
+        assert!(low <= point && point <= high, "{low} {point} {high}");
+        // Every resampled ratio lies between min(after)/max(before) and
+        // max(after)/min(before), and the separated samples keep it below 1.
+        assert!(low >= 0.75 / 1.1 && high <= 0.85 / 0.9, "{low} {high}");
+        assert!(high < 1.0, "{high}");
+        assert_eq!(bootstrap_ratio_of_medians_ci(&[0.0], &[1.0], 10, 1), None);
     }
 }

@@ -1,0 +1,378 @@
+//! Verdicts: per configuration, who is fastest, by how much, how sure we
+//! are, and whether the instrument could tell at all.
+//!
+//! For each configuration of a results file, the implementations whose runs
+//! passed the oracle are ranked by their median (throughput, or for
+//! one-way latency scenarios the p99 latency). Each is set against the
+//! fastest **round by round**: in every measured round in which both
+//! passed, its figure over the fastest's in that round, and the median of
+//! those per-round ratios with its 95% bootstrap interval (the same
+//! statistic as the tables' ratio to the baseline, so a vCPU that moved
+//! between rounds moves both figures of a round together). An
+//! implementation whose interval reaches 1 could not be told apart from
+//! the fastest in this run: it is grouped with it as *indistinguishable
+//! here*. Fewer than [`MIN_ROUNDS`] paired rounds give no interval, and
+//! such an implementation is indistinguishable by default: one or two
+//! rounds cannot separate anything.
+//!
+//! Marks say what limits a figure:
+//! - **harness-bound**: its median is within 20% of the base case's (the
+//!   harness's own per-message work with no queue, see [`HARNESS_BOUND`]),
+//!   so the harness, not the queue, may be what it measures;
+//! - **oversubscribed**: threads outnumbered cores, the run was unpinned;
+//! - **k/n passed**: not every measured run passed the oracle; the figure
+//!   is from those that did;
+//! - **count only**: the consumer did not read the messages.
+//!
+//! One-way latency scenarios are ranked by the p99 of the pooled
+//! histogram; the results keep no per-round percentile, so those rankings
+//! carry no interval and nothing is called indistinguishable or separated.
+
+use std::fmt::Write as _;
+
+use crate::model::{Configuration, ResultsFile, Summary, verdict_passes};
+use crate::stats::{median, median_ci};
+
+/// The base case's name in results files.
+pub const BASE: &str = "base";
+
+/// A figure at or above this fraction of the base case's throughput is
+/// marked harness-bound (within 20% of the harness's own ceiling).
+pub const HARNESS_BOUND: f64 = 0.8;
+
+/// Paired rounds needed before an interval can separate two
+/// implementations.
+pub const MIN_ROUNDS: usize = 3;
+
+/// What a configuration is ranked by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Metric {
+    /// Median throughput, higher is better.
+    Throughput,
+    /// p99 one-way latency of the pooled histogram, lower is better.
+    LatencyP99,
+}
+
+/// One ranked implementation.
+#[derive(Clone, Debug)]
+pub struct Ranked {
+    /// Implementation name.
+    pub implementation: String,
+    /// Its median throughput (messages per second) or p99 latency (ns).
+    pub value: f64,
+    /// Against the fastest: the median per-round ratio of throughputs
+    /// (at most about 1), or for latency its p99 over the best's (at
+    /// least 1). The fastest has 1.
+    pub ratio: f64,
+    /// The 95% bootstrap interval of `ratio`, when there were enough paired
+    /// rounds.
+    pub interval: Option<(f64, f64)>,
+    /// Rounds in which both this implementation and the fastest passed.
+    pub paired_rounds: usize,
+    /// Whether the run could not tell it from the fastest (the fastest
+    /// itself included).
+    pub indistinguishable: bool,
+    /// Within 20% of the base case's throughput.
+    pub harness_bound: bool,
+    /// Measured runs that passed, and measured runs.
+    pub passed: (u32, u32),
+    /// The consumer did not read the messages (`pass (count only)`).
+    pub count_only: bool,
+}
+
+impl Ranked {
+    /// The marks of this figure, in words.
+    pub fn marks(&self) -> Vec<String> {
+        let mut marks = Vec::new();
+        if self.harness_bound {
+            marks.push("harness-bound".to_owned());
+        }
+        if self.passed.0 < self.passed.1 {
+            marks.push(format!("{}/{} passed", self.passed.0, self.passed.1));
+        }
+        if self.count_only {
+            marks.push("count only".to_owned());
+        }
+        marks
+    }
+}
+
+/// The verdict of one configuration.
+#[derive(Clone, Debug)]
+pub struct ConfigurationVerdict {
+    /// Index of the configuration in the file.
+    pub index: usize,
+    /// The configuration in a few words (no topology).
+    pub label: String,
+    /// What it is ranked by.
+    pub metric: Metric,
+    /// Passed implementations, best first.
+    pub ranked: Vec<Ranked>,
+    /// Implementations left out of the ranking, with their verdict.
+    pub unranked: Vec<(String, String)>,
+    /// Threads outnumbered cores.
+    pub oversubscribed: bool,
+    /// The base case's median throughput, when it ran and passed.
+    pub base: Option<f64>,
+}
+
+impl ConfigurationVerdict {
+    /// The best implementation, if any passed.
+    pub fn best(&self) -> Option<&Ranked> {
+        self.ranked.first()
+    }
+
+    /// One line for the terminal: the fastest, those indistinguishable from
+    /// it, then the rest with their ratio and interval, then the marks.
+    pub fn line(&self) -> String {
+        let mut line = format!("{}: ", self.label);
+        let Some(best) = self.best() else {
+            line.push_str("nothing passed");
+            self.push_unranked(&mut line);
+            return line;
+        };
+        let _ = write!(line, "{} {}", best.implementation, self.value(best.value));
+        let (tied, behind): (Vec<&Ranked>, Vec<&Ranked>) = self.ranked[1..]
+            .iter()
+            .partition(|ranked| ranked.indistinguishable);
+        for ranked in tied {
+            let _ = write!(line, " ~ {}", self.versus(ranked));
+        }
+        if !behind.is_empty() {
+            let others: Vec<String> = behind.iter().map(|r| self.versus(r)).collect();
+            let _ = write!(line, " > {}", others.join(", "));
+        }
+        self.push_unranked(&mut line);
+        let mut marks: Vec<String> = Vec::new();
+        if self.oversubscribed {
+            marks.push("OVERSUBSCRIBED".to_owned());
+        }
+        for ranked in &self.ranked {
+            for mark in ranked.marks() {
+                marks.push(format!("{} {mark}", ranked.implementation));
+            }
+        }
+        if !marks.is_empty() {
+            let _ = write!(line, "  [{}]", marks.join("; "));
+        }
+        line
+    }
+
+    fn push_unranked(&self, line: &mut String) {
+        if !self.unranked.is_empty() {
+            let items: Vec<String> = self
+                .unranked
+                .iter()
+                .map(|(name, verdict)| format!("{name} {verdict}"))
+                .collect();
+            let _ = write!(line, "; not ranked: {}", items.join(", "));
+        }
+    }
+
+    /// A figure in its unit.
+    pub fn value(&self, value: f64) -> String {
+        match self.metric {
+            Metric::Throughput => format!("{:.1} M/s", value / 1e6),
+            Metric::LatencyP99 => format!("p99 {}", crate::format::nanoseconds(value)),
+        }
+    }
+
+    /// `name 0.93x (0.90-0.97)`.
+    pub fn versus(&self, ranked: &Ranked) -> String {
+        let interval = match ranked.interval {
+            Some((low, high)) => format!(" ({low:.2}–{high:.2})"),
+            None if self.metric == Metric::Throughput => {
+                format!(" ({} paired rounds: no interval)", ranked.paired_rounds)
+            }
+            None => {
+                return format!(
+                    "{} {:.2}x the best's p99",
+                    ranked.implementation, ranked.ratio
+                );
+            }
+        };
+        format!("{} {:.2}x{interval}", ranked.implementation, ranked.ratio)
+    }
+}
+
+/// The configuration in a few words: threads, capacity, payload, batch,
+/// wait, and the settings that differ from the defaults.
+pub fn label(configuration: &Configuration) -> String {
+    let mut text = format!(
+        "P{} C{} · cap {} · {} B · batch {}{} · {}",
+        configuration.producers,
+        configuration.consumers,
+        configuration.capacity,
+        configuration.payload,
+        configuration.batch,
+        configuration
+            .requested_batch
+            .map_or_else(String::new, |asked| format!(" (asked {asked})")),
+        configuration.wait_key(),
+    );
+    if configuration.consume_mode() != "read" {
+        let _ = write!(text, " · consume {}", configuration.consume_mode());
+    }
+    if let Some(rate) = configuration.rate {
+        let _ = write!(text, " · rate {}/s", crate::format::si(rate));
+    }
+    text
+}
+
+/// The verdict of every configuration of `file`.
+pub fn verdicts(file: &ResultsFile) -> Vec<ConfigurationVerdict> {
+    let latency = file.scenario.kind.as_deref() == Some("latency");
+    file.configurations
+        .iter()
+        .enumerate()
+        .map(|(index, configuration)| verdict(index, configuration, latency))
+        .collect()
+}
+
+/// Passed measured throughputs of `implementation`, by round.
+pub(crate) fn rounds(configuration: &Configuration, implementation: &str) -> Vec<(u32, f64)> {
+    configuration
+        .runs
+        .iter()
+        .filter(|run| run.implementation == implementation && !run.warmup && run.outcome.passed())
+        .filter_map(|run| run.throughput.map(|value| (run.round, value)))
+        .collect()
+}
+
+fn verdict(index: usize, configuration: &Configuration, latency: bool) -> ConfigurationVerdict {
+    let metric = if latency {
+        Metric::LatencyP99
+    } else {
+        Metric::Throughput
+    };
+    let base = configuration
+        .summary
+        .iter()
+        .find(|s| s.implementation == BASE && s.plottable())
+        .and_then(|s| s.median);
+    let mut unranked = Vec::new();
+    let mut candidates: Vec<(&Summary, f64)> = Vec::new();
+    for summary in configuration
+        .summary
+        .iter()
+        .filter(|s| s.implementation != BASE)
+    {
+        let value = match metric {
+            Metric::Throughput => summary.median,
+            Metric::LatencyP99 => summary.latency_at(99.0),
+        };
+        match value {
+            Some(value) if verdict_passes(&summary.verdict) && value.is_finite() => {
+                candidates.push((summary, value));
+            }
+            _ => unranked.push((summary.implementation.clone(), summary.verdict.clone())),
+        }
+    }
+    candidates.sort_by(|a, b| match metric {
+        Metric::Throughput => b.1.total_cmp(&a.1),
+        Metric::LatencyP99 => a.1.total_cmp(&b.1),
+    });
+    let best_rounds = candidates
+        .first()
+        .map(|(summary, _)| rounds(configuration, &summary.implementation))
+        .unwrap_or_default();
+    let best_value = candidates.first().map(|c| c.1);
+    let ranked = candidates
+        .iter()
+        .enumerate()
+        .map(|(position, (summary, value))| {
+            let mut ranked = Ranked {
+                implementation: summary.implementation.clone(),
+                value: *value,
+                ratio: 1.0,
+                interval: None,
+                paired_rounds: best_rounds.len(),
+                indistinguishable: true,
+                harness_bound: metric == Metric::Throughput
+                    && base.is_some_and(|base| *value >= HARNESS_BOUND * base),
+                passed: (summary.passed_runs, summary.measured_runs),
+                count_only: summary.verdict == "pass (count only)",
+            };
+            if position == 0 {
+                if metric == Metric::Throughput && best_rounds.len() >= MIN_ROUNDS {
+                    ranked.interval = Some((1.0, 1.0));
+                }
+                return ranked;
+            }
+            match metric {
+                Metric::Throughput => {
+                    let own = rounds(configuration, &summary.implementation);
+                    let ratios: Vec<f64> = own
+                        .iter()
+                        .filter_map(|&(round, value)| {
+                            best_rounds
+                                .iter()
+                                .find(|&&(r, _)| r == round)
+                                .filter(|&&(_, best)| best > 0.0)
+                                .map(|&(_, best)| value / best)
+                        })
+                        .collect();
+                    ranked.paired_rounds = ratios.len();
+                    // Without paired rounds (an old file without rounds),
+                    // the ratio of the medians, with no interval.
+                    ranked.ratio = median(&ratios)
+                        .unwrap_or_else(|| best_value.map_or(f64::NAN, |best| value / best));
+                    if ratios.len() >= MIN_ROUNDS {
+                        ranked.interval = median_ci(&ratios);
+                        ranked.indistinguishable =
+                            ranked.interval.is_some_and(|(_, high)| high >= 1.0);
+                    }
+                }
+                Metric::LatencyP99 => {
+                    ranked.ratio = best_value.map_or(f64::NAN, |best| value / best);
+                    ranked.paired_rounds = 0;
+                    ranked.indistinguishable = false;
+                }
+            }
+            ranked
+        })
+        .collect::<Vec<Ranked>>();
+    // The fastest stays first; the rest in the order of the ratio shown
+    // (the median of per-round ratios can order two close implementations
+    // differently from their median throughputs).
+    let mut ranked = ranked;
+    if ranked.len() > 2 {
+        ranked[1..].sort_by(|a, b| match metric {
+            Metric::Throughput => b.ratio.total_cmp(&a.ratio),
+            Metric::LatencyP99 => a.ratio.total_cmp(&b.ratio),
+        });
+    }
+    ConfigurationVerdict {
+        index,
+        label: label(configuration),
+        metric,
+        ranked,
+        unranked,
+        oversubscribed: configuration.oversubscribed,
+        base,
+    }
+}
+
+/// What the verdict lines say, for the line above them.
+pub const LEGEND: &str = "per configuration: the fastest by median; `~` those this run could not tell from it (the 95% interval of their per-round ratio to it reaches 1); `>` then the rest, each as its per-round ratio to the fastest (median, 95% bootstrap interval); harness-bound: within 20% of the base case, the harness's own ceiling";
+
+/// The verdicts of `file` as terminal lines, with a heading and legend.
+pub fn render(file: &ResultsFile) -> String {
+    let mut out = String::new();
+    let verdicts = verdicts(file);
+    let _ = writeln!(
+        out,
+        "\nverdicts · {} ({}) · {}",
+        file.scenario.name, file.scenario.topology, LEGEND
+    );
+    if file.scenario.kind.as_deref() == Some("latency") {
+        let _ = writeln!(
+            out,
+            "  ranked by p99 one-way latency (lower first), pooled over runs: no per-round figure, so no interval"
+        );
+    }
+    for verdict in &verdicts {
+        let _ = writeln!(out, "  {}", verdict.line());
+    }
+    out
+}
