@@ -367,7 +367,9 @@ pub fn consumer_loop<M: Message>(
     // The observer lives across the whole loop, so its working copy of a
     // producer's entry stays in registers between batches.
     let mut observer = tally.observer();
-    let closed = consume_until_closed(consumer, batch, cancel, |message| observer.observe(message));
+    let closed = consume_until_closed(consumer, batch, cancel, |messages| {
+        observer.observe_slice(messages)
+    });
     observer.finish();
     closed
 }
@@ -392,17 +394,18 @@ pub fn discard_loop<M: Message>(
     }
 }
 
-/// The loop of [`consumer_loop`], handing each message to `on`. Always
+/// The loop of [`consumer_loop`], handing the messages to `on` as the
+/// slices the queue hands over ([`Consumer::consume_slices`]). Always
 /// inlined, so that what `on` updates can stay in the caller's registers.
 #[inline(always)]
 fn consume_until_closed<M: Message>(
     consumer: &mut impl Consumer<M>,
     batch: usize,
     cancel: &Cancel,
-    mut on: impl FnMut(&M),
+    mut on: impl FnMut(&[M]),
 ) -> bool {
     loop {
-        match consumer.consume_batch(batch, &mut on) {
+        match consumer.consume_slices(batch, &mut on) {
             Consumed::Items(_) => {}
             Consumed::Closed => return true,
             Consumed::Idle if cancel.is_cancelled() => return false,
@@ -929,9 +932,11 @@ fn run_streams<Q: Queue, M: Message>(spec: &RunSpec) -> Outcome {
                 move || {
                     if rate.is_some() {
                         let mut observer = tally.get().observer();
-                        consume_until_closed(consumer.get(), batch, &cancel, |message| {
-                            observer.observe(message);
-                            receipts.push((message.tag(), clock.now()));
+                        consume_until_closed(consumer.get(), batch, &cancel, |messages| {
+                            for message in messages {
+                                observer.observe(message);
+                                receipts.push((message.tag(), clock.now()));
+                            }
                         });
                         observer.finish();
                     } else if discard {
@@ -1177,10 +1182,10 @@ impl<M: Message> Producer<M> for NoQueue<'_, '_, M> {
             self.unread += n as u64;
             return Ok(());
         }
-        self.observer.observe_all(batch);
+        self.observer.observe_slice(batch);
         for tally in self.others.iter_mut() {
             let mut observer = tally.observer();
-            observer.observe_all(batch);
+            observer.observe_slice(batch);
             observer.finish();
         }
         if let Some((clock, receipts)) = &mut self.receipts {

@@ -341,14 +341,20 @@ fn runner_reports_build_errors() {
 /// and more than the queue holds hands at most what is there. With 3
 /// messages published and the producer gone, each call hands `1 ..=
 /// max.max(1)` messages, every message arrives once and in order, and then
-/// the queue reports `Closed`. Run through `consume_batch` and
-/// `discard_batch`, each limit on its own and mixed (a large limit after a
-/// partial take).
+/// the queue reports `Closed`. Run through `consume_batch`,
+/// `consume_slices` (whose slices are never empty) and `discard_batch`,
+/// each limit on its own and mixed (a large limit after a partial take).
 #[test]
 fn every_batch_limit_is_safe_and_means_the_same() {
+    #[derive(Clone, Copy, Debug, PartialEq)]
+    enum Take {
+        Read,
+        Slices,
+        Discard,
+    }
     struct Drain<'a> {
         limits: &'a [usize],
-        discard: bool,
+        take: Take,
     }
     impl Visitor for Drain<'_> {
         type Output = Result<(), String>;
@@ -371,17 +377,24 @@ fn every_batch_limit_is_safe_and_means_the_same() {
             let mut handed = 0;
             for &max in self.limits.iter().cycle().take(2 * (SENT + 1)) {
                 let before = seen.len();
-                let outcome = if self.discard {
-                    consumer.discard_batch(max)
-                } else {
-                    consumer.consume_batch(max, |m| seen.push(m.tag()))
+                let mut empty_slices = 0;
+                let outcome = match self.take {
+                    Take::Discard => consumer.discard_batch(max),
+                    Take::Read => consumer.consume_batch(max, |m| seen.push(m.tag())),
+                    Take::Slices => consumer.consume_slices(max, |slice| {
+                        empty_slices += usize::from(slice.is_empty());
+                        seen.extend(slice.iter().map(|m| m.tag()));
+                    }),
                 };
+                if empty_slices > 0 {
+                    return Err(format!("max {max}: {empty_slices} empty slices"));
+                }
                 match outcome {
                     Consumed::Items(n) => {
                         if !(1..=max.max(1)).contains(&n) || n > SENT - handed {
                             return Err(format!("max {max}: Items({n}) after {handed}"));
                         }
-                        if !self.discard && seen.len() - before != n {
+                        if self.take != Take::Discard && seen.len() - before != n {
                             return Err(format!(
                                 "max {max}: Items({n}) but {} handled",
                                 seen.len() - before
@@ -390,7 +403,11 @@ fn every_batch_limit_is_safe_and_means_the_same() {
                         handed += n;
                     }
                     Consumed::Closed if handed == SENT => {
-                        let expected: &[u64] = if self.discard { &[] } else { &[0, 1, 2] };
+                        let expected: &[u64] = if self.take == Take::Discard {
+                            &[]
+                        } else {
+                            &[0, 1, 2]
+                        };
                         return if seen == expected {
                             Ok(())
                         } else {
@@ -408,22 +425,78 @@ fn every_batch_limit_is_safe_and_means_the_same() {
         let beyond = info.min_capacity.max(4) + 1;
         let runs: [&[usize]; 5] = [&[0], &[1], &[beyond], &[usize::MAX], &[1, usize::MAX, 0]];
         for limits in runs {
-            for discard in [false, true] {
+            for take in [Take::Read, Take::Slices, Take::Discard] {
                 // A panic is a failure too; caught, so one run reports all.
                 let outcome = std::panic::catch_unwind(|| {
-                    impls::visit(info.name, Drain { limits, discard }).expect("registered")
+                    impls::visit(info.name, Drain { limits, take }).expect("registered")
                 });
                 let error = match outcome {
                     Ok(Ok(())) => continue,
                     Ok(Err(error)) => error,
                     Err(_) => "panicked".to_string(),
                 };
-                failures.push(format!(
-                    "{} limits {limits:?} discard {discard}: {error}",
-                    info.name
-                ));
+                failures.push(format!("{} limits {limits:?} {take:?}: {error}", info.name));
             }
         }
     }
+    assert!(failures.is_empty(), "{failures:#?}");
+}
+
+/// `consume_slices` hands what `consume_batch` would, in order, lap after
+/// lap: batches of 3 on a ring of 4 (or the implementation's smallest),
+/// so that runs straddle the end of the array, taken 2 at a time.
+#[test]
+fn slices_hand_every_message_in_order_across_the_wrap() {
+    struct Laps;
+    impl Visitor for Laps {
+        type Output = Result<(), String>;
+        fn visit<Q: Queue>(self) -> Result<(), String> {
+            let capacity = Q::info().min_capacity.max(4);
+            let batch = capacity - 1;
+            let cfg = QueueConfig::new(Topology::Spsc, capacity);
+            // Nothing below waits for long: with the token set, a wait
+            // that would hang returns instead.
+            cfg.cancel.cancel();
+            let mut endpoints = Q::build::<Msg8>(&cfg).map_err(|error| error.to_string())?;
+            let mut producer = endpoints.producers.pop().expect("one producer");
+            let mut consumer = endpoints.consumers.pop().expect("one consumer");
+            let mut sent = 0u64;
+            let mut seen = Vec::new();
+            for _ in 0..5 * capacity {
+                producer
+                    .publish_batch(batch, |i, m| m.write(0, sent + i as u64))
+                    .map_err(|error| format!("publish: {error}"))?;
+                sent += batch as u64;
+                while (seen.len() as u64) < sent {
+                    let before = seen.len();
+                    match consumer.consume_slices(2, |slice| {
+                        assert!(!slice.is_empty(), "an empty slice");
+                        seen.extend(slice.iter().map(|m| m.tag()));
+                    }) {
+                        Consumed::Items(n) if (1..=2).contains(&n) && seen.len() - before == n => {}
+                        other => {
+                            return Err(format!(
+                                "{other:?} with {} handled after {before}",
+                                seen.len() - before
+                            ));
+                        }
+                    }
+                }
+            }
+            if seen != (0..sent).collect::<Vec<_>>() {
+                return Err(format!("out of order or lost: {seen:?}"));
+            }
+            Ok(())
+        }
+    }
+    let failures: Vec<String> = impls::all()
+        .into_iter()
+        .filter_map(|info| {
+            impls::visit(info.name, Laps)
+                .expect("registered")
+                .err()
+                .map(|error| format!("{}: {error}", info.name))
+        })
+        .collect();
     assert!(failures.is_empty(), "{failures:#?}");
 }

@@ -322,9 +322,11 @@ impl<C: Channel, M: Message> Consumer<M> for ChannelConsumer<C, M, M> {
     }
 }
 
-impl<C: Channel, M: Message> Consumer<M> for ChannelConsumer<C, Vec<M>, M> {
+impl<C: Channel, M: Message> ChannelConsumer<C, Vec<M>, M> {
+    /// Receives a `Vec` when the last one is used up, then hands up to
+    /// `max` of its messages to `hand`, as one slice.
     #[inline(always)]
-    fn consume_batch(&mut self, max: usize, mut on: impl FnMut(&M)) -> Consumed {
+    fn consume_with(&mut self, max: usize, hand: impl FnOnce(&[M])) -> Consumed {
         if self.next_pending == self.pending.len() {
             match recv::<C, Vec<M>>(&self.receiver, &self.cancel) {
                 Ok(batch) => self.pending = batch,
@@ -335,12 +337,22 @@ impl<C: Channel, M: Message> Consumer<M> for ChannelConsumer<C, Vec<M>, M> {
         // 0 counts as 1 (the trait's contract), and a large `max` must not
         // overflow the index.
         let end = self.next_pending + (self.pending.len() - self.next_pending).min(max.max(1));
-        self.pending[self.next_pending..end]
-            .iter()
-            .for_each(&mut on);
+        hand(&self.pending[self.next_pending..end]);
         let taken = end - self.next_pending;
         self.next_pending = end;
         Consumed::Items(taken)
+    }
+}
+
+impl<C: Channel, M: Message> Consumer<M> for ChannelConsumer<C, Vec<M>, M> {
+    #[inline(always)]
+    fn consume_batch(&mut self, max: usize, mut on: impl FnMut(&M)) -> Consumed {
+        self.consume_with(max, |messages| messages.iter().for_each(&mut on))
+    }
+
+    #[inline(always)]
+    fn consume_slices(&mut self, max: usize, on: impl FnMut(&[M])) -> Consumed {
+        self.consume_with(max, on)
     }
 }
 

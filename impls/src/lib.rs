@@ -30,6 +30,7 @@ pub mod metrics;
 pub mod queue;
 pub mod ring_mpsc;
 pub mod rtrb;
+mod runs;
 pub mod spsc_ring;
 pub mod sync;
 pub mod tokio_mpsc;

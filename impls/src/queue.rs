@@ -483,6 +483,22 @@ pub trait Consumer<M: Message>: Send + 'static {
     /// available. `Items(n)` thus always has `1 <= n <= max.max(1)`.
     fn consume_batch(&mut self, max: usize, on: impl FnMut(&M)) -> Consumed;
 
+    /// As [`consume_batch`](Self::consume_batch), handing the messages as
+    /// slices: `on` is called once or more, each time with a non-empty
+    /// slice of consecutive messages, and the slices of one call, in
+    /// order, are the messages `consume_batch` would have handed (at most
+    /// `max`, read as there). This is how the harness reads messages.
+    ///
+    /// The default hands each message as a slice of one. Designs that hold
+    /// messages in a ring hand each contiguous run of slots in one slice
+    /// (two where a batch wraps), so a consumer can read them as an array,
+    /// as it would through such a design's own API. If `on` panics, every
+    /// message of the slice it was given counts as handed to it.
+    #[inline(always)]
+    fn consume_slices(&mut self, max: usize, mut on: impl FnMut(&[M])) -> Consumed {
+        self.consume_batch(max, |message| on(core::slice::from_ref(message)))
+    }
+
     /// Like [`consume_batch`](Self::consume_batch), but without reading the
     /// messages: it only takes up to `max` of them off the queue. This is
     /// the "consumer that does not read" of some published benchmarks; the

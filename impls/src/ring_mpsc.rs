@@ -64,7 +64,8 @@ use crate::queue::{
     Batching, BuildError, Consumed, Consumer, Endpoints, Info, MIN_CAPACITY, OrderingGuarantee,
     Producer, PublishError, Queue, QueueConfig, Topology, WaitClass,
 };
-use crate::sync::{Arc, AtomicBool, AtomicPtr, AtomicUsize, Ordering, UnsafeCell};
+use crate::runs::wrapped;
+use crate::sync::{Arc, AtomicBool, AtomicPtr, AtomicUsize, Ordering, UnsafeCell, read_slices};
 use crate::wait::{Cancel, WaitError, WaitStrategy, Waiter};
 
 /// Largest ring: 2^20 slots.
@@ -555,9 +556,16 @@ impl<T: Send> Reservation<'_, T> {
     /// reservation's first slot.
     #[inline]
     pub fn fill(&mut self, mut make: impl FnMut(usize) -> T) {
-        while self.written < self.len {
+        let producer = &*self.producer;
+        let start = producer.tail.wrapping_add(self.written);
+        let (first, second) = wrapped(&producer.ring().slots, start, self.len - self.written);
+        for slot in first.iter().chain(second) {
             let value = make(self.written);
-            self.write(value);
+            slot.with_mut(|slot| {
+                // SAFETY: as in `write`: reserved and not yet published.
+                unsafe { (*slot).write(value) };
+            });
+            self.written += 1;
         }
     }
 
@@ -645,6 +653,27 @@ impl<T> Drop for Advance<'_, T> {
     }
 }
 
+/// Drops the messages of `cells`, which the consumer has taken (published
+/// and initialised, below the tail it acquired, and no longer read),
+/// counting each into `advance` before its drop: a drop that panics must
+/// not leave the message behind to be dropped again. Touches no slot when
+/// `T` needs no drop.
+#[inline(always)]
+fn drop_taken<T>(cells: &[UnsafeCell<MaybeUninit<T>>], advance: &mut Advance<'_, T>) {
+    if !core::mem::needs_drop::<T>() {
+        advance.done += cells.len();
+        return;
+    }
+    for cell in cells {
+        cell.with_mut(|slot| {
+            advance.done += 1;
+            // SAFETY: taken, as above: initialised, and dropped once, as
+            // the head moves past it.
+            unsafe { (*slot).assume_init_drop() }
+        });
+    }
+}
+
 /// Adds the rings registered since the last look to the consumer's table.
 fn discover<T>(shared: &Shared<T>, rings: &mut Vec<Line<Local<T>>>) {
     if rings.len() == shared.rings.len() {
@@ -698,9 +727,12 @@ pub struct RingConsumer<T> {
 unsafe impl<T: Send> Send for RingConsumer<T> {}
 
 /// How a pass treats each message it takes.
-enum Handle<F> {
+enum Handle<F, G> {
     /// Hands a reference to the callback, then drops the message.
     Read(F),
+    /// Hands each contiguous run of a ring's messages to the callback as
+    /// one slice, then drops them.
+    Slices(G),
     /// Drops the message without showing it to anyone (no read at all when
     /// `T` needs no drop).
     Discard,
@@ -715,7 +747,11 @@ impl<T: Send> RingConsumer<T> {
     /// One pass over the rings, taking up to `max` messages in all; one
     /// head store per ring that gave any.
     #[inline(always)]
-    fn pass<F: FnMut(&T)>(&mut self, max: usize, handle: &mut Handle<F>) -> usize {
+    fn pass<F: FnMut(&T), G: FnMut(&[T])>(
+        &mut self,
+        max: usize,
+        handle: &mut Handle<F, G>,
+    ) -> usize {
         self.discover();
         let rings = self.rings.len();
         if rings == 0 || max == 0 {
@@ -759,22 +795,28 @@ impl<T: Send> RingConsumer<T> {
                             });
                     }
                 }
-                Handle::Discard => {
-                    if core::mem::needs_drop::<T>() {
-                        for offset in 0..run {
-                            shared
-                                .slot(ring, head.wrapping_add(offset))
-                                .with_mut(|slot| {
-                                    // Counted before the drop, as in the
-                                    // `Read` arm.
-                                    advance.done += 1;
-                                    // SAFETY: as in the `Read` arm.
-                                    unsafe { (*slot).assume_init_drop() }
-                                });
-                        }
-                    } else {
-                        advance.done = run;
+                Handle::Slices(on) => {
+                    let (first, second) = wrapped(&ring.slots, head, run);
+                    let mut hand = |values: &[MaybeUninit<T>]| {
+                        // SAFETY: below the tail we acquired, so published
+                        // and initialised (see below), and `MaybeUninit<T>`
+                        // has `T`'s layout.
+                        on(unsafe {
+                            core::slice::from_raw_parts(values.as_ptr().cast::<T>(), values.len())
+                        })
+                    };
+                    for cells in [first, second] {
+                        // SAFETY: below the tail we acquired, so published
+                        // and initialised; the producer does not reuse them
+                        // until our head store, and nothing writes them.
+                        unsafe { read_slices(cells, &mut hand) };
+                        drop_taken(cells, &mut advance);
                     }
+                }
+                Handle::Discard => {
+                    let (first, second) = wrapped(&ring.slots, head, run);
+                    drop_taken(first, &mut advance);
+                    drop_taken(second, &mut advance);
                 }
             }
             drop(advance);
@@ -827,7 +869,11 @@ impl<T: Send> RingConsumer<T> {
     }
 
     #[inline(always)]
-    fn consume<F: FnMut(&T)>(&mut self, max: usize, handle: &mut Handle<F>) -> Consumed {
+    fn consume<F: FnMut(&T), G: FnMut(&[T])>(
+        &mut self,
+        max: usize,
+        handle: &mut Handle<F, G>,
+    ) -> Consumed {
         let max = max.max(1);
         loop {
             let done = self.pass(max, handle);
@@ -849,18 +895,28 @@ impl<T: Send> RingConsumer<T> {
     /// out, with timeout-blocking).
     #[inline(always)]
     pub fn consume_batch(&mut self, max: usize, mut on: impl FnMut(&T)) -> Consumed {
-        self.consume(max, &mut Handle::Read(&mut on))
+        self.consume(max, &mut Handle::<_, fn(&[T])>::Read(&mut on))
+    }
+
+    /// As [`consume_batch`](Self::consume_batch), handing each contiguous
+    /// run of a ring's messages to `on` as one slice (a ring gives one, or
+    /// two where its messages wrap), then dropping them. If `on` panics,
+    /// the messages of its slice stay in the ring, to be dropped with the
+    /// channel.
+    #[inline(always)]
+    pub fn consume_slices(&mut self, max: usize, mut on: impl FnMut(&[T])) -> Consumed {
+        self.consume(max, &mut Handle::<fn(&T), _>::Slices(&mut on))
     }
 
     /// Waits for messages, then drains every ring of what it holds now.
     pub fn consume_all(&mut self, mut on: impl FnMut(&T)) -> Consumed {
-        self.consume(usize::MAX, &mut Handle::Read(&mut on))
+        self.consume(usize::MAX, &mut Handle::<_, fn(&[T])>::Read(&mut on))
     }
 
     /// Like [`consume_batch`](Self::consume_batch), but drops the messages
     /// unread (without touching them at all when `T` needs no drop).
     pub fn discard_batch(&mut self, max: usize) -> Consumed {
-        self.consume(max, &mut Handle::<fn(&T)>::Discard)
+        self.consume(max, &mut Handle::<fn(&T), fn(&[T])>::Discard)
     }
 
     /// Takes one message by value without waiting, if any is ready.
@@ -1014,6 +1070,11 @@ impl<M: Message> Consumer<M> for RingConsumer<M> {
     #[inline(always)]
     fn consume_batch(&mut self, max: usize, on: impl FnMut(&M)) -> Consumed {
         RingConsumer::consume_batch(self, max, on)
+    }
+
+    #[inline(always)]
+    fn consume_slices(&mut self, max: usize, on: impl FnMut(&[M])) -> Consumed {
+        RingConsumer::consume_slices(self, max, on)
     }
 
     #[inline(always)]

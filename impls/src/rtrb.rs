@@ -131,16 +131,18 @@ impl<M> RtrbProducer<M> {
     }
 }
 
-impl<M: Message> Consumer<M> for RtrbConsumer<M> {
+impl<M: Message> RtrbConsumer<M> {
+    /// Waits for messages, then hands up to `max` of them to `hand` as the
+    /// ring's two contiguous parts (the second empty unless they wrap).
     #[inline(always)]
-    fn consume_batch(&mut self, max: usize, mut on: impl FnMut(&M)) -> Consumed {
+    fn consume_with(&mut self, max: usize, hand: impl FnOnce(&[M], &[M])) -> Consumed {
         // 0 counts as 1 (the trait's contract): `Items` is never empty.
         let max = max.max(1);
         loop {
             if max == 1 {
                 // `pop` checks the cached remote index itself.
                 if let Ok(message) = self.inner.pop() {
-                    on(&message);
+                    hand(core::slice::from_ref(&message), &[]);
                     self.waiter.notify();
                     return Consumed::Items(1);
                 }
@@ -153,7 +155,7 @@ impl<M: Message> Consumer<M> for RtrbConsumer<M> {
                         .read_chunk(run)
                         .expect("`run` messages are available");
                     let (first, second) = chunk.as_slices();
-                    first.iter().chain(second).for_each(&mut on);
+                    hand(first, second);
                     chunk.commit_all();
                     self.waiter.notify();
                     return Consumed::Items(run);
@@ -176,5 +178,24 @@ impl<M: Message> Consumer<M> for RtrbConsumer<M> {
                 Err(_) => return Consumed::Idle,
             }
         }
+    }
+}
+
+impl<M: Message> Consumer<M> for RtrbConsumer<M> {
+    #[inline(always)]
+    fn consume_batch(&mut self, max: usize, mut on: impl FnMut(&M)) -> Consumed {
+        self.consume_with(max, |first, second| {
+            first.iter().chain(second).for_each(&mut on)
+        })
+    }
+
+    #[inline(always)]
+    fn consume_slices(&mut self, max: usize, mut on: impl FnMut(&[M])) -> Consumed {
+        self.consume_with(max, |first, second| {
+            on(first);
+            if !second.is_empty() {
+                on(second);
+            }
+        })
     }
 }

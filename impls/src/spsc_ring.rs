@@ -25,7 +25,8 @@ use crate::queue::{
     Batching, BuildError, Consumed, Consumer, Endpoints, Info, OrderingGuarantee, Producer,
     PublishError, Queue, QueueConfig, Topology, WaitClass,
 };
-use crate::sync::{Arc, AtomicBool, AtomicUsize, Ordering, UnsafeCell};
+use crate::runs::wrapped;
+use crate::sync::{Arc, AtomicBool, AtomicUsize, Ordering, UnsafeCell, read_slices};
 use crate::wait::{WaitError, Waiter};
 
 /// The `spsc_ring` implementation.
@@ -48,12 +49,11 @@ struct Shared<M> {
 }
 
 impl<M> Shared<M> {
-    /// The slot of `position`.
+    /// The slots of positions `start .. start + len`, as one or two
+    /// contiguous runs (see [`wrapped`]).
     #[inline(always)]
-    fn slot(&self, position: usize) -> &UnsafeCell<M> {
-        // SAFETY: `mask` is `slots.len() - 1` with a power-of-two length, so
-        // the masked index is in bounds.
-        unsafe { self.slots.get_unchecked(position & self.mask) }
+    fn runs(&self, start: usize, len: usize) -> (&[UnsafeCell<M>], &[UnsafeCell<M>]) {
+        wrapped(&self.slots, start, len)
     }
 }
 
@@ -167,12 +167,12 @@ impl<M: Message> Producer<M> for SpscProducer<M> {
             }
             let free = capacity - self.tail.wrapping_sub(self.cached_head);
             let run = free.min(n - done);
-            for offset in 0..run {
-                let slot = shared.slot(self.tail.wrapping_add(offset));
+            let (first, second) = shared.runs(self.tail, run);
+            for (index, slot) in (done..).zip(first.iter().chain(second)) {
                 // SAFETY: positions tail .. tail + run are free (at most
                 // `capacity` ahead of the head we acquired), so the consumer
                 // does not touch these slots until we release them below.
-                slot.with_mut(|message| fill(done + offset, unsafe { &mut *message }));
+                slot.with_mut(|message| fill(index, unsafe { &mut *message }));
             }
             self.tail = self.tail.wrapping_add(run);
             // Release: the slot writes above happen before the consumer's
@@ -185,9 +185,17 @@ impl<M: Message> Producer<M> for SpscProducer<M> {
     }
 }
 
-impl<M: Message> Consumer<M> for SpscConsumer<M> {
+impl<M: Message> SpscConsumer<M> {
+    /// Waits for messages, then hands up to `max` of them to `hand` as the
+    /// slots' one or two contiguous runs, and releases them. The slots are
+    /// published, and the producer does not write them until they are
+    /// released, after `hand` returns: `hand` may read them.
     #[inline(always)]
-    fn consume_batch(&mut self, max: usize, mut on: impl FnMut(&M)) -> Consumed {
+    fn consume_with(
+        &mut self,
+        max: usize,
+        hand: impl FnOnce(&[UnsafeCell<M>], &[UnsafeCell<M>]),
+    ) -> Consumed {
         // 0 counts as 1 (the trait's contract): `Items` is never empty.
         let max = max.max(1);
         let shared = &*self.shared;
@@ -214,18 +222,41 @@ impl<M: Message> Consumer<M> for SpscConsumer<M> {
             }
         }
         let run = self.cached_tail.wrapping_sub(head).min(max);
-        for offset in 0..run {
-            let slot = shared.slot(head.wrapping_add(offset));
-            // SAFETY: positions head .. head + run were published (below the
-            // tail we acquired) and the producer will not rewrite them until
-            // we release them below.
-            slot.with(|message| on(unsafe { &*message }));
-        }
+        // Positions head .. head + run were published (below the tail we
+        // acquired) and the producer will not rewrite them until we
+        // release them below.
+        let (first, second) = shared.runs(head, run);
+        hand(first, second);
         self.head = head.wrapping_add(run);
         // Release: our reads happen before the producer reuses the slots.
         shared.head.store(self.head, Ordering::Release);
         self.waiter.notify();
         Consumed::Items(run)
+    }
+}
+
+impl<M: Message> Consumer<M> for SpscConsumer<M> {
+    #[inline(always)]
+    fn consume_batch(&mut self, max: usize, mut on: impl FnMut(&M)) -> Consumed {
+        self.consume_with(max, |first, second| {
+            for slot in first.iter().chain(second) {
+                // SAFETY: published and not yet released (see
+                // `consume_with`); nothing writes it meanwhile.
+                slot.with(|message| on(unsafe { &*message }));
+            }
+        })
+    }
+
+    #[inline(always)]
+    fn consume_slices(&mut self, max: usize, mut on: impl FnMut(&[M])) -> Consumed {
+        self.consume_with(max, |first, second| {
+            // SAFETY: published and not yet released (see `consume_with`);
+            // nothing writes them meanwhile.
+            unsafe {
+                read_slices(first, &mut on);
+                read_slices(second, &mut on);
+            }
+        })
     }
 }
 

@@ -591,8 +591,9 @@ mod tests {
     }
 
     /// Judges `messages` as one consumer's deliveries of an MPSC run,
-    /// observed one at a time and, again, in chunks of `chunk`.
-    fn verdicts<M: Message>(quotas: &[u64], messages: &[M]) -> [Verdict; 2] {
+    /// observed one at a time and, again, as slices of 1, 5, 64 and all of
+    /// them (slices that start, end and straddle a change of producer).
+    fn verdicts<M: Message>(quotas: &[u64], messages: &[M]) -> Vec<Verdict> {
         let expected = Expected::new::<M>(quotas);
         let mut one_by_one = Tally::new(quotas.len());
         let mut observer = one_by_one.observer();
@@ -600,16 +601,17 @@ mod tests {
             observer.observe(message);
         }
         observer.finish();
-        let mut chunked = Tally::new(quotas.len());
-        for chunk in messages.chunks(5) {
-            let mut observer = chunked.observer();
-            observer.observe_all(chunk);
+        let mut verdicts = vec![judge(Topology::Mpsc, &expected, &[one_by_one])];
+        for size in [1, 5, 64, messages.len().max(1)] {
+            let mut sliced = Tally::new(quotas.len());
+            let mut observer = sliced.observer();
+            for slice in messages.chunks(size) {
+                observer.observe_slice(slice);
+            }
             observer.finish();
+            verdicts.push(judge(Topology::Mpsc, &expected, &[sliced]));
         }
-        [
-            judge(Topology::Mpsc, &expected, &[one_by_one]),
-            judge(Topology::Mpsc, &expected, &[chunked]),
-        ]
+        verdicts
     }
 
     fn fails_with<M: Message>(quotas: &[u64], messages: &[M], expect: &str, what: &str) {

@@ -5,7 +5,7 @@ use super::{Refused, Sequencer, Shared, SkipCache, minimum};
 use crate::message::Message;
 use crate::metrics::{Counter, Metrics};
 use crate::queue::{Consumed, Consumer, Producer, PublishError};
-use crate::sync::{Arc, Ordering, on_unwind};
+use crate::sync::{Arc, Ordering, UnsafeCell, on_unwind, read_slices};
 use crate::wait::Waiter;
 use core::cell::Cell;
 
@@ -55,17 +55,20 @@ impl<S: Sequencer, E> DisruptorProducer<S, E> {
         let at = Cell::new(low);
         on_unwind(
             || {
-                for sequence in low..=high {
-                    at.set(sequence);
-                    let index = first + (sequence - low) as usize;
-                    // SAFETY: `low ..= high` were claimed by this producer
-                    // alone and every gating consumer has passed their
-                    // previous round, so no one else touches these slots
-                    // until they are published below (or by the cleanup).
-                    shared
-                        .ring
-                        .slot(sequence)
-                        .with_mut(|event| fill(index, unsafe { &mut *event }));
+                let (head, tail) = shared.ring.runs(low, (high - low + 1) as usize);
+                let mut sequence = low;
+                for run in [head, tail] {
+                    for slot in run {
+                        at.set(sequence);
+                        let index = first + (sequence - low) as usize;
+                        // SAFETY: `low ..= high` were claimed by this
+                        // producer alone and every gating consumer has
+                        // passed their previous round, so no one else
+                        // touches these slots until they are published
+                        // below (or by the cleanup).
+                        slot.with_mut(|event| fill(index, unsafe { &mut *event }));
+                        sequence += 1;
+                    }
                 }
             },
             || {
@@ -253,8 +256,32 @@ impl<S: Sequencer, E> DisruptorConsumer<S, E> {
     /// them to `handle(event, sequence, end_of_batch)` and marks them done.
     /// `max` reads as for [`Consumer::consume_batch`]: 0 counts as 1.
     /// Skipped sequences (see [`crate::disruptor`]) are passed over.
-    #[inline]
+    #[inline(always)]
     pub fn process_batch(&mut self, max: usize, mut handle: impl FnMut(&E, i64, bool)) -> Consumed {
+        self.process_runs(max, |slots, first, ends_batch| {
+            let last = first + slots.len() as i64 - 1;
+            for (sequence, slot) in (first..).zip(slots) {
+                slot.with(|event| {
+                    // SAFETY: handed by `process_runs`, so readable here.
+                    let event = unsafe { &*event };
+                    handle(event, sequence, ends_batch && sequence == last)
+                });
+            }
+        })
+    }
+
+    /// As [`process_batch`](Self::process_batch), handing the events as
+    /// runs of consecutive slots: `hand(slots, first_sequence,
+    /// ends_batch)`, once or more per call. The slots are published (or
+    /// passed by every upstream consumer), and producers do not reuse them
+    /// until this consumer's sequence passes them, after the call: `hand`
+    /// may read them, and nothing writes them meanwhile.
+    #[inline(always)]
+    fn process_runs(
+        &mut self,
+        max: usize,
+        mut hand: impl FnMut(&[UnsafeCell<E>], i64, bool),
+    ) -> Consumed {
         // At most the ring can be available at once; the clamp keeps
         // `next + limit - 1` below from wrapping (which would move this
         // consumer's sequence backwards) and makes 0 count as 1.
@@ -298,22 +325,22 @@ impl<S: Sequencer, E> DisruptorConsumer<S, E> {
             }
             let end = self.available.min(next + limit as i64 - 1);
             let ring = &self.shared.ring;
+            // `next ..= end` are published (or passed by every upstream
+            // consumer), and producers do not reuse them until this
+            // consumer's sequence passes them below.
             let handed = if self.skips.any(&self.shared.lifecycle) {
                 self.skips
                     .hand(&self.shared.faults, next, next, end, |sequence, last| {
-                        // SAFETY: as below.
-                        ring.slot(sequence)
-                            .with(|event| handle(unsafe { &*event }, sequence, last));
+                        hand(ring.runs(sequence, 1).0, sequence, last);
                     })
             } else {
-                for sequence in next..=end {
-                    // SAFETY: `next ..= end` are published (or passed by
-                    // every upstream consumer), and producers do not reuse
-                    // them until this consumer's sequence passes them below.
-                    ring.slot(sequence)
-                        .with(|event| handle(unsafe { &*event }, sequence, sequence == end));
+                let len = (end - next + 1) as usize;
+                let (first, second) = ring.runs(next, len);
+                hand(first, next, second.is_empty());
+                if !second.is_empty() {
+                    hand(second, next + first.len() as i64, true);
                 }
-                (end - next + 1) as usize
+                len
             };
             self.sequence.set(end);
             self.next = end + 1;
@@ -330,6 +357,14 @@ impl<S: Sequencer, M: Message> Consumer<M> for DisruptorConsumer<S, M> {
     #[inline(always)]
     fn consume_batch(&mut self, max: usize, mut on: impl FnMut(&M)) -> Consumed {
         self.process_batch(max, |event, _, _| on(event))
+    }
+
+    #[inline(always)]
+    fn consume_slices(&mut self, max: usize, mut on: impl FnMut(&[M])) -> Consumed {
+        self.process_runs(max, |slots, _, _| {
+            // SAFETY: handed by `process_runs`, so readable here.
+            unsafe { read_slices(slots, &mut on) }
+        })
     }
 
     fn metrics(&self) -> Vec<(&'static str, u64)> {

@@ -4,6 +4,7 @@
 //! place by producers and read in place by consumers; the sequencer and the
 //! consumers' sequences decide who may touch which slot when.
 
+use crate::runs::wrapped;
 use crate::sync::UnsafeCell;
 
 /// `capacity` events, `capacity` a power of two.
@@ -45,5 +46,14 @@ impl<E> RingBuffer<E> {
         // SAFETY: `mask` is `slots.len() - 1` for a power-of-two length, so
         // the masked index is in bounds.
         unsafe { self.slots.get_unchecked(sequence as usize & self.mask) }
+    }
+
+    /// The slots of `len` sequences from `first`, as one or two contiguous
+    /// runs (the second empty unless they wrap). `len` is at most the
+    /// capacity.
+    #[inline(always)]
+    pub fn runs(&self, first: i64, len: usize) -> (&[UnsafeCell<E>], &[UnsafeCell<E>]) {
+        debug_assert!(first >= 0);
+        wrapped(&self.slots, first as usize, len)
     }
 }

@@ -54,7 +54,7 @@ use super::{Run, Sequencer, Shared, SkipCache, info, lock, producers, sequences}
 use crate::message::Message;
 use crate::metrics::{Counter, Metrics};
 use crate::queue::{BuildError, Consumed, Consumer, Endpoints, Info, Queue, QueueConfig, Topology};
-use crate::sync::{Arc, Ordering};
+use crate::sync::{Arc, Ordering, UnsafeCell, read_slices};
 use crate::wait::Waiter;
 
 /// Run length chosen per claim from the load.
@@ -325,9 +325,39 @@ impl<S: Sequencer, E, const RUN: usize> Worker<S, E, RUN> {
     /// published, then hands up to `max` events to `handle(event, sequence,
     /// end_of_batch)`. `max` reads as for [`Consumer::consume_batch`]: 0
     /// counts as 1. Skipped sequences (see [`crate::disruptor`]) are passed
-    /// over.
-    #[inline]
+    /// over. If `handle` panics, the event it panicked on and those before
+    /// it count as handed (the rest of the run is taken over by the other
+    /// workers when this one is dropped).
+    #[inline(always)]
     pub fn process_batch(&mut self, max: usize, mut handle: impl FnMut(&E, i64, bool)) -> Consumed {
+        self.process_runs(max, |slots, first, ends_batch, handed| {
+            let last = first + slots.len() as i64 - 1;
+            for (sequence, slot) in (first..).zip(slots) {
+                *handed = sequence;
+                slot.with(|event| {
+                    // SAFETY: handed by `process_runs`, so readable here.
+                    let event = unsafe { &*event };
+                    handle(event, sequence, ends_batch && sequence == last)
+                });
+            }
+        })
+    }
+
+    /// As [`process_batch`](Self::process_batch), handing the events as
+    /// runs of consecutive slots: `hand(slots, first_sequence, ends_batch,
+    /// handed)`, once or more per call, where `hand` sets `handed` to the
+    /// last sequence it has handed on before it hands it on (if `hand`
+    /// panics, that one and those before it count as handed). The slots
+    /// lie in this worker's run (no other worker takes them) and are
+    /// published, and producers do not reuse them until the run's gate
+    /// passes them, after the call: `hand` may read them, and nothing
+    /// writes them meanwhile.
+    #[inline(always)]
+    fn process_runs(
+        &mut self,
+        max: usize,
+        mut hand: impl FnMut(&[UnsafeCell<E>], i64, bool, &mut i64),
+    ) -> Consumed {
         // Runs are 1 to `capacity` long.
         let max = max.clamp(1, self.shared.ring.capacity());
         loop {
@@ -383,6 +413,9 @@ impl<S: Sequencer, E, const RUN: usize> Worker<S, E, RUN> {
                 next: &mut self.next,
                 at: next - 1,
             };
+            // `next ..= end` lie in this worker's run (no other worker
+            // takes them) and are published; producers do not reuse their
+            // slots until the run's gate passes them below.
             let count = if self.skips.any(&shared.lifecycle) {
                 // A worker may go back to a lower run (one set aside, or
                 // taken over), so it keeps every range some worker may still
@@ -390,25 +423,21 @@ impl<S: Sequencer, E, const RUN: usize> Worker<S, E, RUN> {
                 let floor = shared.sequencer.gating_minimum().saturating_add(1);
                 self.skips
                     .hand(&shared.faults, floor, next, end, |sequence, last| {
-                        handed.at = sequence;
-                        // SAFETY: as below.
-                        shared
-                            .ring
-                            .slot(sequence)
-                            .with(|event| handle(unsafe { &*event }, sequence, last));
+                        hand(
+                            shared.ring.runs(sequence, 1).0,
+                            sequence,
+                            last,
+                            &mut handed.at,
+                        );
                     })
             } else {
-                for sequence in next..=end {
-                    handed.at = sequence;
-                    // SAFETY: `sequence` lies in this worker's run (no other
-                    // worker takes it) and is published; producers do not
-                    // reuse its slot until the run's gate passes it below.
-                    shared
-                        .ring
-                        .slot(sequence)
-                        .with(|event| handle(unsafe { &*event }, sequence, sequence == end));
+                let len = (end - next + 1) as usize;
+                let (first, second) = shared.ring.runs(next, len);
+                hand(first, next, second.is_empty(), &mut handed.at);
+                if !second.is_empty() {
+                    hand(second, next + first.len() as i64, true, &mut handed.at);
                 }
-                (end - next + 1) as usize
+                len
             };
             handed.at = end;
             drop(handed);
@@ -426,6 +455,16 @@ impl<S: Sequencer, M: Message, const RUN: usize> Consumer<M> for Worker<S, M, RU
     #[inline(always)]
     fn consume_batch(&mut self, max: usize, mut on: impl FnMut(&M)) -> Consumed {
         self.process_batch(max, |event, _, _| on(event))
+    }
+
+    #[inline(always)]
+    fn consume_slices(&mut self, max: usize, mut on: impl FnMut(&[M])) -> Consumed {
+        self.process_runs(max, |slots, first, _, handed| {
+            // The whole slice counts as handed if `on` panics.
+            *handed = first + slots.len() as i64 - 1;
+            // SAFETY: handed by `process_runs`, so readable here.
+            unsafe { read_slices(slots, &mut on) }
+        })
     }
 
     fn metrics(&self) -> Vec<(&'static str, u64)> {

@@ -188,11 +188,41 @@ pub fn on_unwind<R>(body: impl FnOnce() -> R, cleanup: impl FnOnce()) -> R {
     }
 }
 
+/// Hands the contents of `cells`, in order, to `on` as shared slices: by
+/// default one slice of them all; under loom, whose cells cannot be seen
+/// as one array, a slice of one per cell, each inside that cell's `with`,
+/// so that loom still checks every access. An empty `cells` hands nothing.
+///
+/// # Safety
+///
+/// As for dereferencing the pointer [`UnsafeCell::with`] gives, for every
+/// cell of `cells`: no `&mut` to any of their contents may exist while
+/// `on` runs.
+#[inline(always)]
+pub unsafe fn read_slices<T>(cells: &[UnsafeCell<T>], mut on: impl FnMut(&[T])) {
+    #[cfg(not(ringlab_loom))]
+    if !cells.is_empty() {
+        // SAFETY: `UnsafeCell<T>` is `repr(transparent)` over `T` (ours
+        // over the standard one, which has `T`'s layout), so the cells are
+        // an array of `T`; the caller promises that nothing writes them
+        // while the shared slice lives.
+        on(unsafe { core::slice::from_raw_parts(cells.as_ptr().cast::<T>(), cells.len()) });
+    }
+    #[cfg(ringlab_loom)]
+    for cell in cells {
+        // SAFETY: the caller's promise, for this cell.
+        cell.with(|value| on(core::slice::from_ref(unsafe { &*value })));
+    }
+}
+
 #[cfg(not(ringlab_loom))]
 mod cell {
     /// An `UnsafeCell` whose accesses go through closures, as loom's does,
     /// so that the same code runs under loom, which checks every access.
+    /// Transparent, so that a slice of cells can be read as a slice of
+    /// their contents ([`super::read_slices`]).
     #[derive(Debug, Default)]
+    #[repr(transparent)]
     pub struct UnsafeCell<T>(core::cell::UnsafeCell<T>);
 
     impl<T> UnsafeCell<T> {
