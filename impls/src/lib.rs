@@ -21,90 +21,62 @@
 //! ```
 #![deny(unsafe_op_in_unsafe_fn)]
 
-pub mod array_queue;
-pub mod channel;
-pub mod disruptor;
-pub mod disruptor_crate;
 pub mod message;
 pub mod metrics;
 pub mod queue;
-pub mod ring_mpsc;
-pub mod rtrb;
+pub mod registry;
 mod runs;
-pub mod spsc_ring;
 pub mod sync;
-pub mod tokio_mpsc;
 pub mod wait;
 
-pub use array_queue::ArrayQueueBaseline;
-pub use channel::{Crossbeam, CrossbeamVec, Flume, FlumeVec};
-pub use disruptor::{Bitmap, Lmax, Single, WorkerPoolAdaptive, WorkerPoolK1};
-pub use disruptor_crate::DisruptorCrate;
 pub use message::{Message, Msg, Msg8, Msg64, Msg256, PAYLOAD_SIZES};
 pub use queue::{
     Batching, BuildError, Consumed, Consumer, Endpoints, Info, OrderingGuarantee, Producer,
     PublishError, Queue, QueueConfig, Topology, WaitClass,
 };
-pub use ring_mpsc::RingMpsc;
-pub use rtrb::Rtrb;
-pub use spsc_ring::SpscRing;
-pub use tokio_mpsc::TokioMpsc;
+pub use registry::{Roster, Visitor, With};
 pub use wait::{Cancel, WaitStrategy, Waiter};
 
-/// Something to do with an implementation chosen by name.
-pub trait Visitor {
-    /// What the visit returns.
-    type Output;
-    /// Called with the implementation's type.
-    fn visit<Q: Queue>(self) -> Self::Output;
+/// Declares each file of implementations and lists its types in the
+/// built-in roster, [`Builtin`], in the order written.
+macro_rules! registry {
+    ($($module:ident: $($queue:ident),+;)+) => {
+        $(
+            pub mod $module;
+            pub use $module::{$($queue),+};
+        )+
+        /// Every built-in implementation, in the registry's order (see
+        /// [`registry`]).
+        pub type Builtin = registry::roster![$($($queue),+),+];
+    };
 }
 
-/// Calls `visitor` with the implementation named `name`, or returns `None`
-/// when there is none of that name (see [`all`]).
+// The registry: one line per file. Adding an implementation is its file
+// and its line here; scenarios that list `"all"` pick it up, and the
+// conformance suite runs it for every topology its `Info` claims.
+registry! {
+    spsc_ring: SpscRing;
+    rtrb: Rtrb;
+    channel: Crossbeam, CrossbeamVec, Flume, FlumeVec;
+    disruptor: Single, Lmax, Bitmap, WorkerPoolAdaptive, WorkerPoolK1;
+    disruptor_crate: DisruptorCrate;
+    array_queue: ArrayQueueBaseline;
+    ring_mpsc: RingMpsc;
+    tokio_mpsc: TokioMpsc;
+}
+
+/// Calls `visitor` with the built-in implementation named `name`, or
+/// returns `None` when there is none of that name (see [`all`]).
 pub fn visit<V: Visitor>(name: &str, visitor: V) -> Option<V::Output> {
-    // Keep in step with `all`; a test checks that the two lists agree.
-    Some(match name {
-        "spsc_ring" => visitor.visit::<SpscRing>(),
-        "rtrb" => visitor.visit::<Rtrb>(),
-        "crossbeam" => visitor.visit::<Crossbeam>(),
-        "crossbeam_vec" => visitor.visit::<CrossbeamVec>(),
-        "flume" => visitor.visit::<Flume>(),
-        "flume_vec" => visitor.visit::<FlumeVec>(),
-        "single" => visitor.visit::<Single>(),
-        "lmax" => visitor.visit::<Lmax>(),
-        "bitmap" => visitor.visit::<Bitmap>(),
-        "disruptor" => visitor.visit::<DisruptorCrate>(),
-        "worker_pool" => visitor.visit::<WorkerPoolAdaptive>(),
-        "worker_pool_k1" => visitor.visit::<WorkerPoolK1>(),
-        "array_queue" => visitor.visit::<ArrayQueueBaseline>(),
-        "ring_mpsc" => visitor.visit::<RingMpsc>(),
-        "tokio_mpsc" => visitor.visit::<TokioMpsc>(),
-        _ => return None,
-    })
+    Builtin::visit(name, visitor).ok()
 }
 
-/// Every implementation, described.
+/// Every built-in implementation, described.
 pub fn all() -> Vec<Info> {
-    vec![
-        SpscRing::info(),
-        Rtrb::info(),
-        Crossbeam::info(),
-        CrossbeamVec::info(),
-        Flume::info(),
-        FlumeVec::info(),
-        Single::info(),
-        Lmax::info(),
-        Bitmap::info(),
-        DisruptorCrate::info(),
-        WorkerPoolAdaptive::info(),
-        WorkerPoolK1::info(),
-        ArrayQueueBaseline::info(),
-        RingMpsc::info(),
-        TokioMpsc::info(),
-    ]
+    registry::catalogue::<Builtin>().expect("built-in names are unique (a test checks)")
 }
 
-/// The implementation named `name`, described.
+/// The built-in implementation named `name`, described.
 pub fn info(name: &str) -> Option<Info> {
     all().into_iter().find(|info| info.name == name)
 }
@@ -121,6 +93,7 @@ mod tests {
 
     #[test]
     fn registry_names_agree() {
+        assert!(super::registry::catalogue::<super::Builtin>().is_ok());
         for info in super::all() {
             assert_eq!(super::visit(info.name, Name), Some(info.name));
         }

@@ -194,11 +194,24 @@ pub enum Problem {
         allowed: &'static str,
     },
     /// Not an implementation name.
-    #[error("`{value}` is not a known implementation; allowed: {}", names(impls::all().iter().map(|info| info.name)))]
+    #[error(
+        "`{value}` is not a known implementation; allowed: `all` (every one that can run the scenario) or any of {}",
+        names(known)
+    )]
     UnknownImplementation {
         /// The name given.
         value: String,
+        /// The names that are known.
+        known: Vec<&'static str>,
     },
+    /// `all` beside other names.
+    #[error(
+        "`all` stands alone (every implementation that can run the scenario); list names instead, or `all` by itself"
+    )]
+    AllWithOthers,
+    /// `all` where no implementation of the roster can run the scenario.
+    #[error("no known implementation can run it; list one by name (`harness list` shows them)")]
+    NoneCapable,
     /// An implementation that cannot run the scenario's topology.
     #[error(
         "`{implementation}` cannot run topology `{topology}`; it supports: {}",

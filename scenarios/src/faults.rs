@@ -27,7 +27,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use impls::Topology;
+use impls::{Info, Topology};
 use serde::{Deserialize, Serialize};
 
 use crate::validate::Checker;
@@ -117,6 +117,9 @@ pub struct FaultScenario {
     pub messages: u64,
     /// Watchdog deadline for one run.
     pub timeout: Duration,
+    /// The implementations the file was checked against; `--impls` is
+    /// checked against them too.
+    pub known: Vec<Info>,
 }
 
 /// The file as written.
@@ -136,7 +139,17 @@ impl FaultScenario {
     /// Checks `text`, the contents of the file at `path`, as a fault
     /// scenario. The name is `path`'s stem.
     pub fn parse(path: &Path, text: &str) -> Result<FaultScenario, ScenarioError> {
-        let check = Checker { path };
+        Self::parse_in(path, text, &impls::all())
+    }
+
+    /// As [`FaultScenario::parse`], against the implementations in `known`
+    /// (a roster's [`impls::registry::catalogue`]).
+    pub fn parse_in(
+        path: &Path,
+        text: &str,
+        known: &[Info],
+    ) -> Result<FaultScenario, ScenarioError> {
+        let check = Checker { path, known };
         let raw: RawFaultScenario =
             toml::from_str(text).map_err(|error| ScenarioError::Syntax {
                 path: path.to_owned(),
@@ -197,6 +210,7 @@ impl FaultScenario {
             topologies,
             messages,
             timeout: Duration::from_secs(timeout_secs),
+            known: known.to_vec(),
         })
     }
 
@@ -204,7 +218,10 @@ impl FaultScenario {
     /// checked as the file's list is, with errors naming `--impls`. On
     /// error the scenario is left as it was.
     pub fn restrict_implementations(&mut self, names: &[String]) -> Result<(), ScenarioError> {
-        let check = Checker { path: &self.path };
+        let check = Checker {
+            path: &self.path,
+            known: &self.known,
+        };
         self.implementations =
             check_implementations(&check, names, &self.topologies, "--impls", |_| {
                 "--impls".to_owned()
@@ -222,7 +239,7 @@ fn check_implementations(
     list_field: &str,
     field: impl Fn(usize) -> String,
 ) -> Result<Vec<&'static str>, ScenarioError> {
-    check.implementations(names, list_field, field, |info| {
+    let listed = check.implementations(names, list_field, field, |info| {
         if topologies.iter().any(|&topology| info.supports(topology)) {
             Ok(())
         } else {
@@ -231,5 +248,6 @@ fn check_implementations(
                 supported: info.topologies,
             })
         }
-    })
+    })?;
+    Ok(listed.names)
 }

@@ -41,10 +41,11 @@ mod validate;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use impls::{Topology, WaitStrategy};
+use impls::{Info, Topology, WaitStrategy};
 
 pub use error::{Problem, ScenarioError};
 pub use faults::{Fault, FaultScenario};
+pub use validate::ALL;
 
 /// A checked scenario file.
 #[derive(Clone, Debug)]
@@ -57,12 +58,15 @@ pub struct Scenario {
     pub description: String,
     /// Which threads talk to which.
     pub topology: Topology,
-    /// Implementation names ([`impls::Info::name`]), in file order; each
-    /// runs the topology.
+    /// Implementation names ([`impls::Info::name`]), in file order (in
+    /// roster order for `"all"`); each runs the topology at every point.
     pub implementations: Vec<&'static str>,
     /// The implementation the others are compared with; one of
     /// `implementations`.
     pub baseline: &'static str,
+    /// The implementations the file was checked against (a roster's
+    /// catalogue); `--impls` is checked against them too.
+    pub known: Vec<Info>,
     /// Messages per run, summed over producers; at least the largest
     /// producer count.
     pub messages: u64,
@@ -185,15 +189,28 @@ pub struct Point {
 }
 
 impl Scenario {
-    /// Reads and checks the scenario file at `path`.
+    /// Reads and checks the scenario file at `path` against the built-in
+    /// implementations.
     pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
-        Self::parse(path, &read(path)?)
+        Self::load_in(path, &impls::all())
     }
 
-    /// Checks `text` as a scenario file. The name is `path`'s stem; `path`
-    /// is otherwise only used in error messages and never read.
+    /// Reads and checks the scenario file at `path` against the
+    /// implementations in `known` (a roster's [`impls::registry::catalogue`]).
+    pub fn load_in(path: &Path, known: &[Info]) -> Result<Scenario, ScenarioError> {
+        Self::parse_in(path, &read(path)?, known)
+    }
+
+    /// Checks `text` as a scenario file, against the built-in
+    /// implementations. The name is `path`'s stem; `path` is otherwise only
+    /// used in error messages and never read.
     pub fn parse(path: &Path, text: &str) -> Result<Scenario, ScenarioError> {
-        validate::parse(path, text)
+        Self::parse_in(path, text, &impls::all())
+    }
+
+    /// As [`Scenario::parse`], against the implementations in `known`.
+    pub fn parse_in(path: &Path, text: &str, known: &[Info]) -> Result<Scenario, ScenarioError> {
+        validate::parse(path, text, known)
     }
 
     /// Every configuration: the cartesian product of the axes, in the order
@@ -311,14 +328,17 @@ impl Scenario {
     /// if it is still listed, else becomes the first name. On error the
     /// scenario is left as it was.
     pub fn restrict_implementations(&mut self, names: &[String]) -> Result<(), ScenarioError> {
-        let check = validate::Checker { path: &self.path };
-        let implementations = check.implementations(
+        let check = validate::Checker {
+            path: &self.path,
+            known: &self.known,
+        };
+        let listed = check.implementations(
             names,
             "--impls",
             |_| "--impls".to_owned(),
             validate::runs_topology(self.topology),
         )?;
-        check.fits(self.topology, &self.axes, &implementations)?;
+        let implementations = check.able(self.topology, &self.axes, listed)?;
         if !implementations.contains(&self.baseline) {
             self.baseline = implementations[0];
         }
@@ -355,17 +375,34 @@ pub enum ScenarioFile {
 }
 
 impl ScenarioFile {
-    /// Reads and checks the scenario file at `path`.
+    /// Reads and checks the scenario file at `path`, against the built-in
+    /// implementations.
     pub fn load(path: &Path) -> Result<ScenarioFile, ScenarioError> {
-        Self::parse(path, &read(path)?)
+        Self::load_in(path, &impls::all())
     }
 
-    /// Checks `text` as a scenario file of the kind it declares.
+    /// Reads and checks the scenario file at `path`, against the
+    /// implementations in `known`.
+    pub fn load_in(path: &Path, known: &[Info]) -> Result<ScenarioFile, ScenarioError> {
+        Self::parse_in(path, &read(path)?, known)
+    }
+
+    /// Checks `text` as a scenario file of the kind it declares, against
+    /// the built-in implementations.
     pub fn parse(path: &Path, text: &str) -> Result<ScenarioFile, ScenarioError> {
+        Self::parse_in(path, text, &impls::all())
+    }
+
+    /// As [`ScenarioFile::parse`], against the implementations in `known`.
+    pub fn parse_in(
+        path: &Path,
+        text: &str,
+        known: &[Info],
+    ) -> Result<ScenarioFile, ScenarioError> {
         if validate::declared_kind(text).as_deref() == Some(faults::FAULTS_KIND) {
-            FaultScenario::parse(path, text).map(ScenarioFile::Faults)
+            FaultScenario::parse_in(path, text, known).map(ScenarioFile::Faults)
         } else {
-            Scenario::parse(path, text).map(ScenarioFile::Measurement)
+            Scenario::parse_in(path, text, known).map(ScenarioFile::Measurement)
         }
     }
 
@@ -382,11 +419,16 @@ impl ScenarioFile {
 /// each with its description, or with the error that stops it loading. An
 /// unreadable directory lists nothing.
 pub fn list(dir: &Path) -> Vec<(String, Result<String, ScenarioError>)> {
+    list_in(dir, &impls::all())
+}
+
+/// As [`list`], each file checked against the implementations in `known`.
+pub fn list_in(dir: &Path, known: &[Info]) -> Vec<(String, Result<String, ScenarioError>)> {
     scenario_files(dir)
         .into_iter()
         .map(|(name, path)| {
-            let description =
-                ScenarioFile::load(&path).map(|scenario| scenario.description().to_owned());
+            let description = ScenarioFile::load_in(&path, known)
+                .map(|scenario| scenario.description().to_owned());
             (name, description)
         })
         .collect()

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use impls::message::MAX_SEQUENCE;
 use impls::queue::{MAX_CAPACITY, MAX_THREADS, MIN_CAPACITY};
-use impls::{BuildError, PAYLOAD_SIZES, QueueConfig, Topology, WaitStrategy};
+use impls::{BuildError, Info, PAYLOAD_SIZES, QueueConfig, Topology, WaitStrategy};
 use serde::Deserialize;
 
 use crate::faults::FAULTS_KIND;
@@ -87,27 +87,32 @@ pub(crate) fn declared_kind(text: &str) -> Option<String> {
     declared.kind?.as_str().map(str::to_owned)
 }
 
-/// Parses and checks `text`, the contents of the file at `path`.
-pub(crate) fn parse(path: &Path, text: &str) -> Result<Scenario, ScenarioError> {
+/// What an implementation list names to mean every implementation of the
+/// roster that can run the scenario.
+pub const ALL: &str = "all";
+
+/// Parses and checks `text`, the contents of the file at `path`, against
+/// the implementations in `known`.
+pub(crate) fn parse(path: &Path, text: &str, known: &[Info]) -> Result<Scenario, ScenarioError> {
     // The kind first: it decides which fields the rest may have. (A kind
     // that is no string is left to the parser, which says so.)
     let kind = match declared_kind(text) {
         None => Kind::Throughput,
         Some(name) if name == FAULTS_KIND => {
-            return Err(Checker { path }.invalid("kind", Problem::FaultsKind));
+            return Err(Checker { path, known }.invalid("kind", Problem::FaultsKind));
         }
         Some(name) => Kind::ALL
             .into_iter()
             .find(|kind| kind.name() == name)
             .ok_or_else(|| {
-                Checker { path }.invalid("kind", Problem::UnknownKind { value: name })
+                Checker { path, known }.invalid("kind", Problem::UnknownKind { value: name })
             })?,
     };
     let raw: RawScenario = toml::from_str(text).map_err(|error| ScenarioError::Syntax {
         path: path.to_owned(),
         message: error.to_string().trim_end().to_owned(),
     })?;
-    let check = Checker { path };
+    let check = Checker { path, known };
 
     let description = check.description(&raw.description)?;
     let topology = Topology::ALL
@@ -121,27 +126,12 @@ pub(crate) fn parse(path: &Path, text: &str) -> Result<Scenario, ScenarioError> 
                 },
             )
         })?;
-    let implementations = check.implementations(
+    let listed = check.implementations(
         &raw.implementations,
         "implementations",
         |index| format!("implementations[{index}]"),
         runs_topology(topology),
     )?;
-    let baseline = match raw.baseline {
-        None => implementations[0],
-        Some(name) => *implementations
-            .iter()
-            .find(|listed| **listed == name)
-            .ok_or_else(|| {
-                check.invalid(
-                    "baseline",
-                    Problem::BaselineNotListed {
-                        value: name.clone(),
-                        listed: implementations.clone(),
-                    },
-                )
-            })?,
-    };
     let messages = check.number("messages", raw.messages, 1, MAX_SEQUENCE)?;
     let repetitions = check.count("repetitions", raw.repetitions, 1, MAX_REPETITIONS)?;
     let warmup = check.count("warmup", raw.warmup, 0, MAX_WARMUP)?;
@@ -150,8 +140,10 @@ pub(crate) fn parse(path: &Path, text: &str) -> Result<Scenario, ScenarioError> 
         Some(secs) => check.number("timeout_secs", secs, 1, MAX_TIMEOUT_SECS)?,
     };
     let raw_rate = raw.axes.rate.clone();
-    let mut axes = check.axes(topology, &implementations, raw.axes)?;
+    let mut axes = check.axes(topology, raw.axes)?;
     axes.rate = check.kind(kind, topology, &axes, raw_rate)?;
+    let implementations = check.able(topology, &axes, listed)?;
+    let baseline = check.baseline(raw.baseline, &implementations)?;
     if kind == Kind::Latency && messages > crate::MAX_LATENCY_MESSAGES {
         return Err(check.invalid(
             "messages",
@@ -183,6 +175,7 @@ pub(crate) fn parse(path: &Path, text: &str) -> Result<Scenario, ScenarioError> 
         topology,
         implementations,
         baseline,
+        known: known.to_vec(),
         messages,
         repetitions: repetitions.unwrap_or(DEFAULT_REPETITIONS),
         warmup: warmup.unwrap_or(DEFAULT_WARMUP),
@@ -194,7 +187,7 @@ pub(crate) fn parse(path: &Path, text: &str) -> Result<Scenario, ScenarioError> 
 
 /// What [`Checker::implementations`] asks of a measurement's
 /// implementations: that each can run `topology`.
-pub(crate) fn runs_topology(topology: Topology) -> impl Fn(&impls::Info) -> Result<(), Problem> {
+pub(crate) fn runs_topology(topology: Topology) -> impl Fn(&Info) -> Result<(), Problem> {
     move |info| {
         if info.supports(topology) {
             Ok(())
@@ -212,6 +205,16 @@ pub(crate) fn runs_topology(topology: Topology) -> impl Fn(&impls::Info) -> Resu
 pub(crate) struct Checker<'a> {
     /// The file being checked.
     pub(crate) path: &'a Path,
+    /// The implementations it may name (the roster's).
+    pub(crate) known: &'a [Info],
+}
+
+/// An implementation list as checked: the names, and whether the file
+/// said [`ALL`] (then the names are every implementation that can run the
+/// topology, to be narrowed to those that fit every point).
+pub(crate) struct Listed {
+    pub(crate) names: Vec<&'static str>,
+    pub(crate) all: bool,
 }
 
 impl Checker<'_> {
@@ -266,25 +269,42 @@ impl Checker<'_> {
 
     /// Checks an implementation list: non-empty, every name known and
     /// accepted by `runs` (the scenario's topology, see [`runs_topology`]),
-    /// no name twice. Errors about the whole list name `list_field`; errors
-    /// about entry `i` name `field(i)`.
+    /// no name twice; or [`ALL`] alone, meaning every known implementation
+    /// that `runs` accepts. Errors about the whole list name `list_field`;
+    /// errors about entry `i` name `field(i)`.
     pub(crate) fn implementations(
         &self,
         names: &[String],
         list_field: &str,
         field: impl Fn(usize) -> String,
-        runs: impl Fn(&impls::Info) -> Result<(), Problem>,
-    ) -> Result<Vec<&'static str>, ScenarioError> {
+        runs: impl Fn(&Info) -> Result<(), Problem>,
+    ) -> Result<Listed, ScenarioError> {
         if names.is_empty() {
             return Err(self.invalid(list_field, Problem::EmptyList));
         }
+        if let Some(index) = names.iter().position(|name| name == ALL) {
+            if names.len() > 1 {
+                return Err(self.invalid(field(index), Problem::AllWithOthers));
+            }
+            let names: Vec<&'static str> = self
+                .known
+                .iter()
+                .filter(|info| runs(info).is_ok())
+                .map(|info| info.name)
+                .collect();
+            if names.is_empty() {
+                return Err(self.invalid(list_field, Problem::NoneCapable));
+            }
+            return Ok(Listed { names, all: true });
+        }
         let mut found: Vec<&'static str> = Vec::with_capacity(names.len());
         for (index, name) in names.iter().enumerate() {
-            let info = impls::info(name).ok_or_else(|| {
+            let info = self.info(name).ok_or_else(|| {
                 self.invalid(
                     field(index),
                     Problem::UnknownImplementation {
                         value: name.clone(),
+                        known: self.known.iter().map(|info| info.name).collect(),
                     },
                 )
             })?;
@@ -299,16 +319,74 @@ impl Checker<'_> {
             }
             found.push(info.name);
         }
-        Ok(found)
+        Ok(Listed {
+            names: found,
+            all: false,
+        })
+    }
+
+    /// The known implementation named `name`.
+    fn info(&self, name: &str) -> Option<Info> {
+        self.known.iter().find(|info| info.name == name).cloned()
+    }
+
+    /// The implementations of `listed` that run the scenario: a named list
+    /// must fit every point of the axes (an error names the axis to
+    /// change); [`ALL`] keeps those that fit, and is an error only when
+    /// none does.
+    pub(crate) fn able(
+        &self,
+        topology: Topology,
+        axes: &Axes,
+        listed: Listed,
+    ) -> Result<Vec<&'static str>, ScenarioError> {
+        if !listed.all {
+            self.fits(topology, axes, &listed.names)?;
+            return Ok(listed.names);
+        }
+        let mut first_error = None;
+        let mut able = Vec::with_capacity(listed.names.len());
+        for name in listed.names {
+            match self.fits(topology, axes, &[name]) {
+                Ok(()) => able.push(name),
+                Err(error) => {
+                    first_error.get_or_insert(error);
+                }
+            }
+        }
+        match first_error {
+            Some(error) if able.is_empty() => Err(error),
+            _ => Ok(able),
+        }
+    }
+
+    /// The baseline: the one named, which must be among `implementations`,
+    /// or the first of them.
+    pub(crate) fn baseline(
+        &self,
+        named: Option<String>,
+        implementations: &[&'static str],
+    ) -> Result<&'static str, ScenarioError> {
+        let Some(name) = named else {
+            return Ok(implementations[0]);
+        };
+        implementations
+            .iter()
+            .find(|listed| **listed == name)
+            .copied()
+            .ok_or_else(|| {
+                self.invalid(
+                    "baseline",
+                    Problem::BaselineNotListed {
+                        value: name.clone(),
+                        listed: implementations.to_vec(),
+                    },
+                )
+            })
     }
 
     /// Checks every axis and fills in the defaults.
-    fn axes(
-        &self,
-        topology: Topology,
-        implementations: &[&'static str],
-        raw: RawAxes,
-    ) -> Result<Axes, ScenarioError> {
+    fn axes(&self, topology: Topology, raw: RawAxes) -> Result<Axes, ScenarioError> {
         let threads = |value: &i64| self.in_range(*value, 1, MAX_THREADS);
         let producers = self.axis("axes.producers", raw.producers, 1, threads)?;
         let consumers = self.axis(
@@ -355,7 +433,6 @@ impl Checker<'_> {
             consume,
             rate: Vec::new(),
         };
-        self.fits(topology, &axes, implementations)?;
         Ok(axes)
     }
 
@@ -467,7 +544,7 @@ impl Checker<'_> {
         axes: &Axes,
         implementations: &[&'static str],
     ) -> Result<(), ScenarioError> {
-        for info in implementations.iter().filter_map(|name| impls::info(name)) {
+        for info in implementations.iter().filter_map(|name| self.info(name)) {
             for &producers in &axes.producers {
                 for &consumers in &axes.consumers {
                     for &capacity in &axes.capacity {

@@ -233,3 +233,21 @@ fn restricting_implementations_checks_them_as_the_file_does() {
     );
     assert_eq!(mpsc_only.implementations, ["crossbeam"], "left as it was");
 }
+
+/// `all` in a fault scenario: every implementation that runs at least one
+/// listed topology.
+#[test]
+fn all_is_every_implementation_running_a_listed_topology() {
+    let scenario = faults(&edit(
+        &edit(GOOD, "[\"crossbeam\", \"spsc_ring\"]", "[\"all\"]"),
+        "[\"spsc\", \"mpsc\"]",
+        "[\"pipeline\"]",
+    ));
+    let expected: Vec<&str> = impls::all()
+        .iter()
+        .filter(|info| info.supports(Topology::Pipeline))
+        .map(|info| info.name)
+        .collect();
+    assert!(expected.contains(&"lmax") && !expected.contains(&"crossbeam"));
+    assert_eq!(scenario.implementations, expected);
+}

@@ -327,8 +327,97 @@ fn unknown_implementation() {
         &[
             "field `implementations[1]`",
             "`no_such_queue` is not a known implementation",
-            "spsc_ring, rtrb, crossbeam, crossbeam_vec, flume, flume_vec, single, lmax, bitmap, disruptor",
+            "allowed: `all` (every one that can run the scenario) or any of spsc_ring, rtrb, crossbeam, crossbeam_vec, flume, flume_vec, single, lmax, bitmap, worker_pool",
         ],
+    );
+}
+
+/// `all` is every implementation of the roster that can run the topology
+/// at every point, in roster order: single-producer ones drop out where
+/// producers are swept above 1, and the rest of the file is checked as
+/// for a named list.
+#[test]
+fn all_is_every_capable_implementation() {
+    let scenario = parse(&edit(GOOD, "[\"crossbeam\", \"flume\"]", "[\"all\"]")).expect("valid");
+    let expected: Vec<&str> = impls::all()
+        .iter()
+        .filter(|info| info.supports(Topology::Mpsc) && !info.single_producer)
+        .map(|info| info.name)
+        .collect();
+    assert_eq!(scenario.implementations, expected);
+    assert!(!scenario.implementations.contains(&"single"));
+    assert_eq!(scenario.baseline, expected[0]);
+
+    // The single-producer sequencer broadcasts from one producer, so it
+    // is in a fan-out scenario's `all` only while producers stay at 1.
+    let fanout = edit(
+        &edit(GOOD, "[\"crossbeam\", \"flume\"]", "[\"all\"]"),
+        "topology = \"mpsc\"",
+        "topology = \"mpmc_fanout\"",
+    );
+    assert!(!parse(&fanout).unwrap().implementations.contains(&"single"));
+    let one = edit(&fanout, "producers = [1, 2]", "producers = [1]");
+    assert!(parse(&one).unwrap().implementations.contains(&"single"));
+}
+
+/// `all` against a roster of the caller's: only those implementations.
+#[test]
+fn all_takes_the_roster_it_is_given() {
+    let known = [
+        impls::info("crossbeam").unwrap(),
+        impls::info("spsc_ring").unwrap(),
+        impls::info("lmax").unwrap(),
+    ];
+    let text = edit(GOOD, "[\"crossbeam\", \"flume\"]", "[\"all\"]");
+    let scenario = Scenario::parse_in(Path::new(PATH), &text, &known).expect("valid");
+    assert_eq!(scenario.implementations, ["crossbeam", "lmax"]);
+    // Names outside the roster are unknown there, and `--impls` is checked
+    // against the same roster.
+    let error = Scenario::parse_in(Path::new(PATH), GOOD, &known).unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .contains("`flume` is not a known implementation")
+    );
+    let mut scenario = scenario;
+    let error = scenario
+        .restrict_implementations(&["flume".to_owned()])
+        .unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .contains("any of crossbeam, spsc_ring, lmax"),
+        "{error}"
+    );
+    scenario
+        .restrict_implementations(&["all".to_owned()])
+        .expect("all");
+    assert_eq!(scenario.implementations, ["crossbeam", "lmax"]);
+}
+
+#[test]
+fn all_stands_alone() {
+    error(
+        &edit(
+            GOOD,
+            "[\"crossbeam\", \"flume\"]",
+            "[\"crossbeam\", \"all\"]",
+        ),
+        &["field `implementations[1]`", "`all` stands alone"],
+    );
+}
+
+/// When no implementation fits every point, `all` gives the error a named
+/// list would: what to change.
+#[test]
+fn all_with_nothing_that_fits_says_which_axis() {
+    error(
+        &edit(
+            &edit(GOOD, "[\"crossbeam\", \"flume\"]", "[\"all\"]"),
+            "topology = \"mpsc\"",
+            "topology = \"spsc\"",
+        ),
+        &["field `axes.producers`"],
     );
 }
 
