@@ -13,6 +13,8 @@
 //!   the plainest loops over the same crates (what the instrument costs);
 //! - [`faults`]: small runs with a fault injected (a producer or consumer
 //!   that panics or leaves, a wait cancelled mid-claim), each classified;
+//! - [`cli`]: the command line as a library function, over any roster of
+//!   implementations ([`main!`] makes a crate's `main` of it);
 //! - [`placement`], [`provenance`], [`results`], [`stats`], [`table`],
 //!   [`topology`].
 //!
@@ -42,7 +44,9 @@
 
 pub mod allocations;
 pub mod calibrate;
+pub mod cli;
 pub mod clock;
+pub mod conformance;
 pub mod counters;
 pub mod faults;
 pub mod latency;
@@ -56,3 +60,27 @@ pub use reports::stats;
 pub mod sweep;
 pub mod table;
 pub mod topology;
+
+/// Defines `main` for a binary that runs the ringlab command line over
+/// `Roster` (see [`impls::registry`]): every subcommand, scenario and
+/// flag of the `harness` binary, with the roster's implementations beside
+/// the built-in ones. It also installs the counting allocator, without
+/// which allocations per message are reported unavailable. Results go to
+/// `results/` in the calling crate's folder.
+///
+/// ```ignore
+/// ringlab::main!(ringlab::With<MyQueue>);
+/// ```
+#[macro_export]
+macro_rules! main {
+    ($roster:ty) => {
+        /// Counts allocations of run threads inside their measured regions.
+        #[global_allocator]
+        static RINGLAB_ALLOCATOR: $crate::allocations::CountingAllocator =
+            $crate::allocations::CountingAllocator;
+
+        fn main() -> ::std::process::ExitCode {
+            $crate::cli::main_in::<$roster>(::std::path::Path::new(env!("CARGO_MANIFEST_DIR")))
+        }
+    };
+}

@@ -4,7 +4,7 @@
 //! alike and ratios can be taken per round.
 
 use impls::{
-    Info, Message, Msg8, Msg64, Msg256, Queue, Topology, Visitor, WaitClass, WaitStrategy,
+    Info, Message, Msg8, Msg64, Msg256, Queue, Roster, Topology, Visitor, WaitClass, WaitStrategy,
 };
 use scenarios::{Consume, Kind, Point, Scenario};
 
@@ -109,8 +109,15 @@ fn setup_notes(point: &Point, infos: &[Info]) -> Vec<String> {
     notes
 }
 
-/// Runs `implementation` once on `spec`; [`BASE`] is the base case.
+/// Runs the built-in `implementation` once on `spec`; [`BASE`] is the
+/// base case.
 pub fn run_named(implementation: &str, spec: &RunSpec, payload: usize) -> Outcome {
+    run_named_in::<impls::Builtin>(implementation, spec, payload)
+}
+
+/// Runs `implementation` of roster `R` once on `spec`; [`BASE`] is the
+/// base case.
+pub fn run_named_in<R: Roster>(implementation: &str, spec: &RunSpec, payload: usize) -> Outcome {
     if implementation == BASE {
         return match payload {
             Msg8::BYTES => run_base::<Msg8>(spec),
@@ -121,7 +128,7 @@ pub fn run_named(implementation: &str, spec: &RunSpec, payload: usize) -> Outcom
             },
         };
     }
-    impls::visit(implementation, RunVisitor { spec, payload }).unwrap_or_else(|| {
+    R::visit(implementation, RunVisitor { spec, payload }).unwrap_or_else(|_| {
         Outcome::BuildFailed {
             error: format!("no implementation named `{implementation}`"),
         }
@@ -177,7 +184,7 @@ pub fn mode(scenario: &Scenario, point: &Point) -> Mode {
 
 /// Runs every configuration of `scenario`, and the base case beside its
 /// implementations, telling `observe` as it goes.
-pub fn run(
+pub fn run<R: Roster>(
     scenario: &Scenario,
     cores: &Cores,
     options: SweepOptions,
@@ -189,7 +196,12 @@ pub fn run(
         .implementations
         .iter()
         .map(|name| {
-            impls::info(name).expect("scenario validation admits known implementations only")
+            scenario
+                .known
+                .iter()
+                .find(|info| info.name == *name)
+                .cloned()
+                .expect("scenario validation admits known implementations only")
         })
         .collect();
     let names: Vec<&str> = infos
@@ -255,7 +267,7 @@ pub fn run(
                     round,
                     warmup,
                 });
-                let outcome = run_named(name, &spec, point.payload);
+                let outcome = run_named_in::<R>(name, &spec, point.payload);
                 observe(Event::RunDone {
                     implementation: name,
                     outcome: &outcome,

@@ -552,3 +552,48 @@ fn an_unknown_implementation_is_a_build_error() {
         "{report:#?}"
     );
 }
+
+/// The conformance suite a crate runs on its own queue passes the sound
+/// queue, and fails each defect in the check that concerns it.
+#[test]
+fn the_conformance_suite_passes_a_sound_queue_and_catches_each_defect() {
+    use harness::conformance::{self, Checks};
+    let sound = conformance::check::<Faulty<SOUND>>();
+    assert!(sound.passed(), "{sound}");
+
+    let oracle = Checks {
+        oracle: true,
+        contracts: false,
+        faults: false,
+    };
+    let contracts = Checks {
+        oracle: false,
+        contracts: true,
+        faults: false,
+    };
+    let caught = [
+        (conformance::check_with::<Faulty<LOSES>>(oracle), "oracle: "),
+        (
+            conformance::check_with::<Faulty<DUPLICATES>>(oracle),
+            "oracle: ",
+        ),
+        (
+            conformance::check_with::<Faulty<NEVER_CLOSES>>(contracts),
+            "close: ",
+        ),
+        (
+            conformance::check_with::<Faulty<IGNORES_DISCONNECT>>(contracts),
+            "every consumer dropped",
+        ),
+    ];
+    for (report, check) in caught {
+        assert!(
+            report
+                .failures
+                .iter()
+                .any(|failure| failure.contains(check)),
+            "{} should fail `{check}`: {report}",
+            report.implementation
+        );
+    }
+}

@@ -1,0 +1,873 @@
+//! The ringlab command line, as a library function: the `harness` binary
+//! runs it over the built-in roster, and a crate of its own runs it over
+//! its queues and the built-in ones (see [`crate::main!`]).
+//!
+//! Scenario files come from the source tree this crate was built from
+//! ([`source_tree`]); results go to `results/` under the `home` folder the
+//! caller names, and provenance records that folder's git state.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use clap::{Args, Parser, Subcommand};
+use impls::{Info, Roster};
+use indicatif::{ProgressBar, ProgressStyle};
+use scenarios::faults::{MAX_FAULT_MESSAGES, MIN_FAULT_MESSAGES};
+use scenarios::{FaultScenario, Scenario, ScenarioFile};
+
+use crate::placement::Cores;
+use crate::provenance::Provenance;
+use crate::results::{self, ImplementationRecord, Results, ScenarioRecord};
+use crate::sweep::{self, Event, SweepOptions};
+use crate::table;
+
+/// The source tree this crate was built from: its `scenarios/` folder
+/// holds the shipped scenario files.
+pub fn source_tree() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap_or(Path::new("."))
+}
+
+/// What one invocation works with: the roster's implementations and the
+/// folder results go under.
+struct Context {
+    known: Vec<Info>,
+    home: PathBuf,
+}
+
+impl Context {
+    fn results_dir(&self) -> PathBuf {
+        self.home.join("results")
+    }
+}
+
+#[derive(Parser)]
+#[command(
+    name = "harness",
+    about = "ringlab: compare inter-thread queues on matched workloads, every run checked by the correctness oracle",
+    after_help = "Exit status: 0 when every run passed the oracle, 1 when any run failed, crashed or timed out, 2 for bad input."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run a scenario: scenarios/NAME.toml, or any file with --file.
+    Scenario(ScenarioArgs),
+    /// List the scenarios and the implementations.
+    List,
+    /// Write an HTML report with charts from results files (several are compared).
+    Report(ReportArgs),
+    /// Measure what the harness itself costs: its figures for rtrb and
+    /// crossbeam against the plainest loops over the same crates, interleaved.
+    Calibrate(CalibrateArgs),
+    /// A regression gate: compare a results file with a baseline file of the
+    /// same scenario; exit 1 on a significant regression beyond the limit.
+    Compare(CompareArgs),
+}
+
+#[derive(Args)]
+#[command(
+    after_help = "Exit status: 0 when no pair regressed beyond the limit; 1 when one did (its ratio interval lies wholly below the old one and the median ratio fell by more than PCT), or when a run of NEW did not pass the oracle; 2 for bad input (an unreadable file, two different scenarios or baselines, nothing in common)."
+)]
+struct CompareArgs {
+    /// The reference results file (e.g. from the main branch).
+    #[arg(value_name = "OLD.json")]
+    old: PathBuf,
+    /// The results file to judge.
+    #[arg(value_name = "NEW.json")]
+    new: PathBuf,
+    /// Largest tolerated fall of a pair's median ratio to the baseline, in percent.
+    #[arg(long, value_name = "PCT", default_value_t = reports::compare::DEFAULT_MAX_REGRESSION_PCT, value_parser = parse_percent)]
+    max_regression: f64,
+}
+
+fn parse_percent(text: &str) -> Result<f64, String> {
+    let value: f64 = text
+        .trim_end_matches('%')
+        .parse()
+        .map_err(|_| format!("`{text}` is not a number; give a percentage such as 10"))?;
+    if !(0.0..100.0).contains(&value) {
+        return Err(format!(
+            "{value} is out of range: give a percentage from 0 (any significant fall fails) to below 100"
+        ));
+    }
+    Ok(value)
+}
+
+#[derive(Args)]
+struct CalibrateArgs {
+    /// Measured rounds (each runs every pair, harness and plain, and the base case).
+    #[arg(long, value_name = "N", default_value_t = 7, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    rounds: u32,
+    /// Unrecorded rounds before them.
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(0..=100))]
+    warmup: u32,
+    /// Messages per run.
+    #[arg(long, value_name = "N", default_value_t = 10_000_000, value_parser = clap::value_parser!(u64).range(1..=impls::message::MAX_SEQUENCE as u64))]
+    messages: u64,
+    /// Folder for the results file (default: results/ in the source tree).
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// No progress bar.
+    #[arg(long)]
+    no_progress: bool,
+}
+
+#[derive(Args)]
+struct ReportArgs {
+    /// Results files (results/*.json); the first is the reference of a comparison.
+    #[arg(required = true, value_name = "RESULTS.json")]
+    paths: Vec<PathBuf>,
+    /// Report folder (default: results/report-STEM beside the first file).
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+}
+
+#[derive(Args)]
+struct ScenarioArgs {
+    /// Scenario name (a file scenarios/NAME.toml); see `list`.
+    #[arg(required_unless_present = "file", conflicts_with = "file")]
+    name: Option<String>,
+    /// Load the scenario from this file instead.
+    #[arg(long, value_name = "PATH")]
+    file: Option<PathBuf>,
+    /// A short run for a first look: a tenth of the messages, 3 repetitions.
+    #[arg(long)]
+    quick: bool,
+    /// Measured repetitions per implementation and configuration.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1000))]
+    reps: Option<u32>,
+    /// Unmeasured warm-up runs per implementation and configuration.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(0..=100))]
+    warmup: Option<u32>,
+    /// Messages per run (overrides the scenario and --quick).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    messages: Option<u64>,
+    /// Run only these implementations (comma-separated), e.g. --impls spsc_ring,crossbeam.
+    #[arg(long, value_name = "A,B", value_delimiter = ',')]
+    impls: Option<Vec<String>>,
+    /// Folder for the results file (default: results/ in the source tree).
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Keep busy-spin waiting when threads outnumber cores (may livelock;
+    /// the watchdog still ends such runs).
+    #[arg(long)]
+    allow_spin_oversubscribed: bool,
+    /// No progress bar.
+    #[arg(long)]
+    no_progress: bool,
+    /// Also write an HTML report from the results file (see `report`).
+    #[arg(long)]
+    report: bool,
+    /// Print only the verdicts, one line per configuration (the default
+    /// above 6 configurations).
+    #[arg(long, conflicts_with = "full")]
+    summary: bool,
+    /// Print every configuration's full table before the verdicts.
+    #[arg(long)]
+    full: bool,
+}
+
+/// Above this many configurations a scenario prints its verdicts only,
+/// unless `--full` is given.
+const SUMMARY_ABOVE: usize = 6;
+
+fn scenario_dir() -> PathBuf {
+    source_tree().join("scenarios")
+}
+
+fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+/// Bad input: message for the user, exit status 2.
+struct InputError(String);
+
+impl<E: std::fmt::Display> From<E> for InputError {
+    fn from(error: E) -> Self {
+        Self(error.to_string())
+    }
+}
+
+/// Runs the command line over roster `R` (see [`impls::registry`]):
+/// parses the arguments, runs the command and returns its exit status.
+/// `home` is where `results/` goes and whose git state the results
+/// record.
+pub fn main_in<R: Roster>(home: &Path) -> ExitCode {
+    let cli = Cli::parse();
+    let known = match impls::registry::catalogue::<R>() {
+        Ok(known) => known,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    let context = Context {
+        known,
+        home: home.to_owned(),
+    };
+    let result = match cli.command {
+        Command::List => {
+            list(&context);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Scenario(args) => scenario::<R>(&context, args),
+        Command::Report(args) => report(&args.paths, args.out).map(|_| ExitCode::SUCCESS),
+        Command::Calibrate(args) => calibrate(&context, args),
+        Command::Compare(args) => compare(&args),
+    };
+    result.unwrap_or_else(|InputError(message)| {
+        eprintln!("error: {message}");
+        ExitCode::from(2)
+    })
+}
+
+fn list(context: &Context) {
+    println!("Scenarios ({}):", scenario_dir().display());
+    for (name, description) in scenarios::list_in(&scenario_dir(), &context.known) {
+        match description {
+            Ok(description) => println!("  {name:<20} {description}"),
+            Err(error) => println!("  {name:<20} INVALID: {error}"),
+        }
+    }
+    println!("\nImplementations:");
+    for info in &context.known {
+        let topologies: Vec<&str> = info.topologies.iter().map(|t| t.name()).collect();
+        println!(
+            "  {:<16} {} [{}]",
+            info.name,
+            info.summary,
+            topologies.join(", ")
+        );
+    }
+}
+
+/// The scenario file the arguments name, read and checked.
+fn load(context: &Context, args: &ScenarioArgs) -> Result<ScenarioFile, InputError> {
+    let path = match (&args.file, &args.name) {
+        (Some(file), _) => file.clone(),
+        (None, Some(name)) => scenarios::find(&scenario_dir(), name)?,
+        (None, None) => {
+            return Err(InputError(
+                "give a scenario NAME or --file PATH (see `list`)".into(),
+            ));
+        }
+    };
+    Ok(ScenarioFile::load_in(&path, &context.known)?)
+}
+
+/// A measurement with the command line's overrides applied.
+fn measurement(args: &ScenarioArgs, mut scenario: Scenario) -> Result<Scenario, InputError> {
+    if let Some(names) = &args.impls {
+        scenario.restrict_implementations(names)?;
+    }
+    if args.quick {
+        scenario.messages = (scenario.messages / 10).max(1);
+        scenario.repetitions = scenario.repetitions.min(3);
+        scenario.warmup = scenario.warmup.min(1);
+    }
+    if let Some(reps) = args.reps {
+        scenario.repetitions = reps;
+    }
+    if let Some(warmup) = args.warmup {
+        scenario.warmup = warmup;
+    }
+    if let Some(messages) = args.messages {
+        scenario.messages = messages;
+    }
+    let most_producers = scenario.axes.producers.iter().copied().max().unwrap_or(1) as u64;
+    if scenario.messages < most_producers || scenario.messages > impls::message::MAX_SEQUENCE {
+        return Err(InputError(format!(
+            "{} messages per run cannot be split over up to {most_producers} producers; \
+             use {most_producers} to {} (--messages)",
+            scenario.messages,
+            impls::message::MAX_SEQUENCE
+        )));
+    }
+    Ok(scenario)
+}
+
+/// A fault scenario with the command line's overrides applied; flags that
+/// only mean something for measurements are refused.
+fn fault_scenario(
+    args: &ScenarioArgs,
+    mut scenario: FaultScenario,
+) -> Result<FaultScenario, InputError> {
+    let measurement_only = [
+        ("--reps", args.reps.is_some()),
+        ("--warmup", args.warmup.is_some()),
+        (
+            "--allow-spin-oversubscribed",
+            args.allow_spin_oversubscribed,
+        ),
+        ("--report", args.report),
+        ("--summary", args.summary),
+        ("--full", args.full),
+    ];
+    if let Some((flag, _)) = measurement_only.iter().find(|(_, given)| *given) {
+        return Err(InputError(format!(
+            "{flag} does not apply to fault scenario `{}` (kind `faults` runs each fault once \
+             and measures nothing); flags it takes: --impls, --quick, --messages, --out, --no-progress",
+            scenario.name
+        )));
+    }
+    if let Some(names) = &args.impls {
+        scenario.restrict_implementations(names)?;
+    }
+    if args.quick {
+        scenario.messages = (scenario.messages / 10).max(MIN_FAULT_MESSAGES);
+    }
+    if let Some(messages) = args.messages {
+        if !(MIN_FAULT_MESSAGES..=MAX_FAULT_MESSAGES).contains(&messages) {
+            return Err(InputError(format!(
+                "--messages {messages} is out of range for a fault scenario; allowed: \
+                 {MIN_FAULT_MESSAGES} to {MAX_FAULT_MESSAGES}"
+            )));
+        }
+        scenario.messages = messages;
+    }
+    Ok(scenario)
+}
+
+/// The regression gate: prints every matched pair and exits 1 when one
+/// regressed beyond the limit or did not pass.
+fn compare(args: &CompareArgs) -> Result<ExitCode, InputError> {
+    let old = reports::load(&args.old)?;
+    let new = reports::load(&args.new)?;
+    let pair = [old, new];
+    let comparison = reports::compare::compare_all(&pair)
+        .pop()
+        .expect("two files give one comparison");
+    let [old, new] = &pair;
+    if let Some(problem) = reports::compare::gate_input_error(old, new, &comparison) {
+        return Err(InputError(problem));
+    }
+    print!(
+        "{}",
+        reports::compare::text(old, new, &comparison, args.max_regression)
+    );
+    Ok(
+        if reports::compare::gate(new, &comparison, args.max_regression).passes() {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::FAILURE
+        },
+    )
+}
+
+/// Writes a report from results files and prints where it is.
+fn report(paths: &[PathBuf], out: Option<PathBuf>) -> Result<PathBuf, InputError> {
+    let results = paths
+        .iter()
+        .map(|path| reports::load(path))
+        .collect::<Result<Vec<_>, _>>()?;
+    let out = out.unwrap_or_else(|| reports::default_out_dir(&results));
+    let summary = reports::render(&results, &out, &reports::Options::default())?;
+    for warning in &summary.warnings {
+        eprintln!("warning: {warning}");
+    }
+    println!(
+        "report: {} ({} charts, {} runs that did not pass listed{})",
+        summary.index.display(),
+        summary.charts.len(),
+        summary.failed_runs,
+        if results.len() > 1 {
+            format!(
+                ", {} regressions and {} improvements flagged",
+                summary.regressions, summary.improvements
+            )
+        } else {
+            String::new()
+        }
+    );
+    Ok(summary.index)
+}
+
+/// The timer, the counters each run thread opens and the machine's
+/// ceiling, measured once before the sweep (and before anything is pinned).
+fn measure_machine(cores: &Cores) -> (sweep::Measuring, crate::machine::Machine) {
+    let (clock, clock_note) = crate::clock::Clock::detect();
+    let plan = crate::counters::plan(&crate::counters::PerfOpener);
+    let machine = crate::machine::measure(cores, &clock, clock_note, plan.availability.clone());
+    eprintln!("{}", table::machine_line(&machine));
+    let measuring = sweep::Measuring {
+        instruments: crate::runner::Instruments {
+            clock,
+            counters: Some(std::sync::Arc::new(plan.clone())),
+        },
+        counters: plan.availability,
+        round_trip_floor_ns: machine.core_to_core_round_trip_ns,
+    };
+    (measuring, machine)
+}
+
+/// A progress bar over `total` runs, unless turned off or stderr is no terminal.
+fn progress_bar(total: u64, off: bool) -> Option<ProgressBar> {
+    if off || !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = ProgressBar::new(total);
+    bar.set_style(
+        ProgressStyle::with_template(
+            "[{elapsed_precise}] {bar:30} {pos}/{len} runs, eta {eta} {msg}",
+        )
+        .expect("the template is valid"),
+    );
+    Some(bar)
+}
+
+/// Writes a results file into `out_dir` and says where it is.
+fn write_results(
+    value: &impl serde::Serialize,
+    out_dir: &Path,
+    name: &str,
+) -> Result<PathBuf, InputError> {
+    let written = results::write(value, out_dir, name).map_err(|error| {
+        InputError(format!(
+            "cannot write results to {}: {error}",
+            out_dir.display()
+        ))
+    })?;
+    println!("\nresults: {}", written.display());
+    Ok(written)
+}
+
+/// Results of `calibrate`, as written to its file.
+#[derive(serde::Serialize)]
+struct CalibrationFile {
+    schema: &'static str,
+    command: Vec<String>,
+    started_at_unix: u64,
+    provenance: Provenance,
+    machine: crate::machine::Machine,
+    calibration: crate::calibrate::Calibration,
+}
+
+fn calibrate(context: &Context, args: CalibrateArgs) -> Result<ExitCode, InputError> {
+    use crate::calibrate::{self, Options, PAIRS, Progress};
+    let cores = Cores::detect();
+    let started = unix_now();
+    let provenance = Provenance::collect(&context.home, cores.ids());
+    let options = Options {
+        rounds: args.rounds,
+        warmup: args.warmup,
+        messages: args.messages,
+        ..Options::default()
+    };
+    let runs_per_round = PAIRS.len() as u64 * 2 + 2;
+    let total = runs_per_round * u64::from(args.rounds + args.warmup);
+    eprintln!(
+        "calibrate: {} pairs (harness and plain loop) + 2 base-case runs, {} warm-up + {} measured rounds = {total} runs of {} messages",
+        PAIRS.len(),
+        args.warmup,
+        args.rounds,
+        args.messages
+    );
+    let (tools, machine) = measure_machine(&cores);
+    let progress = progress_bar(total, args.no_progress);
+    let calibration = calibrate::run(&options, &cores, &tools.instruments, |event| {
+        let Progress::Run { round, what } = event;
+        match &progress {
+            // Counted as it starts: the bar shows the run under way.
+            Some(bar) => {
+                bar.set_message(format!("round {round}: {what}"));
+                bar.inc(1);
+            }
+            None => eprintln!("  round {round}: {what}"),
+        }
+    })?;
+    if let Some(bar) = progress {
+        bar.finish_and_clear();
+    }
+    print!("{}", calibrate::render(&calibration));
+    let file = CalibrationFile {
+        schema: "ringlab.calibrate/1",
+        command: std::env::args().collect(),
+        started_at_unix: started,
+        provenance,
+        machine,
+        calibration,
+    };
+    let out_dir = args.out.unwrap_or_else(|| context.results_dir());
+    let name = format!("calibrate-{}", results::timestamp(started));
+    write_results(&file, &out_dir, &name)?;
+    if file.calibration.problems.is_empty() {
+        println!("every harness run passed the oracle and every plain sum was right");
+        Ok(ExitCode::SUCCESS)
+    } else {
+        eprintln!("\nPROBLEMS (figures of these runs are left out):");
+        for problem in &file.calibration.problems {
+            eprintln!("  {problem}");
+        }
+        Ok(ExitCode::FAILURE)
+    }
+}
+
+fn scenario<R: Roster>(context: &Context, args: ScenarioArgs) -> Result<ExitCode, InputError> {
+    match load(context, &args)? {
+        ScenarioFile::Measurement(scenario) => {
+            measure::<R>(context, &args, measurement(&args, scenario)?)
+        }
+        ScenarioFile::Faults(scenario) => {
+            faults::<R>(context, &args, fault_scenario(&args, scenario)?)
+        }
+    }
+}
+
+fn measure<R: Roster>(
+    context: &Context,
+    args: &ScenarioArgs,
+    scenario: Scenario,
+) -> Result<ExitCode, InputError> {
+    // Read the core list before any thread is pinned.
+    let cores = Cores::detect();
+    let started = unix_now();
+    let provenance = Provenance::collect(&context.home, cores.ids());
+    let options = SweepOptions {
+        allow_spin_oversubscribed: args.allow_spin_oversubscribed,
+    };
+    let out_dir = args.out.clone().unwrap_or_else(|| context.results_dir());
+
+    let points = scenario.points();
+    // The base case runs beside the implementations in every round.
+    let runs_total = points.len() as u64
+        * (scenario.implementations.len() as u64 + 1)
+        * u64::from(scenario.warmup + scenario.repetitions);
+    eprintln!(
+        "scenario {} ({}): {} configurations x ({} implementations + base) x ({} warm-up + {} measured) = {runs_total} runs of {} messages",
+        scenario.name,
+        scenario.topology,
+        points.len(),
+        scenario.implementations.len(),
+        scenario.warmup,
+        scenario.repetitions,
+        scenario.messages
+    );
+    for line in scenario.clamped() {
+        eprintln!("note: {line}");
+    }
+    eprintln!(
+        "machine: {} usable cores {:?}, load average {}, {} build{}",
+        cores.count(),
+        cores.ids(),
+        provenance
+            .load_average_at_start
+            .map_or("unknown".to_owned(), |l| format!(
+                "{:.2} {:.2} {:.2}",
+                l[0], l[1], l[2]
+            )),
+        provenance.profile,
+        if provenance.profile == "debug" {
+            " (figures from a debug build are not benchmarks; use --release)"
+        } else {
+            ""
+        },
+    );
+
+    let progress = progress_bar(runs_total, args.no_progress);
+    let mut current = String::new();
+    let topology = scenario.topology.name();
+    let (tools, mut machine) = measure_machine(&cores);
+    let configurations = sweep::run::<R>(&scenario, &cores, options, &tools, |event| match event {
+        Event::Configuration {
+            index,
+            of,
+            point,
+            placement,
+        } => {
+            current = format!(
+                "{topology} P{} C{} cap {} {}B batch {} {}",
+                point.producers,
+                point.consumers,
+                point.capacity,
+                point.payload,
+                point.batch,
+                point.wait.name()
+            );
+            match &progress {
+                Some(bar) => bar.set_message(current.clone()),
+                None => eprintln!("[{index}/{of}] {current} · {placement}"),
+            }
+        }
+        Event::Run {
+            implementation,
+            round,
+            warmup,
+        } => {
+            if let Some(bar) = &progress {
+                let kind = if warmup { "warm-up" } else { "round" };
+                bar.set_message(format!("{current} · {implementation} {kind} {round}"));
+            }
+        }
+        Event::RunDone {
+            implementation,
+            outcome,
+        } => {
+            if let Some(bar) = &progress {
+                bar.inc(1);
+            }
+            if !outcome.passed() {
+                let line = format!("  {} {implementation}: {}", outcome.label(), current);
+                match &progress {
+                    Some(bar) => bar.println(line),
+                    None => eprintln!("{line}"),
+                }
+            }
+        }
+    });
+    if let Some(bar) = progress {
+        bar.finish_and_clear();
+    }
+    // Reports show the machine's notes: an unstable floor belongs there.
+    for configuration in &configurations {
+        if let Some(floor) = configuration.floor.as_ref().filter(|f| f.unstable)
+            && let Some((low, high)) = floor.range_ns
+        {
+            machine.notes.push(format!(
+                "unstable placement: the core-to-core round trip between cores {} and {} ranged {low:.0}–{high:.0} ns over the rounds of {} (more than {:.0}x): the hypervisor moved these vCPUs between rounds; compare within rounds (ratios), not across them",
+                floor.cores.0,
+                floor.cores.1,
+                table::heading(&scenario.topology.to_string(), configuration),
+                crate::results::FLOOR_UNSTABLE_FACTOR,
+            ));
+        }
+    }
+
+    let results = Results {
+        schema: results::SCHEMA.to_owned(),
+        command: std::env::args().collect(),
+        started_at_unix: started,
+        finished_at_unix: unix_now(),
+        scenario: ScenarioRecord {
+            name: scenario.name.clone(),
+            path: scenario.path.clone(),
+            description: scenario.description.clone(),
+            topology: topology.to_owned(),
+            implementations: scenario
+                .implementations
+                .iter()
+                .map(|s| (*s).to_owned())
+                .collect(),
+            baseline: scenario.baseline.to_owned(),
+            messages: scenario.messages,
+            repetitions: scenario.repetitions,
+            warmup: scenario.warmup,
+            timeout_secs: scenario.timeout.as_secs_f64(),
+            quick: args.quick,
+            kind: scenario.kind.name().to_owned(),
+            allow_spin_oversubscribed: args.allow_spin_oversubscribed,
+        },
+        provenance,
+        implementations: scenario
+            .implementations
+            .iter()
+            .filter_map(|name| scenario.known.iter().find(|info| info.name == *name))
+            .map(ImplementationRecord::from)
+            .chain(std::iter::once(ImplementationRecord::base()))
+            .collect(),
+        configurations,
+        machine: Some(machine),
+    };
+    let summary_only = args.summary || (!args.full && results.configurations.len() > SUMMARY_ABOVE);
+    if !summary_only {
+        print!("{}", table::render(&results));
+    }
+    let failures = table::failures(&results);
+    let name = format!("{}-{}", scenario.name, results::timestamp(started));
+    let written = write_results(&results, &out_dir, &name)?;
+    // The verdicts come from the file as written, through the same code
+    // the report uses.
+    match reports::load(&written) {
+        Ok(file) => print!("{}", reports::verdict::render(&file)),
+        Err(error) => eprintln!("warning: no verdicts: {error}"),
+    }
+    if summary_only {
+        println!(
+            "{} configurations: verdicts only{}; the full tables: --full, or harness report {}",
+            results.configurations.len(),
+            if args.summary { "" } else { " (more than 6)" },
+            written.display()
+        );
+    }
+    // A report that cannot be written must not hide the run's verdict or
+    // turn its exit status into bad input: the results are already safe.
+    if args.report
+        && let Err(InputError(message)) = report(std::slice::from_ref(&written), None)
+    {
+        eprintln!(
+            "warning: no report written: {message}\n  the results file {} was written; retry with: harness report {} [--out DIR]",
+            written.display(),
+            written.display()
+        );
+    }
+    if failures.is_empty() {
+        println!("oracle: every run passed");
+        Ok(ExitCode::SUCCESS)
+    } else {
+        eprintln!(
+            "\n{} RUNS DID NOT PASS (not included in the figures above):",
+            failures.len()
+        );
+        for line in &failures {
+            eprintln!("  {line}");
+        }
+        Ok(ExitCode::FAILURE)
+    }
+}
+
+/// A fault scenario as run, for its results file.
+#[derive(serde::Serialize)]
+struct FaultScenarioRecord<'a> {
+    name: &'a str,
+    path: &'a Path,
+    description: &'a str,
+    implementations: &'a [&'static str],
+    faults: &'a [crate::faults::Fault],
+    topologies: &'a [impls::Topology],
+    messages: u64,
+    timeout_secs: f64,
+    quick: bool,
+    capacity: usize,
+    batch: usize,
+    wait: &'static str,
+}
+
+/// Results of a fault scenario, as written to its file.
+#[derive(serde::Serialize)]
+struct FaultsFile<'a> {
+    schema: &'static str,
+    command: Vec<String>,
+    started_at_unix: u64,
+    finished_at_unix: u64,
+    scenario: FaultScenarioRecord<'a>,
+    provenance: Provenance,
+    runs: Vec<crate::faults::FaultReport>,
+}
+
+fn faults<R: Roster>(
+    context: &Context,
+    args: &ScenarioArgs,
+    scenario: FaultScenario,
+) -> Result<ExitCode, InputError> {
+    use crate::faults::{self, BATCH, CAPACITY, WAIT};
+    let cores = Cores::detect();
+    let started = unix_now();
+    let provenance = Provenance::collect(&context.home, cores.ids());
+    let runs = faults::plan(&scenario);
+    let heading = format!(
+        "capacity {CAPACITY} (or the implementation's smallest) · batch {BATCH} · {} messages per run · wait {} · watchdog {} s",
+        scenario.messages,
+        WAIT.name(),
+        scenario.timeout.as_secs()
+    );
+    eprintln!(
+        "scenario {} (faults): {} implementations x the listed topologies each runs x {} faults = {} runs; {heading}; {} build",
+        scenario.name,
+        scenario.implementations.len(),
+        scenario.faults.len(),
+        runs.len(),
+        provenance.profile,
+    );
+    let progress = progress_bar(runs.len() as u64, args.no_progress);
+    let mut reports = Vec::with_capacity(runs.len());
+    for (index, (name, spec)) in runs.iter().enumerate() {
+        let what = format!("{name} {} {}", spec.topology, spec.fault);
+        if let Some(bar) = &progress {
+            bar.set_message(what.clone());
+        }
+        let report = faults::run_in::<R>(name, spec);
+        let line = format!(
+            "[{}/{}] {what}: {}{}",
+            index + 1,
+            runs.len(),
+            report.label,
+            if report.met_contract {
+                ""
+            } else {
+                " (short of the contract)"
+            }
+        );
+        match &progress {
+            Some(bar) => {
+                bar.inc(1);
+                if !report.met_contract {
+                    bar.println(line);
+                }
+            }
+            None => eprintln!("{line}"),
+        }
+        reports.push(report);
+    }
+    if let Some(bar) = progress {
+        bar.finish_and_clear();
+    }
+    println!("\nfaults · {heading}");
+    print!("{}", faults::render(&reports, &scenario.faults));
+    println!(
+        "expected: recovered, but disconnected where a consumer_dropped or consumer_panic run leaves \
+         no consumer that can receive every message (spsc, mpsc, pipeline, diamond); \
+         * marks what falls short of it (listed below)"
+    );
+    let file = FaultsFile {
+        schema: faults::SCHEMA,
+        command: std::env::args().collect(),
+        started_at_unix: started,
+        finished_at_unix: unix_now(),
+        scenario: FaultScenarioRecord {
+            name: &scenario.name,
+            path: &scenario.path,
+            description: &scenario.description,
+            implementations: &scenario.implementations,
+            faults: &scenario.faults,
+            topologies: &scenario.topologies,
+            messages: scenario.messages,
+            timeout_secs: scenario.timeout.as_secs_f64(),
+            quick: args.quick,
+            capacity: CAPACITY,
+            batch: BATCH,
+            wait: WAIT.name(),
+        },
+        provenance,
+        runs: reports,
+    };
+    let out_dir = args.out.clone().unwrap_or_else(|| context.results_dir());
+    let name = format!("{}-{}", scenario.name, results::timestamp(started));
+    write_results(&file, &out_dir, &name)?;
+    let short: Vec<&faults::FaultReport> = file.runs.iter().filter(|r| !r.met_contract).collect();
+    if short.is_empty() {
+        println!("every run met the contract");
+        return Ok(ExitCode::SUCCESS);
+    }
+    eprintln!(
+        "\n{} OF {} RUNS FELL SHORT OF THE CONTRACT:",
+        short.len(),
+        file.runs.len()
+    );
+    for report in short {
+        eprintln!(
+            "  {} {} (P{} C{}) {}: {} (expected {})",
+            report.implementation,
+            report.spec.topology,
+            report.spec.producers,
+            report.spec.consumers,
+            report.spec.fault,
+            report.label,
+            match report.expected {
+                faults::Expectation::Recovered => "recovered",
+                faults::Expectation::Disconnected => "disconnected",
+            }
+        );
+        for problem in &report.problems {
+            eprintln!("      {problem}");
+        }
+    }
+    Ok(ExitCode::FAILURE)
+}

@@ -1,0 +1,624 @@
+//! The conformance suite: what every implementation must do before its
+//! figures mean anything, written once and run on any [`Queue`] type,
+//! built-in or a crate's own.
+//!
+//! [`check`] runs, for every topology the implementation's [`Info`]
+//! claims:
+//! - the oracle on real threads over thousands of wrap-arounds of its
+//!   smallest ring, batches smaller than, equal to and larger than the
+//!   capacity (no loss, no duplicate, per-producer order, fan-out
+//!   completeness), and every payload size intact;
+//! - the trait's contracts through the API directly: dropping every
+//!   producer closes the queue after what was published is drained;
+//!   misuse is a build error that says what to change; a producer whose
+//!   consumers are gone gets `Disconnected`, a cancelled consumer `Idle`;
+//!   every batch limit from 0 to `usize::MAX` is safe and means the same;
+//!   `consume_slices` hands what `consume_batch` would, across the wrap;
+//! - every fault of the `faults` scenario (a producer or consumer that
+//!   panics or leaves, a claim cancelled mid-wait), judged against its
+//!   contract ([`crate::faults`]).
+//!
+//! It returns every failure found rather than stopping at the first, so a
+//! crate's own test reads them all at once:
+//!
+//! ```no_run
+//! use harness::conformance;
+//! use impls::SpscRing;
+//!
+//! let report = conformance::check::<SpscRing>();
+//! assert!(report.passed(), "{report}");
+//! ```
+
+use std::fmt;
+use std::time::Duration;
+
+use impls::{
+    BuildError, Consumed, Consumer, Info, Message, Msg8, Msg64, Msg256, Producer, PublishError,
+    Queue, QueueConfig, Topology, WaitStrategy,
+};
+
+use crate::faults::{Fault, FaultSpec, run_queue};
+use crate::placement::Placement;
+use crate::runner::{Mode, RunSpec, run_once};
+
+/// Messages per oracle run: enough for thousands of laps of a small ring.
+const MESSAGES: u64 = 20_000;
+/// Messages per fault run (as the `faults` scenario's default).
+const FAULT_MESSAGES: u64 = 4000;
+/// Watchdog of a fault run (as the `faults` scenario's default).
+const FAULT_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// What [`check`] found: one line per failure, each naming the check, the
+/// topology and the configuration.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Report {
+    /// The implementation checked.
+    pub implementation: &'static str,
+    /// Every failure, in the order found; empty when it conforms.
+    pub failures: Vec<String>,
+}
+
+impl Report {
+    /// Whether every check passed.
+    pub fn passed(&self) -> bool {
+        self.failures.is_empty()
+    }
+}
+
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.passed() {
+            return write!(f, "{}: conforms", self.implementation);
+        }
+        writeln!(
+            f,
+            "{}: {} conformance failures:",
+            self.implementation,
+            self.failures.len()
+        )?;
+        for failure in &self.failures {
+            writeln!(f, "  - {failure}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Which groups of checks [`check_with`] runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Checks {
+    /// The oracle on real threads, every topology and payload size.
+    pub oracle: bool,
+    /// The trait's contracts, through the API on one thread.
+    pub contracts: bool,
+    /// Every fault of the `faults` scenario on every topology.
+    pub faults: bool,
+}
+
+impl Checks {
+    /// Every check.
+    pub const ALL: Checks = Checks {
+        oracle: true,
+        contracts: true,
+        faults: true,
+    };
+}
+
+/// Runs every check on `Q` (see the module documentation).
+pub fn check<Q: Queue>() -> Report {
+    check_with::<Q>(Checks::ALL)
+}
+
+/// Runs the groups of checks `checks` names on `Q`.
+pub fn check_with<Q: Queue>(checks: Checks) -> Report {
+    let info = Q::info();
+    let mut failures = Vec::new();
+    if checks.oracle {
+        oracle_through_many_wraparounds::<Q>(&info, &mut failures);
+        payload_sizes_arrive_intact::<Q>(&info, &mut failures);
+    }
+    if checks.contracts {
+        close_on_drop_drains_everything_published::<Q>(&info, &mut failures);
+        bad_configurations_are_build_errors::<Q>(&info, &mut failures);
+        disconnection_and_cancellation_end_waits::<Q>(&mut failures);
+        every_batch_limit_is_safe_and_means_the_same::<Q>(&mut failures);
+        slices_hand_every_message_in_order_across_the_wrap::<Q>(&mut failures);
+    }
+    if checks.faults {
+        every_fault_meets_its_contract::<Q>(&info, &mut failures);
+    }
+    Report {
+        implementation: info.name,
+        failures,
+    }
+}
+
+/// Producer and consumer counts exercised for each topology, within what
+/// the implementation takes.
+pub fn thread_counts(info: &Info, topology: Topology) -> Vec<(usize, usize)> {
+    let counts: &[(usize, usize)] = match topology {
+        Topology::Spsc => &[(1, 1)],
+        Topology::Mpsc => &[(1, 1), (3, 1)],
+        Topology::MpmcWorkerPool => &[(1, 3), (3, 2)],
+        Topology::MpmcFanout => &[(1, 2), (2, 3)],
+        Topology::Pipeline => &[(1, 3), (2, 2)],
+        Topology::Diamond => &[(1, 3), (2, 4)],
+    };
+    counts
+        .iter()
+        .copied()
+        .filter(|&(producers, _)| producers == 1 || !info.single_producer)
+        .collect()
+}
+
+/// A run of the oracle on real threads, unpinned, spinning then yielding.
+pub fn spec(
+    topology: Topology,
+    producers: usize,
+    consumers: usize,
+    capacity: usize,
+    batch: usize,
+) -> RunSpec {
+    let threads = producers + consumers;
+    RunSpec {
+        topology,
+        producers,
+        consumers,
+        capacity,
+        batch,
+        wait: WaitStrategy::SpinYield,
+        messages: MESSAGES,
+        timeout: Duration::from_secs(120),
+        placement: Placement {
+            oversubscribed: threads > 2,
+            cores: None,
+            threads,
+        },
+        layout_seed: 0,
+        mode: Mode::Throughput,
+        instruments: Default::default(),
+    }
+}
+
+/// No loss, no duplicate, per-producer order and fan-out completeness, over
+/// thousands of wrap-arounds of the smallest ring, with batches that are
+/// smaller than, equal to and larger than the capacity.
+fn oracle_through_many_wraparounds<Q: Queue>(info: &Info, failures: &mut Vec<String>) {
+    for &topology in info.topologies {
+        for (producers, consumers) in thread_counts(info, topology) {
+            for batch in [1, 2, 5] {
+                let spec = spec(topology, producers, consumers, info.min_capacity, batch);
+                let outcome = run_once::<Q, Msg8>(&spec);
+                if !outcome.passed() {
+                    failures.push(format!(
+                        "oracle: {topology} P{producers} C{consumers} capacity {} batch {batch}: {outcome:?}",
+                        info.min_capacity
+                    ));
+                }
+            }
+        }
+    }
+}
+
+/// Every payload size goes through intact (the oracle checks every word).
+fn payload_sizes_arrive_intact<Q: Queue>(info: &Info, failures: &mut Vec<String>) {
+    let topology = info.topologies[0];
+    let consumers = topology.min_consumers();
+    let capacity = info.min_capacity.max(4);
+    let spec = spec(topology, 1, consumers, capacity, 3);
+    let outcomes = [
+        (Msg8::BYTES, run_once::<Q, Msg8>(&spec)),
+        (Msg64::BYTES, run_once::<Q, Msg64>(&spec)),
+        (Msg256::BYTES, run_once::<Q, Msg256>(&spec)),
+    ];
+    for (payload, outcome) in outcomes {
+        if !outcome.passed() {
+            failures.push(format!("payload {payload} B on {topology}: {outcome:?}"));
+        }
+    }
+}
+
+/// What the direct API checks found for one configuration.
+#[derive(Debug, PartialEq)]
+enum Drain {
+    BuildFailed(BuildError),
+    /// Publishing 5 messages per producer into an empty queue failed.
+    PublishFailed(PublishError),
+    /// Messages each consumer drained after the producers were dropped, and
+    /// whether each then reported `Closed`.
+    Drained {
+        per_consumer: Vec<u64>,
+        all_closed: bool,
+    },
+}
+
+/// Builds, publishes 5 messages per producer, drops the producers, then
+/// drains every consumer on this thread.
+fn drain<Q: Queue>(cfg: &QueueConfig) -> Drain {
+    let endpoints = match Q::build::<Msg8>(cfg) {
+        Ok(endpoints) => endpoints,
+        Err(error) => return Drain::BuildFailed(error),
+    };
+    for (index, mut producer) in endpoints.producers.into_iter().enumerate() {
+        let id = index as u16;
+        if let Err(error) = producer.publish_batch(5, |i, m| m.write(id, i as u64)) {
+            return Drain::PublishFailed(error);
+        }
+    }
+    // Everything is published, so no consumer needs to wait: with the token
+    // set, one that would wait forever returns `Idle` instead.
+    cfg.cancel.cancel();
+    let mut per_consumer = Vec::new();
+    let mut all_closed = true;
+    for mut consumer in endpoints.consumers {
+        let mut seen = 0;
+        let closed = loop {
+            match consumer.consume_batch(2, |_| seen += 1) {
+                Consumed::Items(_) => {}
+                Consumed::Closed => break true,
+                Consumed::Idle => break false,
+            }
+        };
+        all_closed &= closed;
+        per_consumer.push(seen);
+    }
+    Drain::Drained {
+        per_consumer,
+        all_closed,
+    }
+}
+
+fn config(topology: Topology, producers: usize, consumers: usize, capacity: usize) -> QueueConfig {
+    QueueConfig {
+        producers,
+        consumers,
+        ..QueueConfig::new(topology, capacity)
+    }
+}
+
+/// Dropping every producer closes the queue, and consumers still drain
+/// everything that was published before they see `Closed`.
+fn close_on_drop_drains_everything_published<Q: Queue>(info: &Info, failures: &mut Vec<String>) {
+    for &topology in info.topologies {
+        let Some(&(producers, consumers)) = thread_counts(info, topology).last() else {
+            continue;
+        };
+        let cfg = config(topology, producers, consumers, info.min_capacity.max(16));
+        let Drain::Drained {
+            per_consumer,
+            all_closed,
+        } = drain::<Q>(&cfg)
+        else {
+            failures.push(format!(
+                "close: {topology} P{producers} C{consumers}: {:?}",
+                drain::<Q>(&cfg)
+            ));
+            continue;
+        };
+        if !all_closed {
+            failures.push(format!(
+                "close: {topology}: a consumer did not see Closed after every producer was dropped"
+            ));
+        }
+        let sent = 5 * producers as u64;
+        let complete = if topology.is_broadcast() {
+            per_consumer.iter().all(|&n| n == sent)
+        } else {
+            per_consumer.iter().sum::<u64>() == sent
+        };
+        if !complete {
+            failures.push(format!(
+                "close: {topology}: {sent} published, consumers drained {per_consumer:?}"
+            ));
+        }
+    }
+}
+
+/// Misuse is an error value that says what to change.
+fn bad_configurations_are_build_errors<Q: Queue>(info: &Info, failures: &mut Vec<String>) {
+    let topology = info.topologies[0];
+    let good = info.min_capacity.max(8);
+    let mut refused =
+        |what: &str, cfg: QueueConfig, accept: &dyn Fn(&BuildError) -> bool| match drain::<Q>(&cfg)
+        {
+            Drain::BuildFailed(error) if accept(&error) => {}
+            other => failures.push(format!("misuse: {what}: {other:?}")),
+        };
+    for capacity in [0, 1] {
+        refused(
+            &format!("capacity {capacity}"),
+            config(topology, 1, 1, capacity),
+            &|error| matches!(error, BuildError::Capacity { .. }),
+        );
+    }
+    refused("0 producers", config(topology, 0, 1, good), &|error| {
+        matches!(error, BuildError::Producers { .. })
+    });
+    refused("0 consumers", config(topology, 1, 0, good), &|error| {
+        matches!(error, BuildError::Consumers { .. })
+    });
+    refused(
+        "batch 0",
+        QueueConfig {
+            batch: 0,
+            ..config(topology, 1, 1, good)
+        },
+        &|error| *error == BuildError::Batch,
+    );
+    let uneven = good + good / 2;
+    if info.capacity_power_of_two {
+        let hint = format!("try {}", uneven.next_power_of_two());
+        refused(
+            &format!("capacity {uneven}, not a power of two"),
+            config(topology, 1, 1, uneven),
+            &|error| error.to_string().contains(&hint),
+        );
+    }
+    if info.min_capacity > 2 {
+        refused(
+            "capacity below min_capacity",
+            config(topology, 1, 1, info.min_capacity / 2),
+            &|error| matches!(error, BuildError::CapacityTooSmall { .. }),
+        );
+    }
+    for unsupported in Topology::ALL.into_iter().filter(|t| !info.supports(*t)) {
+        refused(
+            &format!("unsupported topology {unsupported}"),
+            config(unsupported, 1, unsupported.min_consumers(), good),
+            &|error| error.to_string().contains("supports: "),
+        );
+    }
+    if !info.supports(Topology::Mpsc) {
+        refused(
+            "2 producers on spsc",
+            config(Topology::Spsc, 2, 1, good),
+            &|error| matches!(error, BuildError::Producers { .. }),
+        );
+    }
+    if info.single_producer && info.supports(Topology::MpmcFanout) {
+        refused(
+            "2 producers on a single-producer fan-out",
+            config(Topology::MpmcFanout, 2, 2, good),
+            &|error| matches!(error, BuildError::SingleProducer { .. }),
+        );
+    }
+    if !info.capacity_power_of_two
+        && let other @ (Drain::BuildFailed(_) | Drain::PublishFailed(_)) =
+            drain::<Q>(&config(topology, 1, 1, uneven))
+    {
+        failures.push(format!(
+            "capacity {uneven}: capacity_power_of_two is false, so it must build: {other:?}"
+        ));
+    }
+}
+
+/// A producer whose consumers are all gone gets an error instead of
+/// waiting forever; a consumer whose wait is cancelled returns `Idle`.
+fn disconnection_and_cancellation_end_waits<Q: Queue>(failures: &mut Vec<String>) {
+    let capacity = Q::info().min_capacity.max(4);
+    let topology = Q::info().topologies[0];
+    let cfg = config(topology, 1, topology.min_consumers(), capacity);
+    match Q::build::<Msg8>(&cfg) {
+        Ok(mut endpoints) => {
+            let mut producer = endpoints.producers.pop().expect("one producer");
+            drop(endpoints.consumers);
+            // Cancelled too, so an implementation that never notices the
+            // consumers left returns instead of hanging the check.
+            let watchdog = cancel_after(&cfg, Duration::from_secs(2));
+            let outcome = producer.publish_batch(3 * capacity, |i, m| m.write(0, i as u64));
+            drop(watchdog);
+            if outcome != Err(PublishError::Disconnected) {
+                failures.push(format!(
+                    "every consumer dropped: publishing more than the queue holds gave {outcome:?}, not Disconnected"
+                ));
+            }
+        }
+        Err(error) => failures.push(format!("disconnection: build: {error}")),
+    }
+    let cfg = config(topology, 1, topology.min_consumers(), capacity);
+    match Q::build::<Msg8>(&cfg) {
+        Ok(mut endpoints) => {
+            let mut consumer = endpoints.consumers.pop().expect("one consumer");
+            cfg.cancel.cancel();
+            let idle = consumer.consume_batch(4, |_| ());
+            drop(endpoints.producers);
+            if idle != Consumed::Idle {
+                failures.push(format!(
+                    "cancelled wait on an empty queue gave {idle:?}, not Idle"
+                ));
+            }
+        }
+        Err(error) => failures.push(format!("cancellation: build: {error}")),
+    }
+}
+
+/// Sets `cfg`'s cancel token after `after`, unless dropped first.
+fn cancel_after(cfg: &QueueConfig, after: Duration) -> impl Drop {
+    struct Timer(Option<std::sync::mpsc::Sender<()>>);
+    impl Drop for Timer {
+        fn drop(&mut self) {
+            self.0.take();
+        }
+    }
+    let (stop, stopped) = std::sync::mpsc::channel::<()>();
+    let cancel = cfg.cancel.clone();
+    std::thread::spawn(move || {
+        if stopped.recv_timeout(after) == Err(std::sync::mpsc::RecvTimeoutError::Timeout) {
+            cancel.cancel();
+        }
+    });
+    Timer(Some(stop))
+}
+
+/// How a batch-limit check takes messages off the queue.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Take {
+    Read,
+    Slices,
+    Discard,
+}
+
+/// Every batch limit is safe and means the same everywhere: 0 counts as 1,
+/// and more than the queue holds hands at most what is there. With 3
+/// messages published and the producer gone, each call hands `1 ..=
+/// max.max(1)` messages, every message arrives once and in order, and then
+/// the queue reports `Closed`. Run through `consume_batch`,
+/// `consume_slices` (whose slices are never empty) and `discard_batch`,
+/// each limit on its own and mixed (a large limit after a partial take).
+fn every_batch_limit_is_safe_and_means_the_same<Q: Queue>(failures: &mut Vec<String>) {
+    let beyond = Q::info().min_capacity.max(4) + 1;
+    let runs: [&[usize]; 5] = [&[0], &[1], &[beyond], &[usize::MAX], &[1, usize::MAX, 0]];
+    for limits in runs {
+        for take in [Take::Read, Take::Slices, Take::Discard] {
+            // A panic is a failure too; caught, so one run reports all.
+            let outcome = std::panic::catch_unwind(|| drain_with_limits::<Q>(limits, take));
+            let error = match outcome {
+                Ok(Ok(())) => continue,
+                Ok(Err(error)) => error,
+                Err(_) => "panicked".to_string(),
+            };
+            failures.push(format!("batch limits {limits:?} {take:?}: {error}"));
+        }
+    }
+}
+
+fn drain_with_limits<Q: Queue>(limits: &[usize], take: Take) -> Result<(), String> {
+    const SENT: usize = 3;
+    let capacity = Q::info().min_capacity.max(4);
+    let topology = Q::info().topologies[0];
+    let cfg = config(topology, 1, topology.min_consumers(), capacity);
+    let mut endpoints = Q::build::<Msg8>(&cfg).map_err(|error| error.to_string())?;
+    let mut producer = endpoints.producers.pop().expect("one producer");
+    producer
+        .publish_batch(SENT, |i, m| m.write(0, i as u64))
+        .map_err(|error| error.to_string())?;
+    drop(producer);
+    // Everything is there before the first call, so no call needs to
+    // wait: with the token cancelled, a call that waits returns `Idle` (a
+    // failure below) instead of hanging the check.
+    cfg.cancel.cancel();
+    // The last consumer of a pipeline or diamond sees a message after all
+    // the others: drain the first one.
+    endpoints.consumers.truncate(1);
+    let mut consumer = endpoints.consumers.pop().expect("one consumer");
+    let mut seen = Vec::new();
+    let mut handed = 0;
+    for &max in limits.iter().cycle().take(2 * (SENT + 1)) {
+        let before = seen.len();
+        let mut empty_slices = 0;
+        let outcome = match take {
+            Take::Discard => consumer.discard_batch(max),
+            Take::Read => consumer.consume_batch(max, |m| seen.push(m.tag())),
+            Take::Slices => consumer.consume_slices(max, |slice| {
+                empty_slices += usize::from(slice.is_empty());
+                seen.extend(slice.iter().map(|m| m.tag()));
+            }),
+        };
+        if empty_slices > 0 {
+            return Err(format!("max {max}: {empty_slices} empty slices"));
+        }
+        match outcome {
+            Consumed::Items(n) => {
+                if !(1..=max.max(1)).contains(&n) || n > SENT - handed {
+                    return Err(format!("max {max}: Items({n}) after {handed}"));
+                }
+                if take != Take::Discard && seen.len() - before != n {
+                    return Err(format!(
+                        "max {max}: Items({n}) but {} handled",
+                        seen.len() - before
+                    ));
+                }
+                handed += n;
+            }
+            Consumed::Closed if handed == SENT => {
+                let expected: &[u64] = if take == Take::Discard {
+                    &[]
+                } else {
+                    &[0, 1, 2]
+                };
+                return if seen == expected {
+                    Ok(())
+                } else {
+                    Err(format!("handled {seen:?}"))
+                };
+            }
+            other => return Err(format!("max {max}: {other:?} after {handed}")),
+        }
+    }
+    Err(format!("no Closed after {handed} handed"))
+}
+
+/// `consume_slices` hands what `consume_batch` would, in order, lap after
+/// lap: batches of capacity - 1 on the smallest ring (at least 4), so that
+/// runs straddle the end of the array, taken 2 at a time.
+fn slices_hand_every_message_in_order_across_the_wrap<Q: Queue>(failures: &mut Vec<String>) {
+    if let Err(error) = laps::<Q>() {
+        failures.push(format!("slices across the wrap: {error}"));
+    }
+}
+
+fn laps<Q: Queue>() -> Result<(), String> {
+    let capacity = Q::info().min_capacity.max(4);
+    let batch = capacity - 1;
+    let topology = Q::info().topologies[0];
+    if topology.min_consumers() > 1 {
+        // One consumer takes everything only where one consumer is allowed.
+        return Ok(());
+    }
+    let cfg = config(topology, 1, 1, capacity);
+    // Nothing below waits for long: with the token set, a wait that would
+    // hang returns instead.
+    cfg.cancel.cancel();
+    let mut endpoints = Q::build::<Msg8>(&cfg).map_err(|error| error.to_string())?;
+    let mut producer = endpoints.producers.pop().expect("one producer");
+    let mut consumer = endpoints.consumers.pop().expect("one consumer");
+    let mut sent = 0u64;
+    let mut seen = Vec::new();
+    for _ in 0..5 * capacity {
+        producer
+            .publish_batch(batch, |i, m| m.write(0, sent + i as u64))
+            .map_err(|error| format!("publish: {error}"))?;
+        sent += batch as u64;
+        while (seen.len() as u64) < sent {
+            let before = seen.len();
+            let mut empty_slices = 0;
+            match consumer.consume_slices(2, |slice| {
+                empty_slices += usize::from(slice.is_empty());
+                seen.extend(slice.iter().map(|m| m.tag()));
+            }) {
+                Consumed::Items(n)
+                    if (1..=2).contains(&n) && seen.len() - before == n && empty_slices == 0 => {}
+                other => {
+                    return Err(format!(
+                        "{other:?} with {} handled after {before} ({empty_slices} empty slices)",
+                        seen.len() - before
+                    ));
+                }
+            }
+        }
+    }
+    if seen != (0..sent).collect::<Vec<_>>() {
+        return Err(format!("out of order or lost: {seen:?}"));
+    }
+    Ok(())
+}
+
+/// Every fault of the `faults` scenario, on every topology the
+/// implementation runs, meets its contract.
+fn every_fault_meets_its_contract<Q: Queue>(info: &Info, failures: &mut Vec<String>) {
+    for &topology in info.topologies {
+        for fault in Fault::ALL {
+            let Some(spec) = FaultSpec::new(info, fault, topology, FAULT_MESSAGES, FAULT_TIMEOUT)
+            else {
+                continue;
+            };
+            let report = run_queue::<Q>(&spec);
+            if !report.met_contract {
+                failures.push(format!(
+                    "fault {fault} on {topology}: {} ({})",
+                    report.label,
+                    report.problems.join("; ")
+                ));
+            }
+        }
+    }
+}
