@@ -21,5 +21,18 @@ cargo test -p impls --features metrics --locked --test metrics
 step "criterion benches, each once"
 cargo bench -p harness --bench queues --locked -- --test
 
+step "bring your own queue (examples/own-queue): lints, its conformance test, a quick scenario"
+# A crate of its own, outside the workspace; it shares the workspace's
+# target folder, reusing what the workspace steps built where it can.
+own_queue=(--locked --manifest-path examples/own-queue/Cargo.toml)
+cargo fmt --manifest-path examples/own-queue/Cargo.toml --check
+CARGO_TARGET_DIR="$PWD/target" cargo clippy "${own_queue[@]}" --all-targets -- -D warnings
+CARGO_TARGET_DIR="$PWD/target" cargo test --release "${own_queue[@]}"
+own_queue_results=$(mktemp -d)
+trap 'rm -rf "$own_queue_results"' EXIT
+CARGO_TARGET_DIR="$PWD/target" cargo run --release "${own_queue[@]}" -- \
+    scenario spsc --quick --no-progress --summary --out "$own_queue_results"
+grep -q '"mutex_queue"' "$own_queue_results"/spsc-*.json
+
 step "model checking (loom, shuttle)"
 bash scripts/model-check.sh
