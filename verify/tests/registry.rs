@@ -68,7 +68,11 @@ fn every_implementation_with_unsafe_code_has_a_loom_model() {
     for info in impls::all() {
         let type_name = impls::visit(info.name, TypeName).expect("registered");
         let files = sources(type_name, &root);
-        assert!(!files.is_empty(), "{}: no source found for {type_name}", info.name);
+        assert!(
+            !files.is_empty(),
+            "{}: no source found for {type_name}",
+            info.name
+        );
         let unsafe_files: Vec<String> = files
             .iter()
             .filter(|file| has_unsafe(&std::fs::read_to_string(file).expect("readable")))
@@ -89,7 +93,10 @@ fn every_implementation_with_unsafe_code_has_a_loom_model() {
         }
     }
     // The rings and the disruptors have unsafe code: the test looks at them.
-    assert!(checked >= 4, "only {checked} implementations had unsafe code");
+    assert!(
+        checked >= 4,
+        "only {checked} implementations had unsafe code"
+    );
     assert!(missing.is_empty(), "{}", missing.join("\n"));
 }
 
