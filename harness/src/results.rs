@@ -97,6 +97,15 @@ pub struct ImplementationRecord {
     pub batching: String,
     /// Whether fan-out is emulated with one queue per consumer.
     pub fanout_emulated: bool,
+    /// Whether it holds at most its capacity (`false`: unbounded; files
+    /// written before this field knew no unbounded implementation).
+    #[serde(default = "bounded")]
+    pub bounded: bool,
+}
+
+/// What files written before `bounded` was recorded mean.
+fn bounded() -> bool {
+    true
 }
 
 fn snake<T: Serialize>(value: &T) -> String {
@@ -116,6 +125,7 @@ impl ImplementationRecord {
             wait_class: "none".to_owned(),
             batching: "none".to_owned(),
             fanout_emulated: false,
+            bounded: true,
         }
     }
 }
@@ -129,6 +139,7 @@ impl From<&Info> for ImplementationRecord {
             wait_class: snake(&info.wait_class),
             batching: snake(&info.batching),
             fanout_emulated: info.fanout_emulated,
+            bounded: info.bounded,
         }
     }
 }

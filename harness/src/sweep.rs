@@ -79,7 +79,8 @@ impl Visitor for RunVisitor<'_> {
 pub const FLOOR: &str = "floor";
 
 /// What a reader must know about the setup of `point`: a batch clamped
-/// to the capacity, and `Vec`-per-batch channels that cannot buffer exactly
+/// to the capacity, unbounded implementations (the capacity does not
+/// bound them), and `Vec`-per-batch channels that cannot buffer exactly
 /// the capacity (it is not a multiple of the batch).
 fn setup_notes(point: &Point, infos: &[Info]) -> Vec<String> {
     let mut notes = Vec::new();
@@ -87,6 +88,22 @@ fn setup_notes(point: &Point, infos: &[Info]) -> Vec<String> {
         notes.push(format!(
             "batch {asked} is larger than capacity {}: run at batch {} (the most one step can publish)",
             point.capacity, point.batch
+        ));
+    }
+    let unbounded: Vec<&str> = infos
+        .iter()
+        .filter(|info| !info.bounded)
+        .map(|info| info.name)
+        .collect();
+    if !unbounded.is_empty() {
+        notes.push(format!(
+            "{} unbounded: capacity {} does not apply; it holds as many messages as the producers get ahead of the consumers, and nothing bounds its memory",
+            if unbounded.len() == 1 {
+                format!("{} is", unbounded[0])
+            } else {
+                format!("{} are", unbounded.join(", "))
+            },
+            point.capacity
         ));
     }
     let vectors = (point.capacity / point.batch).max(1);

@@ -246,6 +246,7 @@ impl<const DEFECT: u8> Queue for Faulty<DEFECT> {
             single_producer: false,
             max_capacity: MAX_CAPACITY,
             max_producers: MAX_THREADS,
+            bounded: true,
         }
     }
 

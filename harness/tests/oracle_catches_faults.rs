@@ -59,6 +59,7 @@ impl<const FAULT: u8> Queue for Faulty<FAULT> {
             single_producer: true,
             max_capacity: impls::queue::MAX_CAPACITY,
             max_producers: impls::queue::MAX_THREADS,
+            bounded: true,
         }
     }
 

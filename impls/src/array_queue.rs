@@ -1,16 +1,21 @@
 //! `array_queue`: crossbeam-queue's `ArrayQueue`, a bounded lock-free MPMC
-//! queue (Vyukov's bounded queue with per-slot stamps), behind the one trait.
+//! queue (Vyukov's bounded queue with per-slot stamps), behind the one
+//! trait; and the adapter it shares with the other lock-free queues that
+//! have no batch operations, no blocking and no close
+//! ([`crate::concurrent_queue`], [`crate::seg_queue`]).
 //!
-//! It has no batch operations and no blocking: a batch is a loop of single
-//! pushes and pops, and both sides wait with the scenario's strategy. It
-//! knows nothing of producers or consumers leaving, so the adapter counts
-//! them: a consumer that finds the queue empty after every producer has
-//! gone reports `Closed`; a producer that finds it full after every
-//! consumer has gone reports `Disconnected`.
+//! A batch is a loop of single pushes and pops, and both sides wait with
+//! the scenario's strategy. The queues know nothing of producers or
+//! consumers leaving, so the adapter counts them: a consumer that finds
+//! the queue empty after every producer has gone reports `Closed`; a
+//! producer that finds it full after every consumer has gone reports
+//! `Disconnected`.
+
+use core::marker::PhantomData;
 
 use crossbeam_queue::ArrayQueue;
 
-use crate::message::Message;
+use crate::message::{Message, Msg8};
 use crate::queue::{
     Batching, BuildError, Consumed, Consumer, Endpoints, Info, MIN_CAPACITY, OrderingGuarantee,
     Producer, PublishError, Queue, QueueConfig, Topology, WaitClass,
@@ -18,35 +23,62 @@ use crate::queue::{
 use crate::sync::{Arc, AtomicUsize, Ordering};
 use crate::wait::{WaitError, Waiter};
 
-/// The `array_queue` implementation.
-pub struct ArrayQueueBaseline;
+/// A lock-free MPMC queue the adapter drives: one message in or out at a
+/// time, never waiting.
+pub trait LockFree<M>: Send + Sync + 'static {
+    /// Whether it holds at most its capacity (an unbounded queue is never
+    /// full).
+    const BOUNDED: bool;
+    /// A queue for `capacity` messages (ignored by unbounded ones).
+    fn with_capacity(capacity: usize) -> Self;
+    /// Adds `message`, or hands it back when the queue is full.
+    fn push(&self, message: M) -> Result<(), M>;
+    /// Takes the oldest message, if any.
+    fn pop(&self) -> Option<M>;
+    /// Whether a push would fail now.
+    fn is_full(&self) -> bool;
+}
 
-struct Shared<M> {
-    queue: ArrayQueue<M>,
+/// A family of [`LockFree`] queues, one per message type, and how the
+/// implementation built on it describes itself.
+pub trait Backend: 'static {
+    /// The implementation's name.
+    const NAME: &'static str;
+    /// One line on what it is.
+    const SUMMARY: &'static str;
+    /// The queue of messages `M`.
+    type Queue<M: Message>: LockFree<M>;
+}
+
+/// A [`Backend`]'s queue behind the one trait, with its endpoints counted.
+pub struct CountedQueue<B>(PhantomData<B>);
+
+struct Shared<Q> {
+    queue: Q,
     producers: AtomicUsize,
     consumers: AtomicUsize,
 }
 
-/// Sending end of [`ArrayQueueBaseline`].
-pub struct ArrayQueueProducer<M> {
-    shared: Arc<Shared<M>>,
+/// Sending end of a [`CountedQueue`].
+pub struct CountedProducer<Q> {
+    shared: Arc<Shared<Q>>,
     waiter: Waiter,
 }
 
-/// Receiving end of [`ArrayQueueBaseline`].
-pub struct ArrayQueueConsumer<M> {
-    shared: Arc<Shared<M>>,
+/// Receiving end of a [`CountedQueue`].
+pub struct CountedConsumer<Q> {
+    shared: Arc<Shared<Q>>,
     waiter: Waiter,
 }
 
-impl Queue for ArrayQueueBaseline {
-    type Producer<M: Message> = ArrayQueueProducer<M>;
-    type Consumer<M: Message> = ArrayQueueConsumer<M>;
+impl<B: Backend> Queue for CountedQueue<B> {
+    type Producer<M: Message> = CountedProducer<B::Queue<M>>;
+    type Consumer<M: Message> = CountedConsumer<B::Queue<M>>;
 
     fn info() -> Info {
         Info {
-            name: "array_queue",
-            summary: "crossbeam-queue ArrayQueue: bounded lock-free MPMC, one push/pop per message",
+            name: B::NAME,
+            summary: B::SUMMARY,
             topologies: &[Topology::Spsc, Topology::Mpsc, Topology::MpmcWorkerPool],
             ordering: OrderingGuarantee::GlobalFifo,
             wait_class: WaitClass::Configurable,
@@ -57,27 +89,28 @@ impl Queue for ArrayQueueBaseline {
             single_producer: false,
             max_capacity: crate::queue::MAX_CAPACITY,
             max_producers: crate::queue::MAX_THREADS,
+            bounded: <B::Queue<Msg8> as LockFree<Msg8>>::BOUNDED,
         }
     }
 
     fn build<M: Message>(
         cfg: &QueueConfig,
-    ) -> Result<Endpoints<ArrayQueueProducer<M>, ArrayQueueConsumer<M>>, BuildError> {
+    ) -> Result<Endpoints<Self::Producer<M>, Self::Consumer<M>>, BuildError> {
         Self::info().check(cfg)?;
         let shared = Arc::new(Shared {
-            queue: ArrayQueue::new(cfg.capacity),
+            queue: B::Queue::<M>::with_capacity(cfg.capacity),
             producers: AtomicUsize::new(cfg.producers),
             consumers: AtomicUsize::new(cfg.consumers),
         });
         let waiter = Waiter::new(cfg.wait, cfg.cancel.clone());
         let producers = (0..cfg.producers)
-            .map(|_| ArrayQueueProducer {
+            .map(|_| CountedProducer {
                 shared: Arc::clone(&shared),
                 waiter: waiter.clone(),
             })
             .collect();
         let consumers = (0..cfg.consumers)
-            .map(|_| ArrayQueueConsumer {
+            .map(|_| CountedConsumer {
                 shared: Arc::clone(&shared),
                 waiter: waiter.clone(),
             })
@@ -89,7 +122,7 @@ impl Queue for ArrayQueueBaseline {
     }
 }
 
-impl<M: Message> Producer<M> for ArrayQueueProducer<M> {
+impl<M: Message, Q: LockFree<M>> Producer<M> for CountedProducer<Q> {
     #[inline(always)]
     fn publish_batch(
         &mut self,
@@ -97,6 +130,12 @@ impl<M: Message> Producer<M> for ArrayQueueProducer<M> {
         mut fill: impl FnMut(usize, &mut M),
     ) -> Result<(), PublishError> {
         let shared = &*self.shared;
+        // An unbounded queue is never full, so its producers would never
+        // wait and look for consumers: they look once per batch instead.
+        // Relaxed: it only tells them to stop; no data rides on it.
+        if !Q::BOUNDED && shared.consumers.load(Ordering::Relaxed) == 0 {
+            return Err(PublishError::Disconnected);
+        }
         // Pushed since the last notify. Progress is signalled before every
         // wait for room as well as at the end: a consumer parked on an empty
         // queue would otherwise sleep until its park slice ends while this
@@ -132,7 +171,7 @@ impl<M: Message> Producer<M> for ArrayQueueProducer<M> {
     }
 }
 
-impl<M: Message> Consumer<M> for ArrayQueueConsumer<M> {
+impl<M: Message, Q: LockFree<M>> Consumer<M> for CountedConsumer<Q> {
     #[inline(always)]
     fn consume_batch(&mut self, max: usize, mut on: impl FnMut(&M)) -> Consumed {
         let shared = &*self.shared;
@@ -171,7 +210,7 @@ impl<M: Message> Consumer<M> for ArrayQueueConsumer<M> {
     }
 }
 
-impl<M> Drop for ArrayQueueProducer<M> {
+impl<Q> Drop for CountedProducer<Q> {
     fn drop(&mut self) {
         // Release: this producer's pushes happen before a consumer's Acquire
         // load that sees the decrement.
@@ -180,10 +219,42 @@ impl<M> Drop for ArrayQueueProducer<M> {
     }
 }
 
-impl<M> Drop for ArrayQueueConsumer<M> {
+impl<Q> Drop for CountedConsumer<Q> {
     fn drop(&mut self) {
         // Release: pairs with the producers' Acquire check.
         self.shared.consumers.fetch_sub(1, Ordering::Release);
         self.waiter.notify();
     }
 }
+
+impl<M: Send + 'static> LockFree<M> for ArrayQueue<M> {
+    const BOUNDED: bool = true;
+    fn with_capacity(capacity: usize) -> Self {
+        ArrayQueue::new(capacity)
+    }
+    #[inline(always)]
+    fn push(&self, message: M) -> Result<(), M> {
+        ArrayQueue::push(self, message)
+    }
+    #[inline(always)]
+    fn pop(&self) -> Option<M> {
+        ArrayQueue::pop(self)
+    }
+    #[inline(always)]
+    fn is_full(&self) -> bool {
+        ArrayQueue::is_full(self)
+    }
+}
+
+/// crossbeam-queue's `ArrayQueue`.
+pub struct CrossbeamArrayQueue;
+
+impl Backend for CrossbeamArrayQueue {
+    const NAME: &'static str = "array_queue";
+    const SUMMARY: &'static str =
+        "crossbeam-queue ArrayQueue: bounded lock-free MPMC, one push/pop per message";
+    type Queue<M: Message> = ArrayQueue<M>;
+}
+
+/// `array_queue`: crossbeam-queue's `ArrayQueue`.
+pub type ArrayQueueBaseline = CountedQueue<CrossbeamArrayQueue>;

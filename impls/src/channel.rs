@@ -51,6 +51,8 @@ pub enum RecvFailure {
 pub trait Channel: 'static {
     /// Name of the per-message variant.
     const NAME: &'static str;
+    /// One line on the per-message variant, for `list` and the results.
+    const SUMMARY: &'static str;
     /// Name of the `Vec`-per-batch variant.
     const VEC_NAME: &'static str;
     /// Sending half.
@@ -143,14 +145,10 @@ pub struct ChannelConsumer<C: Channel, T: Send + 'static, M> {
     cancel: Cancel,
 }
 
-fn info(name: &'static str, batching: Batching) -> Info {
+fn info(name: &'static str, summary: &'static str, batching: Batching) -> Info {
     Info {
         name,
-        summary: if batching == Batching::VecPerBatch {
-            "bounded channel sending one Vec per batch"
-        } else {
-            "bounded channel, one send per message"
-        },
+        summary,
         topologies: &[
             Topology::Spsc,
             Topology::Mpsc,
@@ -166,6 +164,7 @@ fn info(name: &'static str, batching: Batching) -> Info {
         single_producer: false,
         max_capacity: crate::queue::MAX_CAPACITY,
         max_producers: crate::queue::MAX_THREADS,
+        bounded: true,
     }
 }
 
@@ -206,7 +205,7 @@ impl<C: Channel> Queue for ChannelQueue<C, PerMessage> {
     type Consumer<M: Message> = ChannelConsumer<C, M, M>;
 
     fn info() -> Info {
-        info(C::NAME, Batching::PerMessage)
+        info(C::NAME, C::SUMMARY, Batching::PerMessage)
     }
 
     fn build<M: Message>(
@@ -222,7 +221,11 @@ impl<C: Channel> Queue for ChannelQueue<C, VecPerBatch> {
     type Consumer<M: Message> = ChannelConsumer<C, Vec<M>, M>;
 
     fn info() -> Info {
-        info(C::VEC_NAME, Batching::VecPerBatch)
+        info(
+            C::VEC_NAME,
+            "bounded channel sending one Vec per batch",
+            Batching::VecPerBatch,
+        )
     }
 
     fn build<M: Message>(
@@ -361,6 +364,7 @@ pub struct CrossbeamChannel;
 
 impl Channel for CrossbeamChannel {
     const NAME: &'static str = "crossbeam";
+    const SUMMARY: &'static str = "crossbeam-channel bounded, one send per message";
     const VEC_NAME: &'static str = "crossbeam_vec";
     type Sender<T: Send + 'static> = crossbeam_channel::Sender<T>;
     type Receiver<T: Send + 'static> = crossbeam_channel::Receiver<T>;
@@ -409,6 +413,7 @@ pub struct FlumeChannel;
 
 impl Channel for FlumeChannel {
     const NAME: &'static str = "flume";
+    const SUMMARY: &'static str = "flume bounded, one send per message";
     const VEC_NAME: &'static str = "flume_vec";
     type Sender<T: Send + 'static> = flume::Sender<T>;
     type Receiver<T: Send + 'static> = flume::Receiver<T>;

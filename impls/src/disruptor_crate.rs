@@ -99,6 +99,7 @@ impl Queue for DisruptorCrate {
             single_producer: false,
             max_capacity: crate::queue::MAX_CAPACITY,
             max_producers: crate::queue::MAX_THREADS,
+            bounded: true,
         }
     }
 

@@ -63,6 +63,10 @@ registry! {
     array_queue: ArrayQueueBaseline;
     ring_mpsc: RingMpsc;
     tokio_mpsc: TokioMpsc;
+    crossfire: Crossfire;
+    concurrent_queue: ConcurrentQueueBaseline;
+    seg_queue: SegQueueBaseline;
+    ringbuf: Ringbuf;
 }
 
 /// Calls `visitor` with the built-in implementation named `name`, or

@@ -171,6 +171,10 @@ pub struct Info {
     pub max_capacity: usize,
     /// Most producers it accepts (at most [`MAX_THREADS`]).
     pub max_producers: usize,
+    /// Whether it holds at most its capacity. An unbounded queue never
+    /// makes a producer wait and holds as many messages as the producers
+    /// get ahead: nothing bounds its memory, and results say so.
+    pub bounded: bool,
 }
 
 impl Info {

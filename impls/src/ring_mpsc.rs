@@ -990,6 +990,7 @@ impl Queue for RingMpsc {
             single_producer: false,
             max_capacity: MAX_RING_CAPACITY,
             max_producers: MAX_PRODUCERS,
+            bounded: true,
         }
     }
 

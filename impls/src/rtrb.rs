@@ -46,6 +46,7 @@ impl Queue for Rtrb {
             single_producer: true,
             max_capacity: crate::queue::MAX_CAPACITY,
             max_producers: crate::queue::MAX_THREADS,
+            bounded: true,
         }
     }
 

@@ -100,6 +100,7 @@ impl Queue for SpscRing {
             single_producer: true,
             max_capacity: crate::queue::MAX_CAPACITY,
             max_producers: crate::queue::MAX_THREADS,
+            bounded: true,
         }
     }
 

@@ -54,6 +54,7 @@ impl Queue for TokioMpsc {
             single_producer: false,
             max_capacity: MAX_CAPACITY,
             max_producers: MAX_THREADS,
+            bounded: true,
         }
     }
 

@@ -67,6 +67,7 @@ impl Queue for MutexQueue {
             single_producer: false,
             max_capacity: MAX_CAPACITY,
             max_producers: MAX_THREADS,
+            bounded: true,
         }
     }
 

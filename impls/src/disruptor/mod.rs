@@ -441,6 +441,7 @@ fn info<S: Sequencer>(
         single_producer: !S::MULTI_PRODUCER,
         max_capacity: crate::queue::MAX_CAPACITY,
         max_producers: crate::queue::MAX_THREADS,
+        bounded: true,
     }
 }
 
