@@ -67,6 +67,7 @@ registry! {
     concurrent_queue: ConcurrentQueueBaseline;
     seg_queue: SegQueueBaseline;
     ringbuf: Ringbuf;
+    kanal: Kanal;
 }
 
 /// Calls `visitor` with the built-in implementation named `name`, or
