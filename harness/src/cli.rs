@@ -239,10 +239,16 @@ fn list(context: &Context) {
         }
     }
     println!("\nImplementations:");
+    let width = context
+        .known
+        .iter()
+        .map(|info| info.name.len())
+        .max()
+        .unwrap_or(0);
     for info in &context.known {
         let topologies: Vec<&str> = info.topologies.iter().map(|t| t.name()).collect();
         println!(
-            "  {:<16} {} [{}]",
+            "  {:<width$} {} [{}]",
             info.name,
             info.summary,
             topologies.join(", ")
