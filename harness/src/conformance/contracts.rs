@@ -1,221 +1,17 @@
-//! The conformance suite: what every implementation must do before its
-//! figures mean anything, written once and run on any [`Queue`] type,
-//! built-in or a crate's own.
-//!
-//! [`check`] runs, for every topology the implementation's [`Info`]
-//! claims:
-//! - the oracle on real threads over thousands of wrap-arounds of its
-//!   smallest ring, batches smaller than, equal to and larger than the
-//!   capacity (no loss, no duplicate, per-producer order, fan-out
-//!   completeness), and every payload size intact;
-//! - the trait's contracts through the API directly: dropping every
-//!   producer closes the queue after what was published is drained;
-//!   misuse is a build error that says what to change; a producer whose
-//!   consumers are gone gets `Disconnected`, a cancelled consumer `Idle`;
-//!   every batch limit from 0 to `usize::MAX` is safe and means the same;
-//!   `consume_slices` hands what `consume_batch` would, across the wrap;
-//! - every fault of the `faults` scenario (a producer or consumer that
-//!   panics or leaves, a claim cancelled mid-wait), judged against its
-//!   contract ([`crate::faults`]).
-//!
-//! It returns every failure found rather than stopping at the first, so a
-//! crate's own test reads them all at once:
-//!
-//! ```no_run
-//! use harness::conformance;
-//! use impls::SpscRing;
-//!
-//! let report = conformance::check::<SpscRing>();
-//! assert!(report.passed(), "{report}");
-//! ```
+//! The trait's contracts, checked through the API on one thread (a
+//! watchdog ends a wait that would hang): closing when the producers are
+//! dropped, build errors for misuse, `Disconnected` and `Idle` when the
+//! other side is gone or the run is cancelled, every batch limit, slices
+//! across the wrap.
 
-use std::fmt;
 use std::time::Duration;
 
 use impls::{
-    BuildError, Consumed, Consumer, Info, Message, Msg8, Msg64, Msg256, Producer, PublishError,
-    Queue, QueueConfig, Topology, WaitStrategy,
+    BuildError, Consumed, Consumer, Info, Message, Msg8, Producer, PublishError, Queue,
+    QueueConfig, Topology,
 };
 
-use crate::faults::{Fault, FaultSpec, run_queue};
-use crate::placement::Placement;
-use crate::runner::{Mode, RunSpec, run_once};
-
-/// Messages per oracle run: enough for thousands of laps of a small ring.
-const MESSAGES: u64 = 20_000;
-/// Messages per fault run (as the `faults` scenario's default).
-const FAULT_MESSAGES: u64 = 4000;
-/// Watchdog of a fault run (as the `faults` scenario's default).
-const FAULT_TIMEOUT: Duration = Duration::from_secs(3);
-
-/// What [`check`] found: one line per failure, each naming the check, the
-/// topology and the configuration.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Report {
-    /// The implementation checked.
-    pub implementation: &'static str,
-    /// Every failure, in the order found; empty when it conforms.
-    pub failures: Vec<String>,
-}
-
-impl Report {
-    /// Whether every check passed.
-    pub fn passed(&self) -> bool {
-        self.failures.is_empty()
-    }
-}
-
-impl fmt::Display for Report {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.passed() {
-            return write!(f, "{}: conforms", self.implementation);
-        }
-        writeln!(
-            f,
-            "{}: {} conformance failures:",
-            self.implementation,
-            self.failures.len()
-        )?;
-        for failure in &self.failures {
-            writeln!(f, "  - {failure}")?;
-        }
-        Ok(())
-    }
-}
-
-/// Which groups of checks [`check_with`] runs.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Checks {
-    /// The oracle on real threads, every topology and payload size.
-    pub oracle: bool,
-    /// The trait's contracts, through the API on one thread.
-    pub contracts: bool,
-    /// Every fault of the `faults` scenario on every topology.
-    pub faults: bool,
-}
-
-impl Checks {
-    /// Every check.
-    pub const ALL: Checks = Checks {
-        oracle: true,
-        contracts: true,
-        faults: true,
-    };
-}
-
-/// Runs every check on `Q` (see the module documentation).
-pub fn check<Q: Queue>() -> Report {
-    check_with::<Q>(Checks::ALL)
-}
-
-/// Runs the groups of checks `checks` names on `Q`.
-pub fn check_with<Q: Queue>(checks: Checks) -> Report {
-    let info = Q::info();
-    let mut failures = Vec::new();
-    if checks.oracle {
-        oracle_through_many_wraparounds::<Q>(&info, &mut failures);
-        payload_sizes_arrive_intact::<Q>(&info, &mut failures);
-    }
-    if checks.contracts {
-        close_on_drop_drains_everything_published::<Q>(&info, &mut failures);
-        bad_configurations_are_build_errors::<Q>(&info, &mut failures);
-        disconnection_and_cancellation_end_waits::<Q>(&mut failures);
-        every_batch_limit_is_safe_and_means_the_same::<Q>(&mut failures);
-        slices_hand_every_message_in_order_across_the_wrap::<Q>(&mut failures);
-    }
-    if checks.faults {
-        every_fault_meets_its_contract::<Q>(&info, &mut failures);
-    }
-    Report {
-        implementation: info.name,
-        failures,
-    }
-}
-
-/// Producer and consumer counts exercised for each topology, within what
-/// the implementation takes.
-pub fn thread_counts(info: &Info, topology: Topology) -> Vec<(usize, usize)> {
-    let counts: &[(usize, usize)] = match topology {
-        Topology::Spsc => &[(1, 1)],
-        Topology::Mpsc => &[(1, 1), (3, 1)],
-        Topology::MpmcWorkerPool => &[(1, 3), (3, 2)],
-        Topology::MpmcFanout => &[(1, 2), (2, 3)],
-        Topology::Pipeline => &[(1, 3), (2, 2)],
-        Topology::Diamond => &[(1, 3), (2, 4)],
-    };
-    counts
-        .iter()
-        .copied()
-        .filter(|&(producers, _)| producers == 1 || !info.single_producer)
-        .collect()
-}
-
-/// A run of the oracle on real threads, unpinned, spinning then yielding.
-pub fn spec(
-    topology: Topology,
-    producers: usize,
-    consumers: usize,
-    capacity: usize,
-    batch: usize,
-) -> RunSpec {
-    let threads = producers + consumers;
-    RunSpec {
-        topology,
-        producers,
-        consumers,
-        capacity,
-        batch,
-        wait: WaitStrategy::SpinYield,
-        messages: MESSAGES,
-        timeout: Duration::from_secs(120),
-        placement: Placement {
-            oversubscribed: threads > 2,
-            cores: None,
-            threads,
-        },
-        layout_seed: 0,
-        mode: Mode::Throughput,
-        instruments: Default::default(),
-    }
-}
-
-/// No loss, no duplicate, per-producer order and fan-out completeness, over
-/// thousands of wrap-arounds of the smallest ring, with batches that are
-/// smaller than, equal to and larger than the capacity.
-fn oracle_through_many_wraparounds<Q: Queue>(info: &Info, failures: &mut Vec<String>) {
-    for &topology in info.topologies {
-        for (producers, consumers) in thread_counts(info, topology) {
-            for batch in [1, 2, 5] {
-                let spec = spec(topology, producers, consumers, info.min_capacity, batch);
-                let outcome = run_once::<Q, Msg8>(&spec);
-                if !outcome.passed() {
-                    failures.push(format!(
-                        "oracle: {topology} P{producers} C{consumers} capacity {} batch {batch}: {outcome:?}",
-                        info.min_capacity
-                    ));
-                }
-            }
-        }
-    }
-}
-
-/// Every payload size goes through intact (the oracle checks every word).
-fn payload_sizes_arrive_intact<Q: Queue>(info: &Info, failures: &mut Vec<String>) {
-    let topology = info.topologies[0];
-    let consumers = topology.min_consumers();
-    let capacity = info.min_capacity.max(4);
-    let spec = spec(topology, 1, consumers, capacity, 3);
-    let outcomes = [
-        (Msg8::BYTES, run_once::<Q, Msg8>(&spec)),
-        (Msg64::BYTES, run_once::<Q, Msg64>(&spec)),
-        (Msg256::BYTES, run_once::<Q, Msg256>(&spec)),
-    ];
-    for (payload, outcome) in outcomes {
-        if !outcome.passed() {
-            failures.push(format!("payload {payload} B on {topology}: {outcome:?}"));
-        }
-    }
-}
+use super::thread_counts;
 
 /// What the direct API checks found for one configuration.
 #[derive(Debug, PartialEq)]
@@ -277,7 +73,10 @@ fn config(topology: Topology, producers: usize, consumers: usize, capacity: usiz
 
 /// Dropping every producer closes the queue, and consumers still drain
 /// everything that was published before they see `Closed`.
-fn close_on_drop_drains_everything_published<Q: Queue>(info: &Info, failures: &mut Vec<String>) {
+pub(super) fn close_on_drop_drains_everything_published<Q: Queue>(
+    info: &Info,
+    failures: &mut Vec<String>,
+) {
     for &topology in info.topologies {
         let Some(&(producers, consumers)) = thread_counts(info, topology).last() else {
             continue;
@@ -314,7 +113,10 @@ fn close_on_drop_drains_everything_published<Q: Queue>(info: &Info, failures: &m
 }
 
 /// Misuse is an error value that says what to change.
-fn bad_configurations_are_build_errors<Q: Queue>(info: &Info, failures: &mut Vec<String>) {
+pub(super) fn bad_configurations_are_build_errors<Q: Queue>(
+    info: &Info,
+    failures: &mut Vec<String>,
+) {
     let topology = info.topologies[0];
     let good = info.min_capacity.max(8);
     let mut refused =
@@ -393,7 +195,7 @@ fn bad_configurations_are_build_errors<Q: Queue>(info: &Info, failures: &mut Vec
 
 /// A producer whose consumers are all gone gets an error instead of
 /// waiting forever; a consumer whose wait is cancelled returns `Idle`.
-fn disconnection_and_cancellation_end_waits<Q: Queue>(failures: &mut Vec<String>) {
+pub(super) fn disconnection_and_cancellation_end_waits<Q: Queue>(failures: &mut Vec<String>) {
     let capacity = Q::info().min_capacity.max(4);
     let topology = Q::info().topologies[0];
     let cfg = config(topology, 1, topology.min_consumers(), capacity);
@@ -464,7 +266,7 @@ enum Take {
 /// the queue reports `Closed`. Run through `consume_batch`,
 /// `consume_slices` (whose slices are never empty) and `discard_batch`,
 /// each limit on its own and mixed (a large limit after a partial take).
-fn every_batch_limit_is_safe_and_means_the_same<Q: Queue>(failures: &mut Vec<String>) {
+pub(super) fn every_batch_limit_is_safe_and_means_the_same<Q: Queue>(failures: &mut Vec<String>) {
     let beyond = Q::info().min_capacity.max(4) + 1;
     let runs: [&[usize]; 5] = [&[0], &[1], &[beyond], &[usize::MAX], &[1, usize::MAX, 0]];
     for limits in runs {
@@ -550,7 +352,9 @@ fn drain_with_limits<Q: Queue>(limits: &[usize], take: Take) -> Result<(), Strin
 /// `consume_slices` hands what `consume_batch` would, in order, lap after
 /// lap: batches of capacity - 1 on the smallest ring (at least 4), so that
 /// runs straddle the end of the array, taken 2 at a time.
-fn slices_hand_every_message_in_order_across_the_wrap<Q: Queue>(failures: &mut Vec<String>) {
+pub(super) fn slices_hand_every_message_in_order_across_the_wrap<Q: Queue>(
+    failures: &mut Vec<String>,
+) {
     if let Err(error) = laps::<Q>() {
         failures.push(format!("slices across the wrap: {error}"));
     }
@@ -600,25 +404,4 @@ fn laps<Q: Queue>() -> Result<(), String> {
         return Err(format!("out of order or lost: {seen:?}"));
     }
     Ok(())
-}
-
-/// Every fault of the `faults` scenario, on every topology the
-/// implementation runs, meets its contract.
-fn every_fault_meets_its_contract<Q: Queue>(info: &Info, failures: &mut Vec<String>) {
-    for &topology in info.topologies {
-        for fault in Fault::ALL {
-            let Some(spec) = FaultSpec::new(info, fault, topology, FAULT_MESSAGES, FAULT_TIMEOUT)
-            else {
-                continue;
-            };
-            let report = run_queue::<Q>(&spec);
-            if !report.met_contract {
-                failures.push(format!(
-                    "fault {fault} on {topology}: {} ({})",
-                    report.label,
-                    report.problems.join("; ")
-                ));
-            }
-        }
-    }
 }
