@@ -17,6 +17,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use scenarios::faults::{MAX_FAULT_MESSAGES, MIN_FAULT_MESSAGES};
 use scenarios::{FaultScenario, Scenario, ScenarioFile};
 
+use crate::foreign;
 use crate::placement::Cores;
 use crate::provenance::Provenance;
 use crate::results::{self, ImplementationRecord, Results, ScenarioRecord};
@@ -41,6 +42,11 @@ struct Context {
 impl Context {
     fn results_dir(&self) -> PathBuf {
         self.home.join("results")
+    }
+
+    /// The roster's implementations and the foreign ones.
+    fn with_foreign(&self) -> Vec<Info> {
+        self.known.iter().cloned().chain(foreign::infos()).collect()
     }
 }
 
@@ -210,6 +216,13 @@ pub fn main_in<R: Roster>(home: &Path) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if let Some(info) = known.iter().find(|info| foreign::find(info.name).is_some()) {
+        eprintln!(
+            "error: the roster's `{}` has the name of a foreign implementation; give it another name",
+            info.name
+        );
+        return ExitCode::from(2);
+    }
     let context = Context {
         known,
         home: home.to_owned(),
@@ -232,7 +245,7 @@ pub fn main_in<R: Roster>(home: &Path) -> ExitCode {
 
 fn list(context: &Context) {
     println!("Scenarios ({}):", scenario_dir().display());
-    for (name, description) in scenarios::list_in(&scenario_dir(), &context.known) {
+    for (name, description) in scenarios::list_in(&scenario_dir(), &context.with_foreign()) {
         match description {
             Ok(description) => println!("  {name:<20} {description}"),
             Err(error) => println!("  {name:<20} INVALID: {error}"),
@@ -254,6 +267,22 @@ fn list(context: &Context) {
             topologies.join(", ")
         );
     }
+    println!("\nForeign implementations (child processes; throughput scenarios):");
+    for foreign in foreign::ALL {
+        let info = &foreign.info;
+        let topologies: Vec<&str> = info.topologies.iter().map(|t| t.name()).collect();
+        let status = match foreign.probe() {
+            Ok(version) => format!("available: {version}"),
+            Err(reason) => reason,
+        };
+        println!(
+            "  {:<width$} {} [{}]\n  {:<width$} {status}",
+            info.name,
+            info.summary,
+            topologies.join(", "),
+            ""
+        );
+    }
 }
 
 /// The scenario file the arguments name, read and checked.
@@ -267,7 +296,36 @@ fn load(context: &Context, args: &ScenarioArgs) -> Result<ScenarioFile, InputErr
             ));
         }
     };
-    Ok(ScenarioFile::load_in(&path, &context.known)?)
+    // Foreign implementations run throughput scenarios whose consumers
+    // read every message; other files are read without them.
+    let with_foreign = context.with_foreign();
+    if let ScenarioFile::Measurement(scenario) = ScenarioFile::load_in(&path, &with_foreign)?
+        && foreign_runs(&scenario)
+    {
+        return Ok(ScenarioFile::Measurement(scenario));
+    }
+    ScenarioFile::load_in(&path, &context.known).map_err(|error| {
+        let mut message = error.to_string();
+        if foreign::ALL
+            .iter()
+            .any(|foreign| message.contains(&format!("`{}`", foreign.info.name)))
+        {
+            message.push_str(
+                "\n  note: the foreign implementations (go_chan, lmax_java) run throughput scenarios whose consumers read every message: not latency, pingpong, faults or consume = \"discard\"",
+            );
+        }
+        InputError(message)
+    })
+}
+
+/// Whether the foreign implementations can run `scenario`'s runs.
+fn foreign_runs(scenario: &Scenario) -> bool {
+    scenario.kind == scenarios::Kind::Throughput
+        && scenario
+            .axes
+            .consume
+            .iter()
+            .all(|consume| *consume == scenarios::Consume::Read)
 }
 
 /// A measurement with the command line's overrides applied.

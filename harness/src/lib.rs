@@ -49,6 +49,7 @@ pub mod clock;
 pub mod conformance;
 pub mod counters;
 pub mod faults;
+pub mod foreign;
 pub mod latency;
 pub mod machine;
 pub mod oracle;

@@ -199,6 +199,13 @@ pub enum Outcome {
         /// What went wrong.
         error: String,
     },
+    /// The implementation cannot run on this machine (a foreign
+    /// implementation whose runtime is not installed). Not a failure:
+    /// nothing ran.
+    Unavailable {
+        /// Why, and how to make it available.
+        reason: String,
+    },
 }
 
 impl Outcome {
@@ -249,7 +256,15 @@ impl Outcome {
         matches!(self, Outcome::Completed { verdict, .. } if verdict.passed)
     }
 
-    /// One word for tables: `pass`, `FAIL`, `timeout`, `build error`, `crash`.
+    /// Whether it failed: the oracle caught an error, or the run crashed,
+    /// timed out or could not be built. An unavailable implementation
+    /// did not run, and did not fail.
+    pub fn failed(&self) -> bool {
+        !self.passed() && !matches!(self, Outcome::Unavailable { .. })
+    }
+
+    /// One word for tables: `pass`, `FAIL`, `timeout`, `build error`,
+    /// `crash`, `unavailable`.
     pub fn label(&self) -> &'static str {
         match self {
             Outcome::Completed { verdict, .. } if verdict.passed && verdict.count_only => {
@@ -260,6 +275,7 @@ impl Outcome {
             Outcome::TimedOut { .. } => "timeout",
             Outcome::BuildFailed { .. } => "build error",
             Outcome::Crashed { .. } => "crash",
+            Outcome::Unavailable { .. } => "unavailable",
         }
     }
 }

@@ -9,6 +9,7 @@ use impls::{
 use scenarios::{Consume, Kind, Point, Scenario};
 
 use crate::counters::{CounterAvailability, CounterValue, unit_of};
+use crate::foreign::{self, Sessions};
 use crate::latency::{self, Latency};
 use crate::machine;
 use crate::placement::Cores;
@@ -74,6 +75,9 @@ impl Visitor for RunVisitor<'_> {
         }
     }
 }
+
+/// The note of a configuration where foreign implementations ran.
+const FOREIGN_NOTE: &str = "foreign implementations ran in child processes (one per implementation and configuration, warm-up rounds first), judged by this harness's oracle from the tallies they reported; their CPU time counts their run threads only (not the runtime's scheduler, JIT or GC threads), and they have no event counters or allocation counts";
 
 /// What progress events name the floor measured beside each round's runs.
 pub const FLOOR: &str = "floor";
@@ -261,6 +265,9 @@ pub fn run<R: Roster>(
             .filter(|cores| cores.len() > point.producers)
             .map(|cores| (cores[0], cores[point.producers]));
         let mut floor_rounds = Vec::new();
+        // Foreign implementations' children, kept for the configuration's
+        // rounds (warm-up first, so a JIT is warm when measured).
+        let mut children = Sessions::default();
         for round in 0..scenario.warmup + scenario.repetitions {
             let warmup = round < scenario.warmup;
             spec.layout_seed = u64::from(round);
@@ -284,7 +291,12 @@ pub fn run<R: Roster>(
                     round,
                     warmup,
                 });
-                let outcome = run_named_in::<R>(name, &spec, point.payload);
+                let outcome = match foreign::find(name) {
+                    Some(foreign) => {
+                        children.run(name, || foreign.command(), &spec, point.payload, false)
+                    }
+                    None => run_named_in::<R>(name, &spec, point.payload),
+                };
                 observe(Event::RunDone {
                     implementation: name,
                     outcome: &outcome,
@@ -299,11 +311,26 @@ pub fn run<R: Roster>(
             }
         }
         let floor = floor_cores.map(|cores| Floor::new(cores, floor_rounds));
+        let mut notes = setup_notes(point, &infos);
+        if children.used() {
+            notes.push(FOREIGN_NOTE.to_owned());
+        }
+        let children_described: std::collections::BTreeMap<&str, String> = names
+            .iter()
+            .filter_map(|&name| children.describe(name).map(|described| (name, described)))
+            .collect();
+        drop(children);
         let summary = names
             .iter()
             .map(|&name| {
                 let wait_label = match infos.iter().find(|info| info.name == name) {
-                    Some(info) => wait_label(info, point.wait, wait),
+                    Some(info) => {
+                        let label = wait_label(info, point.wait, wait);
+                        match children_described.get(name) {
+                            Some(described) => format!("{label} ({described})"),
+                            None => label,
+                        }
+                    }
                     None => "none (no queue)".to_owned(),
                 };
                 let mut summary = summarise(name, scenario.baseline, &runs, wait_label);
@@ -334,7 +361,7 @@ pub fn run<R: Roster>(
             rate: point.rate.map(|rate| rate as f64),
             consume: point.consume.name().to_owned(),
             floor,
-            notes: setup_notes(point, &infos),
+            notes,
             runs,
             summary,
         });
@@ -479,7 +506,8 @@ fn severity(label: &str) -> u8 {
         "timeout" => 1,
         "build error" => 2,
         "crash" => 3,
-        _ => 4, // FAIL: the oracle caught an error
+        "unavailable" => 0, // nothing ran; never mixed with runs that did
+        _ => 4,             // FAIL: the oracle caught an error
     }
 }
 

@@ -342,11 +342,7 @@ fn configuration_is_fanout(results: &Results) -> bool {
 pub fn failures(results: &Results) -> Vec<String> {
     let mut lines = Vec::new();
     for configuration in &results.configurations {
-        for run in configuration
-            .runs
-            .iter()
-            .filter(|run| !run.outcome.passed())
-        {
+        for run in configuration.runs.iter().filter(|run| run.outcome.failed()) {
             let detail = match &run.outcome {
                 crate::runner::Outcome::Completed { verdict, .. } => verdict.problems.join("; "),
                 crate::runner::Outcome::TimedOut {
@@ -357,6 +353,7 @@ pub fn failures(results: &Results) -> Vec<String> {
                 ),
                 crate::runner::Outcome::BuildFailed { error }
                 | crate::runner::Outcome::Crashed { error } => error.clone(),
+                crate::runner::Outcome::Unavailable { reason } => reason.clone(),
             };
             lines.push(format!(
                 "{} [{}] {} round {}{}: {}",

@@ -335,6 +335,7 @@ fn describe(outcome: &Outcome) -> String {
         Outcome::Completed { verdict, .. } => verdict.problems.join("; "),
         Outcome::TimedOut { .. } => "timed out".to_owned(),
         Outcome::BuildFailed { error } | Outcome::Crashed { error } => error.clone(),
+        Outcome::Unavailable { reason } => reason.clone(),
     }
 }
 

@@ -69,6 +69,30 @@ impl Tally {
         }
     }
 
+    /// A tally kept elsewhere (a foreign child's, reported over the
+    /// protocol in [`crate::foreign`]): per producer, by index, its count,
+    /// wrapping sum of digests and one past the last sequence seen; then
+    /// the messages out of order and those naming no producer.
+    pub fn from_parts(
+        producers: impl IntoIterator<Item = (u64, u64, u64)>,
+        out_of_order: u64,
+        unknown_producer: u64,
+    ) -> Self {
+        Self {
+            producers: producers
+                .into_iter()
+                .map(|(count, checksum, next_sequence)| PerProducer {
+                    count,
+                    checksum,
+                    next_sequence,
+                })
+                .collect(),
+            out_of_order,
+            unknown_producer,
+            unread: 0,
+        }
+    }
+
     /// Records `n` messages taken off the queue unread (count-only runs).
     #[inline(always)]
     pub fn discard(&mut self, n: u64) {
