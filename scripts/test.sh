@@ -6,6 +6,12 @@ cd "$(dirname "$0")/.."
 
 step() { printf '\n== %s\n' "$*"; }
 
+step "foreign runtimes (Go, a JDK, the LMAX Disruptor): scripts/install-foreign.sh"
+bash scripts/install-foreign.sh
+# The foreign tests run the real children; with the runtimes installed, a
+# runtime that is missing anyway is a failure, not a skip.
+export RINGLAB_FOREIGN_REQUIRED=1
+
 step "cargo fmt --check"
 cargo fmt --all --check
 
@@ -33,6 +39,19 @@ trap 'rm -rf "$own_queue_results"' EXIT
 CARGO_TARGET_DIR="$PWD/target" cargo run --release "${own_queue[@]}" -- \
     scenario spsc --quick --no-progress --summary --out "$own_queue_results"
 grep -q '"mutex_queue"' "$own_queue_results"/spsc-*.json
+
+step "foreign implementations: a quick foreign scenario through the oracle"
+foreign_results=$(mktemp -d)
+trap 'rm -rf "$own_queue_results" "$foreign_results"' EXIT
+cargo run --release -p harness --locked -- \
+    scenario foreign --quick --no-progress --summary --out "$foreign_results" | tee "$foreign_results/stdout"
+# Exit status 0 means every run passed the oracle; they must also have run.
+if grep -q '^not run here' "$foreign_results/stdout"; then
+    echo "error: a foreign implementation did not run (see above)" >&2
+    exit 1
+fi
+grep -q '"go_chan"' "$foreign_results"/foreign-*.json
+grep -q '"lmax_java"' "$foreign_results"/foreign-*.json
 
 step "model checking (loom, shuttle)"
 bash scripts/model-check.sh

@@ -678,7 +678,7 @@ fn measure<R: Roster>(
             if let Some(bar) = &progress {
                 bar.inc(1);
             }
-            if !outcome.passed() {
+            if outcome.failed() {
                 let line = format!("  {} {implementation}: {}", outcome.label(), current);
                 match &progress {
                     Some(bar) => bar.println(line),
@@ -771,6 +771,9 @@ fn measure<R: Roster>(
             written.display(),
             written.display()
         );
+    }
+    for line in table::unavailable(&results) {
+        println!("not run here: {line}");
     }
     if failures.is_empty() {
         println!("oracle: every run passed");

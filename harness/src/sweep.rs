@@ -323,7 +323,14 @@ pub fn run<R: Roster>(
         let summary = names
             .iter()
             .map(|&name| {
+                let unavailable = runs.iter().find_map(|run| match &run.outcome {
+                    Outcome::Unavailable { reason } if run.implementation == name => {
+                        Some(reason.clone())
+                    }
+                    _ => None,
+                });
                 let wait_label = match infos.iter().find(|info| info.name == name) {
+                    Some(_) if unavailable.is_some() => unavailable.unwrap_or_default(),
                     Some(info) => {
                         let label = wait_label(info, point.wait, wait);
                         match children_described.get(name) {

@@ -338,6 +338,25 @@ fn configuration_is_fanout(results: &Results) -> bool {
     results.scenario.topology == impls::Topology::MpmcFanout.name()
 }
 
+/// One line per implementation that could not run on this machine, with
+/// why (and how to make it run), for the end of the output.
+pub fn unavailable(results: &Results) -> Vec<String> {
+    let mut lines: Vec<String> = results
+        .configurations
+        .iter()
+        .flat_map(|configuration| &configuration.runs)
+        .filter_map(|run| match &run.outcome {
+            crate::runner::Outcome::Unavailable { reason } => {
+                Some(format!("{} {reason}", run.implementation))
+            }
+            _ => None,
+        })
+        .collect();
+    lines.sort();
+    lines.dedup();
+    lines
+}
+
 /// Lines describing every run that did not pass, for the end of the output.
 pub fn failures(results: &Results) -> Vec<String> {
     let mut lines = Vec::new();

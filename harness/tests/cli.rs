@@ -502,3 +502,88 @@ batch = [100, 2048, 4096]
     }
     std::fs::remove_dir_all(out).unwrap();
 }
+
+/// Without the foreign runtimes (none on the `PATH`), their rows say
+/// unavailable and how to install them, and the run still passes.
+#[test]
+fn missing_foreign_runtimes_are_unavailable_not_failures() {
+    let out = scratch("foreign-unavailable");
+    let output = Command::new(env!("CARGO_BIN_EXE_harness"))
+        .args([
+            "scenario",
+            "foreign",
+            "--impls",
+            "crossbeam,go_chan,lmax_java",
+            "--messages",
+            "2000",
+            "--reps",
+            "1",
+            "--warmup",
+            "0",
+            "--no-progress",
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .env("PATH", "/nonexistent")
+        .output()
+        .expect("the harness binary runs");
+    let (stdout, stderr) = text(&output);
+    assert!(
+        output.status.success(),
+        "stdout: {stdout}\nstderr: {stderr}"
+    );
+    for name in ["go_chan", "lmax_java"] {
+        assert!(
+            stdout.contains(&format!("not run here: {name} unavailable: `"))
+                && stdout.contains("run scripts/install-foreign.sh"),
+            "{stdout}"
+        );
+    }
+    assert!(stdout.contains("oracle: every run passed"), "{stdout}");
+    let files = results_files(&out);
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&files[0]).unwrap()).unwrap();
+    let statuses: Vec<&str> = json["configurations"][0]["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|run| run["implementation"] == "go_chan")
+        .map(|run| run["outcome"]["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, ["unavailable"]);
+
+    let listed = Command::new(env!("CARGO_BIN_EXE_harness"))
+        .arg("list")
+        .env("PATH", "/nonexistent")
+        .output()
+        .unwrap();
+    let (stdout, _) = text(&listed);
+    assert!(
+        stdout.contains("Foreign implementations") && stdout.contains("`go` is not installed"),
+        "{stdout}"
+    );
+}
+
+/// Foreign implementations run throughput scenarios only: a latency or
+/// ping-pong file that names one is refused with a note that says so.
+#[test]
+fn foreign_implementations_in_a_latency_scenario_are_refused() {
+    let dir = scratch("foreign-latency");
+    let file = scenario_file(
+        &dir,
+        "latency_go.toml",
+        r#"description = "go in a ping-pong"
+kind = "pingpong"
+topology = "spsc"
+implementations = ["crossbeam", "go_chan"]
+messages = 100
+repetitions = 1
+warmup = 0
+timeout_secs = 10
+"#,
+    );
+    assert_input_error(
+        &run_file(&file, &dir, &[]),
+        &["`go_chan`", "run throughput scenarios whose consumers read"],
+    );
+}

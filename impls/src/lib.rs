@@ -21,6 +21,7 @@
 //! ```
 #![deny(unsafe_op_in_unsafe_fn)]
 
+pub mod foreign;
 pub mod message;
 pub mod metrics;
 pub mod queue;

@@ -234,7 +234,7 @@ fn overview(out: &mut String, results: &[ResultsFile]) {
         .iter()
         .flat_map(|r| &r.configurations)
         .flat_map(|c| &c.runs)
-        .filter(|run| !run.outcome.passed())
+        .filter(|run| run.outcome.failed())
         .count();
     if failed > 0 {
         let _ = writeln!(
@@ -595,9 +595,26 @@ fn failures(out: &mut String, file: &ResultsFile) {
         .configurations
         .iter()
         .flat_map(|c| c.runs.iter().map(move |run| (c, run)))
-        .filter(|(_, run)| !run.outcome.passed())
+        .filter(|(_, run)| run.outcome.failed())
         .collect();
     let _ = writeln!(out, "<h3>Runs that did not pass</h3>");
+    let mut unavailable: Vec<(&str, String)> = file
+        .configurations
+        .iter()
+        .flat_map(|c| &c.runs)
+        .filter(|run| run.outcome.unavailable())
+        .map(|run| (run.implementation.as_str(), run.outcome.detail()))
+        .collect();
+    unavailable.sort();
+    unavailable.dedup();
+    for (implementation, reason) in unavailable {
+        let _ = writeln!(
+            out,
+            "<p>Not run on this machine: <b>{}</b> ({}).</p>",
+            escape(implementation),
+            escape(&reason)
+        );
+    }
     if failed.is_empty() {
         let _ = writeln!(
             out,

@@ -358,7 +358,7 @@ fn write_into(
         .iter()
         .flat_map(|r| &r.configurations)
         .flat_map(|c| &c.runs)
-        .filter(|run| !run.outcome.passed())
+        .filter(|run| run.outcome.failed())
         .count();
     let regressions = comparisons
         .iter()

@@ -314,6 +314,9 @@ pub struct Outcome {
     /// What went wrong, for build failures and crashes.
     #[serde(default)]
     pub error: Option<String>,
+    /// Why an unavailable implementation could not run.
+    #[serde(default)]
+    pub reason: Option<String>,
 }
 
 impl Outcome {
@@ -322,8 +325,20 @@ impl Outcome {
         self.status == "completed" && self.verdict.as_ref().is_some_and(|v| v.passed)
     }
 
+    /// Whether it failed: anything but a pass, except an implementation
+    /// that could not run on the machine (`unavailable`: nothing ran).
+    pub fn failed(&self) -> bool {
+        !self.passed() && !self.unavailable()
+    }
+
+    /// Whether the implementation could not run on the machine (a
+    /// foreign runtime not installed).
+    pub fn unavailable(&self) -> bool {
+        self.status == "unavailable"
+    }
+
     /// One word: `pass`, `FAIL`, `timeout`, `build error`, `crash` or the
-    /// status as written.
+    /// status as written (`unavailable`).
     pub fn label(&self) -> String {
         match self.status.as_str() {
             "completed" if self.passed() => "pass".to_owned(),
@@ -348,6 +363,7 @@ impl Outcome {
                 self.delivered.unwrap_or(0),
                 self.abandoned_threads.unwrap_or(0)
             ),
+            "unavailable" => self.reason.clone().unwrap_or_default(),
             _ => self.error.clone().unwrap_or_default(),
         }
     }

@@ -562,7 +562,12 @@ fn counts_out_of_range() {
 
 #[test]
 fn every_shipped_scenario_loads() {
-    let listed = scenarios::list(&shipped_dir());
+    // The harness reads files with the foreign implementations too.
+    let known: Vec<_> = impls::all()
+        .into_iter()
+        .chain(impls::foreign::infos())
+        .collect();
+    let listed = scenarios::list_in(&shipped_dir(), &known);
     let names: Vec<&str> = listed.iter().map(|(name, _)| name.as_str()).collect();
     for core in [
         "spsc",
@@ -579,7 +584,7 @@ fn every_shipped_scenario_loads() {
             .as_ref()
             .unwrap_or_else(|error| panic!("{error}"));
         let path = scenarios::find(&shipped_dir(), name).expect("listed, so found");
-        match ScenarioFile::load(&path).unwrap_or_else(|error| panic!("{error}")) {
+        match ScenarioFile::load_in(&path, &known).unwrap_or_else(|error| panic!("{error}")) {
             ScenarioFile::Measurement(scenario) => {
                 assert_eq!(&scenario.name, name);
                 assert_eq!(&scenario.description, description);
@@ -800,7 +805,7 @@ fn find_of_a_missing_name_lists_existing_names() {
     assert!(message.contains("no scenario named `spcs`"), "{message}");
     assert!(
         message.contains(
-            "available: availability, diamond, faults, latency, mpmc_fanout, mpmc_worker_pool, mpsc"
+            "available: availability, diamond, faults, foreign, foreign_mpsc, latency, mpmc_fanout, mpmc_worker_pool, mpsc"
         ),
         "{message}"
     );

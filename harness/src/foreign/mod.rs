@@ -27,8 +27,7 @@ use std::process::Command;
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use impls::queue::{MAX_CAPACITY, MAX_THREADS, MIN_CAPACITY};
-use impls::{Batching, Info, Msg8, Msg64, Msg256, OrderingGuarantee, Topology, WaitClass};
+use impls::{Info, Msg8, Msg64, Msg256};
 
 use crate::oracle::Expected;
 use crate::runner::{Mode, Outcome, RunSpec, quotas};
@@ -41,7 +40,8 @@ pub const INSTALL: &str = "run scripts/install-foreign.sh";
 /// How long a child gets to start and say hello.
 const STARTUP: Duration = Duration::from_secs(60);
 
-/// How long past the run's own deadline a child gets to answer.
+/// How long past the run's own deadline a child gets to answer, at most
+/// (and at most the deadline again: short runs get short margins).
 const REPLY_MARGIN: Duration = Duration::from_secs(10);
 
 /// Where Debian's libdisruptor-java puts the Disruptor.
@@ -76,51 +76,16 @@ struct Prepared {
     args: Vec<String>,
 }
 
-const TOPOLOGIES: &[Topology] = &[
-    Topology::Spsc,
-    Topology::Mpsc,
-    Topology::MpmcWorkerPool,
-    Topology::MpmcFanout,
-];
-
 /// Go's buffered channel.
 pub static GO_CHAN: Foreign = Foreign {
-    info: Info {
-        name: "go_chan",
-        summary: "foreign: Go's buffered channel in a child process (goroutines locked to pinned OS threads), one send per message",
-        topologies: TOPOLOGIES,
-        ordering: OrderingGuarantee::GlobalFifo,
-        wait_class: WaitClass::Blocking,
-        batching: Batching::PerMessage,
-        fanout_emulated: true,
-        capacity_power_of_two: false,
-        min_capacity: MIN_CAPACITY,
-        single_producer: false,
-        max_capacity: MAX_CAPACITY,
-        max_producers: MAX_THREADS,
-        bounded: true,
-    },
+    info: impls::foreign::GO_CHAN,
     runtime: Runtime::Go,
     prepared: OnceLock::new(),
 };
 
 /// The Java LMAX Disruptor.
 pub static LMAX_JAVA: Foreign = Foreign {
-    info: Info {
-        name: "lmax_java",
-        summary: "foreign: the Java LMAX Disruptor in a child process (its sequencers, batch event processors and WorkerPool), batches claimed with next(n)",
-        topologies: TOPOLOGIES,
-        ordering: OrderingGuarantee::PerProducerFifo,
-        wait_class: WaitClass::Configurable,
-        batching: Batching::Native,
-        fanout_emulated: false,
-        capacity_power_of_two: true,
-        min_capacity: MIN_CAPACITY,
-        single_producer: false,
-        max_capacity: MAX_CAPACITY,
-        max_producers: MAX_THREADS,
-        bounded: true,
-    },
+    info: impls::foreign::LMAX_JAVA,
     runtime: Runtime::Java,
     prepared: OnceLock::new(),
 };
@@ -137,7 +102,7 @@ pub fn find(name: &str) -> Option<&'static Foreign> {
 
 /// What every foreign implementation is.
 pub fn infos() -> Vec<Info> {
-    ALL.iter().map(|foreign| foreign.info.clone()).collect()
+    impls::foreign::infos()
 }
 
 /// Runs `program args` and returns its standard output and error, or
@@ -417,7 +382,7 @@ impl Sessions {
             .get_mut(name)
             .expect("the child was started above");
         let reply = child
-            .exchange(&line, spec.timeout + REPLY_MARGIN)
+            .exchange(&line, spec.timeout + spec.timeout.min(REPLY_MARGIN))
             .and_then(|line| protocol::parse_reply(&line));
         let outcome = match reply {
             Ok(reply) => {

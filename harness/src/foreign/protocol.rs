@@ -323,7 +323,8 @@ mod tests {
 
     #[test]
     fn replies_outside_the_protocol_are_failed_runs_that_say_why() {
-        let cases: [(fn(&mut Reply), &str); 5] = [
+        type Change = fn(&mut Reply);
+        let cases: [(Change, &str); 5] = [
             (|r| r.run = 8, "answered run 8 to run 7"),
             (|r| r.tallies = None, "no tallies"),
             (|r| r.tallies.as_mut().unwrap().clear(), "0 tallies for 1"),
