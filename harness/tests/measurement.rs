@@ -10,7 +10,7 @@ use harness::allocations::{self, CountingAllocator};
 use harness::clock::Clock;
 use harness::latency::{Schedule, one_way};
 use harness::placement::Placement;
-use harness::runner::{Instruments, Mode, Outcome, RunSpec, paced_producer_loop, run_base};
+use harness::runner::{Instruments, Mode, Outcome, Pacing, RunSpec, paced_producer_loop, run_base};
 use harness::sweep::run_named;
 use impls::{Cancel, Message, Msg8, Msg64, Producer, PublishError, Topology, WaitStrategy};
 
@@ -192,18 +192,14 @@ fn a_stall_in_the_paced_loop_shows_in_corrected_latency_only() {
         interval: clock.ticks_for_ns(1_000.0),
     };
     let mut sent = Vec::new();
-    paced_producer_loop(
-        &mut queue,
-        0,
-        messages,
-        1,
-        &clock,
-        &schedule,
-        false,
-        &Cancel::default(),
-        &mut sent,
-    )
-    .unwrap();
+    let cancel = Cancel::default();
+    let pacing = Pacing {
+        clock: &clock,
+        schedule: &schedule,
+        yields: false,
+        cancel: &cancel,
+    };
+    paced_producer_loop(&mut queue, 0, messages, 1, &pacing, &mut sent).unwrap();
     let latencies = one_way(&clock, &[(schedule, sent)], &queue.receipts);
     assert_eq!(latencies.corrected.len(), messages);
     let p90 = |h: &hdrhistogram::Histogram<u64>| h.value_at_quantile(0.9);

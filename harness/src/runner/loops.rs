@@ -1,0 +1,195 @@
+//! The measured loops: the producer loop (plain and paced) and the one
+//! consume loop that every consumer, the count-only consumers and
+//! ping-pong's receiver run. The sweep, the base case, the stress tests
+//! and the model checks drive every implementation through these.
+
+use std::thread;
+
+use impls::{Cancel, Consumed, Consumer, Message, Producer, PublishError};
+
+use crate::clock::Clock;
+use crate::latency::Schedule;
+use crate::oracle::Tally;
+
+/// Publishes sequences `0 .. quota` as producer `id`, `batch` at a time.
+#[inline(always)]
+pub fn producer_loop<M: Message>(
+    producer: &mut impl Producer<M>,
+    id: u16,
+    quota: u64,
+    batch: usize,
+) -> Result<(), PublishError> {
+    let mut next = 0;
+    while next < quota {
+        let n = (quota - next).min(batch as u64) as usize;
+        producer.publish_batch(n, |index, message| message.write(id, next + index as u64))?;
+        next += n as u64;
+    }
+    Ok(())
+}
+
+/// Waits until `clock` reads `at` (`true`) or the run is cancelled
+/// (`false`), spinning, or yielding the core when `yields`.
+#[inline]
+fn wait_until(clock: &Clock, at: u64, yields: bool, cancel: &Cancel) -> bool {
+    while clock.now() < at {
+        if cancel.is_cancelled() {
+            return false;
+        }
+        if yields {
+            thread::yield_now();
+        } else {
+            std::hint::spin_loop();
+        }
+    }
+    true
+}
+
+/// What a paced producer keeps to: its schedule, the clock the schedule
+/// is read on, whether waiting for a due time yields the core, and the
+/// run's cancel (a cancelled run stops waiting).
+pub struct Pacing<'a> {
+    /// Timer the schedule is in.
+    pub clock: &'a Clock,
+    /// When each message is due.
+    pub schedule: &'a Schedule,
+    /// Yield the core while waiting (spin otherwise).
+    pub yields: bool,
+    /// The run's cancel.
+    pub cancel: &'a Cancel,
+}
+
+/// As [`producer_loop`], on `pacing`'s schedule: a batch is published
+/// once its last message is due (a batching sender waits for its batch to
+/// fill), and `sent` gets the tick each message was handed to the queue.
+/// A producer that falls behind publishes at once; its lateness stays in
+/// the corrected latencies.
+#[inline(always)]
+pub fn paced_producer_loop<M: Message>(
+    producer: &mut impl Producer<M>,
+    id: u16,
+    quota: u64,
+    batch: usize,
+    pacing: &Pacing<'_>,
+    sent: &mut Vec<u64>,
+) -> Result<(), PublishError> {
+    let Pacing {
+        clock,
+        schedule,
+        yields,
+        cancel,
+    } = *pacing;
+    let mut next = 0;
+    while next < quota {
+        let n = (quota - next).min(batch as u64) as usize;
+        if !wait_until(
+            clock,
+            schedule.intended(next + n as u64 - 1),
+            yields,
+            cancel,
+        ) {
+            return Err(PublishError::Cancelled);
+        }
+        let at = clock.now();
+        sent.extend(std::iter::repeat_n(at, n));
+        producer.publish_batch(n, |index, message| message.write(id, next + index as u64))?;
+        next += n as u64;
+    }
+    Ok(())
+}
+
+/// Consumes up to `batch` at a time into `tally` until the queue closes
+/// (`true`) or `cancel` is set (`false`). An idle return that is not a
+/// cancellation (a timeout-blocking wait running out) is just called again.
+///
+/// A function of its own, with the queue's `consume_batch` inlined into
+/// it: inlined into a run thread's body, the observer's working copy
+/// competes with everything else live there and is kept on the stack.
+#[inline(never)]
+pub fn consumer_loop<M: Message>(
+    consumer: &mut impl Consumer<M>,
+    batch: usize,
+    tally: &mut Tally,
+    cancel: &Cancel,
+) -> bool {
+    // The observer lives across the whole loop, so its working copy of a
+    // producer's entry stays in registers between batches.
+    let mut observer = tally.observer();
+    let closed = consume_until_closed(consumer, batch, cancel, |messages| {
+        observer.observe_slice(messages)
+    });
+    observer.finish();
+    closed
+}
+
+/// Takes up to `batch` at a time off the queue without reading them
+/// ([`Consumer::discard_batch`]), counting them into `tally`, until the queue
+/// closes (`true`) or `cancel` is set (`false`). For count-only runs.
+#[inline]
+pub fn discard_loop<M: Message>(
+    consumer: &mut impl Consumer<M>,
+    batch: usize,
+    tally: &mut Tally,
+    cancel: &Cancel,
+) -> bool {
+    let ended = until::<false>(cancel, || {
+        let consumed = consumer.discard_batch(batch);
+        if let Consumed::Items(n) = consumed {
+            tally.discard(n as u64);
+        }
+        consumed
+    });
+    ended == Ended::Closed
+}
+
+/// The loop of [`consumer_loop`], handing the messages to `on` as the
+/// slices the queue hands over ([`Consumer::consume_slices`]). Always
+/// inlined, so that what `on` updates can stay in the caller's registers.
+#[inline(always)]
+pub(super) fn consume_until_closed<M: Message>(
+    consumer: &mut impl Consumer<M>,
+    batch: usize,
+    cancel: &Cancel,
+    mut on: impl FnMut(&[M]),
+) -> bool {
+    until::<false>(cancel, || consumer.consume_slices(batch, &mut on)) == Ended::Closed
+}
+
+/// Waits for one message from `consumer`, handed to `on`: `false` if the
+/// queue closed or the run was cancelled first.
+#[inline]
+pub(super) fn receive_one<M: Message>(
+    consumer: &mut impl Consumer<M>,
+    cancel: &Cancel,
+    mut on: impl FnMut(&M),
+) -> bool {
+    until::<true>(cancel, || consumer.consume_batch(1, &mut on)) == Ended::Received
+}
+
+/// How a consume loop ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Ended {
+    /// The queue closed (after handing over everything).
+    Closed,
+    /// The run was cancelled while the queue was idle.
+    Cancelled,
+    /// A call handed messages (loops that stop at the first).
+    Received,
+}
+
+/// The one consume loop: calls `consume` until the queue closes, the run
+/// is cancelled while the queue is idle, or (with `FIRST`) a call hands
+/// messages. An idle return that is not a cancellation (a
+/// timeout-blocking wait running out) is just called again.
+#[inline(always)]
+fn until<const FIRST: bool>(cancel: &Cancel, mut consume: impl FnMut() -> Consumed) -> Ended {
+    loop {
+        match consume() {
+            Consumed::Items(_) if FIRST => return Ended::Received,
+            Consumed::Items(_) => {}
+            Consumed::Closed => return Ended::Closed,
+            Consumed::Idle if cancel.is_cancelled() => return Ended::Cancelled,
+            Consumed::Idle => {}
+        }
+    }
+}

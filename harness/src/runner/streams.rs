@@ -1,0 +1,168 @@
+//! Throughput and one-way latency runs: producers publish as fast as the
+//! queue takes messages, or on a schedule at a fixed offered rate
+//! (one-way latency, see [`crate::latency`]); consumers read every
+//! message into their tallies (or count them, in count-only runs).
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use impls::queue::MAX_THREADS;
+use impls::{Cancel, Consumer, Message, Producer, Queue};
+use scenarios::MAX_LATENCY_MESSAGES;
+
+use super::launch::{Launcher, Placed, Report, ThreadLatency, prefaulted};
+use super::loops::{
+    Pacing, consume_until_closed, consumer_loop, discard_loop, paced_producer_loop, producer_loop,
+};
+use super::{Mode, Outcome, RunSpec, queue_config, quotas};
+use crate::clock::Clock;
+use crate::latency::Schedule;
+use crate::oracle::{Expected, Tally};
+
+/// The start of a one-way run's schedule, shared by its producers: the
+/// first producer out of the start barrier fixes it, so a producer
+/// descheduled before its first message starts late against the common
+/// schedule, and its delay shows in the corrected latencies.
+#[derive(Clone, Default)]
+pub(super) struct ScheduleStart(Arc<std::sync::OnceLock<u64>>);
+
+impl ScheduleStart {
+    pub(super) fn get(&self, clock: &Clock) -> u64 {
+        *self.0.get_or_init(|| clock.now())
+    }
+}
+
+/// Ticks between one producer's messages at `rate` messages per second
+/// over `producers` producers.
+pub(super) fn interval(clock: &Clock, rate: f64, producers: usize) -> f64 {
+    clock.ticks_for_ns(1e9 * producers as f64 / rate)
+}
+
+/// Throughput and one-way latency runs.
+pub(super) fn run_streams<Q: Queue, M: Message>(spec: &RunSpec) -> Outcome {
+    if matches!(spec.mode, Mode::OneWay { .. }) && spec.messages > MAX_LATENCY_MESSAGES {
+        return Outcome::BuildFailed {
+            error: format!(
+                "a latency run keeps every message's send and receive times; use at most {MAX_LATENCY_MESSAGES} messages, not {}",
+                spec.messages
+            ),
+        };
+    }
+    let cancel = Cancel::default();
+    let endpoints = match Q::build::<M>(&queue_config(spec, &cancel)) {
+        Ok(endpoints) => endpoints,
+        Err(error) => {
+            return Outcome::BuildFailed {
+                error: error.to_string(),
+            };
+        }
+    };
+    let quotas = quotas(spec.messages, spec.producers);
+    let expected = Expected::new::<M>(&quotas);
+    let threads = spec.producers + spec.consumers;
+    let launcher = Launcher::new(threads, spec);
+    let batch = spec.batch;
+    let layout_seed = spec.layout_seed;
+    let clock = spec.instruments.clock;
+    let rate = match spec.mode {
+        Mode::OneWay { rate } => Some(rate),
+        _ => None,
+    };
+    let yields = !spec.wait.never_yields();
+    let producers = spec.producers;
+    let schedule_start = ScheduleStart::default();
+    for (index, (producer, quota)) in endpoints.producers.into_iter().zip(quotas).enumerate() {
+        let id = u16::try_from(index).expect("thread counts are validated far below 2^16");
+        let cancel = cancel.clone();
+        let schedule_start = schedule_start.clone();
+        launcher.spawn(
+            format!("producer-{index}"),
+            spec.placement.core_for(index),
+            move || {
+                let mut producer = Placed::new(producer, layout_seed, index);
+                let mut sent = prefaulted(if rate.is_some() { quota as usize } else { 0 });
+                move || {
+                    let mut latency = ThreadLatency::default();
+                    let result = match rate {
+                        None => producer_loop(producer.get(), id, quota, batch),
+                        Some(rate) => {
+                            let schedule = Schedule {
+                                start: schedule_start.get(&clock),
+                                interval: interval(&clock, rate, producers),
+                            };
+                            let pacing = Pacing {
+                                clock: &clock,
+                                schedule: &schedule,
+                                yields,
+                                cancel: &cancel,
+                            };
+                            let result = paced_producer_loop(
+                                producer.get(),
+                                id,
+                                quota,
+                                batch,
+                                &pacing,
+                                &mut sent,
+                            );
+                            latency.sent = Some((index, schedule, sent));
+                            result
+                        }
+                    };
+                    Report::Producer {
+                        result,
+                        metrics: producer.get().metrics(),
+                        latency,
+                    }
+                }
+            },
+        );
+    }
+    let messages = spec.messages as usize;
+    let discard = spec.mode == Mode::Discard;
+    for (index, consumer) in endpoints.consumers.into_iter().enumerate() {
+        let cancel = cancel.clone();
+        launcher.spawn(
+            format!("consumer-{index}"),
+            spec.placement.core_for(spec.producers + index),
+            move || {
+                let thread = producers + index;
+                let mut consumer = Placed::new(consumer, layout_seed, thread);
+                let mut tally =
+                    Placed::new(Tally::new(producers), layout_seed, thread + MAX_THREADS);
+                let mut receipts = prefaulted(if rate.is_some() { messages } else { 0 });
+                let mut tallies = Vec::with_capacity(1);
+                move || {
+                    if rate.is_some() {
+                        let mut observer = tally.get().observer();
+                        consume_until_closed(consumer.get(), batch, &cancel, |messages| {
+                            for message in messages {
+                                observer.observe(message);
+                                receipts.push((message.tag(), clock.now()));
+                            }
+                        });
+                        observer.finish();
+                    } else if discard {
+                        discard_loop(consumer.get(), batch, tally.get(), &cancel);
+                    } else {
+                        consumer_loop(consumer.get(), batch, tally.get(), &cancel);
+                    }
+                    let finished = Instant::now();
+                    let metrics = consumer.get().metrics();
+                    drop(consumer);
+                    tallies.push(tally.into_inner());
+                    Report::Consumer {
+                        tallies,
+                        first_slot: index,
+                        finished,
+                        metrics,
+                        latency: ThreadLatency {
+                            receipts,
+                            ..ThreadLatency::default()
+                        },
+                    }
+                }
+            },
+        );
+    }
+    launcher.finish(spec, &cancel, &expected, spec.topology)
+}
