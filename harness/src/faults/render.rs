@@ -1,0 +1,101 @@
+//! The fault scenario's table.
+
+use super::*;
+
+/// The table of a fault scenario: a row per implementation and topology,
+/// a column per fault, each cell what happened; `*` marks a cell that
+/// falls short of the contract.
+pub fn render(reports: &[FaultReport], faults: &[Fault]) -> String {
+    let mut rows: Vec<(&str, Topology, usize, usize)> = Vec::new();
+    for report in reports {
+        let row = (
+            report.implementation.as_str(),
+            report.spec.topology,
+            report.spec.producers,
+            report.spec.consumers,
+        );
+        if !rows.contains(&row) {
+            rows.push(row);
+        }
+    }
+    let cell = |row: &(&str, Topology, usize, usize), fault: Fault| -> String {
+        reports
+            .iter()
+            .find(|report| {
+                report.implementation == row.0
+                    && report.spec.topology == row.1
+                    && report.spec.fault == fault
+            })
+            .map_or_else(
+                || "-".to_owned(),
+                |report| {
+                    let mut label = report.label.clone();
+                    if label.chars().count() > MAX_CELL {
+                        label = label.chars().take(MAX_CELL - 3).collect::<String>() + "...";
+                    }
+                    if report.met_contract {
+                        label
+                    } else {
+                        label + " *"
+                    }
+                },
+            )
+    };
+    let cells: Vec<Vec<String>> = rows
+        .iter()
+        .map(|row| faults.iter().map(|&fault| cell(row, fault)).collect())
+        .collect();
+    let name_width = rows
+        .iter()
+        .map(|row| row.0.len())
+        .chain(["implementation".len()])
+        .max()
+        .unwrap_or(0);
+    let topology_width = rows
+        .iter()
+        .map(|row| row.1.name().len())
+        .chain(["topology".len()])
+        .max()
+        .unwrap_or(0);
+    let widths: Vec<usize> = faults
+        .iter()
+        .enumerate()
+        .map(|(column, fault)| {
+            cells
+                .iter()
+                .map(|row| row[column].chars().count())
+                .chain([fault.name().len()])
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let mut out = String::new();
+    let mut line = format!(
+        "{:<name_width$}  {:<topology_width$}  P C",
+        "implementation", "topology"
+    );
+    for (fault, width) in faults.iter().zip(&widths) {
+        line += &format!("  {:<width$}", fault.name());
+    }
+    out += line.trim_end();
+    out.push('\n');
+    for (row, cells) in rows.iter().zip(&cells) {
+        let mut line = format!(
+            "{:<name_width$}  {:<topology_width$}  {} {}",
+            row.0,
+            row.1.name(),
+            row.2,
+            row.3
+        );
+        for (cell, width) in cells.iter().zip(&widths) {
+            line += &format!("  {cell:<width$}");
+        }
+        out += line.trim_end();
+        out.push('\n');
+    }
+    out
+}
+
+/// Longest cell of the table; longer outcomes (panic messages) are cut
+/// there and given in full in the list of runs that fell short.
+const MAX_CELL: usize = 40;
