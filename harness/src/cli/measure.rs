@@ -1,0 +1,208 @@
+//! `harness scenario` for a measurement: the sweep with its progress,
+//! the results file, the tables and verdicts, and the exit status.
+
+use super::*;
+
+pub(super) fn measure<R: Roster>(
+    context: &Context,
+    args: &ScenarioArgs,
+    scenario: Scenario,
+) -> Result<ExitCode, InputError> {
+    // Read the core list before any thread is pinned.
+    let cores = Cores::detect();
+    let started = unix_now();
+    let provenance = Provenance::collect(&context.home, cores.ids());
+    let options = SweepOptions {
+        allow_spin_oversubscribed: args.allow_spin_oversubscribed,
+    };
+    let out_dir = args.out.clone().unwrap_or_else(|| context.results_dir());
+
+    let points = scenario.points();
+    // The base case runs beside the implementations in every round.
+    let runs_total = points.len() as u64
+        * (scenario.implementations.len() as u64 + 1)
+        * u64::from(scenario.warmup + scenario.repetitions);
+    eprintln!(
+        "scenario {} ({}): {} configurations x ({} implementations + base) x ({} warm-up + {} measured) = {runs_total} runs of {} messages",
+        scenario.name,
+        scenario.topology,
+        points.len(),
+        scenario.implementations.len(),
+        scenario.warmup,
+        scenario.repetitions,
+        scenario.messages
+    );
+    for line in scenario.clamped() {
+        eprintln!("note: {line}");
+    }
+    eprintln!(
+        "machine: {} usable cores {:?}, load average {}, {} build{}",
+        cores.count(),
+        cores.ids(),
+        provenance
+            .load_average_at_start
+            .map_or("unknown".to_owned(), |l| format!(
+                "{:.2} {:.2} {:.2}",
+                l[0], l[1], l[2]
+            )),
+        provenance.profile,
+        if provenance.profile == "debug" {
+            " (figures from a debug build are not benchmarks; use --release)"
+        } else {
+            ""
+        },
+    );
+
+    let progress = progress_bar(runs_total, args.no_progress);
+    let mut current = String::new();
+    let topology = scenario.topology.name();
+    let (tools, mut machine) = measure_machine(&cores);
+    let configurations = sweep::run::<R>(&scenario, &cores, options, &tools, |event| match event {
+        Event::Configuration {
+            index,
+            of,
+            point,
+            placement,
+        } => {
+            current = format!(
+                "{topology} P{} C{} cap {} {}B batch {} {}",
+                point.producers,
+                point.consumers,
+                point.capacity,
+                point.payload,
+                point.batch,
+                point.wait.name()
+            );
+            match &progress {
+                Some(bar) => bar.set_message(current.clone()),
+                None => eprintln!("[{index}/{of}] {current} · {placement}"),
+            }
+        }
+        Event::Run {
+            implementation,
+            round,
+            warmup,
+        } => {
+            if let Some(bar) = &progress {
+                let kind = if warmup { "warm-up" } else { "round" };
+                bar.set_message(format!("{current} · {implementation} {kind} {round}"));
+            }
+        }
+        Event::RunDone {
+            implementation,
+            outcome,
+        } => {
+            if let Some(bar) = &progress {
+                bar.inc(1);
+            }
+            if outcome.failed() {
+                let line = format!("  {} {implementation}: {}", outcome.label(), current);
+                match &progress {
+                    Some(bar) => bar.println(line),
+                    None => eprintln!("{line}"),
+                }
+            }
+        }
+    });
+    if let Some(bar) = progress {
+        bar.finish_and_clear();
+    }
+    // Reports show the machine's notes: an unstable floor belongs there.
+    for configuration in &configurations {
+        if let Some(floor) = configuration.floor.as_ref().filter(|f| f.unstable)
+            && let Some((low, high)) = floor.range_ns
+        {
+            machine.notes.push(format!(
+                "unstable placement: the core-to-core round trip between cores {} and {} ranged {low:.0}–{high:.0} ns over the rounds of {} (more than {:.0}x): the hypervisor moved these vCPUs between rounds; compare within rounds (ratios), not across them",
+                floor.cores.0,
+                floor.cores.1,
+                table::heading(&scenario.topology.to_string(), configuration),
+                crate::results::FLOOR_UNSTABLE_FACTOR,
+            ));
+        }
+    }
+
+    let results = Results {
+        schema: results::SCHEMA.to_owned(),
+        command: std::env::args().collect(),
+        started_at_unix: started,
+        finished_at_unix: unix_now(),
+        scenario: ScenarioRecord {
+            name: scenario.name.clone(),
+            path: scenario.path.clone(),
+            description: scenario.description.clone(),
+            topology: topology.to_owned(),
+            implementations: scenario
+                .implementations
+                .iter()
+                .map(|s| (*s).to_owned())
+                .collect(),
+            baseline: scenario.baseline.to_owned(),
+            messages: scenario.messages,
+            repetitions: scenario.repetitions,
+            warmup: scenario.warmup,
+            timeout_secs: scenario.timeout.as_secs_f64(),
+            quick: args.quick,
+            kind: scenario.kind.name().to_owned(),
+            allow_spin_oversubscribed: args.allow_spin_oversubscribed,
+        },
+        provenance,
+        implementations: scenario
+            .implementations
+            .iter()
+            .filter_map(|name| scenario.known.iter().find(|info| info.name == *name))
+            .map(ImplementationRecord::from)
+            .chain(std::iter::once(ImplementationRecord::base()))
+            .collect(),
+        configurations,
+        machine: Some(machine),
+    };
+    let summary_only = args.summary || (!args.full && results.configurations.len() > SUMMARY_ABOVE);
+    if !summary_only {
+        print!("{}", table::render(&results));
+    }
+    let failures = table::failures(&results);
+    let name = format!("{}-{}", scenario.name, results::timestamp(started));
+    let written = write_results(&results, &out_dir, &name)?;
+    // The verdicts come from the file as written, through the same code
+    // the report uses.
+    match reports::load(&written) {
+        Ok(file) => print!("{}", reports::verdict::render(&file)),
+        Err(error) => eprintln!("warning: no verdicts: {error}"),
+    }
+    if summary_only {
+        println!(
+            "{} configurations: verdicts only{}; the full tables: --full, or harness report {}",
+            results.configurations.len(),
+            if args.summary { "" } else { " (more than 6)" },
+            written.display()
+        );
+    }
+    // A report that cannot be written must not hide the run's verdict or
+    // turn its exit status into bad input: the results are already safe.
+    if args.report
+        && let Err(InputError(message)) = report(std::slice::from_ref(&written), None)
+    {
+        eprintln!(
+            "warning: no report written: {message}\n  the results file {} was written; retry with: harness report {} [--out DIR]",
+            written.display(),
+            written.display()
+        );
+    }
+    for line in table::unavailable(&results) {
+        println!("not run here: {line}");
+    }
+    if failures.is_empty() {
+        println!("oracle: every run passed");
+        Ok(ExitCode::SUCCESS)
+    } else {
+        eprintln!(
+            "\n{} RUNS DID NOT PASS (not included in the figures above):",
+            failures.len()
+        );
+        for line in &failures {
+            eprintln!("  {line}");
+        }
+        Ok(ExitCode::FAILURE)
+    }
+}
