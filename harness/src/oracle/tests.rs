@@ -1,0 +1,242 @@
+use super::*;
+use impls::{Msg, Msg8};
+
+fn tally_of(producers: usize, messages: &[(u16, u64)]) -> Tally {
+    let mut tally = Tally::new(producers);
+    for &(producer, sequence) in messages {
+        tally.observe(&Msg8::new(producer, sequence));
+    }
+    tally
+}
+
+#[test]
+fn a_clean_run_passes() {
+    let expected = Expected::new::<Msg8>(&[3, 2]);
+    let tally = tally_of(2, &[(0, 0), (1, 0), (0, 1), (1, 1), (0, 2)]);
+    let verdict = judge(Topology::Mpsc, &expected, &[tally]);
+    assert!(verdict.passed, "{verdict:?}");
+    assert_eq!((verdict.sent, verdict.delivered), (5, 5));
+}
+
+#[test]
+fn work_sharing_sums_over_consumers() {
+    let expected = Expected::new::<Msg8>(&[4]);
+    let tallies = [
+        tally_of(1, &[(0, 0), (0, 2)]),
+        tally_of(1, &[(0, 1), (0, 3)]),
+    ];
+    assert!(judge(Topology::MpmcWorkerPool, &expected, &tallies).passed);
+    // The same tallies are incomplete for a broadcast.
+    let verdict = judge(Topology::MpmcFanout, &expected, &tallies);
+    assert!(!verdict.passed);
+    assert!(
+        verdict
+            .problems
+            .iter()
+            .all(|p| p.contains("2 of 4 messages lost")),
+        "{verdict:?}"
+    );
+}
+
+#[test]
+fn substitution_with_the_right_count_fails_the_checksum() {
+    let expected = Expected::new::<Msg8>(&[3]);
+    let tally = tally_of(1, &[(0, 0), (0, 1), (0, 5)]);
+    let verdict = judge(Topology::Spsc, &expected, &[tally]);
+    assert!(
+        verdict.problems[0].contains("checksum mismatch"),
+        "{verdict:?}"
+    );
+}
+
+#[test]
+fn problems_carry_counts_and_the_callers_consumer_numbers() {
+    let expected = Expected::new::<Msg8>(&[4, 2]);
+    // Producer 0: 0, 2, 1 (a step back, and 3 lost); producer 1: 0, 0.
+    let tally = tally_of(2, &[(0, 0), (0, 2), (0, 1), (1, 0), (1, 0)]);
+    assert_eq!(
+        tally.seen(0),
+        Seen {
+            count: 3,
+            next_sequence: 2
+        }
+    );
+    assert_eq!(tally.seen(7), Seen::default());
+    let found = problems(Topology::MpmcFanout, &expected, [(5, &tally)]);
+    assert_eq!(
+        found,
+        [
+            Problem::OutOfOrder {
+                consumer: 5,
+                messages: 2
+            },
+            Problem::Lost {
+                receivers: Receivers::Consumer(5),
+                producer: 0,
+                messages: 1,
+                sent: 4
+            },
+            Problem::ChecksumMismatch {
+                receivers: Receivers::Consumer(5),
+                producer: 1
+            },
+        ]
+    );
+    // `judge` keeps them in words, numbered by position.
+    let verdict = judge(Topology::Mpsc, &expected, &[tally]);
+    assert_eq!(
+        verdict.problems,
+        [
+            "consumer 0: 2 messages arrived out of per-producer order",
+            "consumers: producer 0: 1 of 4 messages lost",
+            "consumers: producer 1: checksum mismatch with the right count \
+             (messages corrupted, or lost and duplicated in equal number)",
+        ]
+    );
+}
+
+#[test]
+fn count_only_runs_check_counts_and_say_so() {
+    let expected = Expected::new::<Msg8>(&[3, 2]);
+    let mut tally = Tally::new(2);
+    tally.discard(5);
+    let verdict = judge_counts(Topology::Mpsc, &expected, &[tally.clone()]);
+    assert!(verdict.passed && verdict.count_only, "{verdict:?}");
+    tally.discard(1);
+    let verdict = judge_counts(Topology::Mpsc, &expected, &[tally]);
+    assert!(!verdict.passed, "{verdict:?}");
+    assert!(verdict.problems[0].contains("1 messages too many"));
+    let short = Tally::new(2);
+    let verdict = judge_counts(Topology::Spsc, &expected, &[short]);
+    assert!(verdict.problems[0].contains("5 of 5 messages lost"));
+}
+
+/// Producer `p` sends sequences `0 .. quotas[p]`, interleaved in runs
+/// of `run` messages (as a multi-producer queue delivers them).
+fn interleaved<M: Message>(quotas: &[u64], run: u64) -> Vec<M> {
+    let mut next = vec![0u64; quotas.len()];
+    let mut messages = Vec::new();
+    while next.iter().zip(quotas).any(|(n, q)| n < q) {
+        for (producer, (next, &quota)) in next.iter_mut().zip(quotas).enumerate() {
+            for _ in 0..run.min(quota - *next) {
+                messages.push(M::new(producer as u16, *next));
+                *next += 1;
+            }
+        }
+    }
+    messages
+}
+
+/// Judges `messages` as one consumer's deliveries of an MPSC run,
+/// observed one at a time and, again, as slices of 1, 5, 64 and all of
+/// them (slices that start, end and straddle a change of producer).
+fn verdicts<M: Message>(quotas: &[u64], messages: &[M]) -> Vec<Verdict> {
+    let expected = Expected::new::<M>(quotas);
+    let mut one_by_one = Tally::new(quotas.len());
+    let mut observer = one_by_one.observer();
+    for message in messages {
+        observer.observe(message);
+    }
+    observer.finish();
+    let mut verdicts = vec![judge(Topology::Mpsc, &expected, &[one_by_one])];
+    for size in [1, 5, 64, messages.len().max(1)] {
+        let mut sliced = Tally::new(quotas.len());
+        let mut observer = sliced.observer();
+        for slice in messages.chunks(size) {
+            observer.observe_slice(slice);
+        }
+        observer.finish();
+        verdicts.push(judge(Topology::Mpsc, &expected, &[sliced]));
+    }
+    verdicts
+}
+
+fn fails_with<M: Message>(quotas: &[u64], messages: &[M], expect: &str, what: &str) {
+    for verdict in verdicts(quotas, messages) {
+        assert!(!verdict.passed, "{what}: passed: {verdict:?}");
+        assert!(
+            verdict.problems.iter().any(|p| p.contains(expect)),
+            "{what}: expected {expect:?}: {verdict:?}"
+        );
+    }
+}
+
+/// A corrupted word, a duplicate, a loss and a reordered pair are each
+/// caught, in a payload of `WORDS` words, whichever word is damaged and
+/// whether or not the damage falls where the consumer's producer changes.
+fn every_fault_is_caught<const WORDS: usize>() {
+    let quotas = [40, 37, 1];
+    let clean: Vec<Msg<WORDS>> = interleaved(&quotas, 4);
+    for verdict in verdicts(&quotas, &clean) {
+        assert!(verdict.passed, "{WORDS} words, clean: {verdict:?}");
+        assert_eq!(verdict.delivered, 78);
+    }
+    for victim in [0, 3, 4, 41, clean.len() - 1] {
+        for word in [0, WORDS / 2, WORDS - 1] {
+            let mut damaged = clean.clone();
+            damaged[victim].words_mut()[word] ^= 1 << 7;
+            for verdict in verdicts(&quotas, &damaged) {
+                assert!(
+                    !verdict.passed,
+                    "{WORDS} words: word {word} of message {victim} corrupted, yet passed"
+                );
+            }
+        }
+        let mut duplicated = clean.clone();
+        duplicated.insert(victim + 1, clean[victim]);
+        fails_with(&quotas, &duplicated, "duplicated", "duplicate");
+        let mut lost = clean.clone();
+        lost.remove(victim);
+        fails_with(&quotas, &lost, "lost", "loss");
+    }
+    // Reordered pairs: inside a run, and across a change of producer
+    // (message 3 ends producer 0's first run, 9 begins its second).
+    for (a, b) in [(1, 2), (3, 9), (0, 9)] {
+        let mut reordered = clean.clone();
+        reordered.swap(a, b);
+        fails_with(
+            &quotas,
+            &reordered,
+            "arrived out of per-producer order",
+            "reordered pair",
+        );
+    }
+}
+
+#[test]
+fn every_fault_is_caught_in_every_payload_size() {
+    every_fault_is_caught::<1>();
+    every_fault_is_caught::<8>();
+    every_fault_is_caught::<32>();
+}
+
+#[test]
+fn a_message_naming_no_producer_is_counted_as_corrupted() {
+    // The all-ones producer field is what an observer holding nothing
+    // compares with; such a message must still count as corrupted.
+    let quotas = [3];
+    for first in [true, false] {
+        let mut messages: Vec<Msg8> = interleaved(&quotas, 1);
+        let stray = Msg8::new(0xFFFF, 1);
+        if first {
+            messages.insert(0, stray);
+        } else {
+            messages.push(stray);
+        }
+        fails_with(&quotas, &messages, "does not exist", "producer 0xFFFF");
+    }
+}
+
+#[test]
+fn an_unknown_producer_is_reported_not_a_panic() {
+    let expected = Expected::new::<Msg8>(&[1]);
+    let tally = tally_of(1, &[(0, 0), (9, 0)]);
+    let verdict = judge(Topology::Spsc, &expected, &[tally]);
+    assert!(
+        verdict
+            .problems
+            .iter()
+            .any(|p| p.contains("does not exist")),
+        "{verdict:?}"
+    );
+}
