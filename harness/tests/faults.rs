@@ -11,10 +11,9 @@ use std::time::Duration;
 use harness::faults::{
     self, ConsumerEnd, Expectation, Fault, FaultOutcome, FaultReport, FaultSpec, ProducerEnd,
 };
-use impls::queue::{MAX_CAPACITY, MAX_THREADS, MIN_CAPACITY};
 use impls::{
-    Batching, BuildError, Cancel, Consumed, Consumer, Endpoints, Info, Message, OrderingGuarantee,
-    Producer, PublishError, Queue, QueueConfig, Topology, WaitClass,
+    Batching, BuildError, Cancel, Consumed, Consumer, Endpoints, Info, Message, Producer,
+    PublishError, Queue, QueueConfig, Topology,
 };
 
 /// Behaves as the trait asks.
@@ -218,36 +217,28 @@ impl<const DEFECT: u8> Queue for Faulty<DEFECT> {
     type Consumer<M: Message> = FaultyConsumer<M, DEFECT>;
 
     fn info() -> Info {
-        Info {
-            name: match DEFECT {
-                SOUND => "sound",
-                LOSES => "loses",
-                DUPLICATES => "duplicates",
-                NEVER_CLOSES => "never_closes",
-                HANGS => "hangs",
-                IGNORES_DISCONNECT => "ignores_disconnect",
-                PANICS => "panics",
-                TAKES_BATCHES => "takes_batches",
-                LOSES_ITS_BATCH => "loses_its_batch",
-                _ => "stale_after_panic",
-            },
-            summary: "a mutex-guarded test queue",
-            topologies: &[Topology::Spsc, Topology::Mpsc, Topology::MpmcWorkerPool],
-            ordering: OrderingGuarantee::GlobalFifo,
-            wait_class: WaitClass::Configurable,
-            batching: if DEFECT == TAKES_BATCHES {
-                Batching::VecPerBatch
-            } else {
-                Batching::PerMessage
-            },
-            fanout_emulated: false,
-            capacity_power_of_two: false,
-            min_capacity: MIN_CAPACITY,
-            single_producer: false,
-            max_capacity: MAX_CAPACITY,
-            max_producers: MAX_THREADS,
-            bounded: true,
-        }
+        let name = match DEFECT {
+            SOUND => "sound",
+            LOSES => "loses",
+            DUPLICATES => "duplicates",
+            NEVER_CLOSES => "never_closes",
+            HANGS => "hangs",
+            IGNORES_DISCONNECT => "ignores_disconnect",
+            PANICS => "panics",
+            TAKES_BATCHES => "takes_batches",
+            LOSES_ITS_BATCH => "loses_its_batch",
+            _ => "stale_after_panic",
+        };
+        Info::new(
+            name,
+            "a mutex-guarded test queue",
+            &[Topology::Spsc, Topology::Mpsc, Topology::MpmcWorkerPool],
+        )
+        .batching(if DEFECT == TAKES_BATCHES {
+            Batching::VecPerBatch
+        } else {
+            Batching::PerMessage
+        })
     }
 
     fn build<M: Message>(

@@ -11,8 +11,8 @@ use std::time::{Duration, Instant};
 use harness::placement::Placement;
 use harness::runner::{Outcome, RunSpec, run_once};
 use impls::{
-    Batching, BuildError, Consumed, Consumer, Endpoints, Info, Message, Msg8, OrderingGuarantee,
-    Producer, PublishError, Queue, QueueConfig, Topology, WaitClass, WaitStrategy, Waiter,
+    BuildError, Consumed, Consumer, Endpoints, Info, Message, Msg8, Producer, PublishError, Queue,
+    QueueConfig, Topology, WaitStrategy, Waiter,
 };
 
 const HONEST: u8 = 0;
@@ -46,21 +46,15 @@ impl<const FAULT: u8> Queue for Faulty<FAULT> {
     type Consumer<M: Message> = FaultyConsumer<M, FAULT>;
 
     fn info() -> Info {
-        Info {
-            name: "faulty",
-            summary: "test double that damages one message",
-            topologies: &[Topology::Spsc],
-            ordering: OrderingGuarantee::GlobalFifo,
-            wait_class: WaitClass::Configurable,
-            batching: Batching::PerMessage,
-            fanout_emulated: false,
-            capacity_power_of_two: false,
-            min_capacity: 2,
-            single_producer: true,
-            max_capacity: impls::queue::MAX_CAPACITY,
-            max_producers: impls::queue::MAX_THREADS,
-            bounded: true,
-        }
+        Info::new(
+            "faulty",
+            "test double that damages one message",
+            &[Topology::Spsc],
+        )
+        .min_capacity(2)
+        .max_capacity(impls::queue::MAX_CAPACITY)
+        .single_producer(true)
+        .max_producers(impls::queue::MAX_THREADS)
     }
 
     fn build<M: Message>(

@@ -17,8 +17,8 @@ use crossbeam_queue::ArrayQueue;
 
 use crate::message::{Message, Msg8};
 use crate::queue::{
-    Batching, BuildError, Consumed, Consumer, Endpoints, Info, MIN_CAPACITY, OrderingGuarantee,
-    Producer, PublishError, Queue, QueueConfig, Topology, WaitClass,
+    BuildError, Consumed, Consumer, Endpoints, Info,
+    Producer, PublishError, Queue, QueueConfig, Topology,
 };
 use crate::sync::{Arc, AtomicUsize, Ordering};
 use crate::wait::{WaitError, Waiter};
@@ -76,21 +76,8 @@ impl<B: Backend> Queue for CountedQueue<B> {
     type Consumer<M: Message> = CountedConsumer<B::Queue<M>>;
 
     fn info() -> Info {
-        Info {
-            name: B::NAME,
-            summary: B::SUMMARY,
-            topologies: &[Topology::Spsc, Topology::Mpsc, Topology::MpmcWorkerPool],
-            ordering: OrderingGuarantee::GlobalFifo,
-            wait_class: WaitClass::Configurable,
-            batching: Batching::PerMessage,
-            fanout_emulated: false,
-            capacity_power_of_two: false,
-            min_capacity: MIN_CAPACITY,
-            single_producer: false,
-            max_capacity: crate::queue::MAX_CAPACITY,
-            max_producers: crate::queue::MAX_THREADS,
-            bounded: <B::Queue<Msg8> as LockFree<Msg8>>::BOUNDED,
-        }
+        Info::new(B::NAME, B::SUMMARY, &[Topology::Spsc, Topology::Mpsc, Topology::MpmcWorkerPool])
+            .bounded(<B::Queue<Msg8> as LockFree<Msg8>>::BOUNDED)
     }
 
     fn build<M: Message>(

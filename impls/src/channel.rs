@@ -21,9 +21,8 @@ use core::marker::PhantomData;
 use core::time::Duration;
 
 use crate::message::Message;
-use crate::queue::MIN_CAPACITY;
 use crate::queue::{
-    Batching, BuildError, Consumed, Consumer, Endpoints, Info, OrderingGuarantee, Producer,
+    Batching, BuildError, Consumed, Consumer, Endpoints, Info, Producer,
     PublishError, Queue, QueueConfig, Topology, WaitClass,
 };
 use crate::wait::Cancel;
@@ -146,26 +145,19 @@ pub struct ChannelConsumer<C: Channel, T: Send + 'static, M> {
 }
 
 fn info(name: &'static str, summary: &'static str, batching: Batching) -> Info {
-    Info {
+    Info::new(
         name,
         summary,
-        topologies: &[
+        &[
             Topology::Spsc,
             Topology::Mpsc,
             Topology::MpmcWorkerPool,
             Topology::MpmcFanout,
         ],
-        ordering: OrderingGuarantee::GlobalFifo,
-        wait_class: WaitClass::Blocking,
-        batching,
-        fanout_emulated: true,
-        capacity_power_of_two: false,
-        min_capacity: MIN_CAPACITY,
-        single_producer: false,
-        max_capacity: crate::queue::MAX_CAPACITY,
-        max_producers: crate::queue::MAX_THREADS,
-        bounded: true,
-    }
+    )
+    .wait_class(WaitClass::Blocking)
+    .batching(batching)
+    .fanout_emulated(true)
 }
 
 /// Builds the channels for `cfg`: one shared channel, or one per consumer

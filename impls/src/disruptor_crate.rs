@@ -19,8 +19,8 @@ use disruptor::{
 
 use crate::message::Message;
 use crate::queue::{
-    Batching, BuildError, Consumed, Consumer, Endpoints, Info, OrderingGuarantee, Producer,
-    PublishError, Queue, QueueConfig, Topology, WaitClass,
+    Batching, BuildError, Consumed, Consumer, Endpoints, Info, Producer,
+    PublishError, Queue, QueueConfig, Topology,
 };
 use crate::sync::{Arc, AtomicUsize, Ordering};
 use crate::wait::{WaitError, Waiter};
@@ -86,21 +86,10 @@ impl Queue for DisruptorCrate {
     type Consumer<M: Message> = CratePoller<M>;
 
     fn info() -> Info {
-        Info {
-            name: "disruptor",
-            summary: "the disruptor crate 4.x, event pollers driven by the harness's threads",
-            topologies: &[Topology::Spsc, Topology::Mpsc, Topology::MpmcFanout],
-            ordering: OrderingGuarantee::GlobalFifo,
-            wait_class: WaitClass::Configurable,
-            batching: Batching::Native,
-            fanout_emulated: false,
-            capacity_power_of_two: true,
-            min_capacity: MIN_CAPACITY,
-            single_producer: false,
-            max_capacity: crate::queue::MAX_CAPACITY,
-            max_producers: crate::queue::MAX_THREADS,
-            bounded: true,
-        }
+        Info::new("disruptor", "the disruptor crate 4.x, event pollers driven by the harness's threads", &[Topology::Spsc, Topology::Mpsc, Topology::MpmcFanout])
+            .batching(Batching::Native)
+            .capacity_power_of_two(true)
+            .min_capacity(MIN_CAPACITY)
     }
 
     fn build<M: Message>(

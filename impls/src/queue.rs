@@ -178,6 +178,103 @@ pub struct Info {
 }
 
 impl Info {
+    /// An implementation named `name` that runs `topologies`, with the
+    /// usual answers to the rest: global FIFO, waits with the scenario's
+    /// strategy, one message at a time, native fan-out, any capacity from
+    /// [`MIN_CAPACITY`] to [`MAX_CAPACITY`], up to [`MAX_THREADS`]
+    /// producers, bounded. The methods below change one answer each.
+    ///
+    /// ```
+    /// use impls::{Batching, Info, Topology};
+    ///
+    /// let info = Info::new("my_ring", "a ring of my own", &[Topology::Spsc])
+    ///     .batching(Batching::Native)
+    ///     .capacity_power_of_two(true)
+    ///     .single_producer(true);
+    /// assert!(info.supports(Topology::Spsc) && info.capacity_power_of_two);
+    /// ```
+    pub const fn new(
+        name: &'static str,
+        summary: &'static str,
+        topologies: &'static [Topology],
+    ) -> Self {
+        Self {
+            name,
+            summary,
+            topologies,
+            ordering: OrderingGuarantee::GlobalFifo,
+            wait_class: WaitClass::Configurable,
+            batching: Batching::PerMessage,
+            fanout_emulated: false,
+            capacity_power_of_two: false,
+            min_capacity: MIN_CAPACITY,
+            single_producer: false,
+            max_capacity: MAX_CAPACITY,
+            max_producers: MAX_THREADS,
+            bounded: true,
+        }
+    }
+
+    /// With `ordering` as its order guarantee.
+    pub const fn ordering(mut self, ordering: OrderingGuarantee) -> Self {
+        self.ordering = ordering;
+        self
+    }
+
+    /// Waiting as `wait_class` says.
+    pub const fn wait_class(mut self, wait_class: WaitClass) -> Self {
+        self.wait_class = wait_class;
+        self
+    }
+
+    /// With batches crossing it as `batching` says.
+    pub const fn batching(mut self, batching: Batching) -> Self {
+        self.batching = batching;
+        self
+    }
+
+    /// With fan-out emulated by one queue per consumer, or not.
+    pub const fn fanout_emulated(mut self, emulated: bool) -> Self {
+        self.fanout_emulated = emulated;
+        self
+    }
+
+    /// Needing a power-of-two capacity, or not.
+    pub const fn capacity_power_of_two(mut self, required: bool) -> Self {
+        self.capacity_power_of_two = required;
+        self
+    }
+
+    /// Taking capacities from `min` (at least [`MIN_CAPACITY`]).
+    pub const fn min_capacity(mut self, min: usize) -> Self {
+        self.min_capacity = min;
+        self
+    }
+
+    /// Taking capacities up to `max` (at most [`MAX_CAPACITY`]).
+    pub const fn max_capacity(mut self, max: usize) -> Self {
+        self.max_capacity = max;
+        self
+    }
+
+    /// Taking one producer only, whatever the topology, or not.
+    pub const fn single_producer(mut self, single: bool) -> Self {
+        self.single_producer = single;
+        self
+    }
+
+    /// Taking up to `max` producers (at most [`MAX_THREADS`]).
+    pub const fn max_producers(mut self, max: usize) -> Self {
+        self.max_producers = max;
+        self
+    }
+
+    /// Holding at most its capacity, or not (unbounded).
+    pub const fn bounded(mut self, bounded: bool) -> Self {
+        self.bounded = bounded;
+        self
+    }
+
     /// Whether it can run `topology`.
     pub fn supports(&self, topology: Topology) -> bool {
         self.topologies.contains(&topology)

@@ -17,8 +17,8 @@ use ringbuf::{HeapCons, HeapProd, HeapRb};
 
 use crate::message::Message;
 use crate::queue::{
-    Batching, BuildError, Consumed, Consumer, Endpoints, Info, MIN_CAPACITY, OrderingGuarantee,
-    Producer, PublishError, Queue, QueueConfig, Topology, WaitClass,
+    Batching, BuildError, Consumed, Consumer, Endpoints, Info,
+    Producer, PublishError, Queue, QueueConfig, Topology,
 };
 use crate::wait::{WaitError, Waiter};
 
@@ -43,21 +43,9 @@ impl Queue for Ringbuf {
     type Consumer<M: Message> = RingbufConsumer<M>;
 
     fn info() -> Info {
-        Info {
-            name: "ringbuf",
-            summary: "the ringbuf crate: SPSC ring, push/pop or its slice API",
-            topologies: &[Topology::Spsc],
-            ordering: OrderingGuarantee::GlobalFifo,
-            wait_class: WaitClass::Configurable,
-            batching: Batching::Native,
-            fanout_emulated: false,
-            capacity_power_of_two: false,
-            min_capacity: MIN_CAPACITY,
-            single_producer: true,
-            max_capacity: crate::queue::MAX_CAPACITY,
-            max_producers: crate::queue::MAX_THREADS,
-            bounded: true,
-        }
+        Info::new("ringbuf", "the ringbuf crate: SPSC ring, push/pop or its slice API", &[Topology::Spsc])
+            .batching(Batching::Native)
+            .single_producer(true)
     }
 
     fn build<M: Message>(

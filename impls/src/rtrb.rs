@@ -6,10 +6,9 @@
 //! our rings.
 
 use crate::message::Message;
-use crate::queue::MIN_CAPACITY;
 use crate::queue::{
-    Batching, BuildError, Consumed, Consumer, Endpoints, Info, OrderingGuarantee, Producer,
-    PublishError, Queue, QueueConfig, Topology, WaitClass,
+    Batching, BuildError, Consumed, Consumer, Endpoints, Info, Producer,
+    PublishError, Queue, QueueConfig, Topology,
 };
 use crate::wait::{WaitError, Waiter};
 
@@ -33,21 +32,9 @@ impl Queue for Rtrb {
     type Consumer<M: Message> = RtrbConsumer<M>;
 
     fn info() -> Info {
-        Info {
-            name: "rtrb",
-            summary: "the rtrb crate: SPSC ring, push/pop or chunks",
-            topologies: &[Topology::Spsc],
-            ordering: OrderingGuarantee::GlobalFifo,
-            wait_class: WaitClass::Configurable,
-            batching: Batching::Native,
-            fanout_emulated: false,
-            capacity_power_of_two: false,
-            min_capacity: MIN_CAPACITY,
-            single_producer: true,
-            max_capacity: crate::queue::MAX_CAPACITY,
-            max_producers: crate::queue::MAX_THREADS,
-            bounded: true,
-        }
+        Info::new("rtrb", "the rtrb crate: SPSC ring, push/pop or chunks", &[Topology::Spsc])
+            .batching(Batching::Native)
+            .single_producer(true)
     }
 
     fn build<M: Message>(

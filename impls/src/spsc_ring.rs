@@ -20,10 +20,9 @@
 use crossbeam_utils::CachePadded;
 
 use crate::message::Message;
-use crate::queue::MIN_CAPACITY;
 use crate::queue::{
-    Batching, BuildError, Consumed, Consumer, Endpoints, Info, OrderingGuarantee, Producer,
-    PublishError, Queue, QueueConfig, Topology, WaitClass,
+    Batching, BuildError, Consumed, Consumer, Endpoints, Info, Producer,
+    PublishError, Queue, QueueConfig, Topology,
 };
 use crate::runs::wrapped;
 use crate::sync::{Arc, AtomicBool, AtomicUsize, Ordering, UnsafeCell, read_slices};
@@ -87,21 +86,10 @@ impl Queue for SpscRing {
     type Consumer<M: Message> = SpscConsumer<M>;
 
     fn info() -> Info {
-        Info {
-            name: "spsc_ring",
-            summary: "Lamport ring with cached remote indices and in-place batches",
-            topologies: &[Topology::Spsc],
-            ordering: OrderingGuarantee::GlobalFifo,
-            wait_class: WaitClass::Configurable,
-            batching: Batching::Native,
-            fanout_emulated: false,
-            capacity_power_of_two: true,
-            min_capacity: MIN_CAPACITY,
-            single_producer: true,
-            max_capacity: crate::queue::MAX_CAPACITY,
-            max_producers: crate::queue::MAX_THREADS,
-            bounded: true,
-        }
+        Info::new("spsc_ring", "Lamport ring with cached remote indices and in-place batches", &[Topology::Spsc])
+            .batching(Batching::Native)
+            .capacity_power_of_two(true)
+            .single_producer(true)
     }
 
     fn build<M: Message>(

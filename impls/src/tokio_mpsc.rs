@@ -15,8 +15,7 @@ use tokio::sync::mpsc::{Receiver, Sender, channel};
 
 use crate::message::Message;
 use crate::queue::{
-    Batching, BuildError, Consumed, Consumer, Endpoints, Info, MAX_CAPACITY, MAX_THREADS,
-    MIN_CAPACITY, OrderingGuarantee, Producer, PublishError, Queue, QueueConfig, Topology,
+    BuildError, Consumed, Consumer, Endpoints, Info, Producer, PublishError, Queue, QueueConfig, Topology,
     WaitClass,
 };
 use crate::wait::Cancel;
@@ -41,21 +40,8 @@ impl Queue for TokioMpsc {
     type Consumer<M: Message> = TokioConsumer<M>;
 
     fn info() -> Info {
-        Info {
-            name: "tokio_mpsc",
-            summary: "tokio bounded mpsc channel used from plain threads (blocking_send / blocking_recv)",
-            topologies: &[Topology::Spsc, Topology::Mpsc],
-            ordering: OrderingGuarantee::GlobalFifo,
-            wait_class: WaitClass::Blocking,
-            batching: Batching::PerMessage,
-            fanout_emulated: false,
-            capacity_power_of_two: false,
-            min_capacity: MIN_CAPACITY,
-            single_producer: false,
-            max_capacity: MAX_CAPACITY,
-            max_producers: MAX_THREADS,
-            bounded: true,
-        }
+        Info::new("tokio_mpsc", "tokio bounded mpsc channel used from plain threads (blocking_send / blocking_recv)", &[Topology::Spsc, Topology::Mpsc])
+            .wait_class(WaitClass::Blocking)
     }
 
     fn build<M: Message>(

@@ -24,7 +24,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use harness::runner::producer_loop;
 use impls::disruptor::lmax::LmaxAvailability;
 use impls::disruptor::multi::{Availability, MultiSequencer};
-use impls::disruptor::worker_pool::WorkerPool;
+use impls::disruptor::worker_pool::{Claims, WorkerPool};
 use impls::message::split_tag;
 use impls::ring_mpsc::{self, Config};
 use impls::{
@@ -504,8 +504,17 @@ fn lmax_rounds_wrap_past_i32() {
 // settles or a gate nobody releases is a deadlock), that no slot is read
 // while it is written, and what arrives.
 
+/// Runs of two sequences per claim.
+struct TwoPerClaim;
+
+impl Claims for TwoPerClaim {
+    const RUN: usize = 2;
+    const NAME: &'static str = "worker_pool_k2";
+    const SUMMARY: &'static str = "disruptor worker pool, two sequences per claim";
+}
+
 /// A worker pool whose workers take runs of 2.
-type RunsOfTwo = WorkerPool<MultiSequencer<LmaxAvailability>, 2>;
+type RunsOfTwo = WorkerPool<MultiSequencer<LmaxAvailability>, TwoPerClaim>;
 
 /// The payload of the panics these models inject.
 const INJECTED: &str = "injected fault";

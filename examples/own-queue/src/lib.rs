@@ -11,11 +11,10 @@ use std::collections::VecDeque;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use ringlab::queue::{MAX_CAPACITY, MAX_THREADS, MIN_CAPACITY};
 use ringlab::wait::WaitError;
 use ringlab::{
-    Batching, BuildError, Consumed, Consumer, Endpoints, Info, Message, OrderingGuarantee,
-    Producer, PublishError, Queue, QueueConfig, Topology, WaitClass, Waiter,
+    BuildError, Consumed, Consumer, Endpoints, Info, Message, Producer, PublishError, Queue,
+    QueueConfig, Topology, Waiter,
 };
 
 /// The implementation, as ringlab names it: `mutex_queue`.
@@ -54,21 +53,11 @@ impl Queue for MutexQueue {
     type Consumer<M: Message> = MutexConsumer<M>;
 
     fn info() -> Info {
-        Info {
-            name: "mutex_queue",
-            summary: "VecDeque behind a mutex, one message at a time (examples/own-queue)",
-            topologies: &[Topology::Spsc, Topology::Mpsc, Topology::MpmcWorkerPool],
-            ordering: OrderingGuarantee::GlobalFifo,
-            wait_class: WaitClass::Configurable,
-            batching: Batching::PerMessage,
-            fanout_emulated: false,
-            capacity_power_of_two: false,
-            min_capacity: MIN_CAPACITY,
-            single_producer: false,
-            max_capacity: MAX_CAPACITY,
-            max_producers: MAX_THREADS,
-            bounded: true,
-        }
+        Info::new(
+            "mutex_queue",
+            "VecDeque behind a mutex, one message at a time (examples/own-queue)",
+            &[Topology::Spsc, Topology::Mpsc, Topology::MpmcWorkerPool],
+        )
     }
 
     fn build<M: Message>(

@@ -55,8 +55,8 @@ use sequence::{INITIAL, Sequence, minimum};
 use crate::message::Message;
 use crate::metrics::{Counter, Metrics};
 use crate::queue::{
-    Batching, BuildError, Endpoints, Info, OrderingGuarantee, PublishError, Queue, QueueConfig,
-    Topology, WaitClass,
+    Batching, BuildError, Endpoints, Info, PublishError, Queue, QueueConfig,
+    Topology,
 };
 use crate::sync::{Arc, AtomicBool, AtomicI64, AtomicUsize, Mutex, MutexGuard, Ordering};
 use crate::wait::{WaitError, Waiter};
@@ -428,21 +428,11 @@ fn info<S: Sequencer>(
     summary: &'static str,
     topologies: &'static [Topology],
 ) -> Info {
-    Info {
-        name,
-        summary,
-        topologies,
-        ordering: OrderingGuarantee::GlobalFifo,
-        wait_class: WaitClass::Configurable,
-        batching: Batching::Native,
-        fanout_emulated: false,
-        capacity_power_of_two: true,
-        min_capacity: S::MIN_CAPACITY,
-        single_producer: !S::MULTI_PRODUCER,
-        max_capacity: crate::queue::MAX_CAPACITY,
-        max_producers: crate::queue::MAX_THREADS,
-        bounded: true,
-    }
+    Info::new(name, summary, topologies)
+        .batching(Batching::Native)
+        .capacity_power_of_two(true)
+        .min_capacity(S::MIN_CAPACITY)
+        .single_producer(!S::MULTI_PRODUCER)
 }
 
 /// One sequence per consumer, each at [`INITIAL`].

@@ -60,6 +60,38 @@ use crate::wait::Waiter;
 /// Run length chosen per claim from the load.
 pub const ADAPTIVE: usize = 0;
 
+/// How many sequences a worker takes per claim, and what a pool that
+/// claims so is called: the pool's name comes from its type.
+pub trait Claims: 'static {
+    /// Sequences per claim, or [`ADAPTIVE`] (chosen per claim from the
+    /// load).
+    const RUN: usize;
+    /// The pool's name in scenarios, tables and results.
+    const NAME: &'static str;
+    /// One line on the pool.
+    const SUMMARY: &'static str;
+}
+
+/// Runs chosen per claim from the load: `worker_pool`.
+pub struct Adaptive;
+
+impl Claims for Adaptive {
+    const RUN: usize = ADAPTIVE;
+    const NAME: &'static str = "worker_pool";
+    const SUMMARY: &'static str =
+        "disruptor worker pool: workers take adaptive runs from a shared work cursor";
+}
+
+/// One sequence per claim, the classic design: `worker_pool_k1`.
+pub struct OnePerClaim;
+
+impl Claims for OnePerClaim {
+    const RUN: usize = 1;
+    const NAME: &'static str = "worker_pool_k1";
+    const SUMMARY: &'static str =
+        "disruptor worker pool, one sequence per claim (the classic design)";
+}
+
 /// A sequencer whose availability record a worker pool may trust.
 ///
 /// The work cursor runs ahead of the claim cursor while workers wait, so a
@@ -81,9 +113,9 @@ pub const ADAPTIVE: usize = 0;
 /// use impls::Queue;
 /// use impls::disruptor::bitmap::BitmapAvailability;
 /// use impls::disruptor::multi::MultiSequencer;
-/// use impls::disruptor::worker_pool::{ADAPTIVE, WorkerPool};
+/// use impls::disruptor::worker_pool::{Adaptive, WorkerPool};
 ///
-/// WorkerPool::<MultiSequencer<BitmapAvailability>, ADAPTIVE>::info();
+/// WorkerPool::<MultiSequencer<BitmapAvailability>, Adaptive>::info();
 /// ```
 ///
 /// while the same over LMAX's array does:
@@ -92,25 +124,24 @@ pub const ADAPTIVE: usize = 0;
 /// use impls::Queue;
 /// use impls::disruptor::lmax::LmaxAvailability;
 /// use impls::disruptor::multi::MultiSequencer;
-/// use impls::disruptor::worker_pool::{ADAPTIVE, WorkerPool};
+/// use impls::disruptor::worker_pool::{Adaptive, WorkerPool};
 ///
-/// assert_eq!(WorkerPool::<MultiSequencer<LmaxAvailability>, ADAPTIVE>::info().name, "worker_pool");
+/// assert_eq!(WorkerPool::<MultiSequencer<LmaxAvailability>, Adaptive>::info().name, "worker_pool");
 /// ```
 pub trait WorkSharing: Sequencer {}
 
 impl WorkSharing for MultiSequencer<LmaxAvailability> {}
 
-/// A worker pool over sequencer `S`, taking runs of `RUN` sequences
-/// (`ADAPTIVE`: chosen per claim).
-pub struct WorkerPool<S: WorkSharing, const RUN: usize>(PhantomData<S>);
+/// A worker pool over sequencer `S`, claiming as `C` says.
+pub struct WorkerPool<S: WorkSharing, C: Claims>(PhantomData<(S, fn() -> C)>);
 
 /// `worker_pool`: adaptive runs.
-pub type WorkerPoolAdaptive = WorkerPool<MultiSequencer<LmaxAvailability>, ADAPTIVE>;
+pub type WorkerPoolAdaptive = WorkerPool<MultiSequencer<LmaxAvailability>, Adaptive>;
 /// `worker_pool_k1`: one sequence per claim (the classic design).
-pub type WorkerPoolK1 = WorkerPool<MultiSequencer<LmaxAvailability>, 1>;
+pub type WorkerPoolK1 = WorkerPool<MultiSequencer<LmaxAvailability>, OnePerClaim>;
 
 /// A worker: takes runs from the shared work cursor and processes them.
-pub struct Worker<S: Sequencer, E, const RUN: usize> {
+pub struct Worker<S: Sequencer, E, C: Claims> {
     shared: Arc<Shared<S, E>>,
     /// Highest sequence any worker has taken. Written by every worker.
     work: Arc<Sequence>,
@@ -130,6 +161,8 @@ pub struct Worker<S: Sequencer, E, const RUN: usize> {
     skips: SkipCache,
     waiter: Waiter,
     metrics: Metrics,
+    /// How it claims (the pool's `C`).
+    claims: PhantomData<fn() -> C>,
 }
 
 /// What a waiting worker woke for.
@@ -155,25 +188,14 @@ impl Drop for Handed<'_> {
     }
 }
 
-impl<S: WorkSharing, const RUN: usize> Queue for WorkerPool<S, RUN> {
+impl<S: WorkSharing, C: Claims> Queue for WorkerPool<S, C> {
     type Producer<M: Message> = DisruptorProducer<S, M>;
-    type Consumer<M: Message> = Worker<S, M, RUN>;
+    type Consumer<M: Message> = Worker<S, M, C>;
 
     fn info() -> Info {
-        let (name, summary) = if RUN == ADAPTIVE {
-            (
-                "worker_pool",
-                "disruptor worker pool: workers take adaptive runs from a shared work cursor",
-            )
-        } else {
-            (
-                "worker_pool_k1",
-                "disruptor worker pool, one sequence per claim (the classic design)",
-            )
-        };
         info::<S>(
-            name,
-            summary,
+            C::NAME,
+            C::SUMMARY,
             &[Topology::Spsc, Topology::Mpsc, Topology::MpmcWorkerPool],
         )
     }
@@ -202,6 +224,7 @@ impl<S: WorkSharing, const RUN: usize> Queue for WorkerPool<S, RUN> {
                 skips: SkipCache::default(),
                 waiter: waiter.clone(),
                 metrics: Metrics::default(),
+                claims: PhantomData,
             })
             .collect();
         Ok(Endpoints {
@@ -211,13 +234,13 @@ impl<S: WorkSharing, const RUN: usize> Queue for WorkerPool<S, RUN> {
     }
 }
 
-impl<S: Sequencer, E, const RUN: usize> Worker<S, E, RUN> {
+impl<S: Sequencer, E, C: Claims> Worker<S, E, C> {
     /// How many sequences to take now, for a batch limit of `limit`
     /// (`1 ..= capacity`).
     #[inline(always)]
     fn run_length(&self, limit: usize) -> usize {
-        if RUN != ADAPTIVE {
-            return RUN.min(limit);
+        if C::RUN != ADAPTIVE {
+            return C::RUN.min(limit);
         }
         if limit == 1 {
             // Nothing to adapt; reading the two contended cursors below
@@ -451,7 +474,7 @@ impl<S: Sequencer, E, const RUN: usize> Worker<S, E, RUN> {
     }
 }
 
-impl<S: Sequencer, M: Message, const RUN: usize> Consumer<M> for Worker<S, M, RUN> {
+impl<S: Sequencer, M: Message, C: Claims> Consumer<M> for Worker<S, M, C> {
     #[inline(always)]
     fn consume_batch(&mut self, max: usize, mut on: impl FnMut(&M)) -> Consumed {
         self.process_batch(max, |event, _, _| on(event))
@@ -472,7 +495,7 @@ impl<S: Sequencer, M: Message, const RUN: usize> Consumer<M> for Worker<S, M, RU
     }
 }
 
-impl<S: Sequencer, E, const RUN: usize> Drop for Worker<S, E, RUN> {
+impl<S: Sequencer, E, C: Claims> Drop for Worker<S, E, C> {
     fn drop(&mut self) {
         let shared = &*self.shared;
         // Release: pairs with the producers' Acquire check for consumers.

@@ -7,7 +7,7 @@ use super::{
 use crate::message::Message;
 use crate::queue::{
     Batching, BuildError, Consumed, Consumer, Endpoints, Info, MIN_CAPACITY, OrderingGuarantee,
-    Producer, PublishError, Queue, QueueConfig, Topology, WaitClass,
+    Producer, PublishError, Queue, QueueConfig, Topology,
 };
 
 /// The `ring_mpsc` implementation behind the one trait.
@@ -18,21 +18,13 @@ impl Queue for RingMpsc {
     type Consumer<M: Message> = RingConsumer<M>;
 
     fn info() -> Info {
-        Info {
-            name: "ring_mpsc",
-            summary: "one SPSC ring per producer (capacity is per ring), consumer polls all rings, one head store per ring per batch",
-            topologies: &[Topology::Spsc, Topology::Mpsc],
-            ordering: OrderingGuarantee::PerProducerFifo,
-            wait_class: WaitClass::Configurable,
-            batching: Batching::Native,
-            fanout_emulated: false,
-            capacity_power_of_two: true,
-            min_capacity: MIN_CAPACITY.max(MIN_RING_CAPACITY),
-            single_producer: false,
-            max_capacity: MAX_RING_CAPACITY,
-            max_producers: MAX_PRODUCERS,
-            bounded: true,
-        }
+        Info::new("ring_mpsc", "one SPSC ring per producer (capacity is per ring), consumer polls all rings, one head store per ring per batch", &[Topology::Spsc, Topology::Mpsc])
+            .ordering(OrderingGuarantee::PerProducerFifo)
+            .batching(Batching::Native)
+            .capacity_power_of_two(true)
+            .min_capacity(MIN_CAPACITY.max(MIN_RING_CAPACITY))
+            .max_capacity(MAX_RING_CAPACITY)
+            .max_producers(MAX_PRODUCERS)
     }
 
     fn build<M: Message>(
