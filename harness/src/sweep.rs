@@ -28,11 +28,11 @@ pub struct SweepOptions {
 pub enum Event<'a> {
     /// A configuration is starting.
     Configuration {
-        /// Its position, from 1.
+        /// Its position in the sweep, from 1.
         index: usize,
-        /// How many there are.
+        /// Configurations in the sweep.
         of: usize,
-        /// The point.
+        /// Its value on every axis.
         point: &'a Point,
         /// The placement, in words.
         placement: &'a str,

@@ -377,6 +377,11 @@ impl QueueConfig {
 }
 
 /// Why a queue could not be built. Every variant says what to change.
+///
+/// The fields are named for what they hold (`implementation`, `topology`,
+/// `producers` ... as asked for; `min`, `max`, `supported` as allowed), and
+/// each variant's message says what they mean together.
+#[allow(missing_docs)]
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum BuildError {
     /// The implementation cannot run the topology.
@@ -385,85 +390,59 @@ pub enum BuildError {
         list(supported)
     )]
     Topology {
-        /// The implementation asked for.
         implementation: &'static str,
-        /// The topology asked for.
         topology: Topology,
-        /// What it can run.
         supported: &'static [Topology],
     },
     /// Too few or too many producers for the topology.
     #[error("topology `{topology}` takes 1 to {max} producers, not {producers}")]
     Producers {
-        /// The topology asked for.
         topology: Topology,
-        /// Producers asked for.
         producers: usize,
-        /// Most producers allowed.
         max: usize,
     },
     /// Too few or too many consumers for the topology.
     #[error("topology `{topology}` takes {min} to {max} consumers, not {consumers}")]
     Consumers {
-        /// The topology asked for.
         topology: Topology,
-        /// Consumers asked for.
         consumers: usize,
-        /// Fewest consumers allowed.
         min: usize,
-        /// Most consumers allowed.
         max: usize,
     },
     /// Below the implementation's smallest capacity.
     #[error("`{implementation}` needs a capacity of at least {min} slots, not {capacity}")]
     CapacityTooSmall {
-        /// The implementation asked for.
         implementation: &'static str,
-        /// Capacity asked for.
         capacity: usize,
-        /// Its smallest capacity.
         min: usize,
     },
     /// Above the implementation's largest capacity.
     #[error("`{implementation}` takes a capacity of at most {max} slots, not {capacity}")]
     CapacityTooLarge {
-        /// The implementation asked for.
         implementation: &'static str,
-        /// Capacity asked for.
         capacity: usize,
-        /// Its largest capacity.
         max: usize,
     },
     /// More producers than the implementation can register.
     #[error("`{implementation}` takes at most {max} producers, not {producers}")]
     TooManyProducers {
-        /// The implementation asked for.
         implementation: &'static str,
-        /// Producers asked for.
         producers: usize,
-        /// Most producers it takes.
         max: usize,
     },
     /// A single-producer implementation asked for several producers.
     #[error("`{implementation}` takes exactly 1 producer, not {producers}")]
     SingleProducer {
-        /// The implementation asked for.
         implementation: &'static str,
-        /// Producers asked for.
         producers: usize,
     },
     /// Capacity outside the range every implementation accepts.
     #[error("capacity {capacity} is out of range; use {MIN_CAPACITY} to {MAX_CAPACITY} slots")]
-    Capacity {
-        /// Capacity asked for.
-        capacity: usize,
-    },
+    Capacity { capacity: usize },
     /// The implementation indexes its ring by mask.
     #[error("`{implementation}` needs a power-of-two capacity, not {capacity} (try {})", capacity.next_power_of_two())]
     CapacityNotPowerOfTwo {
-        /// The implementation asked for.
         implementation: &'static str,
-        /// Capacity asked for.
         capacity: usize,
     },
     /// A batch of zero messages.

@@ -118,7 +118,7 @@ fn any_ready<T>(shared: &Shared<T>, rings: &mut Vec<CachePadded<Local<T>>>) -> b
 }
 
 /// The channel's one consumer. Aligned to 128 bytes, like
-/// [`RingProducer`], so its round-robin start, written on every pass,
+/// [`RingProducer`](super::RingProducer), so its round-robin start, written on every pass,
 /// shares no line with a neighbour.
 #[repr(align(128))]
 pub struct RingConsumer<T> {
