@@ -108,13 +108,6 @@ fn bounded() -> bool {
     true
 }
 
-fn snake<T: Serialize>(value: &T) -> String {
-    serde_json::to_value(value)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default()
-}
-
 impl ImplementationRecord {
     /// The record of the base case (no queue; the harness's own cost).
     pub fn base() -> Self {
@@ -135,9 +128,9 @@ impl From<&Info> for ImplementationRecord {
         Self {
             name: info.name.to_owned(),
             summary: info.summary.to_owned(),
-            ordering: snake(&info.ordering),
-            wait_class: snake(&info.wait_class),
-            batching: snake(&info.batching),
+            ordering: info.ordering.name().to_owned(),
+            wait_class: info.wait_class.name().to_owned(),
+            batching: info.batching.name().to_owned(),
             fanout_emulated: info.fanout_emulated,
             bounded: info.bounded,
         }
@@ -388,6 +381,34 @@ pub fn timestamp(unix_seconds: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn enum_names_are_their_serialised_forms() {
+        use impls::{Batching, OrderingGuarantee, WaitClass};
+        let serialised = |value: serde_json::Value| value.as_str().unwrap().to_owned();
+        for ordering in [
+            OrderingGuarantee::GlobalFifo,
+            OrderingGuarantee::PerProducerFifo,
+        ] {
+            assert_eq!(
+                ordering.name(),
+                serialised(serde_json::to_value(ordering).unwrap())
+            );
+        }
+        for wait in [WaitClass::Configurable, WaitClass::Blocking] {
+            assert_eq!(wait.name(), serialised(serde_json::to_value(wait).unwrap()));
+        }
+        for batching in [
+            Batching::Native,
+            Batching::PerMessage,
+            Batching::VecPerBatch,
+        ] {
+            assert_eq!(
+                batching.name(),
+                serialised(serde_json::to_value(batching).unwrap())
+            );
+        }
+    }
 
     fn round(round: u32, warmup: bool, ns: Option<f64>) -> FloorRound {
         FloorRound {

@@ -506,18 +506,6 @@ pub fn measure_summary(
     summary.floor_multiple_ci = median_ci(&multiples);
 }
 
-/// Severity of an outcome label, for a summary's verdict (worst wins).
-fn severity(label: &str) -> u8 {
-    match label {
-        "pass" | "pass (count only)" => 0,
-        "timeout" => 1,
-        "build error" => 2,
-        "crash" => 3,
-        "unavailable" => 0, // nothing ran; never mixed with runs that did
-        _ => 4,             // FAIL: the oracle caught an error
-    }
-}
-
 /// One implementation's summary over its measured runs, with per-round ratios
 /// against `baseline` (costs, counters and latency are left for
 /// [`measure_summary`]).
@@ -539,9 +527,9 @@ pub fn summarise(name: &str, baseline: &str, runs: &[RunRecord], wait: String) -
         .collect();
     let verdict = mine
         .iter()
-        .map(|run| run.outcome.label())
-        .max_by_key(|label| severity(label))
-        .unwrap_or("pass");
+        .map(|run| &run.outcome)
+        .max_by_key(|outcome| outcome.severity())
+        .map_or("pass", Outcome::label);
     let (min, max) = min_max(&throughputs).unzip();
     let (ratio_min, ratio_max) = min_max(&ratios).unzip();
     let shares: Vec<(f64, f64)> = measured

@@ -119,6 +119,16 @@ pub enum OrderingGuarantee {
     PerProducerFifo,
 }
 
+impl OrderingGuarantee {
+    /// Its name in results and reports (as serialised).
+    pub fn name(self) -> &'static str {
+        match self {
+            OrderingGuarantee::GlobalFifo => "global_fifo",
+            OrderingGuarantee::PerProducerFifo => "per_producer_fifo",
+        }
+    }
+}
+
 /// How an implementation waits.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -131,6 +141,16 @@ pub enum WaitClass {
     Blocking,
 }
 
+impl WaitClass {
+    /// Its name in results and reports (as serialised).
+    pub fn name(self) -> &'static str {
+        match self {
+            WaitClass::Configurable => "configurable",
+            WaitClass::Blocking => "blocking",
+        }
+    }
+}
+
 /// How a batch crosses the queue.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -141,6 +161,17 @@ pub enum Batching {
     PerMessage,
     /// Sends one heap-allocated `Vec` per batch.
     VecPerBatch,
+}
+
+impl Batching {
+    /// Its name in results and reports (as serialised).
+    pub fn name(self) -> &'static str {
+        match self {
+            Batching::Native => "native",
+            Batching::PerMessage => "per_message",
+            Batching::VecPerBatch => "vec_per_batch",
+        }
+    }
 }
 
 /// What an implementation is, for tables, reports and validation.

@@ -246,6 +246,21 @@ impl Outcome {
         !self.passed() && !matches!(self, Outcome::Unavailable { .. })
     }
 
+    /// How bad it is, for a summary's verdict over several runs (the
+    /// worst wins): a pass or an implementation that did not run (never
+    /// mixed with runs that did), a timeout, a build error, a crash, and
+    /// worst a run the oracle failed.
+    pub fn severity(&self) -> u8 {
+        match self {
+            Outcome::Completed { verdict, .. } if verdict.passed => 0,
+            Outcome::Unavailable { .. } => 0,
+            Outcome::TimedOut { .. } => 1,
+            Outcome::BuildFailed { .. } => 2,
+            Outcome::Crashed { .. } => 3,
+            Outcome::Completed { .. } => 4,
+        }
+    }
+
     /// One word for tables: `pass`, `FAIL`, `timeout`, `build error`,
     /// `crash`, `unavailable`.
     pub fn label(&self) -> &'static str {
