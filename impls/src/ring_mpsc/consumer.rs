@@ -138,7 +138,7 @@ pub struct RingConsumer<T> {
 unsafe impl<T: Send> Send for RingConsumer<T> {}
 
 /// How a pass treats each message it takes.
-enum Handle<F, G> {
+enum Handle<'o, T, F, G> {
     /// Hands a reference to the callback, then drops the message.
     Read(F),
     /// Hands each contiguous run of a ring's messages to the callback as
@@ -147,6 +147,8 @@ enum Handle<F, G> {
     /// Drops the message without showing it to anyone (no read at all when
     /// `T` needs no drop).
     Discard,
+    /// Moves the message out (passes of one message: `try_recv`).
+    Move(&'o mut Option<T>),
 }
 
 impl<T: Send> RingConsumer<T> {
@@ -172,7 +174,7 @@ impl<T: Send> RingConsumer<T> {
     fn pass<F: FnMut(&T), G: FnMut(&[T])>(
         &mut self,
         max: usize,
-        handle: &mut Handle<F, G>,
+        handle: &mut Handle<'_, T, F, G>,
     ) -> usize {
         self.discover();
         let rings = self.rings.len();
@@ -240,6 +242,17 @@ impl<T: Send> RingConsumer<T> {
                     drop_taken(first, &mut advance);
                     drop_taken(second, &mut advance);
                 }
+                Handle::Move(out) => {
+                    debug_assert_eq!(run, 1, "a move takes one message");
+                    **out = Some(shared.slot(ring, head).with(|slot| {
+                        // SAFETY: published and initialised (below the
+                        // acquired tail); moved out once, and the head
+                        // moves past it when `advance` drops, so it is
+                        // never read or dropped again.
+                        unsafe { (*slot).assume_init_read() }
+                    }));
+                    advance.done = 1;
+                }
             }
             drop(advance);
             done += run;
@@ -294,7 +307,7 @@ impl<T: Send> RingConsumer<T> {
     fn consume<F: FnMut(&T), G: FnMut(&[T])>(
         &mut self,
         max: usize,
-        handle: &mut Handle<F, G>,
+        handle: &mut Handle<'_, T, F, G>,
     ) -> Consumed {
         let max = max.max(1);
         loop {
@@ -317,7 +330,7 @@ impl<T: Send> RingConsumer<T> {
     /// out, with timeout-blocking).
     #[inline(always)]
     pub fn consume_batch(&mut self, max: usize, mut on: impl FnMut(&T)) -> Consumed {
-        self.consume(max, &mut Handle::<_, fn(&[T])>::Read(&mut on))
+        self.consume(max, &mut Handle::<T, _, fn(&[T])>::Read(&mut on))
     }
 
     /// As [`consume_batch`](Self::consume_batch), handing each contiguous
@@ -327,58 +340,26 @@ impl<T: Send> RingConsumer<T> {
     /// channel.
     #[inline(always)]
     pub fn consume_slices(&mut self, max: usize, mut on: impl FnMut(&[T])) -> Consumed {
-        self.consume(max, &mut Handle::<fn(&T), _>::Slices(&mut on))
+        self.consume(max, &mut Handle::<T, fn(&T), _>::Slices(&mut on))
     }
 
     /// Waits for messages, then drains every ring of what it holds now.
     pub fn consume_all(&mut self, mut on: impl FnMut(&T)) -> Consumed {
-        self.consume(usize::MAX, &mut Handle::<_, fn(&[T])>::Read(&mut on))
+        self.consume(usize::MAX, &mut Handle::<T, _, fn(&[T])>::Read(&mut on))
     }
 
     /// Like [`consume_batch`](Self::consume_batch), but drops the messages
     /// unread (without touching them at all when `T` needs no drop).
     pub fn discard_batch(&mut self, max: usize) -> Consumed {
-        self.consume(max, &mut Handle::<fn(&T), fn(&[T])>::Discard)
+        self.consume(max, &mut Handle::<T, fn(&T), fn(&[T])>::Discard)
     }
 
-    /// Takes one message by value without waiting, if any is ready.
+    /// Takes one message by value without waiting, if any is ready (the
+    /// first ready ring, in fair order).
     pub fn try_recv(&mut self) -> Option<T> {
         let mut taken = None;
-        self.pass_move(&mut taken);
+        self.pass(1, &mut Handle::<T, fn(&T), fn(&[T])>::Move(&mut taken));
         taken
-    }
-
-    /// One message moved out of the first ready ring (fair order).
-    fn pass_move(&mut self, out: &mut Option<T>) {
-        self.discover();
-        let rings = self.rings.len();
-        if rings == 0 {
-            return;
-        }
-        let start = self.start(rings);
-        let shared = &*self.shared;
-        for k in 0..rings {
-            let mut index = start + k;
-            if index >= rings {
-                index -= rings;
-            }
-            let local: &mut Local<T> = &mut self.rings[index];
-            if local.ready(1) == 0 {
-                continue;
-            }
-            let head = local.head;
-            // SAFETY: rings live as long as `shared`.
-            let ring = unsafe { &*local.ring };
-            *out = Some(shared.slot(ring, head).with(|slot| {
-                // SAFETY: published and initialised (below the acquired
-                // tail); moved out once, and the head moves past it below,
-                // so it is never read or dropped again.
-                unsafe { (*slot).assume_init_read() }
-            }));
-            drop(Advance { local, done: 1 });
-            self.waiter.notify();
-            return;
-        }
     }
 }
 
