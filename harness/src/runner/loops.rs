@@ -1,7 +1,7 @@
-//! The measured loops: the producer loop (plain and paced) and the one
-//! consume loop that every consumer, the count-only consumers and
-//! ping-pong's receiver run. The sweep, the base case, the stress tests
-//! and the model checks drive every implementation through these.
+//! The measured loops: the producer loop (plain and paced), the consumer
+//! loop, the count-only consumers' loop and ping-pong's receive. The
+//! sweep, the base case, the stress tests and the model checks drive
+//! every implementation through these.
 
 use std::thread;
 
@@ -125,6 +125,12 @@ pub fn consumer_loop<M: Message>(
 /// Takes up to `batch` at a time off the queue without reading them
 /// ([`Consumer::discard_batch`]), counting them into `tally`, until the queue
 /// closes (`true`) or `cancel` is set (`false`). For count-only runs.
+///
+/// The three consume loops here (this one, [`consume_until_closed`] and
+/// [`receive_one`]) are written out rather than shared through a closure:
+/// through a shared loop's closure, ring_mpsc at batch 1 lost a third of
+/// its throughput (118 to 78 M/s, interleaved runs of the two builds on
+/// the Xeon VM).
 #[inline]
 pub fn discard_loop<M: Message>(
     consumer: &mut impl Consumer<M>,
@@ -132,14 +138,14 @@ pub fn discard_loop<M: Message>(
     tally: &mut Tally,
     cancel: &Cancel,
 ) -> bool {
-    let ended = until::<false>(cancel, || {
-        let consumed = consumer.discard_batch(batch);
-        if let Consumed::Items(n) = consumed {
-            tally.discard(n as u64);
+    loop {
+        match consumer.discard_batch(batch) {
+            Consumed::Items(n) => tally.discard(n as u64),
+            Consumed::Closed => return true,
+            Consumed::Idle if cancel.is_cancelled() => return false,
+            Consumed::Idle => {}
         }
-        consumed
-    });
-    ended == Ended::Closed
+    }
 }
 
 /// The loop of [`consumer_loop`], handing the messages to `on` as the
@@ -152,9 +158,6 @@ pub(super) fn consume_until_closed<M: Message>(
     cancel: &Cancel,
     mut on: impl FnMut(&[M]),
 ) -> bool {
-    // The loop of `until`, written out: through its closure, ring_mpsc at
-    // batch 1 lost a third (118 to 78 M/s in interleaved runs of the two
-    // builds on the Xeon VM).
     loop {
         match consumer.consume_slices(batch, &mut on) {
             Consumed::Items(_) => {}
@@ -173,34 +176,11 @@ pub(super) fn receive_one<M: Message>(
     cancel: &Cancel,
     mut on: impl FnMut(&M),
 ) -> bool {
-    until::<true>(cancel, || consumer.consume_batch(1, &mut on)) == Ended::Received
-}
-
-/// How a consume loop ended.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Ended {
-    /// The queue closed (after handing over everything).
-    Closed,
-    /// The run was cancelled while the queue was idle.
-    Cancelled,
-    /// A call handed messages (loops that stop at the first).
-    Received,
-}
-
-/// The consume loop of the count-only consumers and of ping-pong's
-/// receive (the measured consumer loop, [`consume_until_closed`], is the
-/// same loop written out): calls `consume` until the queue closes, the
-/// run is cancelled while the queue is idle, or (with `FIRST`) a call
-/// hands messages. An idle return that is not a cancellation (a
-/// timeout-blocking wait running out) is just called again.
-#[inline(always)]
-fn until<const FIRST: bool>(cancel: &Cancel, mut consume: impl FnMut() -> Consumed) -> Ended {
     loop {
-        match consume() {
-            Consumed::Items(_) if FIRST => return Ended::Received,
-            Consumed::Items(_) => {}
-            Consumed::Closed => return Ended::Closed,
-            Consumed::Idle if cancel.is_cancelled() => return Ended::Cancelled,
+        match consumer.consume_batch(1, &mut on) {
+            Consumed::Items(_) => return true,
+            Consumed::Closed => return false,
+            Consumed::Idle if cancel.is_cancelled() => return false,
             Consumed::Idle => {}
         }
     }
