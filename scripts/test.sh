@@ -43,7 +43,10 @@ grep -q '"mutex_queue"' "$own_queue_results"/spsc-*.json
 step "foreign implementations: a quick foreign scenario through the oracle"
 foreign_results=$(mktemp -d)
 trap 'rm -rf "$own_queue_results" "$foreign_results"' EXIT
-cargo run --release -p harness --locked -- \
+# Through the example's binary, built just above: the same command line
+# and roster (plus its queue, which the foreign scenario does not name),
+# without a second release build.
+CARGO_TARGET_DIR="$PWD/target" cargo run --release "${own_queue[@]}" -- \
     scenario foreign --quick --no-progress --summary --out "$foreign_results" | tee "$foreign_results/stdout"
 # Exit status 0 means every run passed the oracle; they must also have run.
 if grep -q '^not run here' "$foreign_results/stdout"; then
