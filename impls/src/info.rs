@@ -1,0 +1,267 @@
+//! What describes an implementation ([`Info`]): its name, topologies,
+//! guarantees, how it waits and batches, and the configurations it
+//! accepts. Validation, tables, results and reports read it; `Info::new`
+//! gives the usual answers and one method per answer that differs.
+
+use serde::{Deserialize, Serialize};
+
+use crate::queue::{BuildError, MAX_CAPACITY, MAX_THREADS, MIN_CAPACITY, QueueConfig, Topology};
+
+/// The order in which a consumer sees messages.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrderingGuarantee {
+    /// One total order that respects every producer's order.
+    GlobalFifo,
+    /// Each producer's messages in the order it sent them, with no order
+    /// promised between producers.
+    PerProducerFifo,
+}
+
+impl OrderingGuarantee {
+    /// Its name in results and reports (as serialised).
+    pub fn name(self) -> &'static str {
+        match self {
+            OrderingGuarantee::GlobalFifo => "global_fifo",
+            OrderingGuarantee::PerProducerFifo => "per_producer_fifo",
+        }
+    }
+}
+
+/// How an implementation waits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WaitClass {
+    /// Waits with the scenario's [`WaitStrategy`](crate::WaitStrategy) (spinning unless told
+    /// otherwise).
+    Configurable,
+    /// Parks threads in its own blocking primitives; the scenario's wait
+    /// strategy does not apply.
+    Blocking,
+}
+
+impl WaitClass {
+    /// Its name in results and reports (as serialised).
+    pub fn name(self) -> &'static str {
+        match self {
+            WaitClass::Configurable => "configurable",
+            WaitClass::Blocking => "blocking",
+        }
+    }
+}
+
+/// How a batch crosses the queue.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Batching {
+    /// Claims and publishes a whole batch with one synchronisation.
+    Native,
+    /// Sends each message of a batch on its own.
+    PerMessage,
+    /// Sends one heap-allocated `Vec` per batch.
+    VecPerBatch,
+}
+
+impl Batching {
+    /// Its name in results and reports (as serialised).
+    pub fn name(self) -> &'static str {
+        match self {
+            Batching::Native => "native",
+            Batching::PerMessage => "per_message",
+            Batching::VecPerBatch => "vec_per_batch",
+        }
+    }
+}
+
+/// What an implementation is, for tables, reports and validation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Info {
+    /// The name scenarios and the command line use.
+    pub name: &'static str,
+    /// One line on what it is.
+    pub summary: &'static str,
+    /// Topologies it can run.
+    pub topologies: &'static [Topology],
+    /// Order guarantee it makes.
+    pub ordering: OrderingGuarantee,
+    /// How it waits.
+    pub wait_class: WaitClass,
+    /// How batches cross it.
+    pub batching: Batching,
+    /// Whether fan-out is emulated with one queue per consumer (the producer
+    /// sends every message once per consumer).
+    pub fanout_emulated: bool,
+    /// Whether the capacity must be a power of two.
+    pub capacity_power_of_two: bool,
+    /// Smallest capacity it accepts (at least [`MIN_CAPACITY`]).
+    pub min_capacity: usize,
+    /// Whether it takes one producer only, whatever the topology.
+    pub single_producer: bool,
+    /// Largest capacity it accepts (at most [`MAX_CAPACITY`]).
+    pub max_capacity: usize,
+    /// Most producers it accepts (at most [`MAX_THREADS`]).
+    pub max_producers: usize,
+    /// Whether it holds at most its capacity. An unbounded queue never
+    /// makes a producer wait and holds as many messages as the producers
+    /// get ahead: nothing bounds its memory, and results say so.
+    pub bounded: bool,
+}
+
+impl Info {
+    /// An implementation named `name` that runs `topologies`, with the
+    /// usual answers to the rest: global FIFO, waits with the scenario's
+    /// strategy, one message at a time, native fan-out, any capacity from
+    /// [`MIN_CAPACITY`] to [`MAX_CAPACITY`], up to [`MAX_THREADS`]
+    /// producers, bounded. The methods below change one answer each.
+    ///
+    /// ```
+    /// use impls::{Batching, Info, Topology};
+    ///
+    /// let info = Info::new("my_ring", "a ring of my own", &[Topology::Spsc])
+    ///     .batching(Batching::Native)
+    ///     .capacity_power_of_two(true)
+    ///     .single_producer(true);
+    /// assert!(info.supports(Topology::Spsc) && info.capacity_power_of_two);
+    /// ```
+    pub const fn new(
+        name: &'static str,
+        summary: &'static str,
+        topologies: &'static [Topology],
+    ) -> Self {
+        Self {
+            name,
+            summary,
+            topologies,
+            ordering: OrderingGuarantee::GlobalFifo,
+            wait_class: WaitClass::Configurable,
+            batching: Batching::PerMessage,
+            fanout_emulated: false,
+            capacity_power_of_two: false,
+            min_capacity: MIN_CAPACITY,
+            single_producer: false,
+            max_capacity: MAX_CAPACITY,
+            max_producers: MAX_THREADS,
+            bounded: true,
+        }
+    }
+
+    /// With `ordering` as its order guarantee.
+    pub const fn ordering(mut self, ordering: OrderingGuarantee) -> Self {
+        self.ordering = ordering;
+        self
+    }
+
+    /// Waiting as `wait_class` says.
+    pub const fn wait_class(mut self, wait_class: WaitClass) -> Self {
+        self.wait_class = wait_class;
+        self
+    }
+
+    /// With batches crossing it as `batching` says.
+    pub const fn batching(mut self, batching: Batching) -> Self {
+        self.batching = batching;
+        self
+    }
+
+    /// With fan-out emulated by one queue per consumer, or not.
+    pub const fn fanout_emulated(mut self, emulated: bool) -> Self {
+        self.fanout_emulated = emulated;
+        self
+    }
+
+    /// Needing a power-of-two capacity, or not.
+    pub const fn capacity_power_of_two(mut self, required: bool) -> Self {
+        self.capacity_power_of_two = required;
+        self
+    }
+
+    /// Taking capacities from `min` (at least [`MIN_CAPACITY`]).
+    pub const fn min_capacity(mut self, min: usize) -> Self {
+        self.min_capacity = min;
+        self
+    }
+
+    /// Taking capacities up to `max` (at most [`MAX_CAPACITY`]).
+    pub const fn max_capacity(mut self, max: usize) -> Self {
+        self.max_capacity = max;
+        self
+    }
+
+    /// Taking one producer only, whatever the topology, or not.
+    pub const fn single_producer(mut self, single: bool) -> Self {
+        self.single_producer = single;
+        self
+    }
+
+    /// Taking up to `max` producers (at most [`MAX_THREADS`]).
+    pub const fn max_producers(mut self, max: usize) -> Self {
+        self.max_producers = max;
+        self
+    }
+
+    /// Holding at most its capacity, or not (unbounded).
+    pub const fn bounded(mut self, bounded: bool) -> Self {
+        self.bounded = bounded;
+        self
+    }
+
+    /// Whether it can run `topology`.
+    pub fn supports(&self, topology: Topology) -> bool {
+        self.topologies.contains(&topology)
+    }
+
+    /// Checks the parts of `cfg` that every implementation shares: topology,
+    /// thread counts, capacity and batch.
+    pub fn check(&self, cfg: &QueueConfig) -> Result<(), BuildError> {
+        if !self.supports(cfg.topology) {
+            return Err(BuildError::Topology {
+                implementation: self.name,
+                topology: cfg.topology,
+                supported: self.topologies,
+            });
+        }
+        cfg.topology.check_threads(cfg.producers, cfg.consumers)?;
+        if !(MIN_CAPACITY..=MAX_CAPACITY).contains(&cfg.capacity) {
+            return Err(BuildError::Capacity {
+                capacity: cfg.capacity,
+            });
+        }
+        if cfg.capacity < self.min_capacity {
+            return Err(BuildError::CapacityTooSmall {
+                implementation: self.name,
+                capacity: cfg.capacity,
+                min: self.min_capacity,
+            });
+        }
+        if cfg.capacity > self.max_capacity {
+            return Err(BuildError::CapacityTooLarge {
+                implementation: self.name,
+                capacity: cfg.capacity,
+                max: self.max_capacity,
+            });
+        }
+        if cfg.producers > self.max_producers {
+            return Err(BuildError::TooManyProducers {
+                implementation: self.name,
+                producers: cfg.producers,
+                max: self.max_producers,
+            });
+        }
+        if self.single_producer && cfg.producers > 1 {
+            return Err(BuildError::SingleProducer {
+                implementation: self.name,
+                producers: cfg.producers,
+            });
+        }
+        if self.capacity_power_of_two && !cfg.capacity.is_power_of_two() {
+            return Err(BuildError::CapacityNotPowerOfTwo {
+                implementation: self.name,
+                capacity: cfg.capacity,
+            });
+        }
+        if cfg.batch == 0 {
+            return Err(BuildError::Batch);
+        }
+        Ok(())
+    }
+}
