@@ -183,6 +183,21 @@ public final class LmaxJava {
         void fail(Throwable error) {
             this.error.compareAndSet(null, error.toString());
         }
+
+        /** Run thread `index`: pinned, started at the barrier, `body` measured. */
+        Thread thread(String name, int index, Runnable body) {
+            Thread thread = new Thread(() -> {
+                try {
+                    long cpuStart = enter(index);
+                    body.run();
+                    leave(cpuStart);
+                } catch (Throwable e) {
+                    fail(e);
+                }
+            }, name);
+            thread.setDaemon(true);
+            return thread;
+        }
     }
 
     /** Pins the calling thread to `core` through taskset and its thread id. */
@@ -280,12 +295,6 @@ public final class LmaxJava {
         }
     }
 
-    static Thread runThread(String name, Runnable body) {
-        Thread thread = new Thread(body, name);
-        thread.setDaemon(true);
-        return thread;
-    }
-
     static String run(Map<String, Object> request) throws Exception {
         long id = number(request, "run");
         String topology = (String) request.get("topology");
@@ -342,15 +351,7 @@ public final class LmaxJava {
             // thread of its own, pinned and started with the others.
             workers.start(processor -> {
                 int thread = next.getAndIncrement();
-                threads.add(runThread("worker-" + (thread - producers), () -> {
-                    try {
-                        long cpu = run.enter(thread);
-                        processor.run();
-                        run.leave(cpu);
-                    } catch (Throwable e) {
-                        run.fail(e);
-                    }
-                }));
+                threads.add(run.thread("worker-" + (thread - producers), thread, processor));
             });
         } else {
             for (int c = 0; c < consumers; c++) {
@@ -362,36 +363,22 @@ public final class LmaxJava {
                 handler.processor = processor;
                 ring.addGatingSequences(processor.getSequence());
                 int thread = producers + c;
-                threads.add(runThread("consumer-" + c, () -> {
-                    try {
-                        long cpu = run.enter(thread);
-                        processor.run();
-                        run.leave(cpu);
-                    } catch (Throwable e) {
-                        run.fail(e);
-                    }
-                }));
+                threads.add(run.thread("consumer-" + c, thread, processor));
             }
         }
         for (int p = 0; p < producers; p++) {
             int producer = p;
             long quota = quotas[p];
-            threads.add(runThread("producer-" + p, () -> {
-                try {
-                    long cpu = run.enter(producer);
-                    long sequence = 0;
-                    while (sequence < quota) {
-                        int n = (int) Math.min(batch, quota - sequence);
-                        long high = ring.next(n);
-                        long low = high - (n - 1);
-                        for (long s = low; s <= high; s++) {
-                            write(ring.get(s).words, producer, sequence++);
-                        }
-                        ring.publish(low, high);
+            threads.add(run.thread("producer-" + p, producer, () -> {
+                long sequence = 0;
+                while (sequence < quota) {
+                    int n = (int) Math.min(batch, quota - sequence);
+                    long high = ring.next(n);
+                    long low = high - (n - 1);
+                    for (long s = low; s <= high; s++) {
+                        write(ring.get(s).words, producer, sequence++);
                     }
-                    run.leave(cpu);
-                } catch (Throwable e) {
-                    run.fail(e);
+                    ring.publish(low, high);
                 }
             }));
         }
