@@ -704,11 +704,11 @@ impl Figure for LatencyFigure {
 
 /// The legend name of an implementation in a file.
 pub(crate) fn display_name(file: &ResultsFile, implementation: &str) -> String {
-    let emulated = file.scenario.topology == "mpmc_fanout"
+    let emulated = file.is_fanout()
         && file
             .implementation(implementation)
             .is_some_and(|i| i.fanout_emulated);
-    if implementation == "base" {
+    if implementation == crate::verdict::BASE {
         "base (harness cost)".to_owned()
     } else if emulated {
         format!("{implementation} (emulated)")
@@ -945,7 +945,7 @@ fn latency_curves(file: &ResultsFile, summaries: &[Summary], plan: &Plan) -> Vec
         };
         let points = valid(&latency.percentiles_ns);
         if !points.is_empty() {
-            let kind = if latency.kind == "round_trip" {
+            let kind = if latency.is_round_trip() {
                 "round trip"
             } else {
                 "one-way"

@@ -536,7 +536,7 @@ fn implementations(out: &mut String, file: &ResultsFile) {
     );
     for implementation in &file.implementations {
         let mut batching = implementation.batching.replace('_', " ");
-        if implementation.fanout_emulated && file.scenario.topology == "mpmc_fanout" {
+        if implementation.fanout_emulated && file.is_fanout() {
             batching.push_str("; fan-out emulated with one queue per consumer");
         }
         let _ = writeln!(

@@ -48,6 +48,12 @@ pub struct ResultsFile {
 }
 
 impl ResultsFile {
+    /// Whether its runs are broadcasts (`mpmc_fanout`), where channel
+    /// designs emulate fan-out with one queue per consumer.
+    pub fn is_fanout(&self) -> bool {
+        self.scenario.topology == "mpmc_fanout"
+    }
+
     /// The file name without its extension, e.g. `spsc-20261125T141655Z`.
     pub fn stem(&self) -> String {
         self.path.file_stem().map_or_else(
@@ -554,4 +560,12 @@ pub struct Latency {
     /// Number of samples.
     #[serde(default)]
     pub samples: u64,
+}
+
+impl Latency {
+    /// Whether these are ping-pong round trips (`round_trip`), not
+    /// one-way latencies.
+    pub fn is_round_trip(&self) -> bool {
+        self.kind == "round_trip"
+    }
 }

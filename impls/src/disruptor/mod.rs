@@ -85,7 +85,7 @@ pub trait Sequencer: Send + Sync + Sized + 'static {
     /// ring is full; returns the highest. Fails when `abandoned()` says no
     /// consumer is left, or when the wait is cancelled; a sequencer that
     /// takes its sequences before it waits says which it took, and they
-    /// are then owed (see [`Shared::owe`]).
+    /// are then owed (see `Shared::owe`).
     fn claim(
         &self,
         claimer: &mut Self::Claimer,
