@@ -142,7 +142,163 @@ pub fn heading(topology: &str, configuration: &Configuration) -> String {
     )
 }
 
-/// Renders every configuration's summary as a text table.
+/// The percentiles a latency summary holds, in order (`percentiles_ns`
+/// and `service_time_percentiles_ns` have one entry each).
+const PERCENTILES: [&str; 6] = ["p50", "p90", "p99", "p99.9", "p99.99", "max"];
+
+/// The service-time percentiles the latency table shows, in one column.
+const SERVICE_PERCENTILES: [&str; 4] = ["p50", "p99", "p99.9", "max"];
+
+/// One column of a table: its header, its width (right-aligned, or
+/// left-aligned when `left`), the spaces before it, and its cell for a
+/// summary.
+struct Column<'a> {
+    header: String,
+    width: usize,
+    left: bool,
+    gap: usize,
+    cell: Box<dyn Fn(&Summary) -> String + 'a>,
+}
+
+impl<'a> Column<'a> {
+    fn new(
+        header: impl Into<String>,
+        width: usize,
+        cell: impl Fn(&Summary) -> String + 'a,
+    ) -> Self {
+        Self {
+            header: header.into(),
+            width,
+            left: false,
+            gap: 1,
+            cell: Box::new(cell),
+        }
+    }
+
+    fn left(mut self) -> Self {
+        self.left = true;
+        self
+    }
+
+    fn gap(mut self, gap: usize) -> Self {
+        self.gap = gap;
+        self
+    }
+
+    fn pad(&self, text: &str) -> String {
+        if self.left {
+            format!("{:<width$}", text, width = self.width)
+        } else {
+            format!("{:>width$}", text, width = self.width)
+        }
+    }
+}
+
+/// A line of `columns` (their headers, or their cells for `summary`),
+/// then `last` unpadded.
+fn line(columns: &[Column<'_>], summary: Option<&Summary>, last: &str) -> String {
+    let mut line = String::from(" ");
+    for column in columns {
+        line.push_str(&" ".repeat(column.gap));
+        match summary {
+            Some(summary) => line.push_str(&column.pad(&(column.cell)(summary))),
+            None => line.push_str(&column.pad(&column.header)),
+        }
+    }
+    line.push(' ');
+    line.push_str(last);
+    line
+}
+
+/// A latency percentile of `summary` by name, in ns, µs or ms.
+fn percentile(summary: &Summary, name: &str) -> String {
+    let index = PERCENTILES
+        .iter()
+        .position(|p| *p == name)
+        .expect("a known percentile");
+    summary
+        .latency
+        .as_ref()
+        .and_then(|l| l.percentiles_ns.get(index))
+        .map_or("-".to_owned(), |&(_, ns)| nanos(ns))
+}
+
+/// The service-time percentiles of `summary`, `p50/p99/p99.9/max`.
+fn service(summary: &Summary) -> String {
+    summary
+        .latency
+        .as_ref()
+        .filter(|l| l.service_time_percentiles_ns.len() == PERCENTILES.len())
+        .map_or("-".to_owned(), |l| {
+            SERVICE_PERCENTILES
+                .iter()
+                .map(|name| {
+                    let index = PERCENTILES.iter().position(|p| p == name).unwrap_or(0);
+                    nanos(l.service_time_percentiles_ns[index].1)
+                })
+                .collect::<Vec<_>>()
+                .join("/")
+        })
+}
+
+/// The floor multiple of `summary` with its interval.
+fn floor_multiple(summary: &Summary) -> String {
+    match (summary.floor_multiple, summary.floor_multiple_ci) {
+        (Some(m), Some((low, high))) => format!("{m:.2}x {low:.2}–{high:.2}"),
+        (Some(m), None) => format!("{m:.2}x"),
+        _ => "-".to_owned(),
+    }
+}
+
+/// The oracle's verdict over the runs of `summary`.
+fn oracle(summary: &Summary) -> String {
+    format!(
+        "{} {}/{}",
+        summary.verdict, summary.passed_runs, summary.measured_runs
+    )
+}
+
+/// The columns of a throughput table, against `baseline`.
+fn throughput_columns(baseline: &str) -> Vec<Column<'static>> {
+    vec![
+        Column::new("implementation", 16, |s| s.implementation.clone()).left(),
+        Column::new("median M/s", 10, |s| millions(s.median)),
+        Column::new("95% CI M/s", 15, |s| interval(s.throughput_ci, millions)),
+        Column::new(format!("vs {baseline}"), 12, |s| ratio(s.ratio_to_baseline)),
+        Column::new("ratio 95% CI", 13, |s| interval(s.ratio_ci, ratio)),
+        Column::new("CPU ns/msg", 10, |s| per_message(s.cpu_ns_per_message)),
+        Column::new("alloc/msg", 9, |s| per_message(s.allocations_per_message)),
+        Column::new("x floor", 17, floor_multiple),
+        Column::new("oracle", 13, oracle).left().gap(2),
+    ]
+}
+
+/// The columns of a latency table.
+fn latency_columns() -> Vec<Column<'static>> {
+    let mut columns = vec![Column::new("latency ns", 16, |s| s.implementation.clone()).left()];
+    columns.extend(
+        PERCENTILES
+            .iter()
+            .map(|&name| Column::new(name, 7, move |s| percentile(s, name))),
+    );
+    columns.extend([
+        Column::new(
+            format!("service {}", SERVICE_PERCENTILES.join("/")),
+            27,
+            service,
+        ),
+        Column::new("x floor", 17, floor_multiple),
+        Column::new("M msg/s", 9, |s| millions(s.median)),
+        Column::new("CPU ns/msg", 9, |s| per_message(s.cpu_ns_per_message)),
+        Column::new("alloc/msg", 8, |s| per_message(s.allocations_per_message)),
+        Column::new("oracle", 13, oracle).left().gap(2),
+    ]);
+    columns
+}
+
+/// Renders every configuration's summary as a text table: the columns
+/// of a throughput or a latency table, then the wait column, unpadded,
+/// with what a reader must know about the row.
 pub fn render(results: &Results) -> String {
     let mut out = String::new();
     let baseline = &results.scenario.baseline;
@@ -154,39 +310,12 @@ pub fn render(results: &Results) -> String {
             "\n{}",
             heading(&results.scenario.topology, configuration)
         );
-        if latency {
-            let _ = writeln!(
-                out,
-                "  {:<16} {:>7} {:>7} {:>7} {:>7} {:>7} {:>7} {:>27} {:>17} {:>9} {:>9} {:>8}  {:<13} wait",
-                "latency ns",
-                "p50",
-                "p90",
-                "p99",
-                "p99.9",
-                "p99.99",
-                "max",
-                "service p50/p99/p99.9/max",
-                "x floor",
-                "M msg/s",
-                "CPU ns/msg",
-                "alloc/msg",
-                "oracle",
-            );
+        let columns = if latency {
+            latency_columns()
         } else {
-            let _ = writeln!(
-                out,
-                "  {:<16} {:>10} {:>15} {:>12} {:>13} {:>10} {:>9} {:>17}  {:<13} wait",
-                "implementation",
-                "median M/s",
-                "95% CI M/s",
-                format!("vs {baseline}"),
-                "ratio 95% CI",
-                "CPU ns/msg",
-                "alloc/msg",
-                "x floor",
-                "oracle",
-            );
-        }
+            throughput_columns(baseline)
+        };
+        let _ = writeln!(out, "{}", line(&columns, None, "wait"));
         for summary in &configuration.summary {
             let info = results
                 .implementations
@@ -196,81 +325,21 @@ pub fn render(results: &Results) -> String {
                 info.is_some_and(|i| i.fanout_emulated) && configuration_is_fanout(results);
             let shares = summary
                 .consumer_share
-                .filter(|_| sharing)
+                .filter(|_| sharing && !latency)
                 .map_or(String::new(), |(low, high)| {
                     format!(", consumer share {:.0}–{:.0}%", low * 100.0, high * 100.0)
                 });
-            let oracle = format!(
-                "{} {}/{}",
-                summary.verdict, summary.passed_runs, summary.measured_runs
-            );
             let own_cost = if summary.implementation == crate::runner::BASE {
                 " (harness's own cost)"
             } else {
                 ""
             };
-            let floor = match (summary.floor_multiple, summary.floor_multiple_ci) {
-                (Some(m), Some((low, high))) => format!("{m:.2}x {low:.2}–{high:.2}"),
-                (Some(m), None) => format!("{m:.2}x"),
-                _ => "-".to_owned(),
-            };
-            if latency {
-                let at = |index: usize| {
-                    summary
-                        .latency
-                        .as_ref()
-                        .and_then(|l| l.percentiles_ns.get(index))
-                        .map_or("-".to_owned(), |&(_, ns)| nanos(ns))
-                };
-                let service = summary
-                    .latency
-                    .as_ref()
-                    .filter(|l| l.service_time_percentiles_ns.len() == 6)
-                    .map_or("-".to_owned(), |l| {
-                        // p50, p99, p99.9 and max of the six.
-                        [0, 2, 3, 5]
-                            .map(|index| nanos(l.service_time_percentiles_ns[index].1))
-                            .join("/")
-                    });
-                let _ = writeln!(
-                    out,
-                    "  {:<16} {:>7} {:>7} {:>7} {:>7} {:>7} {:>7} {:>27} {:>17} {:>9} {:>9} {:>8}  {:<13} {}{}{}",
-                    summary.implementation,
-                    at(0),
-                    at(1),
-                    at(2),
-                    at(3),
-                    at(4),
-                    at(5),
-                    service,
-                    floor,
-                    millions(summary.median),
-                    per_message(summary.cpu_ns_per_message),
-                    per_message(summary.allocations_per_message),
-                    oracle,
-                    summary.wait,
-                    own_cost,
-                    if emulated { ", fan-out emulated" } else { "" },
-                );
-            } else {
-                let _ = writeln!(
-                    out,
-                    "  {:<16} {:>10} {:>15} {:>12} {:>13} {:>10} {:>9} {:>17}  {:<13} {}{}{}{}",
-                    summary.implementation,
-                    millions(summary.median),
-                    interval(summary.throughput_ci, millions),
-                    ratio(summary.ratio_to_baseline),
-                    interval(summary.ratio_ci, ratio),
-                    per_message(summary.cpu_ns_per_message),
-                    per_message(summary.allocations_per_message),
-                    floor,
-                    oracle,
-                    summary.wait,
-                    own_cost,
-                    if emulated { ", fan-out emulated" } else { "" },
-                    shares,
-                );
-            }
+            let wait = format!(
+                "{}{own_cost}{}{shares}",
+                summary.wait,
+                if emulated { ", fan-out emulated" } else { "" },
+            );
+            let _ = writeln!(out, "{}", line(&columns, Some(summary), &wait));
         }
         let counter_lines: Vec<String> = configuration
             .summary
