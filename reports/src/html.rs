@@ -642,6 +642,110 @@ fn failures(out: &mut String, file: &ResultsFile) {
     let _ = writeln!(out, "</table>");
 }
 
+/// A column a configuration's table shows only where some row has
+/// something for it: its header, whether a row has, and its cell (with
+/// its `<td>`).
+struct OptionalColumn {
+    header: &'static str,
+    present: fn(&Summary) -> bool,
+    cell: fn(&Summary) -> String,
+    /// Shown for work-sharing files only.
+    work_sharing_only: bool,
+}
+
+/// The optional columns, in order, after the ones every table has.
+const OPTIONAL_COLUMNS: [OptionalColumn; 6] = [
+    OptionalColumn {
+        header: "CPU ns/msg",
+        present: |s| s.cpu_ns_per_message.is_some(),
+        cell: |s| format!("<td class=\"num\">{}</td>", optional(s.cpu_ns_per_message)),
+        work_sharing_only: false,
+    },
+    OptionalColumn {
+        header: "allocations/msg",
+        present: |s| s.allocations_per_message.is_some(),
+        cell: |s| {
+            format!(
+                "<td class=\"num\">{}{}</td>",
+                optional(s.allocations_per_message),
+                s.allocated_bytes_per_message
+                    .map_or_else(String::new, |b| format!(" ({} B)", trim(b)))
+            )
+        },
+        work_sharing_only: false,
+    },
+    OptionalColumn {
+        header: "latency p50 / p99 / p99.9 / max",
+        present: |s| s.latency.is_some(),
+        cell: latency_cell,
+        work_sharing_only: false,
+    },
+    OptionalColumn {
+        header: "counters per message",
+        present: |s| !s.counters.is_empty(),
+        cell: counters_cell,
+        work_sharing_only: false,
+    },
+    OptionalColumn {
+        header: "consumer share",
+        present: |s| s.consumer_share.is_some(),
+        cell: |s| {
+            format!(
+                "<td class=\"num\">{}</td>",
+                s.consumer_share.map_or_else(
+                    || "–".to_owned(),
+                    |(low, high)| format!("{:.0}–{:.0}%", low * 100.0, high * 100.0)
+                )
+            )
+        },
+        work_sharing_only: true,
+    },
+    OptionalColumn {
+        header: "× machine round trip",
+        present: |s| s.floor_multiple.is_some(),
+        cell: |s| format!("<td class=\"num\">{}</td>", optional(s.floor_multiple)),
+        work_sharing_only: false,
+    },
+];
+
+/// The latency cell: p50 / p99 / p99.9 / max, the kind and the samples.
+fn latency_cell(summary: &Summary) -> String {
+    let text = summary.latency.as_ref().map_or_else(
+        || "–".to_owned(),
+        |latency| {
+            let at = |p: f64| {
+                summary
+                    .latency_at(p)
+                    .map_or_else(|| "–".to_owned(), nanoseconds)
+            };
+            format!(
+                "{} / {} / {} / {} ({}, {} samples)",
+                at(50.0),
+                at(99.0),
+                at(99.9),
+                at(100.0),
+                latency.kind.replace('_', " "),
+                latency.samples
+            )
+        },
+    );
+    format!("<td class=\"num\">{}</td>", escape(&text))
+}
+
+/// The counters cell: measured values only (unavailable counters are
+/// named under the table).
+fn counters_cell(summary: &Summary) -> String {
+    let parts: Vec<String> = summary
+        .counters
+        .iter()
+        .filter_map(|c| {
+            c.per_message
+                .map(|value| format!("{} {} {}", c.name, trim(value), c.unit))
+        })
+        .collect();
+    format!("<td class=\"counters\">{}</td>", escape(&parts.join("; ")))
+}
+
 fn configuration_table(
     out: &mut String,
     file: &ResultsFile,
@@ -650,47 +754,23 @@ fn configuration_table(
     configuration: &Configuration,
 ) {
     let summaries = &configuration.summary;
-    let any = |f: &dyn Fn(&Summary) -> bool| summaries.iter().any(f);
-    let has_cpu = any(&|s| s.cpu_ns_per_message.is_some());
-    let has_allocations = any(&|s| s.allocations_per_message.is_some());
-    let has_latency = any(&|s| s.latency.is_some());
-    let has_counters = any(&|s| !s.counters.is_empty());
-    let has_share =
-        file.scenario.topology == "mpmc_worker_pool" && any(&|s| s.consumer_share.is_some());
-    let has_floor = any(&|s| s.floor_multiple.is_some());
+    let work_sharing = file.scenario.topology == "mpmc_worker_pool";
+    let shown: Vec<&OptionalColumn> = OPTIONAL_COLUMNS
+        .iter()
+        .filter(|column| work_sharing || !column.work_sharing_only)
+        .filter(|column| summaries.iter().any(column.present))
+        .collect();
     let baseline = &file.scenario.baseline;
+    let headers: String = shown
+        .iter()
+        .map(|column| format!("<th>{}</th>", column.header))
+        .collect();
 
     let _ = writeln!(
         out,
-        "<h4 id=\"cfg-{file_index}-{configuration_index}\">{}</h4>\n<table>\n<tr><th>implementation</th><th>ordering</th><th>wait</th><th>median M/s</th><th>interval M/s</th><th>vs {}</th><th>ratio interval</th><th>oracle</th>{}{}{}{}{}{}</tr>",
+        "<h4 id=\"cfg-{file_index}-{configuration_index}\">{}</h4>\n<table>\n<tr><th>implementation</th><th>ordering</th><th>wait</th><th>median M/s</th><th>interval M/s</th><th>vs {}</th><th>ratio interval</th><th>oracle</th>{headers}</tr>",
         escape(&heading(file, configuration)),
         escape(baseline),
-        if has_cpu { "<th>CPU ns/msg</th>" } else { "" },
-        if has_allocations {
-            "<th>allocations/msg</th>"
-        } else {
-            ""
-        },
-        if has_latency {
-            "<th>latency p50 / p99 / p99.9 / max</th>"
-        } else {
-            ""
-        },
-        if has_counters {
-            "<th>counters per message</th>"
-        } else {
-            ""
-        },
-        if has_share {
-            "<th>consumer share</th>"
-        } else {
-            ""
-        },
-        if has_floor {
-            "<th>× machine round trip</th>"
-        } else {
-            ""
-        },
     );
     for summary in summaries {
         let ordering = file
@@ -699,80 +779,7 @@ fn configuration_table(
         let passes = verdict_passes(&summary.verdict);
         let throughput = summary.throughput_interval();
         let ratio_range = summary.ratio_interval();
-        let mut cells = String::new();
-        if has_cpu {
-            let _ = write!(
-                cells,
-                "<td class=\"num\">{}</td>",
-                optional(summary.cpu_ns_per_message)
-            );
-        }
-        if has_allocations {
-            let _ = write!(
-                cells,
-                "<td class=\"num\">{}{}</td>",
-                optional(summary.allocations_per_message),
-                summary
-                    .allocated_bytes_per_message
-                    .map_or_else(String::new, |b| format!(" ({} B)", trim(b)))
-            );
-        }
-        if has_latency {
-            let text = summary.latency.as_ref().map_or_else(
-                || "–".to_owned(),
-                |latency| {
-                    let at = |p: f64| {
-                        summary
-                            .latency_at(p)
-                            .map_or_else(|| "–".to_owned(), nanoseconds)
-                    };
-                    format!(
-                        "{} / {} / {} / {} ({}, {} samples)",
-                        at(50.0),
-                        at(99.0),
-                        at(99.9),
-                        at(100.0),
-                        latency.kind.replace('_', " "),
-                        latency.samples
-                    )
-                },
-            );
-            let _ = write!(cells, "<td class=\"num\">{}</td>", escape(&text));
-        }
-        if has_counters {
-            // Measured values only; unavailable counters are named under
-            // the table.
-            let parts: Vec<String> = summary
-                .counters
-                .iter()
-                .filter_map(|c| {
-                    c.per_message
-                        .map(|value| format!("{} {} {}", c.name, trim(value), c.unit))
-                })
-                .collect();
-            let _ = write!(
-                cells,
-                "<td class=\"counters\">{}</td>",
-                escape(&parts.join("; "))
-            );
-        }
-        if has_share {
-            let _ = write!(
-                cells,
-                "<td class=\"num\">{}</td>",
-                summary.consumer_share.map_or_else(
-                    || "–".to_owned(),
-                    |(low, high)| format!("{:.0}–{:.0}%", low * 100.0, high * 100.0)
-                )
-            );
-        }
-        if has_floor {
-            let _ = write!(
-                cells,
-                "<td class=\"num\">{}</td>",
-                optional(summary.floor_multiple)
-            );
-        }
+        let cells: String = shown.iter().map(|column| (column.cell)(summary)).collect();
         let _ = writeln!(
             out,
             "<tr{}><td>{}{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td>{cells}</tr>",
