@@ -8,10 +8,10 @@ use impls::{Cancel, Message, Producer, PublishError, Topology};
 
 use super::launch::{Launcher, Placed, Report, ThreadLatency, prefaulted};
 use super::loops::{Pacing, paced_producer_loop, producer_loop};
-use super::streams::{ScheduleStart, interval};
+use super::streams::ScheduleStart;
 use super::{Mode, Outcome, RunSpec, quotas};
 use crate::clock::Clock;
-use crate::latency::{self, Schedule};
+use crate::latency;
 use crate::oracle::{Expected, Observer, Tally};
 
 /// The base case's "queue": none. `publish_batch` writes the batch into
@@ -172,10 +172,7 @@ pub fn run_base<M: Message>(spec: &RunSpec) -> Outcome {
                             }
                         }
                         (Some(rate), None) => {
-                            let schedule = Schedule {
-                                start: schedule_start.get(&clock),
-                                interval: interval(&clock, rate, producers),
-                            };
+                            let schedule = schedule_start.schedule(&clock, rate, producers);
                             let pacing = Pacing {
                                 clock: &clock,
                                 schedule: &schedule,

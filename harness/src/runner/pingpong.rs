@@ -4,7 +4,7 @@
 use std::time::Instant;
 
 use impls::queue::MAX_THREADS;
-use impls::{Cancel, Consumer, Message, Producer, Queue, QueueConfig, Topology};
+use impls::{Cancel, Consumer, Message, Producer, PublishError, Queue, QueueConfig, Topology};
 
 use super::launch::{Launcher, Placed, Report, ThreadLatency};
 use super::loops::{consumer_loop, receive_one};
@@ -59,7 +59,7 @@ pub(super) fn run_pingpong<Q: Queue, M: Message>(spec: &RunSpec) -> Outcome {
             let mut receive = Placed::new(receive, layout_seed, 1);
             let mut tally = Placed::new(Tally::new(1), layout_seed, MAX_THREADS);
             let mut round_trips = latency::histogram();
-            let mut tallies = Vec::with_capacity(1);
+            let tallies = Vec::with_capacity(1);
             move || {
                 let mut result = Ok(());
                 let mut observer = tally.get().observer();
@@ -88,24 +88,19 @@ pub(super) fn run_pingpong<Q: Queue, M: Message>(spec: &RunSpec) -> Outcome {
                 consumer_loop(receive.get(), 1, tally.get(), &cancel);
                 let finished = Instant::now();
                 metrics.extend(receive.get().metrics());
-                if result.is_err() {
-                    return Report::Producer {
-                        result,
-                        metrics,
-                        latency: ThreadLatency::default(),
-                    };
-                }
-                tallies.push(tally.into_inner());
-                Report::Consumer {
-                    tallies,
-                    first_slot: 1,
-                    finished,
+                let latency = ThreadLatency {
+                    round_trips: Some(round_trips),
+                    ..ThreadLatency::default()
+                };
+                hop_report(
+                    result,
                     metrics,
-                    latency: ThreadLatency {
-                        round_trips: Some(round_trips),
-                        ..ThreadLatency::default()
-                    },
-                }
+                    tallies,
+                    tally.into_inner(),
+                    1,
+                    finished,
+                    latency,
+                )
             }
         },
     );
@@ -118,7 +113,7 @@ pub(super) fn run_pingpong<Q: Queue, M: Message>(spec: &RunSpec) -> Outcome {
             let mut receive = Placed::new(echo_receive, layout_seed, 2);
             let mut send = Placed::new(echo_send, layout_seed, 3);
             let mut tally = Placed::new(Tally::new(1), layout_seed, MAX_THREADS + 1);
-            let mut tallies = Vec::with_capacity(1);
+            let tallies = Vec::with_capacity(1);
             move || {
                 let mut result = Ok(());
                 let mut echo = M::default();
@@ -137,24 +132,48 @@ pub(super) fn run_pingpong<Q: Queue, M: Message>(spec: &RunSpec) -> Outcome {
                 let mut metrics = receive.get().metrics();
                 metrics.extend(send.get().metrics());
                 drop(send.into_inner()); // closes the return queue
-                if result.is_err() {
-                    return Report::Producer {
-                        result,
-                        metrics,
-                        latency: ThreadLatency::default(),
-                    };
-                }
-                tallies.push(tally.into_inner());
-                Report::Consumer {
-                    tallies,
-                    first_slot: 0,
-                    finished,
+                let latency = ThreadLatency::default();
+                hop_report(
+                    result,
                     metrics,
-                    latency: ThreadLatency::default(),
-                }
+                    tallies,
+                    tally.into_inner(),
+                    0,
+                    finished,
+                    latency,
+                )
             }
         },
     );
     // Two consumers that must each see every message: judged as a broadcast.
     launcher.finish(spec, &cancel, &expected, Topology::MpmcFanout)
+}
+
+/// What a ping-pong thread reports: its publish error, or its tally as
+/// consumer `slot` (pushed into `tallies`, allocated before the measured
+/// region).
+fn hop_report(
+    result: Result<(), PublishError>,
+    metrics: Vec<(&'static str, u64)>,
+    mut tallies: Vec<Tally>,
+    tally: Tally,
+    slot: usize,
+    finished: Instant,
+    latency: ThreadLatency,
+) -> Report {
+    if result.is_err() {
+        return Report::Producer {
+            result,
+            metrics,
+            latency: ThreadLatency::default(),
+        };
+    }
+    tallies.push(tally);
+    Report::Consumer {
+        tallies,
+        first_slot: slot,
+        finished,
+        metrics,
+        latency,
+    }
 }

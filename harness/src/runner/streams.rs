@@ -30,11 +30,20 @@ impl ScheduleStart {
     pub(super) fn get(&self, clock: &Clock) -> u64 {
         *self.0.get_or_init(|| clock.now())
     }
+
+    /// One producer's schedule at `rate` messages per second over
+    /// `producers` producers, from the run's common start.
+    pub(super) fn schedule(&self, clock: &Clock, rate: f64, producers: usize) -> Schedule {
+        Schedule {
+            start: self.get(clock),
+            interval: interval(clock, rate, producers),
+        }
+    }
 }
 
 /// Ticks between one producer's messages at `rate` messages per second
 /// over `producers` producers.
-pub(super) fn interval(clock: &Clock, rate: f64, producers: usize) -> f64 {
+fn interval(clock: &Clock, rate: f64, producers: usize) -> f64 {
     clock.ticks_for_ns(1e9 * producers as f64 / rate)
 }
 
@@ -86,10 +95,7 @@ pub(super) fn run_streams<Q: Queue, M: Message>(spec: &RunSpec) -> Outcome {
                     let result = match rate {
                         None => producer_loop(producer.get(), id, quota, batch),
                         Some(rate) => {
-                            let schedule = Schedule {
-                                start: schedule_start.get(&clock),
-                                interval: interval(&clock, rate, producers),
-                            };
+                            let schedule = schedule_start.schedule(&clock, rate, producers);
                             let pacing = Pacing {
                                 clock: &clock,
                                 schedule: &schedule,
