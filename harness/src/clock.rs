@@ -10,8 +10,6 @@
 
 use std::time::{Duration, Instant};
 
-use serde::{Deserialize, Serialize};
-
 /// Where readings come from.
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum Source {
@@ -27,23 +25,7 @@ pub struct Clock {
     source: Source,
 }
 
-/// The timer as recorded in results (`machine.timer`).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Timer {
-    /// `tsc` or `instant`.
-    pub source: String,
-    /// Cost of one reading, in nanoseconds (the median over batches of the
-    /// mean over back-to-back reads).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cost_ns: Option<f64>,
-    /// Smallest non-zero step between two back-to-back readings, in
-    /// nanoseconds; `None` when no reading moved (a clock coarser than the
-    /// whole measurement).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub resolution_ns: Option<f64>,
-    /// Why this source, and the TSC rate when it is the TSC.
-    pub note: String,
-}
+pub use schema::Timer;
 
 /// Whether `/proc/cpuinfo`'s flags say the TSC is invariant.
 fn tsc_is_invariant(cpuinfo: &str) -> bool {

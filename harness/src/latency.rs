@@ -16,7 +16,6 @@ use base64::engine::general_purpose::STANDARD;
 use hdrhistogram::Histogram;
 use hdrhistogram::serialization::{Deserializer, Serializer, V2DeflateSerializer};
 use impls::message::split_tag;
-use serde::{Deserialize, Serialize};
 
 use crate::clock::Clock;
 
@@ -87,72 +86,24 @@ pub fn percentiles(histogram: &Histogram<u64>) -> Vec<(f64, f64)> {
         .collect()
 }
 
-/// One configuration's latency, over every passed measured run.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Latency {
-    /// `round_trip` (pingpong) or `one_way`.
-    pub kind: String,
-    /// Offered rate in messages per second (one-way runs).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub offered_rate: Option<f64>,
-    /// `tsc` or `instant`.
-    pub timer: String,
-    /// `(percentile, ns)`; for one-way runs measured from the intended send
-    /// time (corrected for coordinated omission).
-    pub percentiles_ns: Vec<(f64, f64)>,
-    /// `(percentile, ns)` measured from the actual send time; empty for
-    /// round trips.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub service_time_percentiles_ns: Vec<(f64, f64)>,
-    /// [`encode`]d merged histogram (the corrected one for one-way runs).
-    pub histogram: String,
-    /// [`encode`]d merged service-time histogram (one-way runs).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub service_histogram: Option<String>,
-    /// Values recorded.
-    pub samples: u64,
-    /// One-way runs: receipts timed earlier than their send (the two
-    /// cores' clocks disagree by more than the latency); each was recorded
-    /// as 1 ns.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub backwards_samples: Option<u64>,
-}
+pub use schema::{Latency, LatencyKind, RunLatency};
 
-/// One run's latency histograms, as stored in its outcome.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct RunLatency {
-    /// [`encode`]d histogram (corrected, for one-way runs).
-    pub histogram: String,
-    /// [`encode`]d service-time histogram (one-way runs).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub service_histogram: Option<String>,
-    /// p50 of `histogram`, in ns (`None` when it is empty).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub p50_ns: Option<f64>,
-    /// One-way runs: receipts timed earlier than their send (see
-    /// [`OneWay::backwards`]).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub backwards_samples: Option<u64>,
-}
-
-impl RunLatency {
-    /// Encodes a round-trip histogram.
-    pub fn round_trips(round_trips: &Histogram<u64>) -> Self {
-        Self {
-            histogram: encode(round_trips),
-            service_histogram: None,
-            p50_ns: (!round_trips.is_empty()).then(|| round_trips.value_at_quantile(0.5) as f64),
-            backwards_samples: None,
-        }
+/// Encodes a round-trip histogram for a run's outcome.
+pub fn run_round_trips(round_trips: &Histogram<u64>) -> RunLatency {
+    RunLatency {
+        histogram: encode(round_trips),
+        service_histogram: None,
+        p50_ns: (!round_trips.is_empty()).then(|| round_trips.value_at_quantile(0.5) as f64),
+        backwards_samples: None,
     }
+}
 
-    /// Encodes a one-way run's histograms.
-    pub fn one_way(one_way: &OneWay) -> Self {
-        Self {
-            service_histogram: Some(encode(&one_way.service)),
-            backwards_samples: Some(one_way.backwards),
-            ..Self::round_trips(&one_way.corrected)
-        }
+/// Encodes a one-way run's histograms for its outcome.
+pub fn run_one_way(one_way: &OneWay) -> RunLatency {
+    RunLatency {
+        service_histogram: Some(encode(&one_way.service)),
+        backwards_samples: Some(one_way.backwards),
+        ..run_round_trips(&one_way.corrected)
     }
 }
 
@@ -329,8 +280,8 @@ mod tests {
         assert_eq!(latencies.backwards, 2);
         assert_eq!(latencies.service.len(), 3);
         assert_eq!(latencies.service.min(), 1, "recorded as 1 ns");
-        let run = RunLatency::one_way(&latencies);
+        let run = run_one_way(&latencies);
         assert_eq!(run.backwards_samples, Some(2));
-        assert_eq!(RunLatency::round_trips(&histogram()).p50_ns, None);
+        assert_eq!(run_round_trips(&histogram()).p50_ns, None);
     }
 }

@@ -7,41 +7,13 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use crossbeam_utils::CachePadded;
-use serde::{Deserialize, Serialize};
 
-use crate::clock::{Clock, Timer};
+use crate::clock::Clock;
 use crate::counters::CounterAvailability;
 use crate::placement::{Cores, pin_current};
-use crate::topology::{CpuTopology, describe_pair, read_topology};
+use crate::topology::{describe_pair, read_topology};
 
-/// What the machine allows (`machine` in results).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Machine {
-    /// Median round trip of a cache line bounced between two pinned threads.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub core_to_core_round_trip_ns: Option<f64>,
-    /// The two cores it was bounced between.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub core_to_core_cores: Option<(usize, usize)>,
-    /// How those two cores relate, from sysfs (SMT siblings or separate
-    /// cores, shared caches).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub core_to_core_relation: Option<String>,
-    /// What sysfs says of every usable core.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub topology: Vec<CpuTopology>,
-    /// Single-thread copy bandwidth (large `copy_from_slice`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub copy_bandwidth_bytes_per_sec: Option<f64>,
-    /// The latency timer.
-    pub timer: Timer,
-    /// Every counter, measured or unavailable and why.
-    #[serde(default)]
-    pub counters: Vec<CounterAvailability>,
-    /// Anything that limits these figures.
-    #[serde(default)]
-    pub notes: Vec<String>,
-}
+pub use schema::Machine;
 
 /// Round trips per timed batch: enough that the two clock reads per batch
 /// cost about 1% of it, few enough (about 15 µs) that a thread descheduled

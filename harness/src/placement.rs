@@ -5,8 +5,6 @@
 //! the list once, on the main thread, before any thread is pinned; every plan
 //! is made from that list.
 
-use serde::{Deserialize, Serialize};
-
 /// The cores this process may run on, read once at start.
 #[derive(Clone, Debug)]
 pub struct Cores {
@@ -50,47 +48,7 @@ impl Cores {
     }
 }
 
-/// Where a run's threads go.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Placement {
-    /// More threads than cores: they must take turns.
-    pub oversubscribed: bool,
-    /// Core of each thread (producers first, then consumers), or `None` when
-    /// the threads are not pinned.
-    pub cores: Option<Vec<usize>>,
-    /// Producer and consumer threads in the run.
-    pub threads: usize,
-}
-
-impl Placement {
-    /// The core for thread `index` (producers first), if pinned.
-    pub fn core_for(&self, index: usize) -> Option<usize> {
-        self.cores.as_ref().map(|cores| cores[index])
-    }
-
-    /// A short description, e.g. `pinned p0:0 c0:1` or `unpinned (oversubscribed: 4 threads on 2 cores)`.
-    pub fn describe(&self, producers: usize, available: usize) -> String {
-        match &self.cores {
-            Some(cores) => {
-                let names = cores.iter().enumerate().map(|(index, core)| {
-                    if index < producers {
-                        format!("p{index}:{core}")
-                    } else {
-                        format!("c{}:{core}", index - producers)
-                    }
-                });
-                format!("pinned {}", names.collect::<Vec<_>>().join(" "))
-            }
-            None if self.oversubscribed => {
-                format!(
-                    "unpinned (oversubscribed: {} threads on {available} cores)",
-                    self.threads
-                )
-            }
-            None => "unpinned (core list unavailable)".to_owned(),
-        }
-    }
-}
+pub use schema::Placement;
 
 /// Pins the calling thread to `core`; returns whether the OS accepted it.
 pub fn pin_current(core: usize) -> bool {

@@ -8,14 +8,15 @@ use impls::{
 };
 use scenarios::{Consume, Kind, Point, Scenario};
 
-use crate::counters::{CounterAvailability, CounterValue, unit_of};
+use crate::counters::{CounterAvailability, CounterStatus, CounterValue, unit_of};
 use crate::foreign::{self, Sessions};
-use crate::latency::{self, Latency};
+use crate::latency::{self, Latency, LatencyKind};
 use crate::machine;
 use crate::placement::Cores;
 use crate::results::{Configuration, Floor, FloorRound, RunRecord, Summary};
 use crate::runner::{BASE, Instruments, Mode, Outcome, RunSpec, run_base, run_once};
 use crate::stats::{median, median_ci, min_max};
+use schema::Label;
 
 /// Choices that are not part of the scenario file.
 #[derive(Clone, Copy, Debug, Default)]
@@ -310,7 +311,7 @@ pub fn run<R: Roster>(
                 });
             }
         }
-        let floor = floor_cores.map(|cores| Floor::new(cores, floor_rounds));
+        let floor = floor_cores.map(|cores| crate::results::floor(cores, floor_rounds));
         let mut notes = setup_notes(point, &infos);
         if children.used() {
             notes.push(FOREIGN_NOTE.to_owned());
@@ -360,13 +361,13 @@ pub fn run<R: Roster>(
             payload: point.payload,
             batch: point.batch,
             requested_batch: point.requested_batch,
-            requested_wait: point.wait.name().to_owned(),
-            wait: wait.name().to_owned(),
+            requested_wait: point.wait,
+            wait,
             oversubscribed: placement.oversubscribed,
             placement,
             placement_description,
             rate: point.rate.map(|rate| rate as f64),
-            consume: point.consume.name().to_owned(),
+            consume: point.consume,
             floor,
             notes,
             runs,
@@ -420,21 +421,23 @@ pub fn measure_summary(
             let unavailable = |reason: String| CounterValue {
                 name: available.name.clone(),
                 unit: unit_of(&available.name).to_owned(),
-                status: "unavailable".to_owned(),
-                source: String::new(),
+                status: CounterStatus::Unavailable,
+                source: None,
                 per_message: None,
                 reason: Some(reason),
             };
-            match (available.status.as_str(), value) {
-                ("measured", Some(value)) => CounterValue {
+            match (available.status, value) {
+                (CounterStatus::Measured, Some(value)) => CounterValue {
                     name: available.name.clone(),
                     unit: unit_of(&available.name).to_owned(),
-                    status: "measured".to_owned(),
-                    source: available.source.clone(),
+                    status: CounterStatus::Measured,
+                    source: available.source,
                     per_message: Some(value),
                     reason: None,
                 },
-                ("measured", None) => unavailable("no passed run could read it".to_owned()),
+                (CounterStatus::Measured, None) => {
+                    unavailable("no passed run could read it".to_owned())
+                }
                 _ => unavailable(available.reason.clone().unwrap_or_default()),
             }
         })
@@ -454,11 +457,10 @@ pub fn measure_summary(
         let merged_service = (!service.is_empty()).then(|| latency::merge(&service));
         summary.latency = Some(Latency {
             kind: if mode == Mode::PingPong {
-                "round_trip"
+                LatencyKind::RoundTrip
             } else {
-                "one_way"
-            }
-            .to_owned(),
+                LatencyKind::OneWay
+            },
             offered_rate: match mode {
                 Mode::OneWay { rate } => Some(rate),
                 _ => None,
@@ -529,7 +531,7 @@ pub fn summarise(name: &str, baseline: &str, runs: &[RunRecord], wait: String) -
         .iter()
         .map(|run| &run.outcome)
         .max_by_key(|outcome| outcome.severity())
-        .map_or("pass", Outcome::label);
+        .map_or(Label::Pass, Outcome::label);
     let (min, max) = min_max(&throughputs).unzip();
     let (ratio_min, ratio_max) = min_max(&ratios).unzip();
     let shares: Vec<(f64, f64)> = measured
@@ -544,7 +546,7 @@ pub fn summarise(name: &str, baseline: &str, runs: &[RunRecord], wait: String) -
         wait,
         measured_runs: measured.len() as u32,
         passed_runs: throughputs.len() as u32,
-        verdict: verdict.to_owned(),
+        verdict,
         median: median(&throughputs),
         min,
         max,

@@ -4,6 +4,7 @@ use std::fmt::Write;
 
 use crate::machine::Machine;
 use crate::results::{Configuration, FLOOR_UNSTABLE_FACTOR, Results, Summary};
+use schema::{Consume, CounterStatus, Topology};
 
 fn millions(value: Option<f64>) -> String {
     value.map_or_else(|| "-".to_owned(), |v| format!("{:.2}", v / 1e6))
@@ -63,12 +64,19 @@ pub fn machine_line(machine: &Machine) -> String {
     let measured: Vec<String> = machine
         .counters
         .iter()
-        .filter(|c| c.status == "measured")
-        .map(|c| format!("{} ({})", c.name, c.source))
+        .filter(|c| c.status == CounterStatus::Measured)
+        .map(|c| match c.source {
+            Some(source) => format!("{} ({source})", c.name),
+            None => format!("{} ()", c.name),
+        })
         .collect();
     // Unavailable counters grouped by reason, in the order first seen.
     let mut unavailable: Vec<(&str, Vec<&str>)> = Vec::new();
-    for counter in machine.counters.iter().filter(|c| c.status != "measured") {
+    for counter in machine
+        .counters
+        .iter()
+        .filter(|c| c.status != CounterStatus::Measured)
+    {
         let reason = counter.reason.as_deref().unwrap_or("no reason recorded");
         match unavailable.iter_mut().find(|(seen, _)| *seen == reason) {
             Some((_, names)) => names.push(&counter.name),
@@ -113,7 +121,7 @@ fn counters_line(summary: &Summary) -> Option<String> {
 }
 
 /// The heading line of a configuration.
-pub fn heading(topology: &str, configuration: &Configuration) -> String {
+pub fn heading(topology: Topology, configuration: &Configuration) -> String {
     format!(
         "{topology} · P{} C{} · capacity {} · {} B · batch {}{}{}{} · wait {} · {}{}",
         configuration.producers,
@@ -127,7 +135,7 @@ pub fn heading(topology: &str, configuration: &Configuration) -> String {
         configuration
             .rate
             .map_or(String::new(), |rate| format!(" · offered {rate:.0} msg/s")),
-        if configuration.consume == "discard" {
+        if configuration.consume == Consume::Discard {
             " · consume discard (unread, count-only oracle)"
         } else {
             ""
@@ -302,13 +310,13 @@ fn latency_columns() -> Vec<Column<'static>> {
 pub fn render(results: &Results) -> String {
     let mut out = String::new();
     let baseline = &results.scenario.baseline;
-    let sharing = results.scenario.topology == impls::Topology::MpmcWorkerPool.name();
+    let sharing = results.scenario.topology == Topology::MpmcWorkerPool;
     for configuration in &results.configurations {
         let latency = configuration.summary.iter().any(|s| s.latency.is_some());
         let _ = writeln!(
             out,
             "\n{}",
-            heading(&results.scenario.topology, configuration)
+            heading(results.scenario.topology, configuration)
         );
         let columns = if latency {
             latency_columns()
@@ -404,7 +412,7 @@ pub fn floor_line(configuration: &Configuration) -> Option<String> {
 }
 
 fn configuration_is_fanout(results: &Results) -> bool {
-    results.scenario.topology == impls::Topology::MpmcFanout.name()
+    results.scenario.topology == Topology::MpmcFanout
 }
 
 /// One line per implementation that could not run on this machine, with
@@ -446,7 +454,7 @@ pub fn failures(results: &Results) -> Vec<String> {
             lines.push(format!(
                 "{} [{}] {} round {}{}: {}",
                 run.outcome.label(),
-                heading(&results.scenario.topology, configuration),
+                heading(results.scenario.topology, configuration),
                 run.implementation,
                 run.round,
                 if run.warmup { " (warm-up)" } else { "" },

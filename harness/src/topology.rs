@@ -10,40 +10,7 @@
 
 use std::path::Path;
 
-use serde::{Deserialize, Serialize};
-
-/// One core as sysfs describes it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CpuTopology {
-    /// The core's number, as the OS numbers them.
-    pub cpu: usize,
-    /// `topology/core_id`: the physical core.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub core_id: Option<usize>,
-    /// `topology/physical_package_id`: the socket.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub package: Option<usize>,
-    /// `topology/thread_siblings_list`: the logical cores of its physical
-    /// core, itself included.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub smt_siblings: Option<String>,
-    /// Its caches.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub caches: Vec<Cache>,
-}
-
-/// One cache of a core (`cache/indexN`).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Cache {
-    /// 1, 2, 3...
-    pub level: u8,
-    /// `Data`, `Instruction` or `Unified`.
-    pub kind: String,
-    /// As sysfs writes it (`32K`).
-    pub size: String,
-    /// `shared_cpu_list`: the cores that share it.
-    pub shared_with: String,
-}
+pub use schema::{Cache, CpuTopology};
 
 fn read(path: &Path) -> Option<String> {
     std::fs::read_to_string(path)

@@ -128,10 +128,22 @@ fn a_short_run_prints_a_table_and_writes_results() {
 
     // The report reads what the harness really writes.
     let loaded = reports::load(results).unwrap_or_else(|error| panic!("{error}"));
-    assert_eq!(loaded.scenario.kind.as_deref(), Some("throughput"));
+    assert_eq!(loaded.scenario.kind, schema::Kind::Throughput);
+    // Written out, not left to the reader's defaults.
+    let raw: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(results).unwrap()).unwrap();
+    assert_eq!(raw["scenario"]["kind"], "throughput");
+    // One schema: what the reports read is everything the harness wrote,
+    // and it writes back byte for byte.
+    let mut again = serde_json::to_string_pretty(&loaded.results).unwrap();
+    again.push('\n');
+    assert!(
+        again == std::fs::read_to_string(results).unwrap(),
+        "the results file does not read back as written"
+    );
     assert_eq!(loaded.configurations.len(), 2);
     for configuration in &loaded.configurations {
-        assert_eq!(configuration.consume.as_deref(), Some("read"));
+        assert_eq!(configuration.consume, schema::Consume::Read);
         let names: Vec<&str> = configuration
             .summary
             .iter()
@@ -144,6 +156,9 @@ fn a_short_run_prints_a_table_and_writes_results() {
                 .iter()
                 .all(|c| c.unit == "ns" || c.unit == "events")
         }));
+    }
+    for configuration in raw["configurations"].as_array().unwrap() {
+        assert_eq!(configuration["consume"], "read");
     }
     let page = std::fs::read_to_string(report.join("index.html")).unwrap();
     for name in ["crossbeam", "spsc_ring", "base (harness cost)"] {

@@ -167,7 +167,7 @@ fn a_missing_runtime_is_unavailable_not_failed() {
         8,
         false,
     );
-    assert_eq!(outcome.label(), "unavailable");
+    assert_eq!(outcome.label().as_str(), "unavailable");
     assert!(!outcome.passed() && !outcome.failed());
     match outcome {
         Outcome::Unavailable { reason } => {
@@ -182,7 +182,7 @@ fn children_run_throughput_only() {
     let mut latency = spec(Topology::Spsc, 1, 1, 2);
     latency.mode = Mode::PingPong;
     let outcome = run_scripted(&answering(&reply(1)), &latency);
-    assert_eq!(outcome.label(), "build error", "{outcome:?}");
+    assert_eq!(outcome.label().as_str(), "build error", "{outcome:?}");
 }
 
 /// Whether the real child of `foreign` can run here; a missing runtime

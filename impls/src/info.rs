@@ -3,75 +3,10 @@
 //! accepts. Validation, tables, results and reports read it; `Info::new`
 //! gives the usual answers and one method per answer that differs.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::queue::{BuildError, MAX_CAPACITY, MAX_THREADS, MIN_CAPACITY, QueueConfig, Topology};
-
-/// The order in which a consumer sees messages.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum OrderingGuarantee {
-    /// One total order that respects every producer's order.
-    GlobalFifo,
-    /// Each producer's messages in the order it sent them, with no order
-    /// promised between producers.
-    PerProducerFifo,
-}
-
-impl OrderingGuarantee {
-    /// Its name in results and reports (as serialised).
-    pub fn name(self) -> &'static str {
-        match self {
-            OrderingGuarantee::GlobalFifo => "global_fifo",
-            OrderingGuarantee::PerProducerFifo => "per_producer_fifo",
-        }
-    }
-}
-
-/// How an implementation waits.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum WaitClass {
-    /// Waits with the scenario's [`WaitStrategy`](crate::WaitStrategy) (spinning unless told
-    /// otherwise).
-    Configurable,
-    /// Parks threads in its own blocking primitives; the scenario's wait
-    /// strategy does not apply.
-    Blocking,
-}
-
-impl WaitClass {
-    /// Its name in results and reports (as serialised).
-    pub fn name(self) -> &'static str {
-        match self {
-            WaitClass::Configurable => "configurable",
-            WaitClass::Blocking => "blocking",
-        }
-    }
-}
-
-/// How a batch crosses the queue.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Batching {
-    /// Claims and publishes a whole batch with one synchronisation.
-    Native,
-    /// Sends each message of a batch on its own.
-    PerMessage,
-    /// Sends one heap-allocated `Vec` per batch.
-    VecPerBatch,
-}
-
-impl Batching {
-    /// Its name in results and reports (as serialised).
-    pub fn name(self) -> &'static str {
-        match self {
-            Batching::Native => "native",
-            Batching::PerMessage => "per_message",
-            Batching::VecPerBatch => "vec_per_batch",
-        }
-    }
-}
+pub use schema::{Batching, OrderingGuarantee, WaitClass};
 
 /// What an implementation is, for tables, reports and validation.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -220,7 +155,7 @@ impl Info {
                 supported: self.topologies,
             });
         }
-        cfg.topology.check_threads(cfg.producers, cfg.consumers)?;
+        crate::queue::check_threads(cfg.topology, cfg.producers, cfg.consumers)?;
         if !(MIN_CAPACITY..=MAX_CAPACITY).contains(&cfg.capacity) {
             return Err(BuildError::Capacity {
                 capacity: cfg.capacity,
@@ -263,5 +198,20 @@ impl Info {
             return Err(BuildError::Batch);
         }
         Ok(())
+    }
+}
+
+/// What a results file records of an implementation.
+impl From<&Info> for schema::ImplementationRecord {
+    fn from(info: &Info) -> Self {
+        Self {
+            name: info.name.to_owned(),
+            summary: info.summary.to_owned(),
+            ordering: info.ordering,
+            wait_class: Some(info.wait_class),
+            batching: Some(info.batching),
+            fanout_emulated: info.fanout_emulated,
+            bounded: info.bounded,
+        }
     }
 }

@@ -4,106 +4,39 @@
 //! [`Consumer`], and monomorphised per implementation: no `dyn` in any
 //! measured loop.
 
-use core::fmt;
-use serde::{Deserialize, Serialize};
-
-pub use crate::info::{Batching, Info, OrderingGuarantee, WaitClass};
+pub use crate::info::Info;
 use crate::message::Message;
 use crate::wait::{Cancel, WaitStrategy};
+pub use schema::{Batching, OrderingGuarantee, Topology, WaitClass};
 
-/// Which threads talk to which.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Topology {
-    /// One producer, one consumer.
-    Spsc,
-    /// Several producers, one consumer.
-    Mpsc,
-    /// Several producers, several consumers; each message is consumed by
-    /// exactly one consumer (work-sharing).
-    MpmcWorkerPool,
-    /// Several producers, several consumers; each message is consumed by
-    /// every consumer (broadcast).
-    MpmcFanout,
-    /// Consumers in a chain: each sees every message after the one before it
-    /// has finished with it (LMAX's A then B then C).
-    Pipeline,
-    /// All consumers but the last see every message in parallel; the last
-    /// sees each after all of them (LMAX's A and B, then C).
-    Diamond,
-}
-
-impl Topology {
-    /// Every topology, in the order they are documented.
-    pub const ALL: [Topology; 6] = [
-        Topology::Spsc,
-        Topology::Mpsc,
-        Topology::MpmcWorkerPool,
-        Topology::MpmcFanout,
-        Topology::Pipeline,
-        Topology::Diamond,
-    ];
-
-    /// The name used in scenario files and results.
-    pub fn name(self) -> &'static str {
-        match self {
-            Topology::Spsc => "spsc",
-            Topology::Mpsc => "mpsc",
-            Topology::MpmcWorkerPool => "mpmc_worker_pool",
-            Topology::MpmcFanout => "mpmc_fanout",
-            Topology::Pipeline => "pipeline",
-            Topology::Diamond => "diamond",
-        }
+/// Checks producer and consumer counts against the topology.
+pub fn check_threads(
+    topology: Topology,
+    producers: usize,
+    consumers: usize,
+) -> Result<(), BuildError> {
+    let (max_producers, max_consumers) = match topology {
+        Topology::Spsc => (1, 1),
+        Topology::Mpsc => (MAX_THREADS, 1),
+        _ => (MAX_THREADS, MAX_THREADS),
+    };
+    if !(1..=max_producers).contains(&producers) {
+        return Err(BuildError::Producers {
+            topology,
+            producers,
+            max: max_producers,
+        });
     }
-
-    /// Whether every consumer receives every message.
-    pub fn is_broadcast(self) -> bool {
-        matches!(
-            self,
-            Topology::MpmcFanout | Topology::Pipeline | Topology::Diamond
-        )
+    let min_consumers = topology.min_consumers();
+    if !(min_consumers..=max_consumers).contains(&consumers) {
+        return Err(BuildError::Consumers {
+            topology,
+            consumers,
+            min: min_consumers,
+            max: max_consumers,
+        });
     }
-
-    /// Fewest consumers the topology needs.
-    pub fn min_consumers(self) -> usize {
-        match self {
-            Topology::Pipeline => 2,
-            Topology::Diamond => 3,
-            _ => 1,
-        }
-    }
-
-    /// Checks producer and consumer counts against the topology.
-    pub fn check_threads(self, producers: usize, consumers: usize) -> Result<(), BuildError> {
-        let (max_producers, max_consumers) = match self {
-            Topology::Spsc => (1, 1),
-            Topology::Mpsc => (MAX_THREADS, 1),
-            _ => (MAX_THREADS, MAX_THREADS),
-        };
-        if !(1..=max_producers).contains(&producers) {
-            return Err(BuildError::Producers {
-                topology: self,
-                producers,
-                max: max_producers,
-            });
-        }
-        let min_consumers = self.min_consumers();
-        if !(min_consumers..=max_consumers).contains(&consumers) {
-            return Err(BuildError::Consumers {
-                topology: self,
-                consumers,
-                min: min_consumers,
-                max: max_consumers,
-            });
-        }
-        Ok(())
-    }
-}
-
-impl fmt::Display for Topology {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
+    Ok(())
 }
 
 /// Most producers (and most consumers) any configuration may have.

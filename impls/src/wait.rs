@@ -20,75 +20,15 @@
 
 use core::time::Duration;
 
-use serde::{Deserialize, Serialize};
-
 use crate::sync::{
     Arc, AtomicBool, AtomicUsize, Condvar, Deadline, Mutex, Ordering, fence, sleep, spin_hint,
     yield_now,
 };
 
-/// How to wait.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum WaitStrategy {
-    /// Re-check in a tight loop. Lowest latency; burns a core; livelocks
-    /// when threads outnumber cores.
-    BusySpin,
-    /// Re-check with the processor's pause hint between checks.
-    SpinHint,
-    /// Spin briefly with the pause hint, then yield the time slice on every
-    /// further check. The fallback when threads outnumber cores.
-    SpinYield,
-    /// Yield the time slice on every check.
-    Yield,
-    /// Spin, then yield, then sleep in short naps.
-    Sleep,
-    /// Park on a condition variable until the other side signals progress.
-    Blocking,
-    /// As `Blocking`, but give up after [`TIMEOUT`]: consumers report
-    /// `Idle` and may call again.
-    TimeoutBlocking,
-}
+pub use schema::WaitStrategy;
 
 /// How long [`WaitStrategy::TimeoutBlocking`] waits before giving up.
 pub const TIMEOUT: Duration = Duration::from_millis(1);
-
-impl WaitStrategy {
-    /// Every strategy, in documentation order.
-    pub const ALL: [WaitStrategy; 7] = [
-        WaitStrategy::BusySpin,
-        WaitStrategy::SpinHint,
-        WaitStrategy::SpinYield,
-        WaitStrategy::Yield,
-        WaitStrategy::Sleep,
-        WaitStrategy::Blocking,
-        WaitStrategy::TimeoutBlocking,
-    ];
-
-    /// The name used in scenario files and results.
-    pub fn name(self) -> &'static str {
-        match self {
-            WaitStrategy::BusySpin => "busy_spin",
-            WaitStrategy::SpinHint => "spin_hint",
-            WaitStrategy::SpinYield => "spin_yield",
-            WaitStrategy::Yield => "yield",
-            WaitStrategy::Sleep => "sleep",
-            WaitStrategy::Blocking => "blocking",
-            WaitStrategy::TimeoutBlocking => "timeout_blocking",
-        }
-    }
-
-    /// Whether it never gives up its core. Such strategies cannot share a
-    /// core with the thread they wait for.
-    pub fn never_yields(self) -> bool {
-        matches!(self, WaitStrategy::BusySpin | WaitStrategy::SpinHint)
-    }
-
-    /// Whether waiters sleep until notified, so progress must be signalled.
-    pub fn parks(self) -> bool {
-        matches!(self, WaitStrategy::Blocking | WaitStrategy::TimeoutBlocking)
-    }
-}
 
 /// A shared flag that ends every wait of the queue it was built into.
 #[derive(Clone, Debug)]

@@ -971,7 +971,7 @@ fn latency_curves(file: &ResultsFile, summaries: &[Summary], plan: &Plan) -> Vec
 }
 
 fn verdict_ok(summary: &Summary) -> bool {
-    crate::model::verdict_passes(&summary.verdict)
+    summary.verdict.passes()
 }
 
 /// The caption's note on ticks marked `*`, from what the file records:
@@ -990,11 +990,10 @@ fn oversubscription_note(file: &ResultsFile, group: &Group) -> String {
     }
     let mut fallbacks: Vec<String> = Vec::new();
     for configuration in &oversubscribed {
-        if !configuration.wait.is_empty() && configuration.wait != configuration.wait_key() {
+        if configuration.wait != configuration.requested_wait {
             let fallback = format!(
                 "{} waits fell back to {}",
-                configuration.wait_key(),
-                configuration.wait
+                configuration.requested_wait, configuration.wait
             );
             if !fallbacks.contains(&fallback) {
                 fallbacks.push(fallback);

@@ -26,6 +26,7 @@
 
 use crate::model::{Configuration, IntervalKind, ResultsFile, Summary};
 use crate::stats::{BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED, bootstrap_ratio_of_medians_ci};
+use schema::Topology;
 
 /// The rule, in words, for the page.
 pub const RULE: &str = "The first file is the reference; each later file is compared with it. \
@@ -118,7 +119,7 @@ pub struct Comparison {
 }
 
 /// The matching key of a configuration.
-fn key(topology: &str, configuration: &Configuration) -> String {
+fn key(topology: Topology, configuration: &Configuration) -> String {
     format!(
         "{topology} · P{} C{} · capacity {} · {} B · batch {}{} · wait {} · consume {}{}",
         configuration.producers,
@@ -129,8 +130,8 @@ fn key(topology: &str, configuration: &Configuration) -> String {
         configuration
             .requested_batch
             .map_or_else(String::new, |asked| format!(" (asked {asked})")),
-        configuration.wait_key(),
-        configuration.consume_mode(),
+        configuration.requested_wait,
+        configuration.consume,
         configuration
             .rate
             .map_or_else(String::new, |rate| format!(" · rate {rate}/s")),
@@ -149,7 +150,7 @@ fn entries(file: &ResultsFile) -> Vec<(String, &Summary, Vec<f64>)> {
     file.configurations
         .iter()
         .flat_map(|configuration| {
-            let key = key(&file.scenario.topology, configuration);
+            let key = key(file.scenario.topology, configuration);
             configuration.summary.iter().map(move |summary| {
                 (
                     key.clone(),
@@ -388,7 +389,7 @@ impl Gate<'_> {
 
 /// Whether every measured run of `summary` passed.
 fn all_passed(summary: &Summary) -> bool {
-    crate::model::verdict_passes(&summary.verdict) && summary.passed_runs >= summary.measured_runs
+    summary.verdict.passes() && summary.passed_runs >= summary.measured_runs
 }
 
 /// Judges `comparison` of `later` with its reference as a gate allowing

@@ -8,7 +8,7 @@
 
 use std::fmt::Write;
 
-use crate::model::{ResultsFile, verdict_passes};
+use crate::model::ResultsFile;
 
 /// The CSV's file name in the report folder.
 pub(crate) const FILE_NAME: &str = "figures.csv";
@@ -84,29 +84,29 @@ pub(crate) fn figures(results: &[ResultsFile]) -> String {
     for file in results {
         for configuration in &file.configurations {
             for summary in &configuration.summary {
-                let passes = verdict_passes(&summary.verdict);
+                let passes = summary.verdict.passes();
                 // Figures of a row that did not pass stay empty.
                 let figure =
                     |value: Option<f64>| if passes { number(value) } else { String::new() };
                 let cells = [
                     field(&file.path.display().to_string()),
                     field(&file.scenario.name),
-                    field(&file.scenario.topology),
+                    field(file.scenario.topology.name()),
                     field(file.provenance.git_commit.as_deref().unwrap_or("")),
                     configuration.producers.to_string(),
                     configuration.consumers.to_string(),
                     configuration.capacity.to_string(),
                     configuration.payload.to_string(),
                     configuration.batch.to_string(),
-                    field(&configuration.requested_wait),
-                    field(&configuration.wait),
-                    field(configuration.consume_mode()),
+                    field(configuration.requested_wait.name()),
+                    field(configuration.wait.name()),
+                    field(configuration.consume.name()),
                     number(configuration.rate),
                     configuration.oversubscribed.to_string(),
                     field(&configuration.placement_description),
                     field(&summary.implementation),
                     field(&file.scenario.baseline),
-                    field(&summary.verdict),
+                    field(summary.verdict.as_str()),
                     summary.passed_runs.to_string(),
                     summary.measured_runs.to_string(),
                     figure(summary.median),

@@ -11,7 +11,8 @@ use crate::format::{
     utc,
 };
 use crate::layout::Plan;
-use crate::model::{Configuration, IntervalKind, ResultsFile, Summary, verdict_passes};
+use crate::model::{Configuration, IntervalKind, ResultsFile, Summary};
+use schema::{Consume, Kind};
 
 const STYLE: &str = "
 body { font-family: 'DejaVu Sans', Verdana, Arial, sans-serif; margin: 24px auto; max-width: 1400px; padding: 0 16px; color: #1b1b1b; line-height: 1.45; }
@@ -71,7 +72,7 @@ pub(crate) fn page(
             "<li><a href=\"#file-{index}\">{}</a> — {} · {} · commit {}</li>",
             escape(&file.path.display().to_string()),
             escape(&file.scenario.name),
-            escape(&file.scenario.topology),
+            escape(file.scenario.topology.name()),
             escape(&commit(file)),
         );
     }
@@ -112,7 +113,7 @@ fn verdict_section(out: &mut String, results: &[ResultsFile], plan: &Plan) {
                 escape(&file.stem())
             );
         }
-        if file.scenario.kind.as_deref() == Some("latency") {
+        if file.scenario.kind == Kind::Latency {
             let _ = writeln!(
                 out,
                 "<p class=\"muted\">Ranked by p99 one-way latency (lower first), pooled over runs: the results keep no per-round percentile, so these rankings have no interval.</p>"
@@ -253,7 +254,7 @@ fn fairness(out: &mut String, results: &[ResultsFile]) {
     let discard = results
         .iter()
         .flat_map(|file| &file.configurations)
-        .any(|configuration| configuration.consume_mode() == "discard");
+        .any(|configuration| configuration.consume == Consume::Discard);
     // Discard runs do not read what they take, so the rule must say so.
     let work = if discard {
         "Producers write every word of the message. In <i>read</i> configurations consumers read every word, fold it into a checksum and check per-producer order. In <i>discard</i> configurations (count only) consumers take each message off the queue unread and only the number delivered is checked, so their figures leave out the reading: they are charted apart from read runs and never compared with them. The bookkeeping"
@@ -278,7 +279,7 @@ fn file_section(out: &mut String, index: usize, file: &ResultsFile, plan: &Plan,
         "<h2 id=\"file-{index}\">{}. {} · {} <span class=\"muted\">({})</span></h2>\n<p>{}</p>",
         index + 1,
         escape(&file.scenario.name),
-        escape(&file.scenario.topology),
+        escape(file.scenario.topology.name()),
         escape(&file.stem()),
         escape(&file.scenario.description)
     );
@@ -447,7 +448,7 @@ fn provenance(out: &mut String, file: &ResultsFile) {
         "runs",
         &format!(
             "{} scenario: {} messages per run, {} measured repetitions after {} warm-up, baseline {}{}",
-            scenario.kind.as_deref().unwrap_or("throughput"),
+            scenario.kind,
             scenario.messages,
             scenario.repetitions,
             scenario.warmup,
@@ -459,7 +460,9 @@ fn provenance(out: &mut String, file: &ResultsFile) {
             }
         ),
     );
-    if let (Some(start), Some(end)) = (file.started_at_unix, file.finished_at_unix) {
+    // Zero: a file that did not record when it ran.
+    if file.started_at_unix > 0 && file.finished_at_unix > 0 {
+        let (start, end) = (file.started_at_unix, file.finished_at_unix);
         row(out, "when", &format!("{} to {}", utc(start), utc(end)));
     }
     row(out, "command", &file.command.join(" "));
@@ -487,7 +490,9 @@ fn provenance(out: &mut String, file: &ResultsFile) {
                     &format!("{}B/s (one thread)", si(bandwidth)),
                 );
             }
-            if let Some(timer) = &machine.timer {
+            let timer = &machine.timer;
+            // An empty source: a file that did not record its timer.
+            if !timer.source.is_empty() {
                 let mut text = timer.source.clone();
                 if let Some(cost) = timer.cost_ns {
                     let _ = write!(text, ", {} per reading", nanoseconds(cost));
@@ -506,9 +511,9 @@ fn provenance(out: &mut String, file: &ResultsFile) {
             // One row per (status, source, reason), naming its counters.
             let mut kinds: Vec<(String, Vec<&str>)> = Vec::new();
             for counter in &machine.counters {
-                let mut kind = counter.status.clone();
-                if !counter.source.is_empty() {
-                    let _ = write!(kind, " ({})", counter.source);
+                let mut kind = counter.status.name().to_owned();
+                if let Some(source) = counter.source {
+                    let _ = write!(kind, " ({source})");
                 }
                 if let Some(reason) = &counter.reason {
                     let _ = write!(kind, ": {reason}");
@@ -535,7 +540,10 @@ fn implementations(out: &mut String, file: &ResultsFile) {
         "<h3>Implementations</h3>\n<table>\n<tr><th>name</th><th>what</th><th>ordering guarantee</th><th>wait class</th><th>batching</th></tr>"
     );
     for implementation in &file.implementations {
-        let mut batching = implementation.batching.replace('_', " ");
+        let mut batching = implementation
+            .batching
+            .map_or("none", |batching| batching.name())
+            .replace('_', " ");
         if implementation.fanout_emulated && file.is_fanout() {
             batching.push_str("; fan-out emulated with one queue per consumer");
         }
@@ -549,8 +557,12 @@ fn implementations(out: &mut String, file: &ResultsFile) {
                 ""
             },
             escape(&implementation.summary),
-            escape(&implementation.ordering.replace('_', " ")),
-            escape(&implementation.wait_class),
+            escape(&implementation.ordering.name().replace('_', " ")),
+            escape(
+                implementation
+                    .wait_class
+                    .map_or("none", |wait_class| wait_class.name())
+            ),
             escape(&batching),
         );
     }
@@ -567,16 +579,16 @@ pub(crate) fn heading(file: &ResultsFile, configuration: &Configuration) -> Stri
         configuration.capacity,
         configuration.payload,
         configuration.batch,
-        configuration.wait_key(),
+        configuration.requested_wait,
     );
     if let Some(asked) = configuration.requested_batch {
         let _ = write!(text, " (batch asked {asked}, clamped to the capacity)");
     }
-    if configuration.wait != configuration.wait_key() && !configuration.wait.is_empty() {
+    if configuration.wait != configuration.requested_wait {
         let _ = write!(text, " (ran {})", configuration.wait);
     }
-    if configuration.consume_mode() != "read" {
-        let _ = write!(text, " · consume {}", configuration.consume_mode());
+    if configuration.consume != Consume::Read {
+        let _ = write!(text, " · consume {}", configuration.consume);
     }
     if let Some(rate) = configuration.rate {
         let _ = write!(text, " · offered {} msg/s", si(rate));
@@ -631,7 +643,7 @@ fn failures(out: &mut String, file: &ResultsFile) {
         let _ = writeln!(
             out,
             "<tr class=\"bad\"><td>{}</td><td>{}</td><td>{}</td><td>{}{}</td><td>{}</td></tr>",
-            escape(&run.outcome.label()),
+            escape(run.outcome.label().as_str()),
             escape(&heading(file, configuration)),
             escape(&run.implementation),
             run.round,
@@ -724,7 +736,7 @@ fn latency_cell(summary: &Summary) -> String {
                 at(99.0),
                 at(99.9),
                 at(100.0),
-                latency.kind.replace('_', " "),
+                latency.kind.name().replace('_', " "),
                 latency.samples
             )
         },
@@ -754,7 +766,7 @@ fn configuration_table(
     configuration: &Configuration,
 ) {
     let summaries = &configuration.summary;
-    let work_sharing = file.scenario.topology == "mpmc_worker_pool";
+    let work_sharing = file.scenario.topology == schema::Topology::MpmcWorkerPool;
     let shown: Vec<&OptionalColumn> = OPTIONAL_COLUMNS
         .iter()
         .filter(|column| work_sharing || !column.work_sharing_only)
@@ -775,8 +787,8 @@ fn configuration_table(
     for summary in summaries {
         let ordering = file
             .implementation(&summary.implementation)
-            .map_or_else(String::new, |i| i.ordering.replace('_', " "));
-        let passes = verdict_passes(&summary.verdict);
+            .map_or_else(String::new, |i| i.ordering.name().replace('_', " "));
+        let passes = summary.verdict.passes();
         let throughput = summary.throughput_interval();
         let ratio_range = summary.ratio_interval();
         let cells: String = shown.iter().map(|column| (column.cell)(summary)).collect();

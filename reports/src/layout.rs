@@ -49,8 +49,8 @@ impl Axis {
             Axis::Threads => format!("P{} C{}", configuration.producers, configuration.consumers),
             Axis::Batch => format!("batch {}", configuration.batch),
             Axis::Capacity => format!("capacity {}", configuration.capacity),
-            Axis::Wait => format!("wait {}", configuration.wait_key()),
-            Axis::Consume => format!("consume {}", configuration.consume_mode()),
+            Axis::Wait => format!("wait {}", configuration.requested_wait),
+            Axis::Consume => format!("consume {}", configuration.consume),
             Axis::Rate => configuration.rate.map_or_else(
                 || "rate unpaced".to_owned(),
                 |rate| format!("rate {}/s", crate::format::si(rate)),
@@ -65,8 +65,8 @@ impl Axis {
             Axis::Threads => format!("P{} C{}", configuration.producers, configuration.consumers),
             Axis::Batch => configuration.batch.to_string(),
             Axis::Capacity => configuration.capacity.to_string(),
-            Axis::Wait => configuration.wait_key().to_owned(),
-            Axis::Consume => configuration.consume_mode().to_owned(),
+            Axis::Wait => configuration.requested_wait.name().to_owned(),
+            Axis::Consume => configuration.consume.name().to_owned(),
             Axis::Rate => configuration
                 .rate
                 .map_or_else(|| "unpaced".to_owned(), crate::format::si),
@@ -88,8 +88,8 @@ impl Axis {
             ),
             Axis::Batch => (configuration.batch as f64, 0.0, String::new()),
             Axis::Capacity => (configuration.capacity as f64, 0.0, String::new()),
-            Axis::Wait => (0.0, 0.0, configuration.wait_key().to_owned()),
-            Axis::Consume => (0.0, 0.0, configuration.consume_mode().to_owned()),
+            Axis::Wait => (0.0, 0.0, configuration.requested_wait.name().to_owned()),
+            Axis::Consume => (0.0, 0.0, configuration.consume.name().to_owned()),
             Axis::Rate => (configuration.rate.unwrap_or(f64::MAX), 0.0, String::new()),
         }
     }
@@ -188,7 +188,8 @@ fn groups_of(file: &ResultsFile) -> Vec<Group> {
                     // The fair workload goes unsaid unless discard runs
                     // sit beside it.
                     Axis::Consume => {
-                        varying.contains(&Axis::Consume) || configuration.consume_mode() != "read"
+                        varying.contains(&Axis::Consume)
+                            || configuration.consume != schema::Consume::Read
                     }
                     _ => true,
                 })

@@ -1,7 +1,7 @@
 //! HTML reports from ringlab results files.
 //!
-//! [`load`] reads a `ringlab.results/1` file through a lenient view of the
-//! schema ([`model`]); [`render`] writes a self-contained report into a
+//! [`load`] reads a `ringlab.results/1` file through the schema's own types,
+//! leniently ([`model`]); [`render`] writes a self-contained report into a
 //! folder: `index.html`, PNG and SVG charts beside it (referenced by
 //! relative paths, so the page opens from disk), and `figures.csv` with
 //! every configuration's figures. Several files are set side by side and
@@ -192,12 +192,15 @@ pub fn load(path: &Path) -> Result<ResultsFile, ReportError> {
             });
         }
     }
-    let mut results: ResultsFile =
+    let results: model::Results =
         serde_json::from_value(value).map_err(|source| ReportError::Shape {
             path: path.to_owned(),
             source,
         })?;
-    results.path = path.to_owned();
+    let results = ResultsFile {
+        path: path.to_owned(),
+        results,
+    };
     Ok(results)
 }
 

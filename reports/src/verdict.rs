@@ -30,8 +30,9 @@
 
 use std::fmt::Write as _;
 
-use crate::model::{Configuration, ResultsFile, Summary, verdict_passes};
+use crate::model::{Configuration, Label, ResultsFile, Summary};
 use crate::stats::{median, median_ci};
+use schema::{Consume, Kind};
 
 /// The base case's name in results files.
 pub const BASE: &str = "base";
@@ -109,7 +110,7 @@ pub struct ConfigurationVerdict {
     /// Passed implementations, best first.
     pub ranked: Vec<Ranked>,
     /// Implementations left out of the ranking, with their verdict.
-    pub unranked: Vec<(String, String)>,
+    pub unranked: Vec<(String, Label)>,
     /// Threads outnumbered cores.
     pub oversubscribed: bool,
     /// The base case's median throughput, when it ran and passed.
@@ -208,10 +209,10 @@ pub fn label(configuration: &Configuration) -> String {
         configuration
             .requested_batch
             .map_or_else(String::new, |asked| format!(" (asked {asked})")),
-        configuration.wait_key(),
+        configuration.requested_wait,
     );
-    if configuration.consume_mode() != "read" {
-        let _ = write!(text, " · consume {}", configuration.consume_mode());
+    if configuration.consume != Consume::Read {
+        let _ = write!(text, " · consume {}", configuration.consume);
     }
     if let Some(rate) = configuration.rate {
         let _ = write!(text, " · rate {}/s", crate::format::si(rate));
@@ -221,7 +222,7 @@ pub fn label(configuration: &Configuration) -> String {
 
 /// The verdict of every configuration of `file`.
 pub fn verdicts(file: &ResultsFile) -> Vec<ConfigurationVerdict> {
-    let latency = file.scenario.kind.as_deref() == Some("latency");
+    let latency = file.scenario.kind == Kind::Latency;
     file.configurations
         .iter()
         .enumerate()
@@ -262,10 +263,10 @@ fn verdict(index: usize, configuration: &Configuration, latency: bool) -> Config
             Metric::LatencyP99 => summary.latency_at(99.0),
         };
         match value {
-            Some(value) if verdict_passes(&summary.verdict) && value.is_finite() => {
+            Some(value) if summary.verdict.passes() && value.is_finite() => {
                 candidates.push((summary, value));
             }
-            _ => unranked.push((summary.implementation.clone(), summary.verdict.clone())),
+            _ => unranked.push((summary.implementation.clone(), summary.verdict)),
         }
     }
     candidates.sort_by(|a, b| match metric {
@@ -291,7 +292,7 @@ fn verdict(index: usize, configuration: &Configuration, latency: bool) -> Config
                 harness_bound: metric == Metric::Throughput
                     && base.is_some_and(|base| *value >= HARNESS_BOUND * base),
                 passed: (summary.passed_runs, summary.measured_runs),
-                count_only: summary.verdict == "pass (count only)",
+                count_only: summary.verdict == Label::PassCountOnly,
             };
             if position == 0 {
                 if metric == Metric::Throughput && best_rounds.len() >= MIN_ROUNDS {
@@ -365,7 +366,7 @@ pub fn render(file: &ResultsFile) -> String {
         "\nverdicts · {} ({}) · {}",
         file.scenario.name, file.scenario.topology, LEGEND
     );
-    if file.scenario.kind.as_deref() == Some("latency") {
+    if file.scenario.kind == Kind::Latency {
         let _ = writeln!(
             out,
             "  ranked by p99 one-way latency (lower first), pooled over runs: no per-round figure, so no interval"

@@ -209,6 +209,48 @@ fn older_files_without_contract_fields_render_and_say_what_is_missing() {
     assert_eq!(first["verdict"], "pass");
 }
 
+#[test]
+fn older_files_read_with_the_meaning_their_missing_fields_had() {
+    // spsc.json predates scenario kinds, consume modes, `bounded`, the
+    // machine section and per-consumer deliveries.
+    let raw = std::fs::read_to_string(fixture("spsc.json")).unwrap();
+    for field in [
+        "\"kind\"",
+        "\"consume\"",
+        "\"bounded\"",
+        "\"machine\"",
+        "deliveries_per_consumer",
+    ] {
+        assert!(!raw.contains(field), "the fixture has {field}");
+    }
+    let file = load("spsc.json");
+    assert_eq!(file.scenario.kind, schema::Kind::Throughput);
+    assert!(file.machine.is_none());
+    assert!(file.implementations.iter().all(|i| i.bounded));
+    for configuration in &file.configurations {
+        assert_eq!(configuration.consume, schema::Consume::Read);
+        for run in &configuration.runs {
+            if let schema::Outcome::Completed {
+                deliveries_per_consumer,
+                ..
+            } = &run.outcome
+            {
+                assert!(deliveries_per_consumer.is_empty());
+            }
+        }
+    }
+    // An unknown field (written by a later version) is ignored.
+    assert!(
+        std::fs::read_to_string(fixture("mpsc-contract.json"))
+            .unwrap()
+            .contains("some_future_field")
+    );
+    assert_eq!(
+        load("mpsc-contract.json").scenario.topology,
+        schema::Topology::Mpsc
+    );
+}
+
 /// The records of a CSV file (RFC 4180: fields in double quotes may hold
 /// commas, line breaks and doubled quotes).
 fn parse_csv(text: &str) -> Vec<Vec<String>> {
@@ -587,12 +629,12 @@ fn default_folder_is_beside_the_results() {
 fn count_only_runs_are_plotted_apart_from_the_fair_workload() {
     let mut results = load("spsc.json");
     let mut discard = results.configurations[0].clone();
-    discard.consume = Some("discard".to_owned());
+    discard.consume = schema::Consume::Discard;
     for summary in &mut discard.summary {
-        summary.verdict = "pass (count only)".to_owned();
+        summary.verdict = schema::Label::PassCountOnly;
     }
     for configuration in &mut results.configurations {
-        configuration.consume = Some("read".to_owned());
+        configuration.consume = schema::Consume::Read;
     }
     results.configurations.push(discard);
     let out = out_dir("count-only");
@@ -671,7 +713,7 @@ fn a_line_breaks_where_its_implementation_did_not_pass() {
         .iter_mut()
         .find(|s| s.implementation == "lmax")
         .expect("lmax");
-    lmax.verdict = "FAIL".to_owned();
+    lmax.verdict = schema::Label::Fail;
     let out = out_dir("gap");
     let summary = reports::render(&[results], &out, &Options::default()).expect("render");
     let html = std::fs::read_to_string(&summary.index).expect("index");

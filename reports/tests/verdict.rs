@@ -11,7 +11,9 @@
 use std::path::{Path, PathBuf};
 
 use reports::ResultsFile;
+use reports::model::Label;
 use reports::verdict::{self, ConfigurationVerdict, Metric};
+use schema::Kind;
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -168,7 +170,7 @@ fn runs_that_did_not_all_pass_are_marked_or_left_out() {
             .iter_mut()
             .find(|s| s.implementation == "lmax")
             .unwrap();
-        lmax.verdict = "FAIL".to_owned();
+        lmax.verdict = Label::Fail;
         let bitmap = summaries
             .iter_mut()
             .find(|s| s.implementation == "bitmap")
@@ -177,7 +179,7 @@ fn runs_that_did_not_all_pass_are_marked_or_left_out() {
     }
     let verdict = verdict_of(&file, 0);
     assert_eq!(names(&verdict), ["bitmap", "crossbeam"]);
-    assert_eq!(verdict.unranked, [("lmax".to_owned(), "FAIL".to_owned())]);
+    assert_eq!(verdict.unranked, [("lmax".to_owned(), Label::Fail)]);
     let line = verdict.line();
     assert!(line.contains("; not ranked: lmax FAIL"), "{line}");
     assert!(line.ends_with("[bitmap 2/3 passed]"), "{line}");
@@ -186,7 +188,7 @@ fn runs_that_did_not_all_pass_are_marked_or_left_out() {
 #[test]
 fn latency_scenarios_rank_by_p99_without_intervals() {
     let mut file = load();
-    file.scenario.kind = Some("latency".to_owned());
+    file.scenario.kind = Kind::Latency;
     let verdict = verdict_of(&file, 0);
     assert_eq!(verdict.metric, Metric::LatencyP99);
     let p99: Vec<f64> = verdict.ranked.iter().map(|r| r.value).collect();

@@ -45,4 +45,4 @@
 
 pub use harness::{cli, conformance, main};
 pub use impls::*;
-pub use {harness, reports, scenarios};
+pub use {harness, reports, scenarios, schema};

@@ -45,6 +45,7 @@ use impls::{Info, Topology, WaitStrategy};
 
 pub use error::{Problem, ScenarioError};
 pub use faults::{Fault, FaultScenario};
+pub use schema::{Consume, Kind};
 pub use validate::ALL;
 
 /// A checked scenario file.
@@ -106,62 +107,9 @@ pub struct Axes {
     pub rate: Vec<u64>,
 }
 
-/// How consumers treat the messages they take off the queue.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Consume {
-    /// Read every message in full and check it: the whole oracle (count,
-    /// checksum, per-producer order). The default, and the fair workload.
-    Read,
-    /// Take messages off the queue without reading them, as some published
-    /// benchmarks do. Only counts can be checked; results say "count only".
-    Discard,
-}
-
-impl Consume {
-    /// Every mode.
-    pub const ALL: [Consume; 2] = [Consume::Read, Consume::Discard];
-
-    /// The name used in scenario files and results.
-    pub fn name(self) -> &'static str {
-        match self {
-            Consume::Read => "read",
-            Consume::Discard => "discard",
-        }
-    }
-}
-
 /// Most messages per run of a latency scenario: the harness keeps every
 /// message's send and receive times (16 bytes per message per thread).
 pub const MAX_LATENCY_MESSAGES: u64 = 50_000_000;
-
-/// What a scenario's runs measure.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Kind {
-    /// Messages per second, producers publishing as fast as they can.
-    Throughput,
-    /// One-way latency at fixed offered rates (`axes.rate`), measured from
-    /// each message's intended send time.
-    Latency,
-    /// Round trips over two queues of the same implementation, one message
-    /// at a time (topology `spsc`, batch 1).
-    Pingpong,
-}
-
-impl Kind {
-    /// Every kind.
-    pub const ALL: [Kind; 3] = [Kind::Throughput, Kind::Latency, Kind::Pingpong];
-
-    /// The name used in scenario files and results.
-    pub fn name(self) -> &'static str {
-        match self {
-            Kind::Throughput => "throughput",
-            Kind::Latency => "latency",
-            Kind::Pingpong => "pingpong",
-        }
-    }
-}
 
 /// One configuration: one value from each axis.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]

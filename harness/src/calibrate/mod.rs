@@ -107,7 +107,7 @@ pub struct Round {
     /// The harness's throughput, when its run passed the oracle.
     pub harness: Option<f64>,
     /// How the harness run ended, in one word.
-    pub harness_outcome: String,
+    pub harness_outcome: schema::Label,
     /// The plain loop's throughput, when its sum was right.
     pub plain: Option<f64>,
     /// Whether the plain loop's threads were pinned.
@@ -273,7 +273,7 @@ pub fn run(
             rounds[index].push(Round {
                 round,
                 harness: harness.throughput(options.messages),
-                harness_outcome: harness.label().to_owned(),
+                harness_outcome: harness.label(),
                 plain: plain.throughput(options.messages),
                 plain_pinned: plain.pinned,
             });

@@ -17,7 +17,7 @@ pub(super) fn calibrate(context: &Context, args: CalibrateArgs) -> Result<ExitCo
     use crate::calibrate::{self, Options, PAIRS, Progress};
     let cores = Cores::detect();
     let started = unix_now();
-    let provenance = Provenance::collect(&context.home, cores.ids());
+    let provenance = crate::provenance::collect(&context.home, cores.ids());
     let options = Options {
         rounds: args.rounds,
         warmup: args.warmup,

@@ -40,7 +40,7 @@ pub(super) fn faults<R: Roster>(
     use crate::faults::{self, BATCH, CAPACITY, WAIT};
     let cores = Cores::detect();
     let started = unix_now();
-    let provenance = Provenance::collect(&context.home, cores.ids());
+    let provenance = crate::provenance::collect(&context.home, cores.ids());
     let runs = faults::plan(&scenario);
     let heading = format!(
         "capacity {CAPACITY} (or the implementation's smallest) · batch {BATCH} · {} messages per run · wait {} · watchdog {} s",

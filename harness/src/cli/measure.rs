@@ -11,7 +11,7 @@ pub(super) fn measure<R: Roster>(
     // Read the core list before any thread is pinned.
     let cores = Cores::detect();
     let started = unix_now();
-    let provenance = Provenance::collect(&context.home, cores.ids());
+    let provenance = crate::provenance::collect(&context.home, cores.ids());
     let options = SweepOptions {
         allow_spin_oversubscribed: args.allow_spin_oversubscribed,
     };
@@ -116,7 +116,7 @@ pub(super) fn measure<R: Roster>(
                 "unstable placement: the core-to-core round trip between cores {} and {} ranged {low:.0}–{high:.0} ns over the rounds of {} (more than {:.0}x): the hypervisor moved these vCPUs between rounds; compare within rounds (ratios), not across them",
                 floor.cores.0,
                 floor.cores.1,
-                table::heading(&scenario.topology.to_string(), configuration),
+                table::heading(scenario.topology, configuration),
                 crate::results::FLOOR_UNSTABLE_FACTOR,
             ));
         }
@@ -131,7 +131,7 @@ pub(super) fn measure<R: Roster>(
             name: scenario.name.clone(),
             path: scenario.path.clone(),
             description: scenario.description.clone(),
-            topology: topology.to_owned(),
+            topology: scenario.topology,
             implementations: scenario
                 .implementations
                 .iter()
@@ -143,7 +143,7 @@ pub(super) fn measure<R: Roster>(
             warmup: scenario.warmup,
             timeout_secs: scenario.timeout.as_secs_f64(),
             quick: args.quick,
-            kind: scenario.kind.name().to_owned(),
+            kind: scenario.kind,
             allow_spin_oversubscribed: args.allow_spin_oversubscribed,
         },
         provenance,
@@ -152,7 +152,7 @@ pub(super) fn measure<R: Roster>(
             .iter()
             .filter_map(|name| scenario.known.iter().find(|info| info.name == *name))
             .map(ImplementationRecord::from)
-            .chain(std::iter::once(ImplementationRecord::base()))
+            .chain(std::iter::once(results::base_record()))
             .collect(),
         configurations,
         machine: Some(machine),

@@ -27,7 +27,6 @@ use std::io;
 
 use perf_event::events::{Cache, CacheId, CacheOp, CacheResult, Hardware, Software};
 use perf_event::{Builder, Counter};
-use serde::{Deserialize, Serialize};
 
 /// An event the harness may count.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -55,32 +54,8 @@ pub enum Event {
 }
 
 /// Which counting mechanism produced a value.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Source {
-    /// The hardware PMU, kernel time included.
-    Hardware,
-    /// The hardware PMU, user time only (kernel counting refused).
-    HardwareUser,
-    /// Software events with kernel counting on.
-    Software,
-    /// The task clock as the user sees it (kernel time excluded).
-    TaskClock,
-    /// `getrusage(RUSAGE_THREAD)`.
-    Getrusage,
-}
-
-impl Source {
-    /// `hardware`, `software`, `task_clock`, `getrusage`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Source::Hardware => "hardware",
-            Source::HardwareUser => "hardware_user",
-            Source::Software => "software",
-            Source::TaskClock => "task_clock",
-            Source::Getrusage => "getrusage",
-        }
-    }
-}
+pub use schema::CounterSource as Source;
+pub use schema::{CounterAvailability, CounterStatus, CounterValue};
 
 /// The hardware events, in report order.
 pub const HARDWARE: [Event; 6] = [
@@ -222,21 +197,6 @@ impl Opener for PerfOpener {
     }
 }
 
-/// Whether and how one counter is available (`machine.counters`).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CounterAvailability {
-    /// Counter name.
-    pub name: String,
-    /// `measured` or `unavailable`.
-    pub status: String,
-    /// `hardware`, `hardware_user`, `software`, `task_clock`, `getrusage`,
-    /// or empty when unavailable.
-    pub source: String,
-    /// Why it is unavailable.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
-}
-
 /// What each run thread opens, decided once per invocation.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Plan {
@@ -272,8 +232,8 @@ fn describe(error: &io::Error) -> String {
 fn measured(event: Event, source: Source) -> CounterAvailability {
     CounterAvailability {
         name: event.name().to_owned(),
-        status: "measured".to_owned(),
-        source: source.name().to_owned(),
+        status: CounterStatus::Measured,
+        source: Some(source),
         reason: None,
     }
 }
@@ -281,8 +241,8 @@ fn measured(event: Event, source: Source) -> CounterAvailability {
 fn unavailable(name: &str, reason: String) -> CounterAvailability {
     CounterAvailability {
         name: name.to_owned(),
-        status: "unavailable".to_owned(),
-        source: String::new(),
+        status: CounterStatus::Unavailable,
+        source: None,
         reason: Some(reason),
     }
 }
@@ -440,26 +400,6 @@ impl<C: ReadCounter> ThreadCounters<C> {
     pub fn failed(&self) -> &[Event] {
         &self.failed
     }
-}
-
-/// One counter's figure at one configuration (`summary.counters`).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct CounterValue {
-    /// Counter name.
-    pub name: String,
-    /// `ns` or `events`.
-    pub unit: String,
-    /// `measured` or `unavailable`.
-    pub status: String,
-    /// Where it came from (empty when unavailable).
-    pub source: String,
-    /// Median over passed runs of (sum over run threads) / messages; `None`
-    /// when unavailable.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub per_message: Option<f64>,
-    /// Why it is unavailable.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
 }
 
 /// The unit of the counter named `name`.

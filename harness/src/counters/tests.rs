@@ -88,14 +88,14 @@ fn no_pmu_falls_back_to_software_with_kernel_counting() {
     assert_eq!(plan.availability.len(), HARDWARE.len() + SOFTWARE.len());
     for event in HARDWARE {
         let counter = status(&plan, event.name());
-        assert_eq!(counter.status, "unavailable");
+        assert_eq!(counter.status, CounterStatus::Unavailable);
         assert!(counter.reason.as_deref().unwrap().contains("ENOENT"));
     }
     for event in SOFTWARE {
         let counter = status(&plan, event.name());
         assert_eq!(
-            (counter.status.as_str(), counter.source.as_str()),
-            ("measured", "software")
+            (counter.status, counter.source),
+            (CounterStatus::Measured, Some(Source::Software))
         );
     }
     assert!(
@@ -115,19 +115,19 @@ fn refused_software_falls_back_to_task_clock_and_getrusage() {
     let plan = plan(&fake);
     let task_clock = status(&plan, "task_clock");
     assert_eq!(
-        (task_clock.status.as_str(), task_clock.source.as_str()),
-        ("measured", "task_clock")
+        (task_clock.status, task_clock.source),
+        (CounterStatus::Measured, Some(Source::TaskClock))
     );
     for name in ["context_switches", "page_faults"] {
         let counter = status(&plan, name);
         assert_eq!(
-            (counter.status.as_str(), counter.source.as_str()),
-            ("measured", "getrusage"),
+            (counter.status, counter.source),
+            (CounterStatus::Measured, Some(Source::Getrusage)),
             "{name}"
         );
     }
     let migrations = status(&plan, "migrations");
-    assert_eq!(migrations.status, "unavailable");
+    assert_eq!(migrations.status, CounterStatus::Unavailable);
     assert!(
         migrations.reason.as_deref().unwrap().contains("EACCES"),
         "{migrations:?}"
@@ -145,8 +145,8 @@ fn a_pmu_refusing_kernel_counting_counts_user_time() {
     for event in HARDWARE {
         let counter = status(&plan, event.name());
         assert_eq!(
-            (counter.status.as_str(), counter.source.as_str()),
-            ("measured", "hardware_user"),
+            (counter.status, counter.source),
+            (CounterStatus::Measured, Some(Source::HardwareUser)),
             "{counter:?}"
         );
         assert!(plan.events.contains(&(event, true, Source::HardwareUser)));
@@ -154,7 +154,7 @@ fn a_pmu_refusing_kernel_counting_counts_user_time() {
     let with_kernel = Fake::new(true, true);
     let plan = super::plan(&with_kernel);
     for event in HARDWARE {
-        assert_eq!(status(&plan, event.name()).source, "hardware");
+        assert_eq!(status(&plan, event.name()).source, Some(Source::Hardware));
     }
     let opened = with_kernel.opened.borrow();
     assert!(opened.iter().all(|&(_, exclude_kernel)| !exclude_kernel));

@@ -317,7 +317,11 @@ mod tests {
             let mut reply = honest();
             damage(&mut reply.tallies.as_mut().unwrap()[0]);
             let outcome = judged(reply);
-            assert_eq!(outcome.label(), "FAIL", "damage {index}: {outcome:?}");
+            assert_eq!(
+                outcome.label(),
+                schema::Label::Fail,
+                "damage {index}: {outcome:?}"
+            );
         }
     }
 

@@ -31,7 +31,6 @@ use core::fmt;
 
 use impls::{Message, Topology};
 pub use observer::Observer;
-use serde::{Deserialize, Serialize};
 
 /// What one producer's messages looked like to one consumer.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -194,24 +193,7 @@ impl Expected {
     }
 }
 
-/// The oracle's finding for one run.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Verdict {
-    /// Whether the run kept every guarantee checked.
-    pub passed: bool,
-    /// Messages the producers sent.
-    pub sent: u64,
-    /// Deliveries the consumers recorded (sent x consumers for fan-out).
-    pub delivered: u64,
-    /// Deliveries the run should have made.
-    pub expected_deliveries: u64,
-    /// Each violation, in words; empty when passed.
-    pub problems: Vec<String>,
-    /// Only the number of deliveries was checked (the consumers did not
-    /// read the messages): no integrity or order check was possible.
-    #[serde(default, skip_serializing_if = "core::ops::Not::not")]
-    pub count_only: bool,
-}
+pub use schema::Verdict;
 
 /// Keeps the first problems only: a broken queue can produce thousands.
 const MAX_PROBLEMS: usize = 16;

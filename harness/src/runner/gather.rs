@@ -206,7 +206,7 @@ fn run_latency(clock: &Clock, mut latencies: Vec<ThreadLatency>) -> Option<RunLa
         .filter_map(|latency| latency.round_trips.take())
         .collect();
     if !round_trips.is_empty() {
-        return Some(RunLatency::round_trips(&latency::merge(&round_trips)));
+        return Some(latency::run_round_trips(&latency::merge(&round_trips)));
     }
     let mut sent: Vec<(Schedule, Vec<u64>)> = Vec::new();
     for latency in &mut latencies {
@@ -233,5 +233,5 @@ fn run_latency(clock: &Clock, mut latencies: Vec<ThreadLatency>) -> Option<RunLa
     for latency in latencies.iter().filter(|l| !l.receipts.is_empty()) {
         merged.absorb(&latency::one_way(clock, &sent, &latency.receipts));
     }
-    Some(RunLatency::one_way(&merged))
+    Some(latency::run_one_way(&merged))
 }

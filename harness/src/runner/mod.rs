@@ -29,12 +29,10 @@ mod loops;
 mod pingpong;
 mod streams;
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
 use impls::{Cancel, Message, Queue, QueueConfig, Topology, WaitStrategy};
-use serde::{Deserialize, Serialize};
 
 pub use base::{BASE, BASE_SUMMARY, NoQueue, run_base};
 pub(crate) use launch::panic_message;
@@ -42,8 +40,6 @@ pub use loops::{Pacing, consumer_loop, discard_loop, paced_producer_loop, produc
 
 use crate::clock::Clock;
 use crate::counters::Plan;
-use crate::latency::RunLatency;
-use crate::oracle::Verdict;
 use crate::placement::Placement;
 
 /// What a run measures.
@@ -118,165 +114,7 @@ pub struct RunSpec {
     pub instruments: Instruments,
 }
 
-/// What the run threads measured about themselves over their measured
-/// regions, summed over threads. `None` (or a counter left out) means not
-/// measured, never zero.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct Costs {
-    /// CPU time of every run thread (`CLOCK_THREAD_CPUTIME_ID`), ns.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cpu_ns: Option<u64>,
-    /// Allocations made by run threads.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub allocations: Option<u64>,
-    /// Bytes those allocations asked for.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub allocated_bytes: Option<u64>,
-    /// Event counters, by name, counted by every run thread.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub counters: BTreeMap<String, u64>,
-    /// Latency histograms of latency and ping-pong runs.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub latency: Option<RunLatency>,
-}
-
-/// How a run ended.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "status", rename_all = "snake_case")]
-pub enum Outcome {
-    /// Every thread finished; the oracle judged the run.
-    Completed {
-        /// Measured region, in nanoseconds.
-        elapsed_ns: u64,
-        /// The oracle's finding.
-        verdict: Verdict,
-        /// Threads whose pinning the OS refused.
-        pin_failures: usize,
-        /// Deliveries each consumer recorded (work-sharing shows how evenly
-        /// the work was spread).
-        deliveries_per_consumer: Vec<u64>,
-        /// Counters of the `metrics` feature, summed over endpoints (empty
-        /// in builds without it).
-        #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-        metrics: BTreeMap<String, u64>,
-        /// CPU time, counters, allocations and latency.
-        #[serde(default)]
-        costs: Box<Costs>,
-    },
-    /// The deadline passed and the run was cancelled.
-    TimedOut {
-        /// Messages the consumers had recorded when it was stopped.
-        delivered: u64,
-        /// Threads that did not stop within the grace period and were
-        /// abandoned (still running; later runs of this invocation share
-        /// the machine with them).
-        abandoned_threads: usize,
-    },
-    /// The queue could not be built (a configuration error).
-    BuildFailed {
-        /// What the implementation said.
-        error: String,
-    },
-    /// A thread panicked, or a producer found every consumer gone.
-    Crashed {
-        /// What went wrong.
-        error: String,
-    },
-    /// The implementation cannot run on this machine (a foreign
-    /// implementation whose runtime is not installed). Not a failure:
-    /// nothing ran.
-    Unavailable {
-        /// Why, and how to make it available.
-        reason: String,
-    },
-}
-
-impl Outcome {
-    /// Messages per second, for a run the oracle passed.
-    pub fn throughput(&self, messages: u64) -> Option<f64> {
-        match self {
-            Outcome::Completed {
-                elapsed_ns,
-                verdict,
-                ..
-            } if verdict.passed => Some(messages as f64 / (*elapsed_ns).max(1) as f64 * 1e9),
-            _ => None,
-        }
-    }
-
-    /// The smallest and largest share of the deliveries one consumer
-    /// made, for a passed run with several consumers.
-    pub fn consumer_shares(&self) -> Option<(f64, f64)> {
-        let Outcome::Completed {
-            verdict,
-            deliveries_per_consumer,
-            ..
-        } = self
-        else {
-            return None;
-        };
-        if !verdict.passed || deliveries_per_consumer.len() < 2 {
-            return None;
-        }
-        let total = deliveries_per_consumer.iter().sum::<u64>().max(1) as f64;
-        let shares: Vec<f64> = deliveries_per_consumer
-            .iter()
-            .map(|&count| count as f64 / total)
-            .collect();
-        crate::stats::min_max(&shares)
-    }
-
-    /// CPU time, counters, allocations and latency of a passed run.
-    pub fn costs(&self) -> Option<&Costs> {
-        match self {
-            Outcome::Completed { verdict, costs, .. } if verdict.passed => Some(costs),
-            _ => None,
-        }
-    }
-
-    /// Whether this is a correct, completed run.
-    pub fn passed(&self) -> bool {
-        matches!(self, Outcome::Completed { verdict, .. } if verdict.passed)
-    }
-
-    /// Whether it failed: the oracle caught an error, or the run crashed,
-    /// timed out or could not be built. An unavailable implementation
-    /// did not run, and did not fail.
-    pub fn failed(&self) -> bool {
-        !self.passed() && !matches!(self, Outcome::Unavailable { .. })
-    }
-
-    /// How bad it is, for a summary's verdict over several runs (the
-    /// worst wins): a pass or an implementation that did not run (never
-    /// mixed with runs that did), a timeout, a build error, a crash, and
-    /// worst a run the oracle failed.
-    pub fn severity(&self) -> u8 {
-        match self {
-            Outcome::Completed { verdict, .. } if verdict.passed => 0,
-            Outcome::Unavailable { .. } => 0,
-            Outcome::TimedOut { .. } => 1,
-            Outcome::BuildFailed { .. } => 2,
-            Outcome::Crashed { .. } => 3,
-            Outcome::Completed { .. } => 4,
-        }
-    }
-
-    /// One word for tables: `pass`, `FAIL`, `timeout`, `build error`,
-    /// `crash`, `unavailable`.
-    pub fn label(&self) -> &'static str {
-        match self {
-            Outcome::Completed { verdict, .. } if verdict.passed && verdict.count_only => {
-                "pass (count only)"
-            }
-            Outcome::Completed { verdict, .. } if verdict.passed => "pass",
-            Outcome::Completed { .. } => "FAIL",
-            Outcome::TimedOut { .. } => "timeout",
-            Outcome::BuildFailed { .. } => "build error",
-            Outcome::Crashed { .. } => "crash",
-            Outcome::Unavailable { .. } => "unavailable",
-        }
-    }
-}
+pub use schema::{Costs, Outcome};
 
 /// Splits `messages` over `producers`, the first ones taking the remainder.
 pub fn quotas(messages: u64, producers: usize) -> Vec<u64> {
