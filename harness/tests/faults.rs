@@ -34,8 +34,9 @@ const IGNORES_DISCONNECT: u8 = 5;
 /// Its consumers panic on their 50th message, as a broken internal
 /// invariant would.
 const PANICS: u8 = 6;
-/// Its consumers take a whole batch at a time off the queue, as the
-/// `*_vec` channels do, and say so in their `Info`.
+/// Its producers queue a whole batch at once and its consumers take a
+/// whole batch at a time off the queue, as the `*_vec` channels do (one
+/// `Vec` per batch), and say so in their `Info`.
 const TAKES_BATCHES: u8 = 7;
 /// As [`TAKES_BATCHES`], but its `Info` claims it takes messages one at a
 /// time.
@@ -100,6 +101,32 @@ impl<M: Message, const DEFECT: u8> Producer<M> for FaultyProducer<M, DEFECT> {
                 .extend(std::iter::repeat_n(last, size - queued));
         }
         self.unfinished = Some((n, 0));
+        if matches!(DEFECT, TAKES_BATCHES | LOSES_ITS_BATCH) {
+            // A whole batch queued under one lock, as the `*_vec` channels
+            // send one `Vec` per batch: a consumer's batch then holds one
+            // producer's messages, never a mix.
+            let batch: Vec<M> = (0..n)
+                .map(|index| M::new_with(|message| fill(index, message)))
+                .collect();
+            loop {
+                if self.shared.consumers.load(Ordering::Acquire) == 0 {
+                    return Err(PublishError::Disconnected);
+                }
+                let mut queue = self.shared.queue();
+                if queue.len() + n <= self.shared.capacity.max(n) {
+                    queue.extend(batch);
+                    break;
+                }
+                drop(queue);
+                if self.shared.cancel.is_cancelled() {
+                    return Err(PublishError::Cancelled);
+                }
+                thread::yield_now();
+            }
+            self.sent += n as u64;
+            self.unfinished = None;
+            return Ok(());
+        }
         for index in 0..n {
             let message = M::new_with(|message| fill(index, message));
             self.sent += 1;
