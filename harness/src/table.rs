@@ -4,43 +4,14 @@ use std::fmt::Write;
 
 use crate::machine::Machine;
 use crate::results::{Configuration, FLOOR_UNSTABLE_FACTOR, Results, Summary};
+use reports::format::{
+    Medium, millions, millions_interval, nanoseconds_narrow, per_message, ratio, ratio_interval,
+    shares,
+};
 use schema::{Consume, CounterStatus, Topology};
 
-fn millions(value: Option<f64>) -> String {
-    value.map_or_else(|| "-".to_owned(), |v| format!("{:.2}", v / 1e6))
-}
-
-fn ratio(value: Option<f64>) -> String {
-    value.map_or_else(|| "-".to_owned(), |v| format!("{v:.2}x"))
-}
-
-/// Nanoseconds, in ns, µs or ms as fits.
-fn nanos(value: f64) -> String {
-    if value < 10_000.0 {
-        format!("{value:.0}")
-    } else if value < 1_000_000.0 {
-        format!("{:.1}µs", value / 1e3)
-    } else {
-        format!("{:.2}ms", value / 1e6)
-    }
-}
-
-fn per_message(value: Option<f64>) -> String {
-    match value {
-        None => "-".to_owned(),
-        Some(0.0) => "0".to_owned(),
-        Some(v) if v < 0.01 => format!("{v:.1e}"),
-        Some(v) if v < 100.0 => format!("{v:.2}"),
-        Some(v) => format!("{v:.0}"),
-    }
-}
-
-fn interval(value: Option<(f64, f64)>, show: impl Fn(Option<f64>) -> String) -> String {
-    value.map_or_else(
-        || "-".to_owned(),
-        |(low, high)| format!("{}–{}", show(Some(low)), show(Some(high))),
-    )
-}
+/// Every figure here is written for a terminal.
+const T: Medium = Medium::Terminal;
 
 /// The machine in one line: round trip, copy bandwidth, timer, counters.
 pub fn machine_line(machine: &Machine) -> String {
@@ -60,7 +31,7 @@ pub fn machine_line(machine: &Machine) -> String {
     };
     let bandwidth = machine
         .copy_bandwidth_bytes_per_sec
-        .map_or("-".to_owned(), |b| format!("{:.1} GB/s", b / 1e9));
+        .map_or(T.missing().to_owned(), |b| format!("{:.1} GB/s", b / 1e9));
     let measured: Vec<String> = machine
         .counters
         .iter()
@@ -112,7 +83,7 @@ fn counters_line(summary: &Summary) -> Option<String> {
             Some(format!(
                 "{} {}{}",
                 c.name,
-                per_message(Some(value)),
+                per_message(Some(value), T),
                 if c.unit == "ns" { " ns" } else { "" }
             ))
         })
@@ -228,7 +199,7 @@ fn percentile(summary: &Summary, name: &str) -> String {
         .latency
         .as_ref()
         .and_then(|l| l.percentiles_ns.get(index))
-        .map_or("-".to_owned(), |&(_, ns)| nanos(ns))
+        .map_or(T.missing().to_owned(), |&(_, ns)| nanoseconds_narrow(ns))
 }
 
 /// The service-time percentiles of `summary`, `p50/p99/p99.9/max`.
@@ -237,12 +208,12 @@ fn service(summary: &Summary) -> String {
         .latency
         .as_ref()
         .filter(|l| l.service_time_percentiles_ns.len() == PERCENTILES.len())
-        .map_or("-".to_owned(), |l| {
+        .map_or(T.missing().to_owned(), |l| {
             SERVICE_PERCENTILES
                 .iter()
                 .map(|name| {
                     let index = PERCENTILES.iter().position(|p| p == name).unwrap_or(0);
-                    nanos(l.service_time_percentiles_ns[index].1)
+                    nanoseconds_narrow(l.service_time_percentiles_ns[index].1)
                 })
                 .collect::<Vec<_>>()
                 .join("/")
@@ -252,9 +223,8 @@ fn service(summary: &Summary) -> String {
 /// The floor multiple of `summary` with its interval.
 fn floor_multiple(summary: &Summary) -> String {
     match (summary.floor_multiple, summary.floor_multiple_ci) {
-        (Some(m), Some((low, high))) => format!("{m:.2}x {low:.2}–{high:.2}"),
-        (Some(m), None) => format!("{m:.2}x"),
-        _ => "-".to_owned(),
+        (Some(m), Some(ci)) => format!("{} {}", ratio(Some(m), T), ratio_interval(Some(ci), T)),
+        (multiple, _) => ratio(multiple, T),
     }
 }
 
@@ -270,12 +240,16 @@ fn oracle(summary: &Summary) -> String {
 fn throughput_columns(baseline: &str) -> Vec<Column<'static>> {
     vec![
         Column::new("implementation", 16, |s| s.implementation.clone()).left(),
-        Column::new("median M/s", 10, |s| millions(s.median)),
-        Column::new("95% CI M/s", 15, |s| interval(s.throughput_ci, millions)),
-        Column::new(format!("vs {baseline}"), 12, |s| ratio(s.ratio_to_baseline)),
-        Column::new("ratio 95% CI", 13, |s| interval(s.ratio_ci, ratio)),
-        Column::new("CPU ns/msg", 10, |s| per_message(s.cpu_ns_per_message)),
-        Column::new("alloc/msg", 9, |s| per_message(s.allocations_per_message)),
+        Column::new("median M/s", 10, |s| millions(s.median, T)),
+        Column::new("95% CI M/s", 15, |s| millions_interval(s.throughput_ci, T)),
+        Column::new(format!("vs {baseline}"), 12, |s| {
+            ratio(s.ratio_to_baseline, T)
+        }),
+        Column::new("ratio 95% CI", 13, |s| ratio_interval(s.ratio_ci, T)),
+        Column::new("CPU ns/msg", 10, |s| per_message(s.cpu_ns_per_message, T)),
+        Column::new("alloc/msg", 9, |s| {
+            per_message(s.allocations_per_message, T)
+        }),
         Column::new("x floor", 17, floor_multiple),
         Column::new("oracle", 13, oracle).left().gap(2),
     ]
@@ -296,9 +270,11 @@ fn latency_columns() -> Vec<Column<'static>> {
             service,
         ),
         Column::new("x floor", 17, floor_multiple),
-        Column::new("M msg/s", 9, |s| millions(s.median)),
-        Column::new("CPU ns/msg", 9, |s| per_message(s.cpu_ns_per_message)),
-        Column::new("alloc/msg", 8, |s| per_message(s.allocations_per_message)),
+        Column::new("M msg/s", 9, |s| millions(s.median, T)),
+        Column::new("CPU ns/msg", 9, |s| per_message(s.cpu_ns_per_message, T)),
+        Column::new("alloc/msg", 8, |s| {
+            per_message(s.allocations_per_message, T)
+        }),
         Column::new("oracle", 13, oracle).left().gap(2),
     ]);
     columns
@@ -334,8 +310,8 @@ pub fn render(results: &Results) -> String {
             let shares = summary
                 .consumer_share
                 .filter(|_| sharing && !latency)
-                .map_or(String::new(), |(low, high)| {
-                    format!(", consumer share {:.0}–{:.0}%", low * 100.0, high * 100.0)
+                .map_or(String::new(), |share| {
+                    format!(", consumer share {}", shares(share))
                 });
             let own_cost = if summary.implementation == crate::runner::BASE {
                 " (harness's own cost)"
@@ -439,18 +415,6 @@ pub fn failures(results: &Results) -> Vec<String> {
     let mut lines = Vec::new();
     for configuration in &results.configurations {
         for run in configuration.runs.iter().filter(|run| run.outcome.failed()) {
-            let detail = match &run.outcome {
-                crate::runner::Outcome::Completed { verdict, .. } => verdict.problems.join("; "),
-                crate::runner::Outcome::TimedOut {
-                    delivered,
-                    abandoned_threads,
-                } => format!(
-                    "stopped by the watchdog after {delivered} deliveries; {abandoned_threads} threads abandoned"
-                ),
-                crate::runner::Outcome::BuildFailed { error }
-                | crate::runner::Outcome::Crashed { error } => error.clone(),
-                crate::runner::Outcome::Unavailable { reason } => reason.clone(),
-            };
             lines.push(format!(
                 "{} [{}] {} round {}{}: {}",
                 run.outcome.label(),
@@ -458,7 +422,7 @@ pub fn failures(results: &Results) -> Vec<String> {
                 run.implementation,
                 run.round,
                 if run.warmup { " (warm-up)" } else { "" },
-                detail
+                run.outcome.detail()
             ));
         }
     }

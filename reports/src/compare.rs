@@ -24,6 +24,7 @@
 //! build profiles, or either was built from a tree with uncommitted
 //! changes. Flags are still given; the reader decides what they are worth.
 
+use crate::format::{Medium::Terminal, ratio};
 use crate::model::{Configuration, IntervalKind, ResultsFile, Summary};
 use crate::stats::{BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED, bootstrap_ratio_of_medians_ci};
 use schema::Topology;
@@ -529,8 +530,10 @@ pub fn text(
             (Some(before), Some(after)) if row.flag != Flag::Baseline => {
                 let intervals = row.intervals;
                 format!(
-                    "{before:.2}x{} -> {after:.2}x{}{} ",
+                    "{}{} -> {}{}{} ",
+                    ratio(Some(before), Terminal),
                     interval(intervals.map(|i| i.before)),
+                    ratio(Some(after), Terminal),
                     interval(intervals.map(|i| i.after)),
                     row.change.map_or_else(String::new, |change| format!(
                         ": change {}{}",

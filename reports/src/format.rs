@@ -1,7 +1,37 @@
-//! Numbers and text for the page, the charts and the CSV.
+//! Numbers and text, written once for the terminal (the harness's table)
+//! and the page (the report, its charts and its CSV). The two differ in
+//! two characters only, named by [`Medium`]: a missing figure is `-` in
+//! a terminal and `–` on the page, and a ratio ends in `x` or `×`.
+
+/// Where a figure is written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Medium {
+    /// A terminal: plain characters that every font has.
+    Terminal,
+    /// The HTML report and its charts.
+    Page,
+}
+
+impl Medium {
+    /// What stands in for a figure that is not there.
+    pub fn missing(self) -> &'static str {
+        match self {
+            Medium::Terminal => "-",
+            Medium::Page => "–",
+        }
+    }
+
+    /// What follows a ratio.
+    pub fn times(self) -> &'static str {
+        match self {
+            Medium::Terminal => "x",
+            Medium::Page => "×",
+        }
+    }
+}
 
 /// A count with an SI prefix: `1.5k`, `40M`, `2.3G`.
-pub(crate) fn si(value: f64) -> String {
+pub fn si(value: f64) -> String {
     let magnitude = value.abs();
     let (scaled, suffix) = if magnitude >= 1e9 {
         (value / 1e9, "G")
@@ -17,7 +47,7 @@ pub(crate) fn si(value: f64) -> String {
 
 /// Three significant digits (all digits of larger whole numbers), no
 /// trailing zeros.
-pub(crate) fn trim(value: f64) -> String {
+pub fn trim(value: f64) -> String {
     let magnitude = value.abs();
     if magnitude == 0.0 || !magnitude.is_finite() {
         return format!("{value:.0}");
@@ -32,33 +62,40 @@ pub(crate) fn trim(value: f64) -> String {
 }
 
 /// Messages per second as millions with two decimals.
-pub(crate) fn millions(value: Option<f64>) -> String {
-    value.map_or_else(|| "–".to_owned(), |v| format!("{:.2}", v / 1e6))
+pub fn millions(value: Option<f64>, medium: Medium) -> String {
+    value.map_or_else(
+        || medium.missing().to_owned(),
+        |v| format!("{:.2}", v / 1e6),
+    )
 }
 
-/// An interval of messages per second, in millions.
-pub(crate) fn millions_interval(interval: Option<(f64, f64)>) -> String {
+/// An interval of messages per second, in millions: `1.20–3.40`.
+pub fn millions_interval(interval: Option<(f64, f64)>, medium: Medium) -> String {
     interval.map_or_else(
-        || "–".to_owned(),
+        || medium.missing().to_owned(),
         |(low, high)| format!("{:.2}–{:.2}", low / 1e6, high / 1e6),
     )
 }
 
-/// A ratio: `1.23×`.
-pub(crate) fn ratio(value: Option<f64>) -> String {
-    value.map_or_else(|| "–".to_owned(), |v| format!("{v:.2}×"))
-}
-
-/// An interval of ratios.
-pub(crate) fn ratio_interval(interval: Option<(f64, f64)>) -> String {
-    interval.map_or_else(
-        || "–".to_owned(),
-        |(low, high)| format!("{low:.2}–{high:.2}×"),
+/// A ratio: `1.23x` or `1.23×`.
+pub fn ratio(value: Option<f64>, medium: Medium) -> String {
+    value.map_or_else(
+        || medium.missing().to_owned(),
+        |v| format!("{v:.2}{}", medium.times()),
     )
 }
 
-/// A duration in nanoseconds, with a unit that keeps it short.
-pub(crate) fn nanoseconds(value: f64) -> String {
+/// An interval of ratios: `0.97–1.05x` or `0.97–1.05×`.
+pub fn ratio_interval(interval: Option<(f64, f64)>, medium: Medium) -> String {
+    interval.map_or_else(
+        || medium.missing().to_owned(),
+        |(low, high)| format!("{low:.2}–{high:.2}{}", medium.times()),
+    )
+}
+
+/// A duration in nanoseconds, with a unit that keeps it short: `87 ns`,
+/// `1.25 µs`.
+pub fn nanoseconds(value: f64) -> String {
     if value >= 1e9 {
         format!("{} s", trim(value / 1e9))
     } else if value >= 1e6 {
@@ -70,13 +107,41 @@ pub(crate) fn nanoseconds(value: f64) -> String {
     }
 }
 
+/// Nanoseconds for a narrow column: whole ns below 10 µs (no unit), then
+/// `12.3µs` or `1.25ms`.
+pub fn nanoseconds_narrow(value: f64) -> String {
+    if value < 10_000.0 {
+        format!("{value:.0}")
+    } else if value < 1_000_000.0 {
+        format!("{:.1}µs", value / 1e3)
+    } else {
+        format!("{:.2}ms", value / 1e6)
+    }
+}
+
 /// An optional figure with up to three significant digits.
-pub(crate) fn optional(value: Option<f64>) -> String {
-    value.map_or_else(|| "–".to_owned(), trim)
+pub fn optional(value: Option<f64>, medium: Medium) -> String {
+    value.map_or_else(|| medium.missing().to_owned(), trim)
+}
+
+/// A cost per message for a narrow column: `0`, `4.0e-7`, `1.93`, `392`.
+pub fn per_message(value: Option<f64>, medium: Medium) -> String {
+    match value {
+        None => medium.missing().to_owned(),
+        Some(0.0) => "0".to_owned(),
+        Some(v) if v < 0.01 => format!("{v:.1e}"),
+        Some(v) if v < 100.0 => format!("{v:.2}"),
+        Some(v) => format!("{v:.0}"),
+    }
+}
+
+/// Consumer shares as percentages: `48–52%`.
+pub fn shares((low, high): (f64, f64)) -> String {
+    format!("{:.0}–{:.0}%", low * 100.0, high * 100.0)
 }
 
 /// A Unix time as `YYYY-MM-DD HH:MM:SS UTC`.
-pub(crate) fn utc(unix_seconds: u64) -> String {
+pub fn utc(unix_seconds: u64) -> String {
     let days = (unix_seconds / 86_400) as i64;
     let seconds_of_day = unix_seconds % 86_400;
     // Howard Hinnant's days-to-civil conversion.
@@ -103,7 +168,7 @@ pub(crate) fn utc(unix_seconds: u64) -> String {
 }
 
 /// Escapes text for HTML element content and attribute values.
-pub(crate) fn escape(text: &str) -> String {
+pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
@@ -128,6 +193,31 @@ mod tests {
             escape(r#"<a href="x">&'</a>"#),
             "&lt;a href=&quot;x&quot;&gt;&amp;&#39;&lt;/a&gt;"
         );
+    }
+
+    #[test]
+    fn the_two_media_differ_in_the_missing_mark_and_the_times_sign_only() {
+        let both = |f: fn(Medium) -> String| (f(Medium::Terminal), f(Medium::Page));
+        assert_eq!(both(|m| millions(None, m)), ("-".into(), "–".into()));
+        assert_eq!(
+            both(|m| millions(Some(1.5e6), m)),
+            ("1.50".into(), "1.50".into())
+        );
+        assert_eq!(
+            both(|m| ratio(Some(1.234), m)),
+            ("1.23x".into(), "1.23×".into())
+        );
+        assert_eq!(
+            both(|m| ratio_interval(Some((0.5, 1.25)), m)),
+            ("0.50–1.25x".into(), "0.50–1.25×".into())
+        );
+        assert_eq!(
+            both(|m| millions_interval(Some((1e6, 2.5e6)), m)),
+            ("1.00–2.50".into(), "1.00–2.50".into())
+        );
+        assert_eq!(both(|m| per_message(Some(4e-7), m)).0, "4.0e-7");
+        assert_eq!(nanoseconds_narrow(12_345.0), "12.3µs");
+        assert_eq!(shares((0.481, 0.519)), "48–52%");
     }
 
     #[test]

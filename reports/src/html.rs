@@ -6,9 +6,10 @@ use std::fmt::Write;
 use crate::Options;
 use crate::charts::{ChartKind, Charts, display_name};
 use crate::compare::{self, Comparison, Flag, Row};
+use crate::format::Medium::Page;
 use crate::format::{
-    escape, millions, millions_interval, nanoseconds, optional, ratio, ratio_interval, si, trim,
-    utc,
+    escape, millions, millions_interval, nanoseconds, optional, ratio, ratio_interval, shares, si,
+    trim, utc,
 };
 use crate::layout::Plan;
 use crate::model::{Configuration, IntervalKind, ResultsFile, Summary};
@@ -141,7 +142,7 @@ fn verdict_section(out: &mut String, results: &[ResultsFile], plan: &Plan) {
                 .partition(|ranked| ranked.indistinguishable);
             let list = |items: &[&crate::verdict::Ranked]| {
                 if items.is_empty() {
-                    "–".to_owned()
+                    Page.missing().to_owned()
                 } else {
                     items
                         .iter()
@@ -180,7 +181,7 @@ fn verdict_section(out: &mut String, results: &[ResultsFile], plan: &Plan) {
                 list(&tied),
                 list(&behind),
                 if marks.is_empty() {
-                    "–".to_owned()
+                    Page.missing().to_owned()
                 } else {
                     escape(&marks.join("; "))
                 },
@@ -670,7 +671,12 @@ const OPTIONAL_COLUMNS: [OptionalColumn; 6] = [
     OptionalColumn {
         header: "CPU ns/msg",
         present: |s| s.cpu_ns_per_message.is_some(),
-        cell: |s| format!("<td class=\"num\">{}</td>", optional(s.cpu_ns_per_message)),
+        cell: |s| {
+            format!(
+                "<td class=\"num\">{}</td>",
+                optional(s.cpu_ns_per_message, Page)
+            )
+        },
         work_sharing_only: false,
     },
     OptionalColumn {
@@ -679,7 +685,7 @@ const OPTIONAL_COLUMNS: [OptionalColumn; 6] = [
         cell: |s| {
             format!(
                 "<td class=\"num\">{}{}</td>",
-                optional(s.allocations_per_message),
+                optional(s.allocations_per_message, Page),
                 s.allocated_bytes_per_message
                     .map_or_else(String::new, |b| format!(" ({} B)", trim(b)))
             )
@@ -704,10 +710,8 @@ const OPTIONAL_COLUMNS: [OptionalColumn; 6] = [
         cell: |s| {
             format!(
                 "<td class=\"num\">{}</td>",
-                s.consumer_share.map_or_else(
-                    || "–".to_owned(),
-                    |(low, high)| format!("{:.0}–{:.0}%", low * 100.0, high * 100.0)
-                )
+                s.consumer_share
+                    .map_or_else(|| Page.missing().to_owned(), shares)
             )
         },
         work_sharing_only: true,
@@ -715,7 +719,12 @@ const OPTIONAL_COLUMNS: [OptionalColumn; 6] = [
     OptionalColumn {
         header: "× machine round trip",
         present: |s| s.floor_multiple.is_some(),
-        cell: |s| format!("<td class=\"num\">{}</td>", optional(s.floor_multiple)),
+        cell: |s| {
+            format!(
+                "<td class=\"num\">{}</td>",
+                optional(s.floor_multiple, Page)
+            )
+        },
         work_sharing_only: false,
     },
 ];
@@ -723,12 +732,12 @@ const OPTIONAL_COLUMNS: [OptionalColumn; 6] = [
 /// The latency cell: p50 / p99 / p99.9 / max, the kind and the samples.
 fn latency_cell(summary: &Summary) -> String {
     let text = summary.latency.as_ref().map_or_else(
-        || "–".to_owned(),
+        || Page.missing().to_owned(),
         |latency| {
             let at = |p: f64| {
                 summary
                     .latency_at(p)
-                    .map_or_else(|| "–".to_owned(), nanoseconds)
+                    .map_or_else(|| Page.missing().to_owned(), nanoseconds)
             };
             format!(
                 "{} / {} / {} / {} ({}, {} samples)",
@@ -804,19 +813,23 @@ fn configuration_table(
             },
             escape(&ordering),
             escape(&summary.wait),
-            millions(summary.median),
+            millions(summary.median, Page),
             escape(&throughput.map_or_else(
-                || "–".to_owned(),
+                || Page.missing().to_owned(),
                 |(interval, kind)| format!(
                     "{} ({})",
-                    millions_interval(Some(interval)),
+                    millions_interval(Some(interval), Page),
                     kind.label()
                 )
             )),
-            ratio(summary.ratio_to_baseline),
+            ratio(summary.ratio_to_baseline, Page),
             escape(&ratio_range.map_or_else(
-                || "–".to_owned(),
-                |(interval, kind)| format!("{} ({})", ratio_interval(Some(interval)), kind.label())
+                || Page.missing().to_owned(),
+                |(interval, kind)| format!(
+                    "{} ({})",
+                    ratio_interval(Some(interval), Page),
+                    kind.label()
+                )
             )),
             escape(&format!(
                 "{} {}/{}{}",
@@ -963,11 +976,17 @@ fn comparison_table(out: &mut String, rows: &[&Row]) {
             _ => "",
         };
         let (before_interval, after_interval, kind) = row.intervals.map_or_else(
-            || ("–".to_owned(), "–".to_owned(), "–"),
+            || {
+                (
+                    Page.missing().to_owned(),
+                    Page.missing().to_owned(),
+                    Page.missing(),
+                )
+            },
             |intervals| {
                 (
-                    ratio_interval(Some(intervals.before)),
-                    ratio_interval(Some(intervals.after)),
+                    ratio_interval(Some(intervals.before), Page),
+                    ratio_interval(Some(intervals.after), Page),
                     intervals.kind.label(),
                 )
             },
@@ -982,11 +1001,11 @@ fn comparison_table(out: &mut String, rows: &[&Row]) {
             "<tr{class}><td>{}</td><td>{}</td><td class=\"num\">{} → {}</td><td class=\"num\">{} [{}]</td><td class=\"num\">{} [{}]</td><td>{}</td><td><b>{}</b></td></tr>",
             escape(&row.configuration),
             escape(&row.implementation),
-            millions(row.before.median),
-            millions(row.after.median),
-            ratio(row.before.ratio_to_baseline),
+            millions(row.before.median, Page),
+            millions(row.after.median, Page),
+            ratio(row.before.ratio_to_baseline, Page),
             escape(&before_interval),
-            ratio(row.after.ratio_to_baseline),
+            ratio(row.after.ratio_to_baseline, Page),
             escape(&after_interval),
             escape(kind),
             escape(&finding),

@@ -23,13 +23,13 @@
 //! ```
 
 pub mod compare;
+pub mod format;
 pub mod model;
 pub mod stats;
 pub mod verdict;
 
 mod charts;
 mod csv;
-mod format;
 mod html;
 mod layout;
 

@@ -30,6 +30,7 @@
 
 use std::fmt::Write as _;
 
+use crate::format::{Medium::Terminal, ratio};
 use crate::model::{Configuration, Label, ResultsFile, Summary};
 use crate::stats::{median, median_ci};
 use schema::{Consume, Kind};
@@ -187,12 +188,17 @@ impl ConfigurationVerdict {
             }
             None => {
                 return format!(
-                    "{} {:.2}x the best's p99",
-                    ranked.implementation, ranked.ratio
+                    "{} {} the best's p99",
+                    ranked.implementation,
+                    ratio(Some(ranked.ratio), Terminal)
                 );
             }
         };
-        format!("{} {:.2}x{interval}", ranked.implementation, ranked.ratio)
+        format!(
+            "{} {}{interval}",
+            ranked.implementation,
+            ratio(Some(ranked.ratio), Terminal)
+        )
     }
 }
 

@@ -21,7 +21,7 @@ use impls::{Message, Msg8, Topology, WaitStrategy};
 use serde::{Deserialize, Serialize};
 
 use crate::placement::Cores;
-use crate::runner::{Instruments, Mode, Outcome, RunSpec, run_base};
+use crate::runner::{Instruments, Mode, RunSpec, run_base};
 use crate::stats::{median, median_ci};
 use crate::sweep::run_named;
 
@@ -255,7 +255,7 @@ pub fn run(
                 problems.push(format!(
                     "{}: round {round}: the harness run did not pass: {}",
                     pair.label,
-                    describe(&harness)
+                    harness.detail()
                 ));
             }
             if !plain.sum_ok {
@@ -330,19 +330,10 @@ pub fn run(
     })
 }
 
-fn describe(outcome: &Outcome) -> String {
-    match outcome {
-        Outcome::Completed { verdict, .. } => verdict.problems.join("; "),
-        Outcome::TimedOut { .. } => "timed out".to_owned(),
-        Outcome::BuildFailed { error } | Outcome::Crashed { error } => error.clone(),
-        Outcome::Unavailable { reason } => reason.clone(),
-    }
-}
-
 /// The calibration as a table.
 pub fn render(calibration: &Calibration) -> String {
+    use reports::format::{Medium::Terminal, millions, ratio, ratio_interval};
     use std::fmt::Write;
-    let millions = |v: Option<f64>| v.map_or("-".to_owned(), |v| format!("{:.2}", v / 1e6));
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -358,17 +349,16 @@ pub fn render(calibration: &Calibration) -> String {
         let target = match pair.ratio {
             Some(ratio) if ratio >= TARGET_RATIO => format!(">= {TARGET_RATIO:.2}: met"),
             Some(_) => format!(">= {TARGET_RATIO:.2}: NOT met"),
-            None => "-".to_owned(),
+            None => Terminal.missing().to_owned(),
         };
         let _ = writeln!(
             out,
             "  {:<30} {:>12} {:>10} {:>14} {:>15}  {}",
             pair.label,
-            millions(pair.harness_median),
-            millions(pair.plain_median),
-            pair.ratio.map_or("-".to_owned(), |r| format!("{r:.2}x")),
-            pair.ratio_ci
-                .map_or("-".to_owned(), |(l, h)| format!("{l:.2}x–{h:.2}x")),
+            millions(pair.harness_median, Terminal),
+            millions(pair.plain_median, Terminal),
+            ratio(pair.ratio, Terminal),
+            ratio_interval(pair.ratio_ci, Terminal),
             target,
         );
     }
@@ -380,9 +370,11 @@ pub fn render(calibration: &Calibration) -> String {
                 "batch {} {} ns ({})",
                 cost.batch,
                 cost.cpu_ns_per_message
-                    .map_or("-".to_owned(), |v| format!("{v:.2}")),
+                    .map_or(Terminal.missing().to_owned(), |v| format!("{v:.2}")),
                 cost.cpu_ns_ci
-                    .map_or("-".to_owned(), |(l, h)| format!("{l:.2}–{h:.2}")),
+                    .map_or(Terminal.missing().to_owned(), |(l, h)| format!(
+                        "{l:.2}–{h:.2}"
+                    )),
             )
         })
         .collect();
