@@ -21,7 +21,7 @@ use crate::queue::{
     Producer, PublishError, Queue, QueueConfig, Topology,
 };
 use crate::sync::{Arc, AtomicUsize, Ordering};
-use crate::wait::{WaitError, Waiter};
+use crate::wait::Waiter;
 
 /// A lock-free MPMC queue the adapter drives: one message in or out at a
 /// time, never waiting.
@@ -136,20 +136,11 @@ impl<M: Message, Q: LockFree<M>> Producer<M> for CountedProducer<Q> {
                     self.waiter.notify();
                     unsignalled = false;
                 }
-                let room = self.waiter.wait_until(|| {
-                    if !shared.queue.is_full() {
-                        Some(Ok(()))
-                    } else {
-                        // Acquire: pairs with the consumers' Release decrement.
-                        let gone = shared.consumers.load(Ordering::Acquire) == 0;
-                        gone.then_some(Err(PublishError::Disconnected))
-                    }
-                });
-                match room {
-                    Ok(result) => result?,
-                    Err(WaitError::Cancelled) => return Err(PublishError::Cancelled),
-                    Err(WaitError::TimedOut) => {}
-                }
+                self.waiter.wait_for_room(
+                    || (!shared.queue.is_full()).then_some(()),
+                    // Acquire: pairs with the consumers' Release decrement.
+                    || shared.consumers.load(Ordering::Acquire) == 0,
+                )?;
             }
             unsignalled = true;
         }
@@ -174,7 +165,7 @@ impl<M: Message, Q: LockFree<M>> Consumer<M> for CountedConsumer<Q> {
             self.waiter.notify();
             return Consumed::Items(taken);
         }
-        let outcome = self.waiter.wait_until(|| {
+        let outcome = self.waiter.wait_for_items(|| {
             if let Some(message) = shared.queue.pop() {
                 return Some(Some(message));
             }
@@ -192,7 +183,7 @@ impl<M: Message, Q: LockFree<M>> Consumer<M> for CountedConsumer<Q> {
                 Consumed::Items(1)
             }
             Ok(None) => Consumed::Closed,
-            Err(_) => Consumed::Idle,
+            Err(idle) => idle,
         }
     }
 }

@@ -23,7 +23,7 @@ use crate::queue::{
     PublishError, Queue, QueueConfig, Topology,
 };
 use crate::sync::{Arc, AtomicUsize, Ordering};
-use crate::wait::{WaitError, Waiter};
+use crate::wait::Waiter;
 
 /// The `disruptor` implementation.
 pub struct DisruptorCrate;
@@ -196,21 +196,12 @@ impl<M: Message> Producer<M> for CrateProducer<M> {
         while done < n {
             let run = (n - done).min(self.capacity);
             if !self.try_publish(run, done, &mut fill) {
-                let waiter = self.waiter.clone();
-                let published = waiter.wait_until(|| {
-                    if self.try_publish(run, done, &mut fill) {
-                        Some(Ok(()))
-                    } else {
-                        // Acquire: pairs with the pollers' Release decrement.
-                        (self.consumers.load(Ordering::Acquire) == 0)
-                            .then_some(Err(PublishError::Disconnected))
-                    }
-                });
-                match published {
-                    Ok(result) => result?,
-                    Err(WaitError::Cancelled) => return Err(PublishError::Cancelled),
-                    Err(WaitError::TimedOut) => continue,
-                }
+                let (waiter, consumers) = (self.waiter.clone(), Arc::clone(&self.consumers));
+                waiter.wait_for_room(
+                    || self.try_publish(run, done, &mut fill).then_some(()),
+                    // Acquire: pairs with the pollers' Release decrement.
+                    || consumers.load(Ordering::Acquire) == 0,
+                )?;
             }
             self.waiter.notify();
             done += run;
@@ -263,9 +254,9 @@ impl<M: Message> Consumer<M> for CratePoller<M> {
         let waiter = self.waiter.clone();
         let outcome = match self.take(max, &mut on) {
             Some(outcome) => outcome,
-            None => match waiter.wait_until(|| self.take(max, &mut on)) {
+            None => match waiter.wait_for_items(|| self.take(max, &mut on)) {
                 Ok(outcome) => outcome,
-                Err(_) => return Consumed::Idle,
+                Err(idle) => return idle,
             },
         };
         if matches!(outcome, Consumed::Items(_)) {

@@ -20,7 +20,7 @@ use crate::queue::{
     Batching, BuildError, Consumed, Consumer, Endpoints, Info,
     Producer, PublishError, Queue, QueueConfig, Topology,
 };
-use crate::wait::{WaitError, Waiter};
+use crate::wait::Waiter;
 
 /// The `ringbuf` implementation.
 pub struct Ringbuf;
@@ -99,21 +99,9 @@ impl<M: Message> Producer<M> for RingbufProducer<M> {
     }
 }
 
-/// Waits until the ring has room (or may have: a timed-out wait returns
-/// too, and the caller looks again).
+/// Waits until the ring has room.
 fn wait_for_room<M>(inner: &HeapProd<M>, waiter: &Waiter) -> Result<(), PublishError> {
-    let outcome = waiter.wait_until(|| {
-        if !inner.is_full() {
-            Some(Ok(()))
-        } else {
-            (!inner.read_is_held()).then_some(Err(PublishError::Disconnected))
-        }
-    });
-    match outcome {
-        Ok(result) => result,
-        Err(WaitError::Cancelled) => Err(PublishError::Cancelled),
-        Err(WaitError::TimedOut) => Ok(()),
-    }
+    waiter.wait_for_room(|| (!inner.is_full()).then_some(()), || !inner.read_is_held())
 }
 
 impl<M: Message> RingbufConsumer<M> {
@@ -142,7 +130,7 @@ impl<M: Message> RingbufConsumer<M> {
                     return Consumed::Items(run);
                 }
             }
-            let outcome = self.waiter.wait_until(|| {
+            let outcome = self.waiter.wait_for_items(|| {
                 if !inner.is_empty() {
                     Some(true)
                 } else if !inner.write_is_held() {
@@ -157,7 +145,7 @@ impl<M: Message> RingbufConsumer<M> {
             match outcome {
                 Ok(true) => {}
                 Ok(false) => return Consumed::Closed,
-                Err(_) => return Consumed::Idle,
+                Err(idle) => return idle,
             }
         }
     }

@@ -10,7 +10,7 @@ use crate::queue::{
     Batching, BuildError, Consumed, Consumer, Endpoints, Info, Producer,
     PublishError, Queue, QueueConfig, Topology,
 };
-use crate::wait::{WaitError, Waiter};
+use crate::wait::Waiter;
 
 /// The `rtrb` implementation.
 pub struct Rtrb;
@@ -98,24 +98,11 @@ impl<M: Message> Producer<M> for RtrbProducer<M> {
 }
 
 impl<M> RtrbProducer<M> {
-    /// Waits until the ring has room (or may have: a timed-out wait returns
-    /// too, and the caller looks again).
+    /// Waits until the ring has room.
     fn wait_for_room(&mut self) -> Result<(), PublishError> {
         let inner = &self.inner;
-        let outcome = self.waiter.wait_until(|| {
-            if !inner.is_full() {
-                Some(Ok(()))
-            } else {
-                inner
-                    .is_abandoned()
-                    .then_some(Err(PublishError::Disconnected))
-            }
-        });
-        match outcome {
-            Ok(result) => result,
-            Err(WaitError::Cancelled) => Err(PublishError::Cancelled),
-            Err(WaitError::TimedOut) => Ok(()),
-        }
+        self.waiter
+            .wait_for_room(|| (!inner.is_full()).then_some(()), || inner.is_abandoned())
     }
 }
 
@@ -150,7 +137,7 @@ impl<M: Message> RtrbConsumer<M> {
                 }
             }
             let inner = &self.inner;
-            let outcome = self.waiter.wait_until(|| {
+            let outcome = self.waiter.wait_for_items(|| {
                 if !inner.is_empty() {
                     Some(true)
                 } else if inner.is_abandoned() {
@@ -163,7 +150,7 @@ impl<M: Message> RtrbConsumer<M> {
             match outcome {
                 Ok(true) => {}
                 Ok(false) => return Consumed::Closed,
-                Err(_) => return Consumed::Idle,
+                Err(idle) => return idle,
             }
         }
     }

@@ -291,7 +291,7 @@ impl<S: Sequencer, E> DisruptorConsumer<S, E> {
             if self.available < next {
                 let (shared, upstream, metrics) =
                     (&*self.shared, &*self.upstream, &mut self.metrics);
-                let outcome = self.waiter.wait_until(|| {
+                let outcome = self.waiter.wait_for_items(|| {
                     if let Some(highest) = Self::ready(shared, upstream, next, limit, metrics) {
                         return Some(Some(highest));
                     }
@@ -320,7 +320,7 @@ impl<S: Sequencer, E> DisruptorConsumer<S, E> {
                         self.finished = true;
                         return Consumed::Closed;
                     }
-                    Err(_) => return Consumed::Idle,
+                    Err(idle) => return idle,
                 }
             }
             let end = self.available.min(next + limit as i64 - 1);

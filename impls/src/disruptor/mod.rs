@@ -59,7 +59,7 @@ use crate::queue::{
     Topology,
 };
 use crate::sync::{Arc, AtomicBool, AtomicI64, AtomicUsize, Mutex, MutexGuard, Ordering};
-use crate::wait::{WaitError, Waiter};
+use crate::wait::Waiter;
 
 /// Hands out sequences to producers and tells consumers what is published.
 pub trait Sequencer: Send + Sync + Sized + 'static {
@@ -164,22 +164,14 @@ fn wait_for_gating(
         return Ok(first);
     }
     metrics.add(Counter::WrapWaits, 1);
-    loop {
-        let outcome = waiter.wait_until(|| {
+    waiter.wait_for_room(
+        || {
             metrics.add(Counter::GatingReductions, 1);
             let minimum = minimum(gating);
-            if minimum >= wrap_point {
-                Some(Ok(minimum))
-            } else {
-                abandoned().then_some(Err(PublishError::Disconnected))
-            }
-        });
-        match outcome {
-            Ok(result) => return result,
-            Err(WaitError::Cancelled) => return Err(PublishError::Cancelled),
-            Err(WaitError::TimedOut) => {}
-        }
-    }
+            (minimum >= wrap_point).then_some(minimum)
+        },
+        abandoned,
+    )
 }
 
 /// Free slots in a ring of `capacity` whose producers have claimed up to

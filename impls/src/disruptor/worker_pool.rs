@@ -393,7 +393,7 @@ impl<S: Sequencer, E, C: Claims> Worker<S, E, C> {
             let mut end = shared.sequencer.published_from(next, limit);
             if end < next {
                 self.metrics.add(Counter::IdleWaits, 1);
-                let outcome = self.waiter.wait_until(|| {
+                let outcome = self.waiter.wait_for_items(|| {
                     let end = shared.sequencer.published_from(next, limit);
                     if end >= next {
                         return Some(Wake::Ready(end));
@@ -428,7 +428,7 @@ impl<S: Sequencer, E, C: Claims> Worker<S, E, C> {
                         self.adopt_below(next);
                         continue;
                     }
-                    Err(_) => return Consumed::Idle,
+                    Err(idle) => return idle,
                 };
             }
             let gate = self.adopted.as_deref().unwrap_or(&*self.sequence);

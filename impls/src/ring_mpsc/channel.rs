@@ -6,7 +6,7 @@ use super::ring::{Ring, Shared};
 use super::RegisterError;
 use crate::queue::PublishError;
 use crate::sync::{Arc, Ordering};
-use crate::wait::{WaitError, Waiter};
+use crate::wait::Waiter;
 
 /// A handle that registers producers. Clones share the channel; each counts
 /// as a sender, so the channel stays open while any handle lives.
@@ -157,22 +157,15 @@ impl<T: Send> RingProducer<T> {
             let ring = unsafe { &*self.ring };
             let tail = self.tail;
             let capacity = shared.mask + 1;
-            let refreshed = self.waiter.wait_until(|| {
-                // Acquire: as in `free`.
-                let head = ring.head.load(Ordering::Acquire);
-                if tail.wrapping_sub(head) < capacity {
-                    return Some(Ok(head));
-                }
+            self.cached_head = self.waiter.wait_for_room(
+                || {
+                    // Acquire: as in `free`.
+                    let head = ring.head.load(Ordering::Acquire);
+                    (tail.wrapping_sub(head) < capacity).then_some(head)
+                },
                 // Relaxed: only tells us to stop; no data rides on it.
-                let gone = shared.consumer_gone.load(Ordering::Relaxed);
-                gone.then_some(Err(PublishError::Disconnected))
-            });
-            self.cached_head = match refreshed {
-                Ok(head) => head?,
-                Err(WaitError::Cancelled) => return Err(PublishError::Cancelled),
-                // Timeout-blocking: an empty reservation; the caller loops.
-                Err(WaitError::TimedOut) => self.cached_head,
-            };
+                || shared.consumer_gone.load(Ordering::Relaxed),
+            )?;
         }
         Ok(self.reservation(n))
     }

@@ -10,7 +10,7 @@ use super::ring::{Ring, Shared};
 use crate::queue::Consumed;
 use crate::runs::wrapped;
 use crate::sync::{Arc, Ordering, UnsafeCell, read_slices};
-use crate::wait::{WaitError, Waiter};
+use crate::wait::Waiter;
 
 /// What the consumer knows of one ring.
 struct Local<T> {
@@ -282,15 +282,16 @@ impl<T: Send> RingConsumer<T> {
         start
     }
 
-    /// Waits for a message. `Ok(false)`: the channel is closed and drained.
-    fn wait_ready(&mut self) -> Result<bool, WaitError> {
+    /// Waits for a message. `Ok(false)`: the channel is closed and drained;
+    /// `Err(Consumed::Idle)`: the wait timed out or was cancelled.
+    fn wait_ready(&mut self) -> Result<bool, Consumed> {
         let RingConsumer {
             shared,
             rings,
             waiter,
             ..
         } = self;
-        waiter.wait_until(|| {
+        waiter.wait_for_items(|| {
             if any_ready(shared, rings) {
                 return Some(true);
             }
@@ -318,7 +319,7 @@ impl<T: Send> RingConsumer<T> {
             match self.wait_ready() {
                 Ok(true) => continue,
                 Ok(false) => return Consumed::Closed,
-                Err(_) => return Consumed::Idle,
+                Err(idle) => return idle,
             }
         }
     }
