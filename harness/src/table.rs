@@ -4,10 +4,8 @@ use std::fmt::Write;
 
 use crate::machine::Machine;
 use crate::results::{Configuration, FLOOR_UNSTABLE_FACTOR, Results, Summary};
-use reports::format::{
-    Medium, millions, millions_interval, nanoseconds_narrow, per_message, ratio, ratio_interval,
-    shares,
-};
+use reports::columns;
+use reports::format::{Medium, nanoseconds_narrow, per_message, shares};
 use schema::{Consume, CounterStatus, Topology};
 
 /// Every figure here is written for a terminal.
@@ -154,6 +152,17 @@ impl<'a> Column<'a> {
         }
     }
 
+    /// A figure column shared with the report's page.
+    fn figure(column: &'static columns::Column, baseline: &str) -> Self {
+        Self {
+            header: column.header(baseline, T),
+            width: column.width,
+            left: column.left,
+            gap: 1,
+            cell: Box::new(move |summary| (column.cell)(summary, T)),
+        }
+    }
+
     fn left(mut self) -> Self {
         self.left = true;
         self
@@ -220,43 +229,23 @@ fn service(summary: &Summary) -> String {
         })
 }
 
-/// The floor multiple of `summary` with its interval.
-fn floor_multiple(summary: &Summary) -> String {
-    match (summary.floor_multiple, summary.floor_multiple_ci) {
-        (Some(m), Some(ci)) => format!("{} {}", ratio(Some(m), T), ratio_interval(Some(ci), T)),
-        (multiple, _) => ratio(multiple, T),
-    }
-}
-
-/// The oracle's verdict over the runs of `summary`.
-fn oracle(summary: &Summary) -> String {
-    format!(
-        "{} {}/{}",
-        summary.verdict, summary.passed_runs, summary.measured_runs
-    )
-}
-
 /// The columns of a throughput table, against `baseline`.
 fn throughput_columns(baseline: &str) -> Vec<Column<'static>> {
     vec![
         Column::new("implementation", 16, |s| s.implementation.clone()).left(),
-        Column::new("median M/s", 10, |s| millions(s.median, T)),
-        Column::new("95% CI M/s", 15, |s| millions_interval(s.throughput_ci, T)),
-        Column::new(format!("vs {baseline}"), 12, |s| {
-            ratio(s.ratio_to_baseline, T)
-        }),
-        Column::new("ratio 95% CI", 13, |s| ratio_interval(s.ratio_ci, T)),
-        Column::new("CPU ns/msg", 10, |s| per_message(s.cpu_ns_per_message, T)),
-        Column::new("alloc/msg", 9, |s| {
-            per_message(s.allocations_per_message, T)
-        }),
-        Column::new("x floor", 17, floor_multiple),
-        Column::new("oracle", 13, oracle).left().gap(2),
+        Column::figure(&columns::MEDIAN, baseline),
+        Column::figure(&columns::THROUGHPUT_INTERVAL, baseline),
+        Column::figure(&columns::RATIO, baseline),
+        Column::figure(&columns::RATIO_INTERVAL, baseline),
+        Column::figure(&columns::CPU, baseline),
+        Column::figure(&columns::ALLOCATIONS, baseline),
+        Column::figure(&columns::FLOOR, baseline),
+        Column::figure(&columns::ORACLE, baseline).gap(2),
     ]
 }
 
 /// The columns of a latency table.
-fn latency_columns() -> Vec<Column<'static>> {
+fn latency_columns(baseline: &str) -> Vec<Column<'static>> {
     let mut columns = vec![Column::new("latency ns", 16, |s| s.implementation.clone()).left()];
     columns.extend(
         PERCENTILES
@@ -269,13 +258,11 @@ fn latency_columns() -> Vec<Column<'static>> {
             27,
             service,
         ),
-        Column::new("x floor", 17, floor_multiple),
-        Column::new("M msg/s", 9, |s| millions(s.median, T)),
-        Column::new("CPU ns/msg", 9, |s| per_message(s.cpu_ns_per_message, T)),
-        Column::new("alloc/msg", 8, |s| {
-            per_message(s.allocations_per_message, T)
-        }),
-        Column::new("oracle", 13, oracle).left().gap(2),
+        Column::figure(&columns::FLOOR, baseline),
+        Column::figure(&columns::MEDIAN, baseline),
+        Column::figure(&columns::CPU, baseline),
+        Column::figure(&columns::ALLOCATIONS, baseline),
+        Column::figure(&columns::ORACLE, baseline).gap(2),
     ]);
     columns
 }
@@ -295,7 +282,7 @@ pub fn render(results: &Results) -> String {
             heading(results.scenario.topology, configuration)
         );
         let columns = if latency {
-            latency_columns()
+            latency_columns(baseline)
         } else {
             throughput_columns(baseline)
         };

@@ -22,6 +22,7 @@
 //! # Ok::<(), reports::ReportError>(())
 //! ```
 
+pub mod columns;
 pub mod compare;
 pub mod format;
 pub mod model;

@@ -150,8 +150,11 @@ fn page_references_every_chart_and_each_exists_and_is_valid() {
 #[test]
 fn page_shows_contract_fields_and_provenance() {
     let (_, html) = render(&["mpsc-contract.json"], "contract");
-    // Intervals say which kind they are.
-    assert!(html.contains("(95% CI)"));
+    // Intervals say which kind they are: bootstrap intervals under their
+    // headers, and nothing here is marked min–max.
+    assert!(html.contains("<th>95% CI M/s</th>"));
+    assert!(html.contains("<th>ratio 95% CI</th>"));
+    assert!(!html.contains("(min–max)</td>"));
     // CPU time, counters (measured and unavailable), latency, machine ceiling.
     assert!(html.contains("CPU ns/msg"));
     assert!(html.contains("context_switches"));

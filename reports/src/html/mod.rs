@@ -13,10 +13,7 @@ use crate::Options;
 use crate::charts::{ChartKind, Charts, display_name};
 use crate::compare::{self, Comparison, Flag, Row};
 use crate::format::Medium::Page;
-use crate::format::{
-    escape, millions, millions_interval, nanoseconds, optional, ratio, ratio_interval, shares, si,
-    trim, utc,
-};
+use crate::format::{escape, millions, nanoseconds, ratio, ratio_interval, shares, si, trim, utc};
 use crate::layout::Plan;
 use crate::model::{Configuration, IntervalKind, ResultsFile, Summary};
 use schema::{Consume, Kind};
@@ -232,7 +229,7 @@ fn how_to_read(out: &mut String, results: &[ResultsFile]) {
         "<div class=\"howto\">\n<h2 style=\"border:0;margin-top:8px\">How to read this report</h2>\n<ul>\n\
 <li><b>Throughput</b> is in <b>messages per second</b> (M/s in tables: millions per second), counting each published message once; a fan-out run delivers it to every consumer. The figure shown is the <b>median</b> over the measured repetitions that passed the correctness oracle.</li>\n\
 <li><b>Ratios</b> (×) compare an implementation with the baseline ({}) measured <b>side by side</b>: implementations run interleaved in rounds (A B C, A B C, …), each round's throughput is divided by the baseline's throughput in the same round, and the ratio shown is the <b>median of those per-round ratios</b>. Above 1× is faster than the baseline.</li>\n\
-<li><b>Intervals</b> are 95% bootstrap confidence intervals where the results file has them (labelled <i>95% CI</i>), otherwise the lowest and highest value over the passed measured runs or rounds (labelled <i>min–max</i>). Each table and chart caption says which one it shows.</li>\n\
+<li><b>Intervals</b> are 95% bootstrap confidence intervals where the results file has them (the <i>95% CI</i> columns), otherwise the lowest and highest value over the passed measured runs or rounds (marked <i>min–max</i> in the cell). Each chart caption says which one it shows.</li>\n\
 <li><b>Oracle</b>: every run is checked for lost, duplicated, corrupted and out-of-order messages. <i>pass N/M</i>: N of M measured runs passed. <i>pass (count only)</i>: the run's consumers did not read payloads, so only counts were checked. Only <i>pass</i> and <i>pass (count only)</i> figures are plotted; failed, crashed and timed-out runs are listed, never plotted.</li>\n\
 <li><b>CPU time per message</b> (where measured) is the CPU time of all run threads divided by messages: a spinning implementation pays for the core it burns here. <b>Counters per message</b> appear only where the machine could read them; unavailable counters are said to be unavailable, never shown as 0.</li>\n\
 <li><b>Consumer share</b> (work-sharing): the smallest and the largest share of the deliveries one consumer made (median over passed runs); an even split of two consumers reads 50–50%.</li>\n\

@@ -2,59 +2,83 @@
 //! optional ones any of its rows fills.
 
 use super::*;
+use crate::columns::{self, Column};
 
-/// A column a configuration's table shows only where some row has
-/// something for it: its header, whether a row has, and its cell (with
-/// its `<td>`).
-struct OptionalColumn {
-    header: &'static str,
-    present: fn(&Summary) -> bool,
-    cell: fn(&Summary) -> String,
-    /// Shown for work-sharing files only.
-    work_sharing_only: bool,
+/// A column of the page's table: a figure column shared with the
+/// terminal's table ([`columns`]), or one of the page's own, with its
+/// `<td>`.
+enum PageColumn {
+    Figure(&'static Column),
+    Own {
+        header: &'static str,
+        has: fn(&Summary) -> bool,
+        cell: fn(&Summary) -> String,
+        /// Shown for work-sharing files only.
+        work_sharing_only: bool,
+    },
 }
 
-/// The optional columns, in order, after the ones every table has.
-const OPTIONAL_COLUMNS: [OptionalColumn; 6] = [
-    OptionalColumn {
-        header: "CPU ns/msg",
-        present: |s| s.cpu_ns_per_message.is_some(),
-        cell: |s| {
-            format!(
-                "<td class=\"num\">{}</td>",
-                optional(s.cpu_ns_per_message, Page)
-            )
-        },
-        work_sharing_only: false,
-    },
-    OptionalColumn {
-        header: "allocations/msg",
-        present: |s| s.allocations_per_message.is_some(),
-        cell: |s| {
-            format!(
-                "<td class=\"num\">{}{}</td>",
-                optional(s.allocations_per_message, Page),
-                s.allocated_bytes_per_message
-                    .map_or_else(String::new, |b| format!(" ({} B)", trim(b)))
-            )
-        },
-        work_sharing_only: false,
-    },
-    OptionalColumn {
+impl PageColumn {
+    fn header(&self, baseline: &str) -> String {
+        match self {
+            PageColumn::Figure(column) => column.header(baseline, Page),
+            PageColumn::Own { header, .. } => (*header).to_owned(),
+        }
+    }
+
+    fn has(&self, summary: &Summary) -> bool {
+        match self {
+            PageColumn::Figure(column) => (column.has)(summary),
+            PageColumn::Own { has, .. } => has(summary),
+        }
+    }
+
+    fn cell(&self, summary: &Summary) -> String {
+        match self {
+            PageColumn::Figure(column) => {
+                let mut text = (column.cell)(summary, Page);
+                if std::ptr::eq(*column, &columns::ORACLE) && !summary.verdict.passes() {
+                    text.push_str(" — not plotted");
+                }
+                let class = if column.left { "" } else { " class=\"num\"" };
+                format!("<td{class}>{}</td>", escape(&text))
+            }
+            PageColumn::Own { cell, .. } => cell(summary),
+        }
+    }
+}
+
+/// The columns every table has, after the implementation, its ordering
+/// and its wait.
+const COLUMNS: [PageColumn; 5] = [
+    PageColumn::Figure(&columns::MEDIAN),
+    PageColumn::Figure(&columns::THROUGHPUT_INTERVAL),
+    PageColumn::Figure(&columns::RATIO),
+    PageColumn::Figure(&columns::RATIO_INTERVAL),
+    PageColumn::Figure(&columns::ORACLE),
+];
+
+/// The columns a table shows only where some row has something for them,
+/// in order, after those.
+const OPTIONAL_COLUMNS: [PageColumn; 7] = [
+    PageColumn::Figure(&columns::CPU),
+    PageColumn::Figure(&columns::ALLOCATIONS),
+    PageColumn::Figure(&columns::ALLOCATED_BYTES),
+    PageColumn::Own {
         header: "latency p50 / p99 / p99.9 / max",
-        present: |s| s.latency.is_some(),
+        has: |s| s.latency.is_some(),
         cell: latency_cell,
         work_sharing_only: false,
     },
-    OptionalColumn {
+    PageColumn::Own {
         header: "counters per message",
-        present: |s| !s.counters.is_empty(),
+        has: |s| !s.counters.is_empty(),
         cell: counters_cell,
         work_sharing_only: false,
     },
-    OptionalColumn {
+    PageColumn::Own {
         header: "consumer share",
-        present: |s| s.consumer_share.is_some(),
+        has: |s| s.consumer_share.is_some(),
         cell: |s| {
             format!(
                 "<td class=\"num\">{}</td>",
@@ -64,17 +88,7 @@ const OPTIONAL_COLUMNS: [OptionalColumn; 6] = [
         },
         work_sharing_only: true,
     },
-    OptionalColumn {
-        header: "× machine round trip",
-        present: |s| s.floor_multiple.is_some(),
-        cell: |s| {
-            format!(
-                "<td class=\"num\">{}</td>",
-                optional(s.floor_multiple, Page)
-            )
-        },
-        work_sharing_only: false,
-    },
+    PageColumn::Figure(&columns::FLOOR),
 ];
 
 /// The latency cell: p50 / p99 / p99.9 / max, the kind and the samples.
@@ -123,36 +137,43 @@ pub(super) fn configuration_table(
     configuration: &Configuration,
 ) {
     let summaries = &configuration.summary;
-    let work_sharing = file.scenario.topology == schema::Topology::MpmcWorkerPool;
-    let shown: Vec<&OptionalColumn> = OPTIONAL_COLUMNS
-        .iter()
-        .filter(|column| work_sharing || !column.work_sharing_only)
-        .filter(|column| summaries.iter().any(column.present))
-        .collect();
     let baseline = &file.scenario.baseline;
+    let work_sharing = file.scenario.topology == schema::Topology::MpmcWorkerPool;
+    let shown: Vec<&PageColumn> = COLUMNS
+        .iter()
+        .chain(OPTIONAL_COLUMNS.iter().filter(|column| {
+            let sharing_only = matches!(
+                column,
+                PageColumn::Own {
+                    work_sharing_only: true,
+                    ..
+                }
+            );
+            summaries.iter().any(|s| column.has(s)) && (work_sharing || !sharing_only)
+        }))
+        .collect();
     let headers: String = shown
         .iter()
-        .map(|column| format!("<th>{}</th>", column.header))
+        .map(|column| format!("<th>{}</th>", escape(&column.header(baseline))))
         .collect();
-
     let _ = writeln!(
         out,
-        "<h4 id=\"cfg-{file_index}-{configuration_index}\">{}</h4>\n<table>\n<tr><th>implementation</th><th>ordering</th><th>wait</th><th>median M/s</th><th>interval M/s</th><th>vs {}</th><th>ratio interval</th><th>oracle</th>{headers}</tr>",
+        "<h4 id=\"cfg-{file_index}-{configuration_index}\">{}</h4>\n<table>\n<tr><th>implementation</th><th>ordering</th><th>wait</th>{headers}</tr>",
         escape(&heading(file, configuration)),
-        escape(baseline),
     );
     for summary in summaries {
         let ordering = file
             .implementation(&summary.implementation)
             .map_or_else(String::new, |i| i.ordering.name().replace('_', " "));
-        let passes = summary.verdict.passes();
-        let throughput = summary.throughput_interval();
-        let ratio_range = summary.ratio_interval();
-        let cells: String = shown.iter().map(|column| (column.cell)(summary)).collect();
+        let cells: String = shown.iter().map(|column| column.cell(summary)).collect();
         let _ = writeln!(
             out,
-            "<tr{}><td>{}{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td>{cells}</tr>",
-            if passes { "" } else { " class=\"bad\"" },
+            "<tr{}><td>{}{}</td><td>{}</td><td>{}</td>{cells}</tr>",
+            if summary.verdict.passes() {
+                ""
+            } else {
+                " class=\"bad\""
+            },
             escape(&display_name(file, &summary.implementation)),
             if summary.implementation == *baseline {
                 " (baseline)"
@@ -161,31 +182,6 @@ pub(super) fn configuration_table(
             },
             escape(&ordering),
             escape(&summary.wait),
-            millions(summary.median, Page),
-            escape(&throughput.map_or_else(
-                || Page.missing().to_owned(),
-                |(interval, kind)| format!(
-                    "{} ({})",
-                    millions_interval(Some(interval), Page),
-                    kind.label()
-                )
-            )),
-            ratio(summary.ratio_to_baseline, Page),
-            escape(&ratio_range.map_or_else(
-                || Page.missing().to_owned(),
-                |(interval, kind)| format!(
-                    "{} ({})",
-                    ratio_interval(Some(interval), Page),
-                    kind.label()
-                )
-            )),
-            escape(&format!(
-                "{} {}/{}{}",
-                summary.verdict,
-                summary.passed_runs,
-                summary.measured_runs,
-                if passes { "" } else { " — not plotted" }
-            )),
         );
     }
     let _ = writeln!(out, "</table>");
