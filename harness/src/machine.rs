@@ -33,7 +33,7 @@ pub fn core_to_core_round_trip(a: usize, b: usize) -> Result<f64, String> {
 }
 
 /// As [`core_to_core_round_trip`], over `batches` timed batches of
-/// [`TRIPS_PER_BATCH`] round trips.
+/// `TRIPS_PER_BATCH` (100) round trips.
 pub fn round_trip(a: usize, b: usize, batches: usize) -> Result<f64, String> {
     let batches = batches.max(1);
     // The line both threads write: odd values are pings, even values pongs.

@@ -20,7 +20,7 @@ use crate::oracle::{Expected, Observer, Tally};
 /// on the same thread. What is left is the harness's own cost per message.
 /// It borrows what it works with from the run thread's locals, so the
 /// observer of the usual single consumer is a local there, as in
-/// [`consumer_loop`].
+/// [`consumer_loop`](super::consumer_loop).
 pub struct NoQueue<'a, 't, M> {
     /// Holds a whole batch, made before the measured region.
     buffer: &'a mut [M],

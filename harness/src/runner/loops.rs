@@ -126,8 +126,8 @@ pub fn consumer_loop<M: Message>(
 /// ([`Consumer::discard_batch`]), counting them into `tally`, until the queue
 /// closes (`true`) or `cancel` is set (`false`). For count-only runs.
 ///
-/// The three consume loops here (this one, [`consume_until_closed`] and
-/// [`receive_one`]) are written out rather than shared through a closure:
+/// The three consume loops here (this one, `consume_until_closed` and
+/// `receive_one`) are written out rather than shared through a closure:
 /// through a shared loop's closure, ring_mpsc at batch 1 lost a third of
 /// its throughput (118 to 78 M/s, interleaved runs of the two builds on
 /// the Xeon VM).
