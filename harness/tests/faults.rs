@@ -58,6 +58,12 @@ struct Shared<M> {
     capacity: usize,
     producers: AtomicUsize,
     consumers: AtomicUsize,
+    /// Consumers built, and whose turn it is to take a batch (batch-taking
+    /// defects): the consumers take turns while all are there, so consumer
+    /// 0 reaches the message its fault is planned at however the threads
+    /// are scheduled.
+    built_consumers: usize,
+    turn: AtomicUsize,
     cancel: Cancel,
 }
 
@@ -82,6 +88,8 @@ struct FaultyProducer<M, const DEFECT: u8> {
 
 struct FaultyConsumer<M, const DEFECT: u8> {
     shared: Arc<Shared<M>>,
+    /// Its place among the consumers, for taking turns.
+    index: usize,
     /// Messages handed to the handler so far.
     handed: u64,
 }
@@ -180,11 +188,23 @@ impl<M: Message, const DEFECT: u8> Consumer<M> for FaultyConsumer<M, DEFECT> {
                 // are gone, taken before the handler sees any of it.
                 let taken: Vec<M> = {
                     let mut queue = self.shared.queue();
-                    let n = if queue.len() >= max || gone {
+                    // Acquire: pairs with a leaving consumer's Release
+                    // decrement (nothing rides on it but the turn).
+                    let all_here = self.shared.consumers.load(Ordering::Acquire)
+                        == self.shared.built_consumers;
+                    let my_turn = gone
+                        || !all_here
+                        || self.shared.turn.load(Ordering::Relaxed) % self.shared.built_consumers
+                            == self.index;
+                    let n = if my_turn && (queue.len() >= max || gone) {
                         queue.len().min(max)
                     } else {
                         0
                     };
+                    if n > 0 {
+                        // Relaxed: read and written under the queue's lock.
+                        self.shared.turn.fetch_add(1, Ordering::Relaxed);
+                    }
                     queue.drain(..n).collect()
                 };
                 if !taken.is_empty() {
@@ -277,6 +297,8 @@ impl<const DEFECT: u8> Queue for Faulty<DEFECT> {
             capacity: cfg.capacity,
             producers: AtomicUsize::new(cfg.producers),
             consumers: AtomicUsize::new(cfg.consumers),
+            built_consumers: cfg.consumers,
+            turn: AtomicUsize::new(0),
             cancel: cfg.cancel.clone(),
         });
         Ok(Endpoints {
@@ -289,8 +311,9 @@ impl<const DEFECT: u8> Queue for Faulty<DEFECT> {
                 })
                 .collect(),
             consumers: (0..cfg.consumers)
-                .map(|_| FaultyConsumer {
+                .map(|index| FaultyConsumer {
                     shared: Arc::clone(&shared),
+                    index,
                     handed: 0,
                 })
                 .collect(),
