@@ -288,12 +288,8 @@ pub fn render(results: &Results) -> String {
         };
         let _ = writeln!(out, "{}", line(&columns, None, "wait"));
         for summary in &configuration.summary {
-            let info = results
-                .implementations
-                .iter()
-                .find(|i| i.name == summary.implementation);
-            let emulated =
-                info.is_some_and(|i| i.fanout_emulated) && configuration_is_fanout(results);
+            let info = results.implementation(&summary.implementation);
+            let emulated = info.is_some_and(|i| i.fanout_emulated) && results.is_fanout();
             let shares = summary
                 .consumer_share
                 .filter(|_| sharing && !latency)
@@ -372,10 +368,6 @@ pub fn floor_line(configuration: &Configuration) -> Option<String> {
         ));
     }
     Some(line)
-}
-
-fn configuration_is_fanout(results: &Results) -> bool {
-    results.scenario.topology == Topology::MpmcFanout
 }
 
 /// One line per implementation that could not run on this machine, with
