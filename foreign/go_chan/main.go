@@ -27,9 +27,10 @@ import (
 	"unsafe"
 )
 
-const protocol = "ringlab-foreign/1"
+const protocol = "ringlab-foreign/2"
 
-// sequenceBits and mix are impls::message's SEQUENCE_BITS and MIX.
+// sequenceBits and mix are impls::message's SEQUENCE_BITS and MIX;
+// finish is impls::message::mix (splitmix64's finaliser).
 const sequenceBits = 48
 const sequenceMask = (uint64(1) << sequenceBits) - 1
 const mix = uint64(0x9E3779B97F4A7C15)
@@ -43,6 +44,7 @@ type request struct {
 	Batch        int      `json:"batch"`
 	PayloadWords int      `json:"payload_words"`
 	Quotas       []uint64 `json:"quotas"`
+	Salt         uint64   `json:"salt"`
 	Cores        []int    `json:"cores"`
 	Wait         string   `json:"wait"`
 	Corrupt      bool     `json:"corrupt"`
@@ -82,26 +84,35 @@ type words interface {
 	[1]uint64 | [8]uint64 | [32]uint64
 }
 
-func write[M words](m *M, producer int, sequence uint64) {
-	tag := uint64(producer)<<sequenceBits | sequence
-	(*m)[0] = tag
+// write fills every word as Msg::write does: the first word is the tag
+// plus the run's salt (wrapping), the others are derived from it.
+func write[M words](m *M, salt uint64, producer int, sequence uint64) {
+	first := (uint64(producer)<<sequenceBits | sequence) + salt
+	(*m)[0] = first
 	for i := 1; i < len(*m); i++ {
-		(*m)[i] = tag ^ uint64(i)*mix
+		(*m)[i] = first ^ uint64(i)*mix
 	}
+}
+
+func finish(z uint64) uint64 {
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EB
+	return z ^ (z >> 31)
 }
 
 func digest[M words](m *M) uint64 {
 	if len(*m) == 1 {
-		return (*m)[0]
+		return finish((*m)[0])
 	}
 	var acc uint64
 	for i := 0; i < len(*m); i++ {
 		acc = (acc ^ (*m)[i]) * mix
 	}
-	return acc
+	return finish(acc)
 }
 
-// observe is the oracle's per-message bookkeeping (harness/src/oracle).
+// observe is the oracle's per-message bookkeeping (harness/src/oracle),
+// for a message whose first word less the salt is tag.
 func (t *tally) observe(tag, d uint64) {
 	producer := tag >> sequenceBits
 	sequence := tag & sequenceMask
@@ -217,7 +228,7 @@ func run[M words](req *request) reply {
 			_, cpu := t.enter(core(id))
 			var m M
 			for sequence := uint64(0); sequence < quota; sequence++ {
-				write(&m, id, sequence)
+				write(&m, req.Salt, id, sequence)
 				for _, queue := range queues {
 					queue <- m
 				}
@@ -236,7 +247,7 @@ func run[M words](req *request) reply {
 		go func(index int, queue chan M, tally *tally) {
 			_, cpu := t.enter(core(req.Producers + index))
 			for m := range queue {
-				tally.observe(m[0], digest(&m))
+				tally.observe(m[0]-req.Salt, digest(&m))
 			}
 			t.leave(cpu, true)
 		}(c, queue, &tallies[c])

@@ -63,8 +63,9 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 
 public final class LmaxJava {
-    static final String PROTOCOL = "ringlab-foreign/1";
-    // impls::message's SEQUENCE_BITS and MIX.
+    static final String PROTOCOL = "ringlab-foreign/2";
+    // impls::message's SEQUENCE_BITS and MIX; finish is impls::message::mix
+    // (splitmix64's finaliser).
     static final int SEQUENCE_BITS = 48;
     static final long SEQUENCE_MASK = (1L << SEQUENCE_BITS) - 1;
     static final long MIX = 0x9E3779B97F4A7C15L;
@@ -79,23 +80,30 @@ public final class LmaxJava {
         }
     }
 
-    static void write(long[] words, int producer, long sequence) {
-        long tag = ((long) producer << SEQUENCE_BITS) | sequence;
-        words[0] = tag;
+    /** As Msg::write: the first word is the tag plus the run's salt. */
+    static void write(long[] words, long salt, int producer, long sequence) {
+        long first = (((long) producer << SEQUENCE_BITS) | sequence) + salt;
+        words[0] = first;
         for (int i = 1; i < words.length; i++) {
-            words[i] = tag ^ (i * MIX);
+            words[i] = first ^ (i * MIX);
         }
+    }
+
+    static long finish(long z) {
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
     }
 
     static long digest(long[] words) {
         if (words.length == 1) {
-            return words[0];
+            return finish(words[0]);
         }
         long acc = 0;
         for (long word : words) {
             acc = (acc ^ word) * MIX;
         }
-        return acc;
+        return finish(acc);
     }
 
     /** One consumer's tally, kept as the harness's oracle keeps it. */
@@ -103,17 +111,19 @@ public final class LmaxJava {
         final long[] count;
         final long[] checksum;
         final long[] nextSequence;
+        final long salt;
         long outOfOrder;
         long unknownProducer;
 
-        Tally(int producers) {
+        Tally(int producers, long salt) {
+            this.salt = salt;
             count = new long[producers];
             checksum = new long[producers];
             nextSequence = new long[producers];
         }
 
         void observe(long[] words) {
-            long tag = words[0];
+            long tag = words[0] - salt;
             long producer = tag >>> SEQUENCE_BITS;
             long sequence = tag & SEQUENCE_MASK;
             if (producer >= count.length) {
@@ -304,6 +314,9 @@ public final class LmaxJava {
         int batch = (int) number(request, "batch");
         int words = (int) number(request, "payload_words");
         long timeoutMs = number(request, "timeout_ms");
+        // A 64-bit pattern: the parser reads numbers above Long.MAX_VALUE
+        // as unsigned.
+        long salt = number(request, "salt");
         boolean corrupt = Boolean.TRUE.equals(request.get("corrupt"));
         @SuppressWarnings("unchecked")
         List<Object> quotaList = (List<Object>) request.get("quotas");
@@ -341,7 +354,7 @@ public final class LmaxJava {
         if (pool) {
             Worker[] handlers = new Worker[consumers];
             for (int c = 0; c < consumers; c++) {
-                tallies[c] = new Tally(producers);
+                tallies[c] = new Tally(producers, salt);
                 handlers[c] = new Worker(tallies[c]);
             }
             workers = new WorkerPool<>(ring, ring.newBarrier(), new Failing(run), handlers);
@@ -355,7 +368,7 @@ public final class LmaxJava {
             });
         } else {
             for (int c = 0; c < consumers; c++) {
-                tallies[c] = new Tally(producers);
+                tallies[c] = new Tally(producers, salt);
                 Handler handler = new Handler(tallies[c], last, run);
                 BatchEventProcessor<Slot> processor =
                         new BatchEventProcessor<>(ring, ring.newBarrier(), handler);
@@ -376,7 +389,7 @@ public final class LmaxJava {
                     long high = ring.next(n);
                     long low = high - (n - 1);
                     for (long s = low; s <= high; s++) {
-                        write(ring.get(s).words, producer, sequence++);
+                        write(ring.get(s).words, salt, producer, sequence++);
                     }
                     ring.publish(low, high);
                 }
@@ -544,7 +557,10 @@ public final class LmaxJava {
             if (from == at) {
                 throw new IllegalArgumentException("unexpected '" + c + "' at " + at);
             }
-            return Long.parseLong(text.substring(from, at));
+            String digits = text.substring(from, at);
+            // Unsigned 64-bit values (a run's salt) past Long.MAX_VALUE keep
+            // their bit pattern.
+            return digits.startsWith("-") ? Long.parseLong(digits) : Long.parseUnsignedLong(digits);
         }
 
         boolean comma() {

@@ -23,7 +23,7 @@ use harness::placement::Cores;
 use harness::runner::{Outcome, RunSpec};
 use harness::sweep::{SweepOptions, effective_wait, run_named};
 use impls::{
-    Consumed, Consumer, Message, Msg8, Producer, Queue, QueueConfig, Topology, Visitor,
+    Consumed, Consumer, Message, Msg8, Producer, Queue, QueueConfig, Salt, Topology, Visitor,
     WaitStrategy,
 };
 
@@ -112,7 +112,7 @@ impl Visitor for Uncontended {
             let mut publish = || {
                 for _ in 0..round {
                     producer
-                        .publish_batch(1, |_, m| m.write(0, sequence))
+                        .publish_batch(1, |_, m| m.write(Salt::NONE, 0, sequence))
                         .expect("room");
                     sequence += 1;
                 }

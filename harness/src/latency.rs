@@ -196,7 +196,7 @@ pub fn one_way(clock: &Clock, sent: &[(Schedule, Vec<u64>)], receipts: &[(u64, u
 #[cfg(test)]
 mod tests {
     use super::*;
-    use impls::{Message, Msg8};
+    use impls::message::tag_of;
 
     #[test]
     fn merge_and_v2_round_trip() {
@@ -245,7 +245,7 @@ mod tests {
         let receipts: Vec<(u64, u64)> = sent
             .iter()
             .enumerate()
-            .map(|(sequence, &at)| (Msg8::new(0, sequence as u64).tag(), at + 100))
+            .map(|(sequence, &at)| (tag_of(0, sequence as u64), at + 100))
             .collect();
         let OneWay {
             corrected,
@@ -274,8 +274,8 @@ mod tests {
         };
         let sent = vec![1000, 1100, 1200];
         // The receiving core's clock runs 150 ticks behind for the last two.
-        let receipts = [(0, 1050), (1, 1000), (2, 1100)]
-            .map(|(sequence, at)| (Msg8::new(0, sequence).tag(), at));
+        let receipts =
+            [(0, 1050), (1, 1000), (2, 1100)].map(|(sequence, at)| (tag_of(0, sequence), at));
         let latencies = one_way(&clock, &[(schedule, sent)], &receipts);
         assert_eq!(latencies.backwards, 2);
         assert_eq!(latencies.service.len(), 3);

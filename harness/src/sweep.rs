@@ -12,6 +12,7 @@ use crate::counters::{CounterAvailability, CounterStatus, CounterValue, unit_of}
 use crate::foreign::{self, Sessions};
 use crate::latency::{self, Latency, LatencyKind};
 use crate::machine;
+use crate::oracle::fresh_salt;
 use crate::placement::Cores;
 use crate::results::{Configuration, Floor, FloorRound, RunRecord, Summary};
 use crate::runner::{BASE, Instruments, Mode, Outcome, RunSpec, run_base, run_once};
@@ -293,9 +294,14 @@ pub fn run<R: Roster>(
                     warmup,
                 });
                 let outcome = match foreign::find(name) {
-                    Some(foreign) => {
-                        children.run(name, || foreign.command(), &spec, point.payload, false)
-                    }
+                    Some(foreign) => children.run(
+                        name,
+                        || foreign.command(),
+                        &spec,
+                        point.payload,
+                        fresh_salt(),
+                        false,
+                    ),
                     None => run_named_in::<R>(name, &spec, point.payload),
                 };
                 observe(Event::RunDone {

@@ -1,5 +1,7 @@
 //! Foreign implementations as the harness meets them: children that
-//! answer honestly pass, a corrupted tally fails the oracle, and a child
+//! answer honestly pass, a corrupted tally fails the oracle, a tally made
+//! for another salt (a child that did not read this run's messages)
+//! fails, a child of the old protocol is refused, and a child
 //! that dies, hangs, talks nonsense or cannot start is a failed run that
 //! says why, never a panic or a hang of the harness. The real children
 //! (`go_chan`, `lmax_java`) run where their runtimes are installed; with
@@ -12,7 +14,10 @@ use std::time::{Duration, Instant};
 use harness::foreign::{self, Sessions};
 use harness::placement::Placement;
 use harness::runner::{Mode, Outcome, RunSpec};
-use impls::{Topology, WaitStrategy};
+use impls::{Message, Msg8, Salt, Topology, WaitStrategy};
+
+/// The salt the scripted children's runs use.
+const SALT: Salt = Salt(0xFEED_FACE_CAFE_BEEF);
 
 fn spec(topology: Topology, producers: usize, consumers: usize, messages: u64) -> RunSpec {
     RunSpec {
@@ -36,7 +41,7 @@ fn spec(topology: Topology, producers: usize, consumers: usize, messages: u64) -
 }
 
 const HELLO: &str =
-    r#"{"hello":"ringlab-foreign/1","implementation":"scripted","runtime":"sh","library":"none"}"#;
+    r#"{"hello":"ringlab-foreign/2","implementation":"scripted","runtime":"sh","library":"none"}"#;
 
 /// A child that runs `script` in `sh`.
 fn scripted(script: &str) -> impl FnOnce() -> Result<Command, String> {
@@ -48,9 +53,16 @@ fn scripted(script: &str) -> impl FnOnce() -> Result<Command, String> {
     }
 }
 
-/// The reply an honest child gives to run 1 of two messages from one
-/// producer (8-byte messages: the digest is the tag, so the checksum of
-/// sequences 0 and 1 is 1), with `checksum` in its place.
+/// The checksum of sequences 0 and 1 of producer 0, in 8-byte messages
+/// salted with `salt`: what an honest child reports for run 1.
+fn checksum(salt: Salt) -> u64 {
+    (0..2).fold(0u64, |sum, sequence| {
+        sum.wrapping_add(Msg8::new(salt, 0, sequence).digest())
+    })
+}
+
+/// The reply of a child to run 1 of two messages from one producer, with
+/// `checksum` as the tally's checksum.
 fn reply(checksum: u64) -> String {
     format!(
         r#"{{"run":1,"start_ns":1000,"end_ns":3000,"cpu_ns":4000,"pin_failures":0,"tallies":[{{"producers":[{{"count":2,"checksum":{checksum},"next_sequence":2}}],"out_of_order":0,"unknown_producer":0}}]}}"#
@@ -62,7 +74,7 @@ fn answering(line: &str) -> String {
 }
 
 fn run_scripted(script: &str, spec: &RunSpec) -> Outcome {
-    Sessions::default().run("scripted", scripted(script), spec, 8, false)
+    Sessions::default().run("scripted", scripted(script), spec, 8, SALT, false)
 }
 
 fn crash_message(outcome: Outcome) -> String {
@@ -75,26 +87,50 @@ fn crash_message(outcome: Outcome) -> String {
 #[test]
 fn an_honest_child_passes_and_a_corrupted_tally_is_caught() {
     let spsc = spec(Topology::Spsc, 1, 1, 2);
-    let honest = run_scripted(&answering(&reply(1)), &spsc);
+    let honest = run_scripted(&answering(&reply(checksum(SALT))), &spsc);
     assert!(honest.passed(), "{honest:?}");
     // 2 messages over the child's 2000 ns: 1 M/s.
     assert_eq!(honest.throughput(2), Some(1e6));
 
-    let corrupted = run_scripted(&answering(&reply(3)), &spsc);
-    match &corrupted {
-        Outcome::Completed { verdict, .. } => {
-            assert!(!verdict.passed);
-            assert!(
-                verdict
-                    .problems
-                    .iter()
-                    .any(|p| p.contains("checksum mismatch")),
-                "{verdict:?}"
-            );
+    // Damaged; made without reading (the tally of unsalted messages, all
+    // a child that never looks at what it receives can compute from the
+    // sequence numbers alone); left from another run with another salt.
+    for tally in [
+        checksum(SALT) ^ 2,
+        checksum(Salt::NONE),
+        checksum(Salt(SALT.0 + 1)),
+    ] {
+        let failed = run_scripted(&answering(&reply(tally)), &spsc);
+        match &failed {
+            Outcome::Completed { verdict, .. } => {
+                assert!(!verdict.passed);
+                assert!(
+                    verdict
+                        .problems
+                        .iter()
+                        .any(|p| p.contains("checksum mismatch")),
+                    "{verdict:?}"
+                );
+            }
+            other => panic!("{other:?}"),
         }
-        other => panic!("{other:?}"),
+        assert!(failed.failed());
     }
-    assert!(corrupted.failed());
+}
+
+#[test]
+fn a_child_of_the_first_protocol_is_refused_with_a_reason() {
+    let old = HELLO.replace("ringlab-foreign/2", "ringlab-foreign/1");
+    let refused = crash_message(run_scripted(
+        &answering(&reply(checksum(SALT))).replace(HELLO, &old),
+        &spec(Topology::Spsc, 1, 1, 2),
+    ));
+    assert!(
+        refused.contains("speaks `ringlab-foreign/1`")
+            && refused.contains("ringlab-foreign/2")
+            && refused.contains("rebuild"),
+        "{refused}"
+    );
 }
 
 #[test]
@@ -113,7 +149,7 @@ fn a_child_that_dies_hangs_or_talks_nonsense_is_a_failed_run_that_says_why() {
     assert!(nonsense.contains("broke the protocol"), "{nonsense}");
 
     let wrong_run = crash_message(run_scripted(
-        &answering(&reply(1).replace(r#""run":1"#, r#""run":9"#)),
+        &answering(&reply(checksum(SALT)).replace(r#""run":1"#, r#""run":9"#)),
         &spsc,
     ));
     assert!(wrong_run.contains("answered run 9 to run 1"), "{wrong_run}");
@@ -129,6 +165,7 @@ fn a_child_that_dies_hangs_or_talks_nonsense_is_a_failed_run_that_says_why() {
         || Ok(Command::new("/nonexistent/ringlab-child")),
         &spsc,
         8,
+        SALT,
         false,
     ));
     assert!(missing.contains("cannot start"), "{missing}");
@@ -165,6 +202,7 @@ fn a_missing_runtime_is_unavailable_not_failed() {
         },
         &spec(Topology::Spsc, 1, 1, 2),
         8,
+        SALT,
         false,
     );
     assert_eq!(outcome.label().as_str(), "unavailable");
@@ -181,7 +219,7 @@ fn a_missing_runtime_is_unavailable_not_failed() {
 fn children_run_throughput_only() {
     let mut latency = spec(Topology::Spsc, 1, 1, 2);
     latency.mode = Mode::PingPong;
-    let outcome = run_scripted(&answering(&reply(1)), &latency);
+    let outcome = run_scripted(&answering(&reply(checksum(SALT))), &latency);
     assert_eq!(outcome.label().as_str(), "build error", "{outcome:?}");
 }
 
@@ -216,9 +254,10 @@ fn real_child_keeps_the_oracle(foreign: &'static foreign::Foreign) {
     ];
     for (topology, producers, consumers, payload) in cases {
         let spec = spec(topology, producers, consumers, 20_001);
-        let honest = sessions.run(name, || foreign.command(), &spec, payload, false);
+        let salt = harness::oracle::fresh_salt();
+        let honest = sessions.run(name, || foreign.command(), &spec, payload, salt, false);
         assert!(honest.passed(), "{name} {topology:?}: {honest:?}");
-        let corrupted = sessions.run(name, || foreign.command(), &spec, payload, true);
+        let corrupted = sessions.run(name, || foreign.command(), &spec, payload, salt, true);
         match &corrupted {
             Outcome::Completed { verdict, .. } => assert!(
                 !verdict.passed

@@ -12,7 +12,7 @@ use harness::latency::{Schedule, one_way};
 use harness::placement::Placement;
 use harness::runner::{Instruments, Mode, Outcome, Pacing, RunSpec, paced_producer_loop, run_base};
 use harness::sweep::run_named;
-use impls::{Cancel, Message, Msg8, Msg64, Producer, PublishError, Topology, WaitStrategy};
+use impls::{Cancel, Message, Msg8, Msg64, Producer, PublishError, Salt, Topology, WaitStrategy};
 
 #[global_allocator]
 static ALLOCATOR: CountingAllocator = CountingAllocator;
@@ -165,7 +165,8 @@ impl Producer<Msg8> for StallsOnce {
             if self.published == self.stall_at {
                 std::thread::sleep(self.stall);
             }
-            self.receipts.push((message.tag(), self.clock.now()));
+            self.receipts
+                .push((message.tag(Salt::NONE), self.clock.now()));
             self.published += 1;
         }
         Ok(())
@@ -199,7 +200,7 @@ fn a_stall_in_the_paced_loop_shows_in_corrected_latency_only() {
         yields: false,
         cancel: &cancel,
     };
-    paced_producer_loop(&mut queue, 0, messages, 1, &pacing, &mut sent).unwrap();
+    paced_producer_loop(&mut queue, Salt::NONE, 0, messages, 1, &pacing, &mut sent).unwrap();
     let latencies = one_way(&clock, &[(schedule, sent)], &queue.receipts);
     assert_eq!(latencies.corrected.len(), messages);
     let p90 = |h: &hdrhistogram::Histogram<u64>| h.value_at_quantile(0.9);

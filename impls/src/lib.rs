@@ -7,15 +7,15 @@
 //! every measured loop is monomorphised.
 //!
 //! ```
-//! use impls::{Consumed, Consumer, Message, Msg8, Producer, Queue, QueueConfig, SpscRing, Topology};
+//! use impls::{Consumed, Consumer, Message, Msg8, Producer, Queue, QueueConfig, Salt, SpscRing, Topology};
 //!
 //! let mut endpoints = SpscRing::build::<Msg8>(&QueueConfig::new(Topology::Spsc, 8)).unwrap();
 //! let mut producer = endpoints.producers.pop().unwrap();
 //! let mut consumer = endpoints.consumers.pop().unwrap();
-//! producer.publish_batch(3, |index, message| message.write(0, index as u64)).unwrap();
+//! producer.publish_batch(3, |index, message| message.write(Salt::NONE, 0, index as u64)).unwrap();
 //! drop(producer); // closes the queue; the consumer still drains what was published
 //! let mut seen = Vec::new();
-//! while let Consumed::Items(_) = consumer.consume_batch(2, |message| seen.push(message.tag())) {}
+//! while let Consumed::Items(_) = consumer.consume_batch(2, |message| seen.push(message.tag(Salt::NONE))) {}
 //! assert_eq!(seen, [0, 1, 2]);
 //! assert_eq!(consumer.consume_batch(2, |_| ()), Consumed::Closed);
 //! ```
@@ -31,7 +31,7 @@ mod runs;
 pub mod sync;
 pub mod wait;
 
-pub use message::{Message, Msg, Msg8, Msg64, Msg256, PAYLOAD_SIZES};
+pub use message::{Message, Msg, Msg8, Msg64, Msg256, PAYLOAD_SIZES, Salt};
 pub use queue::{
     Batching, BuildError, Consumed, Consumer, Endpoints, Info, OrderingGuarantee, Producer,
     PublishError, Queue, QueueConfig, Topology, WaitClass,

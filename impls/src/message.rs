@@ -1,11 +1,18 @@
 //! The message every implementation carries, in three payload sizes.
 //!
-//! A message is `WORDS` 64-bit words. The first word is the *tag*: the
-//! producer's index in the top 16 bits and its sequence number in the low 48.
-//! The other words are derived from the tag, so the oracle can recompute the
-//! digest of any message and a torn or corrupted read shows up as a checksum
+//! A message is `WORDS` 64-bit words. The first word carries the *tag*: the
+//! producer's index in the top 16 bits and its sequence number in the low 48,
+//! plus the run's [`Salt`] (added, wrapping), so that a message left over
+//! from another run or round does not read as one of this run's. The other
+//! words are derived from the first, so the oracle can recompute the digest
+//! of any message and a torn or corrupted read shows up as a checksum
 //! mismatch. Consumers read every word ([`Message::digest`]), so every
 //! implementation does the same work per message whatever its payload size.
+//!
+//! The digest ends in a nonlinear mix (splitmix64's finaliser), and the
+//! oracle adds digests up: a sum of mixed values does not keep the linear
+//! relations between tags, so losses and duplicates that compensate each
+//! other in count, sum and sum of squares still change the checksum.
 
 use core::fmt::Debug;
 
@@ -14,24 +21,65 @@ pub const SEQUENCE_BITS: u32 = 48;
 /// Largest sequence number a tag can hold.
 pub const MAX_SEQUENCE: u64 = (1 << SEQUENCE_BITS) - 1;
 
+/// A run's salt: a number added (wrapping) to every message's tag, chosen
+/// afresh for each run by the harness, so that a message of another run or
+/// round (a stale slot, a buffer read again) and a tally made without
+/// reading the messages fail the oracle. Tests of queue mechanics that read
+/// tags back use [`Salt::NONE`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Salt(pub u64);
+
+impl Salt {
+    /// No salt: the first word is the tag itself.
+    pub const NONE: Salt = Salt(0);
+
+    /// The first word of the message `(producer, sequence)` carries.
+    #[inline(always)]
+    pub fn salted(self, tag: u64) -> u64 {
+        tag.wrapping_add(self.0)
+    }
+
+    /// The tag a first word carries under this salt.
+    #[inline(always)]
+    pub fn unsalted(self, word: u64) -> u64 {
+        word.wrapping_sub(self.0)
+    }
+}
+
+/// The tag of `(producer, sequence)`: producer in the top 16 bits, sequence
+/// in the low 48.
+#[inline(always)]
+pub fn tag_of(producer: u16, sequence: u64) -> u64 {
+    (u64::from(producer) << SEQUENCE_BITS) | sequence
+}
+
 /// What implementations carry: plain data, written in place by producers and
 /// read in place by consumers.
 pub trait Message: Copy + Default + Debug + Send + Sync + 'static {
     /// Size of the message in bytes (the scenario's `payload`).
     const BYTES: usize;
 
-    /// Fills every word of the message for `(producer, sequence)`.
-    fn write(&mut self, producer: u16, sequence: u64);
+    /// Fills every word of the message for `(producer, sequence)` under
+    /// `salt`.
+    fn write(&mut self, salt: Salt, producer: u16, sequence: u64);
 
-    /// The first word: producer in the top 16 bits, sequence in the low 48.
-    fn tag(&self) -> u64;
+    /// The first word as written: the tag plus the salt, wrapping.
+    fn first_word(&self) -> u64;
 
-    /// Folds every word of the message into one value (the consumer's work).
+    /// The tag under `salt`: producer in the top 16 bits, sequence in the
+    /// low 48.
+    #[inline(always)]
+    fn tag(&self, salt: Salt) -> u64 {
+        salt.unsalted(self.first_word())
+    }
+
+    /// Folds every word of the message into one value (the consumer's work),
+    /// through a nonlinear mix.
     fn digest(&self) -> u64;
 
-    /// The message `write` produces for `(producer, sequence)`.
-    fn new(producer: u16, sequence: u64) -> Self {
-        Self::new_with(|message| message.write(producer, sequence))
+    /// The message `write` produces for `(producer, sequence)` under `salt`.
+    fn new(salt: Salt, producer: u16, sequence: u64) -> Self {
+        Self::new_with(|message| message.write(salt, producer, sequence))
     }
 
     /// A default message that `fill` then writes in place.
@@ -82,37 +130,48 @@ impl<const WORDS: usize> Default for Msg<WORDS> {
 // Odd multiplier from splitmix64: cheap, and spreads neighbouring tags apart.
 const MIX: u64 = 0x9E37_79B9_7F4A_7C15;
 
+/// splitmix64's finaliser: a bijection of 64-bit words in which every
+/// input bit changes about half the output bits, and which neither wrapping
+/// addition nor exclusive or passes through. The oracle sums mixed values,
+/// so no linear (or low-degree polynomial) relation between tags survives
+/// into the checksum. The foreign children compute the same function.
+#[inline(always)]
+pub fn mix(word: u64) -> u64 {
+    let mut z = word;
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
 impl<const WORDS: usize> Message for Msg<WORDS> {
     const BYTES: usize = 8 * WORDS;
 
     #[inline(always)]
-    fn write(&mut self, producer: u16, sequence: u64) {
+    fn write(&mut self, salt: Salt, producer: u16, sequence: u64) {
         debug_assert!(sequence <= MAX_SEQUENCE);
-        let tag = (u64::from(producer) << SEQUENCE_BITS) | sequence;
-        self.words[0] = tag;
+        let first = salt.salted(tag_of(producer, sequence));
+        self.words[0] = first;
         for (index, word) in self.words.iter_mut().enumerate().skip(1) {
-            *word = tag ^ (index as u64).wrapping_mul(MIX);
+            *word = first ^ (index as u64).wrapping_mul(MIX);
         }
     }
 
     #[inline(always)]
-    fn tag(&self) -> u64 {
+    fn first_word(&self) -> u64 {
         self.words[0]
     }
 
     #[inline(always)]
     fn digest(&self) -> u64 {
         if WORDS == 1 {
-            // The oracle adds digests up. For one word the fold below is
-            // `word * MIX`, and multiplying by an odd constant is a
-            // bijection that distributes over wrapping addition: a sum of
-            // `word * MIX` tells apart exactly the multisets a sum of words
-            // does. The word itself is the digest, one multiply cheaper.
-            return self.words[0];
+            // One word: the fold below would only multiply it by an odd
+            // constant first, which the mix does not need.
+            return mix(self.words[0]);
         }
-        self.words
+        mix(self
+            .words
             .iter()
-            .fold(0, |acc: u64, &word| (acc ^ word).wrapping_mul(MIX))
+            .fold(0, |acc: u64, &word| (acc ^ word).wrapping_mul(MIX)))
     }
 }
 
@@ -122,8 +181,11 @@ mod tests {
 
     #[test]
     fn tag_round_trips_and_sizes_are_exact() {
-        let message = Msg64::new(7, 123_456);
-        assert_eq!(split_tag(message.tag()), (7, 123_456));
+        let salt = Salt(0xDEAD_BEEF_0123_4567);
+        let message = Msg64::new(salt, 7, 123_456);
+        assert_eq!(split_tag(message.tag(salt)), (7, 123_456));
+        assert_ne!(message.first_word(), message.tag(salt));
+        assert_eq!(split_tag(Msg8::new(Salt::NONE, 7, 9).first_word()), (7, 9));
         assert_eq!(core::mem::size_of::<Msg8>(), 8);
         assert_eq!(core::mem::size_of::<Msg64>(), 64);
         assert_eq!(core::mem::size_of::<Msg256>(), 256);
@@ -131,11 +193,36 @@ mod tests {
 
     #[test]
     fn digest_covers_every_word() {
-        let message = Msg256::new(1, 2);
+        let message = Msg256::new(Salt(5), 1, 2);
         for word in 0..32 {
             let mut corrupted = message;
             corrupted.words[word] ^= 1;
             assert_ne!(corrupted.digest(), message.digest(), "word {word}");
         }
+    }
+
+    #[test]
+    fn another_salt_changes_every_size_of_message() {
+        fn differs<M: Message>() {
+            let (one, other) = (Salt(1), Salt(2));
+            let message = M::new(one, 3, 4);
+            assert_ne!(message.digest(), M::new(other, 3, 4).digest());
+            assert_ne!(message.tag(other), message.tag(one));
+        }
+        differs::<Msg8>();
+        differs::<Msg64>();
+        differs::<Msg256>();
+    }
+
+    #[test]
+    fn the_mix_keeps_no_additive_relation() {
+        // 1000 + 1004 = 1001 + 1003, and so on for the squares of
+        // {0, 3, 5, 6} and {1, 2, 4, 7} (a Prouhet-Tarry-Escott pair): the
+        // mixed sums differ.
+        let sum = |words: &[u64]| words.iter().fold(0u64, |s, &w| s.wrapping_add(mix(w)));
+        assert_ne!(sum(&[1000, 1004]), sum(&[1001, 1003]));
+        assert_ne!(sum(&[0, 3, 5, 6]), sum(&[1, 2, 4, 7]));
+        assert_eq!(mix(0), 0);
+        assert_ne!(mix(1), 1);
     }
 }

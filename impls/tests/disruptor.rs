@@ -14,7 +14,7 @@ use impls::metrics::Metrics;
 use impls::wait::{WaitStrategy, Waiter};
 use impls::{
     Bitmap, Cancel, Consumed, Consumer, Lmax, Message, Msg8, Producer, PublishError, Queue,
-    QueueConfig, Single, Topology,
+    QueueConfig, Salt, Single, Topology,
 };
 
 fn gate() -> (Arc<Sequence>, Box<[Arc<Sequence>]>) {
@@ -102,28 +102,30 @@ fn try_publish_on_a_full_ring<S: Sequencer>(capacity: usize) {
     let mut producer = endpoints.producers.pop().unwrap();
     let mut consumer = endpoints.consumers.pop().unwrap();
     producer
-        .try_publish_batch(capacity, |i, m| m.write(0, i as u64))
+        .try_publish_batch(capacity, |i, m| m.write(Salt::NONE, 0, i as u64))
         .unwrap();
     assert_eq!(producer.remaining_capacity(), 0);
-    let full = producer.try_publish(|m| m.write(0, 999)).unwrap_err();
+    let full = producer
+        .try_publish(|m| m.write(Salt::NONE, 0, 999))
+        .unwrap_err();
     assert_eq!((full.requested, full.capacity), (1, capacity));
     assert!(producer.try_publish_batch(capacity + 1, |_, _| ()).is_err());
     // One slot freed, a batch of two still does not fit.
     assert_eq!(
-        consumer.consume_batch(1, |m| assert_eq!(m.tag(), 0)),
+        consumer.consume_batch(1, |m| assert_eq!(m.tag(Salt::NONE), 0)),
         Consumed::Items(1)
     );
     assert!(
         producer
-            .try_publish_batch(2, |i, m| m.write(0, 1000 + i as u64))
+            .try_publish_batch(2, |i, m| m.write(Salt::NONE, 0, 1000 + i as u64))
             .is_err()
     );
     producer
-        .try_publish(|m| m.write(0, capacity as u64))
+        .try_publish(|m| m.write(Salt::NONE, 0, capacity as u64))
         .unwrap();
     drop(producer);
     let mut seen = Vec::new();
-    while let Consumed::Items(_) = consumer.consume_batch(7, |m| seen.push(m.tag())) {}
+    while let Consumed::Items(_) = consumer.consume_batch(7, |m| seen.push(m.tag(Salt::NONE))) {}
     assert_eq!(
         seen,
         (1..=capacity as u64).collect::<Vec<_>>(),
@@ -163,7 +165,7 @@ fn timeout_blocking_consumers_time_out_and_call_again() {
     assert_eq!(consumer.consume_batch(4, |_| ()), Consumed::Idle);
     assert!(started.elapsed() >= impls::wait::TIMEOUT);
     producer
-        .publish_batch(2, |i, m| m.write(0, i as u64))
+        .publish_batch(2, |i, m| m.write(Salt::NONE, 0, i as u64))
         .unwrap();
     assert_eq!(consumer.consume_batch(4, |_| ()), Consumed::Items(2));
     drop(producer);
@@ -185,7 +187,7 @@ fn producers_blocked_on_a_full_ring_see_the_consumers_leave() {
             let mut producer = endpoints.producers.pop().unwrap();
             let consumer = endpoints.consumers.pop().unwrap();
             let blocked = thread::spawn(move || {
-                producer.publish_batch(capacity + 1, |i, m| m.write(0, i as u64))
+                producer.publish_batch(capacity + 1, |i, m| m.write(Salt::NONE, 0, i as u64))
             });
             thread::sleep(Duration::from_millis(20));
             assert!(
@@ -217,7 +219,9 @@ fn producers_blocked_on_a_full_ring_stop_when_cancelled() {
         };
         let mut endpoints = Lmax::build::<Msg8>(&cfg).unwrap();
         let mut producer = endpoints.producers.pop().unwrap();
-        let blocked = thread::spawn(move || producer.publish_batch(5, |i, m| m.write(0, i as u64)));
+        let blocked = thread::spawn(move || {
+            producer.publish_batch(5, |i, m| m.write(Salt::NONE, 0, i as u64))
+        });
         thread::sleep(Duration::from_millis(20));
         cfg.cancel.cancel();
         assert_eq!(
@@ -273,7 +277,7 @@ fn dependency_order<S: Sequencer>(
                         let early = upstream
                             .iter()
                             .any(|&u| finished[u].load(Ordering::Acquire) < sequence);
-                        let wrong = event.tag() != expected
+                        let wrong = event.tag(Salt::NONE) != expected
                             || sequence as u64 != expected
                             || last_in_batch.is_some();
                         violations
@@ -300,7 +304,7 @@ fn dependency_order<S: Sequencer>(
     while sent < events {
         let n = (events - sent).min(1 + sent % 9) as usize;
         producer
-            .publish_batch(n, |i, m| m.write(0, sent + i as u64))
+            .publish_batch(n, |i, m| m.write(Salt::NONE, 0, sent + i as u64))
             .unwrap();
         sent += n as u64;
     }

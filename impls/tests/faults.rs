@@ -15,8 +15,8 @@ use std::sync::Once;
 
 use impls::message::split_tag;
 use impls::{
-    Consumed, Consumer, Info, Message, Msg8, Producer, PublishError, Queue, QueueConfig, Topology,
-    Visitor,
+    Consumed, Consumer, Info, Message, Msg8, Producer, PublishError, Queue, QueueConfig, Salt,
+    Topology, Visitor,
 };
 
 /// The payload of the panics these checks inject.
@@ -109,7 +109,7 @@ fn drain<C: Consumer<Msg8>>(consumers: &mut [C], max: usize) -> Drained {
                 continue;
             }
             let seen = &mut drained.seen[index];
-            match consumer.consume_batch(max, |m| seen.push(split_tag(m.tag()))) {
+            match consumer.consume_batch(max, |m| seen.push(split_tag(m.tag(Salt::NONE)))) {
                 Consumed::Items(_) => progress = true,
                 Consumed::Closed => {
                     drained.closed[index] = true;
@@ -235,7 +235,7 @@ fn a_panicking_fill_loses_nothing_else_and_closes() {
                         if Some(i) == panic_at {
                             std::panic::panic_any(INJECTED);
                         }
-                        m.write(id, first + i as u64)
+                        m.write(Salt::NONE, id, first + i as u64)
                     })
                 };
                 publish(0, 2, None).map_err(|e| format!("first batch: {e}"))?;
@@ -284,14 +284,14 @@ fn a_cancelled_claim_leaves_no_gap() {
             // per-consumer queue, just as many), then every producer's next
             // publish waits for room and is cancelled, or goes through.
             endpoints.producers[0]
-                .publish_batch(capacity as usize, |i, m| m.write(0, i as u64))
+                .publish_batch(capacity as usize, |i, m| m.write(Salt::NONE, 0, i as u64))
                 .map_err(|e| format!("filling: {e}"))?;
             expected.insert(0, (0..capacity).collect());
             cfg.cancel.cancel();
             for (index, producer) in endpoints.producers.iter_mut().enumerate() {
                 let id = index as u16;
                 let first = if id == 0 { capacity } else { 0 };
-                match producer.publish_batch(2, |i, m| m.write(id, first + i as u64)) {
+                match producer.publish_batch(2, |i, m| m.write(Salt::NONE, id, first + i as u64)) {
                     Err(PublishError::Cancelled) => {}
                     Ok(()) => expected.entry(id).or_default().extend([first, first + 1]),
                     Err(other) => return Err(format!("producer {id}: {other}")),
@@ -334,7 +334,7 @@ fn a_dropped_consumer_leaves_a_defined_outcome() {
             cfg.cancel.cancel();
             let half = capacity / 2;
             producer
-                .publish_batch(half as usize, |i, m| m.write(0, i as u64))
+                .publish_batch(half as usize, |i, m| m.write(Salt::NONE, 0, i as u64))
                 .map_err(|e| format!("first half: {e}"))?;
             // The dropped one: the last consumer (the gating stage of a
             // pipeline or diamond), which panics on its first message, once
@@ -354,7 +354,7 @@ fn a_dropped_consumer_leaves_a_defined_outcome() {
             let mut handed = Vec::new();
             let panicked = catch_unwind(AssertUnwindSafe(|| {
                 victim.consume_batch(4, |m| {
-                    handed.push(split_tag(m.tag()).1);
+                    handed.push(split_tag(m.tag(Salt::NONE)).1);
                     std::panic::panic_any(INJECTED);
                 })
             }));
@@ -366,7 +366,7 @@ fn a_dropped_consumer_leaves_a_defined_outcome() {
             let mut sent = half;
             let mut outcome = Ok(());
             while sent < 3 * capacity && outcome.is_ok() {
-                outcome = producer.publish_batch(1, |_, m| m.write(0, sent));
+                outcome = producer.publish_batch(1, |_, m| m.write(Salt::NONE, 0, sent));
                 if outcome.is_ok() {
                     sent += 1;
                 }
@@ -425,7 +425,7 @@ fn drain_ready<C: Consumer<Msg8>>(consumers: &mut [C], drained: &mut Drained) {
         }
         let seen = &mut drained.seen[index];
         loop {
-            match consumer.consume_batch(4, |m| seen.push(split_tag(m.tag()))) {
+            match consumer.consume_batch(4, |m| seen.push(split_tag(m.tag(Salt::NONE)))) {
                 Consumed::Items(_) => {}
                 Consumed::Closed => {
                     drained.closed[index] = true;

@@ -4,7 +4,9 @@
 
 use std::collections::HashMap;
 
-use impls::{Consumed, Consumer, Lmax, Message, Msg8, Producer, Queue, QueueConfig, Topology};
+use impls::{
+    Consumed, Consumer, Lmax, Message, Msg8, Producer, Queue, QueueConfig, Salt, Topology,
+};
 
 fn counters(report: Vec<(&'static str, u64)>) -> HashMap<&'static str, u64> {
     report.into_iter().collect()
@@ -23,11 +25,11 @@ fn counters_follow_claims_wraps_and_scans() {
     // Fill the ring (the first gating check passes), fail a try (ring full),
     // then drain and publish again (a second gating reduction).
     producer
-        .publish_batch(2, |i, m| m.write(0, i as u64))
+        .publish_batch(2, |i, m| m.write(Salt::NONE, 0, i as u64))
         .unwrap();
-    assert!(producer.try_publish(|m| m.write(0, 2)).is_err());
+    assert!(producer.try_publish(|m| m.write(Salt::NONE, 0, 2)).is_err());
     assert_eq!(consumer.consume_batch(8, |_| ()), Consumed::Items(2));
-    producer.try_publish(|m| m.write(0, 2)).unwrap();
+    producer.try_publish(|m| m.write(Salt::NONE, 0, 2)).unwrap();
     assert_eq!(consumer.consume_batch(8, |_| ()), Consumed::Items(1));
 
     let produced = counters(producer.metrics());

@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 
 use impls::wait::WaitStrategy;
 use impls::{
-    Consumed, Consumer, Message, Msg8, Producer, Queue, QueueConfig, Topology, WorkerPoolAdaptive,
-    WorkerPoolK1,
+    Consumed, Consumer, Message, Msg8, Producer, Queue, QueueConfig, Salt, Topology,
+    WorkerPoolAdaptive, WorkerPoolK1,
 };
 
 /// Runs `workers` worker threads to `Closed` while one producer publishes
@@ -40,7 +40,7 @@ fn share_out<Q: Queue>(
                 let mut seen = Vec::new();
                 let deadline = Instant::now() + Duration::from_secs(30);
                 loop {
-                    match worker.consume_batch(4, |m| seen.push(m.tag())) {
+                    match worker.consume_batch(4, |m| seen.push(m.tag(Salt::NONE))) {
                         Consumed::Items(_) | Consumed::Idle => {}
                         Consumed::Closed => return seen,
                     }
@@ -54,7 +54,7 @@ fn share_out<Q: Queue>(
     thread::sleep(pause);
     let mut producer = endpoints.producers.into_iter().next().unwrap();
     producer
-        .publish_batch(events as usize, |i, m| m.write(0, i as u64))
+        .publish_batch(events as usize, |i, m| m.write(Salt::NONE, 0, i as u64))
         .unwrap();
     drop(producer);
     let mut counts = BTreeMap::new();

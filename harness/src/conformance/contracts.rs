@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use impls::{
     BuildError, Consumed, Consumer, Info, Message, Msg8, Producer, PublishError, Queue,
-    QueueConfig, Topology,
+    QueueConfig, Salt, Topology,
 };
 
 use super::thread_counts;
@@ -36,7 +36,7 @@ fn drain<Q: Queue>(cfg: &QueueConfig) -> Drain {
     };
     for (index, mut producer) in endpoints.producers.into_iter().enumerate() {
         let id = index as u16;
-        if let Err(error) = producer.publish_batch(5, |i, m| m.write(id, i as u64)) {
+        if let Err(error) = producer.publish_batch(5, |i, m| m.write(Salt::NONE, id, i as u64)) {
             return Drain::PublishFailed(error);
         }
     }
@@ -206,7 +206,8 @@ pub(super) fn disconnection_and_cancellation_end_waits<Q: Queue>(failures: &mut 
             // Cancelled too, so an implementation that never notices the
             // consumers left returns instead of hanging the check.
             let watchdog = cancel_after(&cfg, Duration::from_secs(2));
-            let outcome = producer.publish_batch(3 * capacity, |i, m| m.write(0, i as u64));
+            let outcome =
+                producer.publish_batch(3 * capacity, |i, m| m.write(Salt::NONE, 0, i as u64));
             drop(watchdog);
             if outcome != Err(PublishError::Disconnected) {
                 failures.push(format!(
@@ -291,7 +292,7 @@ fn drain_with_limits<Q: Queue>(limits: &[usize], take: Take) -> Result<(), Strin
     let mut endpoints = Q::build::<Msg8>(&cfg).map_err(|error| error.to_string())?;
     let mut producer = endpoints.producers.pop().expect("one producer");
     producer
-        .publish_batch(SENT, |i, m| m.write(0, i as u64))
+        .publish_batch(SENT, |i, m| m.write(Salt::NONE, 0, i as u64))
         .map_err(|error| error.to_string())?;
     drop(producer);
     // Everything is there before the first call, so no call needs to
@@ -309,10 +310,10 @@ fn drain_with_limits<Q: Queue>(limits: &[usize], take: Take) -> Result<(), Strin
         let mut empty_slices = 0;
         let outcome = match take {
             Take::Discard => consumer.discard_batch(max),
-            Take::Read => consumer.consume_batch(max, |m| seen.push(m.tag())),
+            Take::Read => consumer.consume_batch(max, |m| seen.push(m.tag(Salt::NONE))),
             Take::Slices => consumer.consume_slices(max, |slice| {
                 empty_slices += usize::from(slice.is_empty());
-                seen.extend(slice.iter().map(|m| m.tag()));
+                seen.extend(slice.iter().map(|m| m.tag(Salt::NONE)));
             }),
         };
         if empty_slices > 0 {
@@ -379,7 +380,7 @@ fn laps<Q: Queue>() -> Result<(), String> {
     let mut seen = Vec::new();
     for _ in 0..5 * capacity {
         producer
-            .publish_batch(batch, |i, m| m.write(0, sent + i as u64))
+            .publish_batch(batch, |i, m| m.write(Salt::NONE, 0, sent + i as u64))
             .map_err(|error| format!("publish: {error}"))?;
         sent += batch as u64;
         while (seen.len() as u64) < sent {
@@ -387,7 +388,7 @@ fn laps<Q: Queue>() -> Result<(), String> {
             let mut empty_slices = 0;
             match consumer.consume_slices(2, |slice| {
                 empty_slices += usize::from(slice.is_empty());
-                seen.extend(slice.iter().map(|m| m.tag()));
+                seen.extend(slice.iter().map(|m| m.tag(Salt::NONE)));
             }) {
                 Consumed::Items(n)
                     if (1..=2).contains(&n) && seen.len() - before == n && empty_slices == 0 => {}

@@ -58,7 +58,7 @@ pub(super) fn classify(spec: &FaultSpec, collected: &Collected) -> (FaultOutcome
                     .clamp(published, published + unsure)
             })
             .collect();
-        let expected = Expected::new::<Msg8>(&quotas);
+        let expected = Expected::new::<Msg8>(&quotas, collected.salt);
         problems.extend(oracle::problems(
             spec.topology,
             &expected,
@@ -75,7 +75,7 @@ pub(super) fn classify(spec: &FaultSpec, collected: &Collected) -> (FaultOutcome
                 tally.seen(producer).next_sequence.min(published + unsure)
             })
             .collect();
-        let expected = Expected::new::<Msg8>(&quotas);
+        let expected = Expected::new::<Msg8>(&quotas, collected.salt);
         problems.extend(oracle::problems(
             Topology::MpmcFanout,
             &expected,

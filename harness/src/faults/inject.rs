@@ -75,6 +75,7 @@ enum Stop {
 /// whose publish then failed, and why it stopped, if it did.
 fn publish<P: Producer<Msg8>>(
     producer: &mut P,
+    salt: Salt,
     tag: u16,
     count: u64,
     batch: usize,
@@ -92,7 +93,7 @@ fn publish<P: Producer<Msg8>>(
                 if panics_at == Some(index) {
                     panic::panic_any(InjectedFault);
                 }
-                message.write(tag, published + index as u64);
+                message.write(salt, tag, published + index as u64);
                 written = written.max(index as u64 + 1);
                 progress.fetch_add(1, Ordering::Relaxed);
             })
@@ -125,6 +126,8 @@ struct Share {
     /// The producer index that tags what it publishes after an injected
     /// panic, if it goes on after one.
     continue_as: Option<u16>,
+    /// The run's salt.
+    salt: Salt,
 }
 
 /// Publishes producer `id`'s share (see [`Share`]), and then drops the
@@ -137,6 +140,7 @@ fn producer_thread<P: Producer<Msg8>>(
 ) -> Ended {
     let (published, unsure, stop) = publish(
         &mut producer,
+        share.salt,
         id,
         share.quota,
         share.batch,
@@ -148,8 +152,15 @@ fn producer_thread<P: Producer<Msg8>>(
         (Some(Stop::InjectedPanic), Some(tag)) => {
             // The rest of the share, after the batch that panicked.
             let rest = share.quota - published - (share.quota - published).min(share.batch as u64);
-            let (published, unsure, stop) =
-                publish(&mut producer, tag, rest, share.batch, None, progress);
+            let (published, unsure, stop) = publish(
+                &mut producer,
+                share.salt,
+                tag,
+                rest,
+                share.batch,
+                None,
+                progress,
+            );
             continued = Some(Continued { published, unsure });
             stop
         }
@@ -198,7 +209,7 @@ enum Leave {
 fn consumer_thread<C: Consumer<Msg8>>(
     mut consumer: C,
     index: usize,
-    streams: usize,
+    (streams, salt): (usize, Salt),
     batch: usize,
     leave: Option<Leave>,
     deadline: Instant,
@@ -208,7 +219,7 @@ fn consumer_thread<C: Consumer<Msg8>>(
     while !resume.load(Ordering::Acquire) && Instant::now() < deadline {
         thread::sleep(Duration::from_millis(1));
     }
-    let mut tally = Tally::new(streams);
+    let mut tally = Tally::new(streams, salt);
     let mut delivered = 0u64;
     let panic_on = (leave == Some(Leave::Panic)).then_some(CONSUMER_LEAVES_AFTER + 1);
     let mut end = loop {
@@ -279,6 +290,8 @@ fn spawn(
 
 /// What the threads reported, by index; `None` for a thread abandoned.
 pub(super) struct Collected {
+    /// The run's salt, which every message carries.
+    pub(super) salt: Salt,
     pub(super) producers: Vec<Option<ProducerRecord>>,
     pub(super) consumers: Vec<Option<(Tally, ConsumerRecord)>>,
 }
@@ -330,6 +343,7 @@ pub fn run_queue<Q: Queue>(spec: &FaultSpec) -> FaultReport {
     let progress = Arc::new(AtomicU64::new(0));
     let (sender, received) = mpsc::channel();
     let quotas = quotas(spec.messages, spec.producers);
+    let salt = fresh_salt();
     let producer_count = endpoints.producers.len();
     let consumer_count = endpoints.consumers.len();
     let tag = |index: usize| u16::try_from(index).expect("fault runs have at most two producers");
@@ -341,6 +355,7 @@ pub fn run_queue<Q: Queue>(spec: &FaultSpec) -> FaultReport {
             panic_in: panics.then(|| quota.div_ceil(spec.batch as u64) / 2),
             continue_as: (panics && spec.fault == Fault::ProducerPanicContinues)
                 .then(|| tag(spec.producers)),
+            salt,
         };
         let progress = Arc::clone(&progress);
         let id = tag(index);
@@ -357,12 +372,21 @@ pub fn run_queue<Q: Queue>(spec: &FaultSpec) -> FaultReport {
         let resume = Arc::clone(&resume);
         let (streams, batch) = (spec.streams(), spec.batch);
         spawn(format!("consumer-{index}"), &sender, move || {
-            consumer_thread(consumer, index, streams, batch, leave, deadline, &resume)
+            consumer_thread(
+                consumer,
+                index,
+                (streams, salt),
+                batch,
+                leave,
+                deadline,
+                &resume,
+            )
         });
     }
     drop(sender);
     let collected = collect(
         spec,
+        salt,
         received,
         (producer_count, consumer_count),
         &cancel,
@@ -419,6 +443,7 @@ enum Phase {
 /// and it abandons threads still running a grace period after that.
 fn collect(
     spec: &FaultSpec,
+    salt: Salt,
     received: mpsc::Receiver<Ended>,
     (producers, consumers): (usize, usize),
     cancel: &Cancel,
@@ -428,6 +453,7 @@ fn collect(
 ) -> Collected {
     let deadline = started + spec.timeout;
     let mut collected = Collected {
+        salt,
         producers: vec![None; producers],
         consumers: (0..consumers).map(|_| None).collect(),
     };

@@ -69,13 +69,13 @@ use std::time::{Duration, Instant};
 
 use impls::{
     Batching, Cancel, Consumed, Consumer, Info, Message, Msg8, Producer, PublishError, Queue,
-    QueueConfig, Roster, Topology, Visitor, WaitStrategy,
+    QueueConfig, Roster, Salt, Topology, Visitor, WaitStrategy,
 };
 pub use scenarios::Fault;
 use scenarios::FaultScenario;
 use serde::Serialize;
 
-use crate::oracle::{self, Expected, Problem, Tally};
+use crate::oracle::{self, Expected, Problem, Tally, fresh_salt};
 use crate::runner::{panic_message, quotas};
 
 mod classify;

@@ -27,9 +27,11 @@ use std::process::Command;
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use impls::{Info, Msg8, Msg64, Msg256};
+use impls::{Info, Msg8, Msg64, Msg256, Salt};
 
 use crate::oracle::Expected;
+#[cfg(doc)]
+use crate::oracle::fresh_salt;
 use crate::runner::{Mode, Outcome, RunSpec, quotas};
 use child::Child;
 use protocol::{Hello, Request};
@@ -313,7 +315,8 @@ pub struct Sessions {
 }
 
 impl Sessions {
-    /// Runs `spec` on the foreign implementation `name`, starting its
+    /// Runs `spec` on the foreign implementation `name` with messages
+    /// salted with `salt` (a [`fresh_salt`] for each run), starting its
     /// child with `command` if none is running; `corrupt` asks the child
     /// for a damaged tally (tests of the oracle).
     pub fn run(
@@ -322,6 +325,7 @@ impl Sessions {
         command: impl FnOnce() -> Result<Command, String>,
         spec: &RunSpec,
         payload: usize,
+        salt: Salt,
         corrupt: bool,
     ) -> Outcome {
         if spec.mode != Mode::Throughput {
@@ -335,9 +339,9 @@ impl Sessions {
         // Before the child runs: on a machine with few cores the harness
         // must not compete with the child's run threads.
         let expected = match payload {
-            8 => Expected::new::<Msg8>(&quotas),
-            64 => Expected::new::<Msg64>(&quotas),
-            256 => Expected::new::<Msg256>(&quotas),
+            8 => Expected::new::<Msg8>(&quotas, salt),
+            64 => Expected::new::<Msg64>(&quotas, salt),
+            256 => Expected::new::<Msg256>(&quotas, salt),
             other => {
                 return Outcome::BuildFailed {
                     error: format!("payload {other} is not one of 8, 64, 256 bytes"),
@@ -371,6 +375,7 @@ impl Sessions {
             batch: spec.batch,
             payload_words: payload / 8,
             quotas,
+            salt: salt.0,
             cores: spec.placement.cores.clone(),
             wait: spec.wait.name().to_owned(),
             timeout_ms: u64::try_from(spec.timeout.as_millis()).unwrap_or(u64::MAX),

@@ -1,9 +1,13 @@
-//! The foreign protocol, `ringlab-foreign/1`: JSON lines between the
+//! The foreign protocol, `ringlab-foreign/2`: JSON lines between the
 //! harness and a child process that runs one implementation.
 //!
 //! 1. The child writes a [`Hello`] line: the protocol, its
 //!    implementation's name, its runtime and library versions.
-//! 2. For each run the harness writes a [`Request`] line and the child
+//! 2. For each run the harness writes a [`Request`] line (with the run's
+//!    salt, which the child adds to every tag it writes and takes off
+//!    every tag it reads, so a child that reports tallies without reading
+//!    what it received, or reads a buffer of an earlier run, fails) and the
+//!    child
 //!    answers with one [`Reply`] line: its measured region, its run
 //!    threads' CPU time, and every consumer's tally, kept as the oracle
 //!    keeps it (per producer: count, wrapping sum of message digests, and
@@ -27,7 +31,7 @@ use crate::oracle::{Expected, Tally, judge};
 use crate::runner::{Costs, Outcome};
 
 /// The protocol's name and version, in every [`Hello`].
-pub const PROTOCOL: &str = "ringlab-foreign/1";
+pub const PROTOCOL: &str = "ringlab-foreign/2";
 
 /// The child's first line.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -63,6 +67,9 @@ pub struct Request {
     /// Messages each producer sends: producer `p` sends sequences
     /// `0 .. quotas[p]`.
     pub quotas: Vec<u64>,
+    /// The run's salt: the first word of message `(p, s)` is
+    /// `(p << 48 | s) + salt`, wrapping (see `impls::message`).
+    pub salt: u64,
     /// Core of each run thread, producers first, or none (unpinned).
     pub cores: Option<Vec<usize>>,
     /// The harness's wait strategy, by name, after any oversubscription
@@ -149,7 +156,7 @@ pub fn parse_hello(line: &str, implementation: &str) -> Result<Hello, String> {
     })?;
     if hello.hello != PROTOCOL {
         return Err(format!(
-            "the child speaks `{}`, the harness `{PROTOCOL}`",
+            "the child speaks `{}`, the harness `{PROTOCOL}`: it was built from other sources than this harness's (foreign/ in the repository); rebuild it from them",
             hello.hello
         ));
     }
@@ -234,7 +241,10 @@ pub fn judge_reply(
 
 #[cfg(test)]
 mod tests {
-    use impls::{Message, Msg8};
+    use impls::{Message, Msg8, Salt};
+
+    /// The salt of the requests these tests make.
+    const SALT: Salt = Salt(0x0123_4567_89AB_CDEF);
 
     use super::*;
 
@@ -248,6 +258,7 @@ mod tests {
             batch: 1,
             payload_words: 1,
             quotas: vec![3, 2],
+            salt: SALT.0,
             cores: None,
             wait: "busy_spin".to_owned(),
             timeout_ms: 1000,
@@ -259,7 +270,7 @@ mod tests {
     fn honest() -> Reply {
         let checksum = |producer: u16, quota: u64| {
             (0..quota).fold(0u64, |sum, sequence| {
-                sum.wrapping_add(Msg8::new(producer, sequence).digest())
+                sum.wrapping_add(Msg8::new(SALT, producer, sequence).digest())
             })
         };
         Reply {
@@ -290,7 +301,7 @@ mod tests {
     }
 
     fn judged(reply: Reply) -> Outcome {
-        let expected = Expected::new::<Msg8>(&[3, 2]);
+        let expected = Expected::new::<Msg8>(&[3, 2], SALT);
         judge_reply(&request(), Topology::Mpsc, &expected, reply)
     }
 
@@ -353,7 +364,7 @@ mod tests {
                 .unwrap_err()
                 .contains("not a reply")
         );
-        let hello = r#"{"hello":"ringlab-foreign/1","implementation":"go_chan","runtime":"go1.19","library":"chan"}"#;
+        let hello = r#"{"hello":"ringlab-foreign/2","implementation":"go_chan","runtime":"go1.19","library":"chan"}"#;
         assert!(parse_hello(hello, "go_chan").is_ok());
         assert!(
             parse_hello(hello, "lmax_java")
@@ -361,7 +372,7 @@ mod tests {
                 .contains("runs `go_chan`")
         );
         assert!(
-            parse_hello(&hello.replace("/1", "/2"), "go_chan")
+            parse_hello(&hello.replace("/2", "/1"), "go_chan")
                 .unwrap_err()
                 .contains("speaks")
         );

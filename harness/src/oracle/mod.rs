@@ -1,8 +1,13 @@
 //! The correctness oracle that every run goes through.
 //!
+//! Each run has a fresh [`Salt`] ([`fresh_salt`]), added to every
+//! message's tag, so a message of another run or round reads as corrupted.
 //! Each consumer keeps a [`Tally`]: a count and an order-independent checksum
 //! of message digests per producer, and the next sequence it may see from
-//! each producer. Keeping it is the same work for every implementation and
+//! each producer. Digests end in a nonlinear mix ([`impls::message::mix`]),
+//! so losses and duplicates that compensate each other in count and sum (two
+//! workers handed one message while another is skipped) still change the
+//! checksum. Keeping it is the same work for every implementation and
 //! involves no assertion in the measured loop. After the run, [`judge`]
 //! compares the tallies with what the producers sent:
 //!
@@ -29,8 +34,21 @@ mod observer;
 
 use core::fmt;
 
+use std::hash::{BuildHasher, RandomState};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use impls::message::Salt;
 use impls::{Message, Topology};
 pub use observer::Observer;
+
+/// A salt for one run: unpredictable, and different for every run of the
+/// process (a run counter hashed with a randomly keyed hasher).
+pub fn fresh_salt() -> Salt {
+    static RUNS: AtomicU64 = AtomicU64::new(0);
+    // Relaxed: only the value matters, each call gets its own.
+    let run = RUNS.fetch_add(1, Ordering::Relaxed);
+    Salt(RandomState::new().hash_one(run))
+}
 
 /// What one producer's messages looked like to one consumer.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -55,16 +73,20 @@ pub struct Tally {
     unknown_producer: u64,
     /// Messages taken off the queue without being read (count-only runs).
     unread: u64,
+    /// The run's salt, which the messages' tags carry.
+    salt: Salt,
 }
 
 impl Tally {
-    /// An empty tally for a run with `producers` producers.
-    pub fn new(producers: usize) -> Self {
+    /// An empty tally for a run with `producers` producers whose messages
+    /// carry `salt`.
+    pub fn new(producers: usize, salt: Salt) -> Self {
         Self {
             producers: vec![PerProducer::default(); producers],
             out_of_order: 0,
             unknown_producer: 0,
             unread: 0,
+            salt,
         }
     }
 
@@ -89,6 +111,8 @@ impl Tally {
             out_of_order,
             unknown_producer,
             unread: 0,
+            // Judged, never observed into.
+            salt: Salt::NONE,
         }
     }
 
@@ -119,6 +143,7 @@ impl Tally {
     /// one consumer's view). Counts and checksums add; for a producer both
     /// saw, the order check keeps the later position.
     pub fn absorb(&mut self, other: &Tally) {
+        debug_assert_eq!(self.salt, other.salt, "tallies of one run");
         if self.producers.len() < other.producers.len() {
             self.producers
                 .resize(other.producers.len(), PerProducer::default());
@@ -164,22 +189,22 @@ pub struct Seen {
 }
 
 /// What the producers sent: per producer, how many messages and the wrapping
-/// sum of their digests.
+/// sum of their digests under the run's salt.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Expected {
     per_producer: Vec<(u64, u64)>,
 }
 
 impl Expected {
-    /// Producer `p` sends sequences `0 .. quotas[p]`.
-    pub fn new<M: Message>(quotas: &[u64]) -> Self {
+    /// Producer `p` sends sequences `0 .. quotas[p]`, salted with `salt`.
+    pub fn new<M: Message>(quotas: &[u64], salt: Salt) -> Self {
         let per_producer = quotas
             .iter()
             .enumerate()
             .map(|(producer, &quota)| {
                 let producer = u16::try_from(producer).expect("at most 2^16 producers");
                 let checksum = (0..quota).fold(0u64, |sum, sequence| {
-                    sum.wrapping_add(M::new(producer, sequence).digest())
+                    sum.wrapping_add(M::new(salt, producer, sequence).digest())
                 });
                 (quota, checksum)
             })

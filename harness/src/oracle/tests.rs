@@ -1,17 +1,20 @@
 use super::*;
-use impls::{Msg, Msg8};
+use impls::{Msg, Msg8, Salt};
+
+/// The salt of the runs these tests make up.
+const SALT: Salt = Salt(0xA5A5_0F0F_1234_5678);
 
 fn tally_of(producers: usize, messages: &[(u16, u64)]) -> Tally {
-    let mut tally = Tally::new(producers);
+    let mut tally = Tally::new(producers, SALT);
     for &(producer, sequence) in messages {
-        tally.observe(&Msg8::new(producer, sequence));
+        tally.observe(&Msg8::new(SALT, producer, sequence));
     }
     tally
 }
 
 #[test]
 fn a_clean_run_passes() {
-    let expected = Expected::new::<Msg8>(&[3, 2]);
+    let expected = Expected::new::<Msg8>(&[3, 2], SALT);
     let tally = tally_of(2, &[(0, 0), (1, 0), (0, 1), (1, 1), (0, 2)]);
     let verdict = judge(Topology::Mpsc, &expected, &[tally]);
     assert!(verdict.passed, "{verdict:?}");
@@ -20,7 +23,7 @@ fn a_clean_run_passes() {
 
 #[test]
 fn work_sharing_sums_over_consumers() {
-    let expected = Expected::new::<Msg8>(&[4]);
+    let expected = Expected::new::<Msg8>(&[4], SALT);
     let tallies = [
         tally_of(1, &[(0, 0), (0, 2)]),
         tally_of(1, &[(0, 1), (0, 3)]),
@@ -40,7 +43,7 @@ fn work_sharing_sums_over_consumers() {
 
 #[test]
 fn substitution_with_the_right_count_fails_the_checksum() {
-    let expected = Expected::new::<Msg8>(&[3]);
+    let expected = Expected::new::<Msg8>(&[3], SALT);
     let tally = tally_of(1, &[(0, 0), (0, 1), (0, 5)]);
     let verdict = judge(Topology::Spsc, &expected, &[tally]);
     assert!(
@@ -51,7 +54,7 @@ fn substitution_with_the_right_count_fails_the_checksum() {
 
 #[test]
 fn problems_carry_counts_and_the_callers_consumer_numbers() {
-    let expected = Expected::new::<Msg8>(&[4, 2]);
+    let expected = Expected::new::<Msg8>(&[4, 2], SALT);
     // Producer 0: 0, 2, 1 (a step back, and 3 lost); producer 1: 0, 0.
     let tally = tally_of(2, &[(0, 0), (0, 2), (0, 1), (1, 0), (1, 0)]);
     assert_eq!(
@@ -97,8 +100,8 @@ fn problems_carry_counts_and_the_callers_consumer_numbers() {
 
 #[test]
 fn count_only_runs_check_counts_and_say_so() {
-    let expected = Expected::new::<Msg8>(&[3, 2]);
-    let mut tally = Tally::new(2);
+    let expected = Expected::new::<Msg8>(&[3, 2], SALT);
+    let mut tally = Tally::new(2, SALT);
     tally.discard(5);
     let verdict = judge_counts(Topology::Mpsc, &expected, &[tally.clone()]);
     assert!(verdict.passed && verdict.count_only, "{verdict:?}");
@@ -106,7 +109,7 @@ fn count_only_runs_check_counts_and_say_so() {
     let verdict = judge_counts(Topology::Mpsc, &expected, &[tally]);
     assert!(!verdict.passed, "{verdict:?}");
     assert!(verdict.problems[0].contains("1 messages too many"));
-    let short = Tally::new(2);
+    let short = Tally::new(2, SALT);
     let verdict = judge_counts(Topology::Spsc, &expected, &[short]);
     assert!(verdict.problems[0].contains("5 of 5 messages lost"));
 }
@@ -119,7 +122,7 @@ fn interleaved<M: Message>(quotas: &[u64], run: u64) -> Vec<M> {
     while next.iter().zip(quotas).any(|(n, q)| n < q) {
         for (producer, (next, &quota)) in next.iter_mut().zip(quotas).enumerate() {
             for _ in 0..run.min(quota - *next) {
-                messages.push(M::new(producer as u16, *next));
+                messages.push(M::new(SALT, producer as u16, *next));
                 *next += 1;
             }
         }
@@ -131,8 +134,8 @@ fn interleaved<M: Message>(quotas: &[u64], run: u64) -> Vec<M> {
 /// observed one at a time and, again, as slices of 1, 5, 64 and all of
 /// them (slices that start, end and straddle a change of producer).
 fn verdicts<M: Message>(quotas: &[u64], messages: &[M]) -> Vec<Verdict> {
-    let expected = Expected::new::<M>(quotas);
-    let mut one_by_one = Tally::new(quotas.len());
+    let expected = Expected::new::<M>(quotas, SALT);
+    let mut one_by_one = Tally::new(quotas.len(), SALT);
     let mut observer = one_by_one.observer();
     for message in messages {
         observer.observe(message);
@@ -140,7 +143,7 @@ fn verdicts<M: Message>(quotas: &[u64], messages: &[M]) -> Vec<Verdict> {
     observer.finish();
     let mut verdicts = vec![judge(Topology::Mpsc, &expected, &[one_by_one])];
     for size in [1, 5, 64, messages.len().max(1)] {
-        let mut sliced = Tally::new(quotas.len());
+        let mut sliced = Tally::new(quotas.len(), SALT);
         let mut observer = sliced.observer();
         for slice in messages.chunks(size) {
             observer.observe_slice(slice);
@@ -217,7 +220,7 @@ fn a_message_naming_no_producer_is_counted_as_corrupted() {
     let quotas = [3];
     for first in [true, false] {
         let mut messages: Vec<Msg8> = interleaved(&quotas, 1);
-        let stray = Msg8::new(0xFFFF, 1);
+        let stray = Msg8::new(SALT, 0xFFFF, 1);
         if first {
             messages.insert(0, stray);
         } else {
@@ -229,7 +232,7 @@ fn a_message_naming_no_producer_is_counted_as_corrupted() {
 
 #[test]
 fn an_unknown_producer_is_reported_not_a_panic() {
-    let expected = Expected::new::<Msg8>(&[1]);
+    let expected = Expected::new::<Msg8>(&[1], SALT);
     let tally = tally_of(1, &[(0, 0), (9, 0)]);
     let verdict = judge(Topology::Spsc, &expected, &[tally]);
     assert!(

@@ -4,7 +4,7 @@
 
 use std::time::Instant;
 
-use impls::{Cancel, Message, Producer, PublishError, Topology};
+use impls::{Cancel, Message, Producer, PublishError, Salt, Topology};
 
 use super::launch::{Launcher, Placed, Report, ThreadLatency, prefaulted};
 use super::loops::{Pacing, paced_producer_loop, producer_loop};
@@ -12,7 +12,7 @@ use super::streams::ScheduleStart;
 use super::{Mode, Outcome, RunSpec, quotas};
 use crate::clock::Clock;
 use crate::latency;
-use crate::oracle::{Expected, Observer, Tally};
+use crate::oracle::{Expected, Observer, Tally, fresh_salt};
 
 /// The base case's "queue": none. `publish_batch` writes the batch into
 /// the thread's own buffer and the consumer-side work (the oracle's
@@ -37,7 +37,7 @@ pub struct NoQueue<'a, 't, M> {
     /// once per tally; an observer per batch, so nothing is allocated in
     /// the measured region).
     others: &'a mut [Tally],
-    receipts: Option<(Clock, &'a mut Vec<(u64, u64)>)>,
+    receipts: Option<(Clock, Salt, &'a mut Vec<(u64, u64)>)>,
 }
 
 impl<M: Message> Producer<M> for NoQueue<'_, '_, M> {
@@ -72,8 +72,12 @@ impl<M: Message> Producer<M> for NoQueue<'_, '_, M> {
             observer.observe_slice(batch);
             observer.finish();
         }
-        if let Some((clock, receipts)) = &mut self.receipts {
-            receipts.extend(batch.iter().map(|message| (message.tag(), clock.now())));
+        if let Some((clock, salt, receipts)) = &mut self.receipts {
+            receipts.extend(
+                batch
+                    .iter()
+                    .map(|message| (message.tag(*salt), clock.now())),
+            );
         }
         Ok(())
     }
@@ -86,12 +90,13 @@ impl<M: Message> Producer<M> for NoQueue<'_, '_, M> {
 #[inline(never)]
 fn base_loop<'a, 't, M: Message>(
     queue: NoQueue<'a, 't, M>,
+    salt: Salt,
     id: u16,
     quota: u64,
     batch: usize,
 ) -> NoQueue<'a, 't, M> {
     let mut queue = queue;
-    let _ = producer_loop(&mut queue, id, quota, batch);
+    let _ = producer_loop(&mut queue, salt, id, quota, batch);
     queue
 }
 
@@ -109,7 +114,8 @@ pub fn run_base<M: Message>(spec: &RunSpec) -> Outcome {
     let pingpong = spec.mode == Mode::PingPong;
     let producers = if pingpong { 1 } else { spec.producers };
     let quotas = quotas(spec.messages, producers);
-    let expected = Expected::new::<M>(&quotas);
+    let salt = fresh_salt();
+    let expected = Expected::new::<M>(&quotas, salt);
     // Ping-pong's two hops are two consumers that each see every message.
     let (topology, slots) = if pingpong {
         (Topology::MpmcFanout, 2)
@@ -138,7 +144,7 @@ pub fn run_base<M: Message>(spec: &RunSpec) -> Outcome {
             spec.placement.core_for(index),
             move || {
                 let mut tallies =
-                    Placed::new(vec![Tally::new(producers); slots], layout_seed, index);
+                    Placed::new(vec![Tally::new(producers, salt); slots], layout_seed, index);
                 let mut buffer = vec![M::default(); batch];
                 let mut receipts = prefaulted(if rate.is_some() { quota as usize } else { 0 });
                 let mut sent = prefaulted(if rate.is_some() { quota as usize } else { 0 });
@@ -156,14 +162,15 @@ pub fn run_base<M: Message>(spec: &RunSpec) -> Outcome {
                         unread: 0,
                         observer: first.observer(),
                         others: rest,
-                        receipts: rate.map(|_| (clock, &mut receipts)),
+                        receipts: rate.map(|_| (clock, salt, &mut receipts)),
                     };
                     match (rate, &mut round_trips) {
                         (_, Some(round_trips)) => {
                             for sequence in 0..quota {
                                 let start = clock.now();
-                                let _ = queue
-                                    .publish_batch(1, |_, message| message.write(id, sequence));
+                                let _ = queue.publish_batch(1, |_, message| {
+                                    message.write(salt, id, sequence)
+                                });
                                 let end = clock.now();
                                 latency::record(
                                     round_trips,
@@ -180,11 +187,11 @@ pub fn run_base<M: Message>(spec: &RunSpec) -> Outcome {
                                 cancel: &cancel,
                             };
                             let _ = paced_producer_loop(
-                                &mut queue, id, quota, batch, &pacing, &mut sent,
+                                &mut queue, salt, id, quota, batch, &pacing, &mut sent,
                             );
                             latency.sent = Some((index, schedule, sent));
                         }
-                        (None, None) => queue = base_loop(queue, id, quota, batch),
+                        (None, None) => queue = base_loop(queue, salt, id, quota, batch),
                     }
                     let finished = Instant::now();
                     let NoQueue {

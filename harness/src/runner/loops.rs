@@ -5,16 +5,18 @@
 
 use std::thread;
 
-use impls::{Cancel, Consumed, Consumer, Message, Producer, PublishError};
+use impls::{Cancel, Consumed, Consumer, Message, Producer, PublishError, Salt};
 
 use crate::clock::Clock;
 use crate::latency::Schedule;
 use crate::oracle::Tally;
 
-/// Publishes sequences `0 .. quota` as producer `id`, `batch` at a time.
+/// Publishes sequences `0 .. quota` as producer `id` under the run's
+/// `salt`, `batch` at a time.
 #[inline(always)]
 pub fn producer_loop<M: Message>(
     producer: &mut impl Producer<M>,
+    salt: Salt,
     id: u16,
     quota: u64,
     batch: usize,
@@ -22,7 +24,9 @@ pub fn producer_loop<M: Message>(
     let mut next = 0;
     while next < quota {
         let n = (quota - next).min(batch as u64) as usize;
-        producer.publish_batch(n, |index, message| message.write(id, next + index as u64))?;
+        producer.publish_batch(n, |index, message| {
+            message.write(salt, id, next + index as u64)
+        })?;
         next += n as u64;
     }
     Ok(())
@@ -67,6 +71,7 @@ pub struct Pacing<'a> {
 #[inline(always)]
 pub fn paced_producer_loop<M: Message>(
     producer: &mut impl Producer<M>,
+    salt: Salt,
     id: u16,
     quota: u64,
     batch: usize,
@@ -92,7 +97,9 @@ pub fn paced_producer_loop<M: Message>(
         }
         let at = clock.now();
         sent.extend(std::iter::repeat_n(at, n));
-        producer.publish_batch(n, |index, message| message.write(id, next + index as u64))?;
+        producer.publish_batch(n, |index, message| {
+            message.write(salt, id, next + index as u64)
+        })?;
         next += n as u64;
     }
     Ok(())

@@ -10,7 +10,7 @@ use super::launch::{Launcher, Placed, Report, ThreadLatency};
 use super::loops::{consumer_loop, receive_one};
 use super::{Outcome, RunSpec, queue_config};
 use crate::latency;
-use crate::oracle::{Expected, Tally};
+use crate::oracle::{Expected, Tally, fresh_salt};
 
 /// Ping-pong: the initiator (thread 0) publishes message `s` on one queue
 /// and waits for the echo thread (thread 1) to send it back on a second
@@ -45,7 +45,8 @@ pub(super) fn run_pingpong<Q: Queue, M: Message>(spec: &RunSpec) -> Outcome {
         };
     };
     let quota = spec.messages;
-    let expected = Expected::new::<M>(&[quota]);
+    let salt = fresh_salt();
+    let expected = Expected::new::<M>(&[quota], salt);
     let launcher = Launcher::new(2, spec);
     let layout_seed = spec.layout_seed;
     let clock = spec.instruments.clock;
@@ -57,7 +58,7 @@ pub(super) fn run_pingpong<Q: Queue, M: Message>(spec: &RunSpec) -> Outcome {
             let cancel = initiator_cancel;
             let mut send = Placed::new(send, layout_seed, 0);
             let mut receive = Placed::new(receive, layout_seed, 1);
-            let mut tally = Placed::new(Tally::new(1), layout_seed, MAX_THREADS);
+            let mut tally = Placed::new(Tally::new(1, salt), layout_seed, MAX_THREADS);
             let mut round_trips = latency::histogram();
             let tallies = Vec::with_capacity(1);
             move || {
@@ -67,7 +68,7 @@ pub(super) fn run_pingpong<Q: Queue, M: Message>(spec: &RunSpec) -> Outcome {
                     let start = clock.now();
                     if let Err(error) = send
                         .get()
-                        .publish_batch(1, |_, message| message.write(0, sequence))
+                        .publish_batch(1, |_, message| message.write(salt, 0, sequence))
                     {
                         result = Err(error);
                         break;
@@ -112,7 +113,7 @@ pub(super) fn run_pingpong<Q: Queue, M: Message>(spec: &RunSpec) -> Outcome {
             let cancel = echo_cancel;
             let mut receive = Placed::new(echo_receive, layout_seed, 2);
             let mut send = Placed::new(echo_send, layout_seed, 3);
-            let mut tally = Placed::new(Tally::new(1), layout_seed, MAX_THREADS + 1);
+            let mut tally = Placed::new(Tally::new(1, salt), layout_seed, MAX_THREADS + 1);
             let tallies = Vec::with_capacity(1);
             move || {
                 let mut result = Ok(());

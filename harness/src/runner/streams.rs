@@ -17,7 +17,7 @@ use super::loops::{
 use super::{Mode, Outcome, RunSpec, queue_config, quotas};
 use crate::clock::Clock;
 use crate::latency::Schedule;
-use crate::oracle::{Expected, Tally};
+use crate::oracle::{Expected, Tally, fresh_salt};
 
 /// The start of a one-way run's schedule, shared by its producers: the
 /// first producer out of the start barrier fixes it, so a producer
@@ -67,7 +67,8 @@ pub(super) fn run_streams<Q: Queue, M: Message>(spec: &RunSpec) -> Outcome {
         }
     };
     let quotas = quotas(spec.messages, spec.producers);
-    let expected = Expected::new::<M>(&quotas);
+    let salt = fresh_salt();
+    let expected = Expected::new::<M>(&quotas, salt);
     let threads = spec.producers + spec.consumers;
     let launcher = Launcher::new(threads, spec);
     let batch = spec.batch;
@@ -93,7 +94,7 @@ pub(super) fn run_streams<Q: Queue, M: Message>(spec: &RunSpec) -> Outcome {
                 move || {
                     let mut latency = ThreadLatency::default();
                     let result = match rate {
-                        None => producer_loop(producer.get(), id, quota, batch),
+                        None => producer_loop(producer.get(), salt, id, quota, batch),
                         Some(rate) => {
                             let schedule = schedule_start.schedule(&clock, rate, producers);
                             let pacing = Pacing {
@@ -104,6 +105,7 @@ pub(super) fn run_streams<Q: Queue, M: Message>(spec: &RunSpec) -> Outcome {
                             };
                             let result = paced_producer_loop(
                                 producer.get(),
+                                salt,
                                 id,
                                 quota,
                                 batch,
@@ -133,8 +135,11 @@ pub(super) fn run_streams<Q: Queue, M: Message>(spec: &RunSpec) -> Outcome {
             move || {
                 let thread = producers + index;
                 let mut consumer = Placed::new(consumer, layout_seed, thread);
-                let mut tally =
-                    Placed::new(Tally::new(producers), layout_seed, thread + MAX_THREADS);
+                let mut tally = Placed::new(
+                    Tally::new(producers, salt),
+                    layout_seed,
+                    thread + MAX_THREADS,
+                );
                 let mut receipts = prefaulted(if rate.is_some() { messages } else { 0 });
                 let mut tallies = Vec::with_capacity(1);
                 move || {
@@ -143,7 +148,7 @@ pub(super) fn run_streams<Q: Queue, M: Message>(spec: &RunSpec) -> Outcome {
                         consume_until_closed(consumer.get(), batch, &cancel, |messages| {
                             for message in messages {
                                 observer.observe(message);
-                                receipts.push((message.tag(), clock.now()));
+                                receipts.push((message.tag(salt), clock.now()));
                             }
                         });
                         observer.finish();
