@@ -140,7 +140,9 @@ pub(super) fn classify(spec: &FaultSpec, collected: &Collected) -> (FaultOutcome
         match problem {
             Problem::Lost { messages, .. } => lost += messages,
             Problem::Duplicated { messages, .. } => duplicated += messages,
-            Problem::OutOfOrder { messages, .. } => out_of_order += messages,
+            Problem::OutOfOrder { messages, .. } | Problem::Early { messages, .. } => {
+                out_of_order += messages
+            }
             Problem::UnknownProducer { messages, .. } => corrupted += messages,
             Problem::ChecksumMismatch { .. } | Problem::ProducerCount { .. } => corrupted += 1,
         }
