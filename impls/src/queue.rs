@@ -229,9 +229,11 @@ impl Consumed {
 ///     get `Disconnected` once they would wait for room, and the other
 ///     stages hand what is ready and then see `Closed`;
 ///   - work-sharing: the others get every message it had not been handed
-///     (a worker pool's unfinished run is taken over), except that a
-///     consumer of a `*_vec` channel takes a whole batch at a time, and the
-///     rest of that batch goes with it.
+///     (a worker pool's unfinished run is taken over, by a worker that may
+///     already have handed later messages of the same producers; its
+///     [`Info::takes_over`] says so), except that a consumer of a `*_vec`
+///     channel takes a whole batch at a time, and the rest of that batch
+///     goes with it.
 ///
 ///   When the last consumer goes, producers get `Disconnected` once they
 ///   would wait for room.

@@ -37,8 +37,13 @@ pub struct NoQueue<'a, 't, M> {
     /// once per tally; an observer per batch, so nothing is allocated in
     /// the measured region).
     others: &'a mut [Tally],
-    receipts: Option<(Clock, Salt, &'a mut Vec<(u64, u64)>)>,
+    /// Latency runs: where each message's receipt goes.
+    receipts: Option<Receipts<'a>>,
 }
+
+/// What a base case keeps receipts with: the clock, the run's salt (to read
+/// tags back) and the `(tag, time)` of each message.
+type Receipts<'a> = (Clock, Salt, &'a mut Vec<(u64, u64)>);
 
 impl<M: Message> Producer<M> for NoQueue<'_, '_, M> {
     #[inline(always)]
