@@ -384,11 +384,15 @@ pub fn run_queue<Q: Queue>(spec: &FaultSpec) -> FaultReport {
         });
     }
     drop(sender);
+    let nothing_yet = Collected {
+        salt,
+        producers: vec![None; producer_count],
+        consumers: (0..consumer_count).map(|_| None).collect(),
+    };
     let collected = collect(
         spec,
-        salt,
+        nothing_yet,
         received,
-        (producer_count, consumer_count),
         &cancel,
         &resume,
         &progress,
@@ -437,26 +441,22 @@ enum Phase {
     Draining,
 }
 
-/// Waits for the threads' reports. For `cancel_mid_claim` it sets the
-/// token once producers are blocked and lets consumers start once every
-/// producer has ended. At the deadline it sets the token for everyone,
-/// and it abandons threads still running a grace period after that.
+/// Waits for the threads' reports, into `collected` (a `None` for each
+/// thread). For `cancel_mid_claim` it sets the token once producers are
+/// blocked and lets consumers start once every producer has ended. At the
+/// deadline it sets the token for everyone, and it abandons threads still
+/// running a grace period after that.
 fn collect(
     spec: &FaultSpec,
-    salt: Salt,
+    mut collected: Collected,
     received: mpsc::Receiver<Ended>,
-    (producers, consumers): (usize, usize),
     cancel: &Cancel,
     resume: &AtomicBool,
     progress: &AtomicU64,
     started: Instant,
 ) -> Collected {
     let deadline = started + spec.timeout;
-    let mut collected = Collected {
-        salt,
-        producers: vec![None; producers],
-        consumers: (0..consumers).map(|_| None).collect(),
-    };
+    let (producers, consumers) = (collected.producers.len(), collected.consumers.len());
     let mut phase = if spec.fault == Fault::CancelMidClaim {
         Phase::Filling
     } else {

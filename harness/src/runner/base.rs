@@ -37,8 +37,12 @@ pub struct NoQueue<'a, 't, M> {
     /// once per tally; an observer per batch, so nothing is allocated in
     /// the measured region).
     others: &'a mut [Tally],
-    receipts: Option<(Clock, Salt, &'a mut Vec<(u64, u64)>)>,
+    receipts: Option<Receipts<'a>>,
 }
+
+/// What a latency run records each message's receipt with: the clock,
+/// the run's salt, and the receipts, `(tag, time)`.
+type Receipts<'a> = (Clock, Salt, &'a mut Vec<(u64, u64)>);
 
 impl<M: Message> Producer<M> for NoQueue<'_, '_, M> {
     #[inline(always)]
