@@ -14,6 +14,8 @@
 //!   consumers are gone gets `Disconnected`, a cancelled consumer `Idle`;
 //!   every batch limit from 0 to `usize::MAX` is safe and means the same;
 //!   `consume_slices` hands what `consume_batch` would, across the wrap;
+//!   a consumer called again after its handler panicked hands every
+//!   message once, in order;
 //! - every fault of the `faults` scenario (a producer or consumer that
 //!   panics or leaves, a claim cancelled mid-wait), judged against its
 //!   contract ([`crate::faults`]).
@@ -87,7 +89,8 @@ impl fmt::Display for Report {
 pub struct Checks {
     /// The oracle on real threads, every topology and payload size.
     pub oracle: bool,
-    /// The trait's contracts, through the API on one thread.
+    /// The trait's contracts, through the API on one thread (or two,
+    /// where a handler panics).
     pub contracts: bool,
     /// Every fault of the `faults` scenario on every topology.
     pub faults: bool,
@@ -121,6 +124,7 @@ pub fn check_with<Q: Queue>(checks: Checks) -> Report {
         contracts::disconnection_and_cancellation_end_waits::<Q>(&mut failures);
         contracts::every_batch_limit_is_safe_and_means_the_same::<Q>(&mut failures);
         contracts::slices_hand_every_message_in_order_across_the_wrap::<Q>(&mut failures);
+        contracts::a_consumer_goes_on_after_its_handler_panics::<Q>(&info, &mut failures);
     }
     if checks.faults {
         every_fault_meets_its_contract::<Q>(&info, &mut failures);

@@ -47,6 +47,34 @@ fn unexpected_panic(payload: &(dyn Any + Send)) -> String {
         .unwrap_or_else(|| panic_message(payload))
 }
 
+/// Runs `body` on a thread of its own, named as a fault-run thread, so
+/// that the panics raised there stay off stderr: those it injects with
+/// [`inject_panic`] and tells apart with [`unexpected`], and any other,
+/// whose text comes back as `Err`.
+pub(crate) fn quietly<R: Send>(name: &str, body: impl FnOnce() -> R + Send) -> Result<R, String> {
+    quiet_panics_on_fault_threads();
+    thread::scope(|scope| {
+        match thread::Builder::new()
+            .name(format!("{THREAD_PREFIX}{name}"))
+            .spawn_scoped(scope, body)
+        {
+            Ok(thread) => thread.join().map_err(|payload| panic_message(&*payload)),
+            Err(error) => panic!("cannot spawn a fault-run thread: {error}"),
+        }
+    })
+}
+
+/// Panics with the payload of an injected fault.
+pub(crate) fn inject_panic() -> ! {
+    panic::panic_any(InjectedFault)
+}
+
+/// What a panic caught on a [`quietly`] thread said, with where it was
+/// raised; `None` for one that [`inject_panic`] raised.
+pub(crate) fn unexpected(payload: &(dyn Any + Send)) -> Option<String> {
+    (!payload.is::<InjectedFault>()).then(|| unexpected_panic(payload))
+}
+
 /// What a fault-run thread hands back when it ends.
 enum Ended {
     Producer {

@@ -90,6 +90,7 @@ mod takeover;
 mod tests;
 
 pub use inject::run_queue;
+pub(crate) use inject::{inject_panic, quietly, unexpected};
 pub use render::render;
 
 /// Schema identifier of a fault scenario's results file.
