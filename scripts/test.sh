@@ -26,6 +26,7 @@ cargo test -p impls --features metrics --locked --test metrics
 
 step "criterion benches, each once"
 cargo bench -p harness --bench queues --locked -- --test
+cargo bench -p harness --bench observer --locked -- --test
 
 step "bring your own queue (examples/own-queue): lints, its conformance test, a quick scenario"
 # A crate of its own, outside the workspace; it shares the workspace's

@@ -4,7 +4,10 @@
 use harness::conformance::{self, Checks};
 use harness::runner::Outcome;
 use harness::sweep::run_named;
-use impls::{Queue, Topology, Visitor};
+use impls::{
+    BuildError, Consumed, Consumer, Endpoints, Info, Message, Queue, QueueConfig, SpscRing,
+    Topology, Visitor,
+};
 
 /// Fault contracts the built-in roster is documented not to keep (README,
 /// "Faults"): `(implementation, fault, topology)`, every topology where
@@ -121,4 +124,82 @@ fn runner_reports_build_errors() {
         "{outcome:?}"
     );
     assert!(!outcome.passed());
+}
+
+/// `spsc_ring` with a consumer that copies a batch out of the ring and
+/// lets it go only once the handler has returned for all of it: a handler
+/// that panics is handed the whole batch again by the next call.
+struct Rehanding;
+
+struct RehandingConsumer<M: Message> {
+    ring: <SpscRing as Queue>::Consumer<M>,
+    batch: Vec<M>,
+}
+
+impl Queue for Rehanding {
+    type Producer<M: Message> = <SpscRing as Queue>::Producer<M>;
+    type Consumer<M: Message> = RehandingConsumer<M>;
+
+    fn info() -> Info {
+        Info {
+            name: "rehanding",
+            summary: "spsc_ring that hands a batch again after a panicking handler",
+            ..SpscRing::info()
+        }
+    }
+
+    fn build<M: Message>(
+        cfg: &QueueConfig,
+    ) -> Result<Endpoints<Self::Producer<M>, Self::Consumer<M>>, BuildError> {
+        let endpoints = SpscRing::build::<M>(cfg)?;
+        Ok(Endpoints {
+            producers: endpoints.producers,
+            consumers: (endpoints.consumers.into_iter())
+                .map(|ring| RehandingConsumer {
+                    ring,
+                    batch: Vec::new(),
+                })
+                .collect(),
+        })
+    }
+}
+
+impl<M: Message> Consumer<M> for RehandingConsumer<M> {
+    fn consume_batch(&mut self, max: usize, mut on: impl FnMut(&M)) -> Consumed {
+        if self.batch.is_empty() {
+            let batch = &mut self.batch;
+            match self.ring.consume_batch(max, |message| batch.push(*message)) {
+                Consumed::Items(_) => {}
+                other => return other,
+            }
+        }
+        self.batch.iter().for_each(&mut on);
+        let handed = self.batch.len();
+        self.batch.clear();
+        Consumed::Items(handed)
+    }
+}
+
+/// The check of a consumer used again after its handler panicked fails a
+/// queue that hands the panicking handler's batch again, saying so, and
+/// nothing else fails it.
+#[test]
+fn a_queue_that_hands_messages_again_after_a_panic_fails() {
+    let report = conformance::check_with::<Rehanding>(Checks {
+        oracle: false,
+        faults: false,
+        ..QUIET
+    });
+    // With a limit of 2 the handler panics on message 2, the first of the
+    // batch [2, 3]; with a limit above the 5 messages, on the third of
+    // the batch of all 5.
+    let expected = [
+        "after a panicking handler, message 2 was handed again (spsc: \
+         consume_batch max 2; consume_batch max 2 across the ring's end; \
+         consume_slices max 2; consume_slices max 2 across the ring's end)",
+        "after a panicking handler, messages 0, 1 and 2 were handed again (spsc: \
+         consume_batch max 6; consume_batch max 6 across the ring's end; \
+         consume_slices max 6; consume_slices max 6 across the ring's end)",
+    ];
+    assert_eq!(report.failures, expected, "{report}");
 }

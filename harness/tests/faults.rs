@@ -45,6 +45,22 @@ const LOSES_ITS_BATCH: u8 = 8;
 /// the broken batch's missing messages as copies of the last message
 /// queued (as a ring that hands on slots holding an earlier lap's message).
 const STALE_AFTER_PANIC: u8 = 9;
+/// Queues messages 10 and 11 of every 50 of each producer the wrong way
+/// round.
+const SWAPS: u8 = 10;
+/// As [`SWAPS`], and its `Info` claims that it takes over a departed
+/// consumer's unfinished run.
+const SWAPS_CLAIMING_TAKEOVER: u8 = 11;
+/// One producer. Consumers claim a run of [`RUN`] messages at a time and
+/// hand one per call, taking turns while all are there; one that leaves
+/// puts the rest of its run where the others take it first (as a worker
+/// pool's orphan), and its `Info` says it takes over.
+const TAKES_OVER: u8 = 12;
+/// As [`TAKES_OVER`], but its `Info` does not say so.
+const TAKES_OVER_UNDECLARED: u8 = 13;
+
+/// Messages per run of the takeover defects: less than a batch.
+const RUN: usize = 3;
 
 /// Ends the waits of [`HANGS`] consumers left running by a test.
 static RELEASE_HUNG: AtomicBool = AtomicBool::new(false);
@@ -64,6 +80,8 @@ struct Shared<M> {
     /// are scheduled.
     built_consumers: usize,
     turn: AtomicUsize,
+    /// What departed consumers left of their runs (takeover defects).
+    orphans: Mutex<VecDeque<M>>,
     cancel: Cancel,
 }
 
@@ -84,6 +102,9 @@ struct FaultyProducer<M, const DEFECT: u8> {
     unfinished: Option<(usize, usize)>,
     /// The last message queued.
     last: Option<M>,
+    /// A message held back, to be queued after the next one (swapping
+    /// defects).
+    held: Option<M>,
 }
 
 struct FaultyConsumer<M, const DEFECT: u8> {
@@ -92,6 +113,8 @@ struct FaultyConsumer<M, const DEFECT: u8> {
     index: usize,
     /// Messages handed to the handler so far.
     handed: u64,
+    /// What is left of its claimed run (takeover defects).
+    run: VecDeque<M>,
 }
 
 impl<M: Message, const DEFECT: u8> Producer<M> for FaultyProducer<M, DEFECT> {
@@ -137,6 +160,9 @@ impl<M: Message, const DEFECT: u8> Producer<M> for FaultyProducer<M, DEFECT> {
         }
         for index in 0..n {
             let message = M::new_with(|message| fill(index, message));
+            // The message's place in the producer's 50s (its sequence, in
+            // fault runs).
+            let in_fifty = self.sent % 50;
             self.sent += 1;
             let every_hundredth = self.sent.is_multiple_of(100);
             loop {
@@ -150,6 +176,12 @@ impl<M: Message, const DEFECT: u8> Producer<M> for FaultyProducer<M, DEFECT> {
                     match DEFECT {
                         LOSES if every_hundredth => {}
                         DUPLICATES if every_hundredth => queue.extend([message, message]),
+                        SWAPS | SWAPS_CLAIMING_TAKEOVER if in_fifty == 10 => {
+                            self.held = Some(message)
+                        }
+                        SWAPS | SWAPS_CLAIMING_TAKEOVER if in_fifty == 11 => {
+                            queue.extend(std::iter::once(message).chain(self.held.take()))
+                        }
                         _ => queue.push_back(message),
                     }
                     self.last = Some(message);
@@ -211,6 +243,11 @@ impl<M: Message, const DEFECT: u8> Consumer<M> for FaultyConsumer<M, DEFECT> {
                     taken.iter().for_each(|message| self.hand(message, &mut on));
                     return Consumed::Items(taken.len());
                 }
+            } else if matches!(DEFECT, TAKES_OVER | TAKES_OVER_UNDECLARED) {
+                if let Some(message) = self.next_of_run(gone) {
+                    self.hand(&message, &mut on);
+                    return Consumed::Items(1);
+                }
             } else {
                 // One at a time, the lock not held while the handler runs.
                 let mut handed = 0;
@@ -244,6 +281,42 @@ impl<M: Message, const DEFECT: u8> Consumer<M> for FaultyConsumer<M, DEFECT> {
 }
 
 impl<M: Message, const DEFECT: u8> FaultyConsumer<M, DEFECT> {
+    /// The next message of its run (takeover defects): a departed
+    /// consumer's unfinished run first (its own set aside after it), then
+    /// its own, claiming the next in its turn.
+    fn next_of_run(&mut self, gone: bool) -> Option<M> {
+        let mut queue = self.shared.queue();
+        // Acquire: pairs with a leaving consumer's Release decrement, which
+        // follows its putting the rest of its run among the orphans: once
+        // it is seen gone, that rest is seen there.
+        let all_here = self.shared.consumers.load(Ordering::Acquire) == self.shared.built_consumers;
+        let my_turn = gone
+            || !all_here
+            || self.shared.turn.load(Ordering::Relaxed) % self.shared.built_consumers == self.index;
+        if !my_turn {
+            return None;
+        }
+        {
+            let mut orphans = self
+                .shared
+                .orphans
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            if !orphans.is_empty() {
+                orphans.append(&mut self.run);
+                self.run = std::mem::take(&mut *orphans);
+            }
+        }
+        if self.run.is_empty() && (queue.len() >= RUN || gone) {
+            let n = queue.len().min(RUN);
+            self.run.extend(queue.drain(..n));
+        }
+        let message = self.run.pop_front()?;
+        // Relaxed: read and written under the queue's lock.
+        self.shared.turn.fetch_add(1, Ordering::Relaxed);
+        Some(message)
+    }
+
     fn hand(&mut self, message: &M, on: &mut impl FnMut(&M)) {
         self.handed += 1;
         if DEFECT == PANICS && self.handed == 50 {
@@ -255,6 +328,13 @@ impl<M: Message, const DEFECT: u8> FaultyConsumer<M, DEFECT> {
 
 impl<M, const DEFECT: u8> Drop for FaultyConsumer<M, DEFECT> {
     fn drop(&mut self) {
+        if !self.run.is_empty() {
+            self.shared
+                .orphans
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .append(&mut self.run);
+        }
         self.shared.consumers.fetch_sub(1, Ordering::Release);
     }
 }
@@ -274,7 +354,11 @@ impl<const DEFECT: u8> Queue for Faulty<DEFECT> {
             PANICS => "panics",
             TAKES_BATCHES => "takes_batches",
             LOSES_ITS_BATCH => "loses_its_batch",
-            _ => "stale_after_panic",
+            STALE_AFTER_PANIC => "stale_after_panic",
+            SWAPS => "swaps",
+            SWAPS_CLAIMING_TAKEOVER => "swaps_claiming_takeover",
+            TAKES_OVER => "takes_over",
+            _ => "takes_over_undeclared",
         };
         Info::new(
             name,
@@ -286,6 +370,8 @@ impl<const DEFECT: u8> Queue for Faulty<DEFECT> {
         } else {
             Batching::PerMessage
         })
+        .takes_over(matches!(DEFECT, TAKES_OVER | SWAPS_CLAIMING_TAKEOVER))
+        .single_producer(matches!(DEFECT, TAKES_OVER | TAKES_OVER_UNDECLARED))
     }
 
     fn build<M: Message>(
@@ -299,6 +385,7 @@ impl<const DEFECT: u8> Queue for Faulty<DEFECT> {
             consumers: AtomicUsize::new(cfg.consumers),
             built_consumers: cfg.consumers,
             turn: AtomicUsize::new(0),
+            orphans: Mutex::new(VecDeque::new()),
             cancel: cfg.cancel.clone(),
         });
         Ok(Endpoints {
@@ -308,6 +395,7 @@ impl<const DEFECT: u8> Queue for Faulty<DEFECT> {
                     sent: 0,
                     unfinished: None,
                     last: None,
+                    held: None,
                 })
                 .collect(),
             consumers: (0..cfg.consumers)
@@ -315,6 +403,7 @@ impl<const DEFECT: u8> Queue for Faulty<DEFECT> {
                     shared: Arc::clone(&shared),
                     index,
                     handed: 0,
+                    run: VecDeque::new(),
                 })
                 .collect(),
         })
@@ -468,6 +557,68 @@ fn a_batch_that_goes_with_a_worker_is_allowed_only_where_declared() {
         "{report:#?}"
     );
     assert!(!report.met_contract);
+}
+
+#[test]
+fn a_reorder_in_a_consumer_fault_is_out_of_order() {
+    // Once consumer 0 has left, consumer 1 hands every swapped pair the
+    // wrong way round: that is no takeover, declared or not.
+    for fault in [Fault::ConsumerDropped, Fault::ConsumerPanic] {
+        for report in [
+            run::<Faulty<SWAPS>>(fault, Topology::MpmcWorkerPool, GENEROUS),
+            run::<Faulty<SWAPS_CLAIMING_TAKEOVER>>(fault, Topology::MpmcWorkerPool, GENEROUS),
+        ] {
+            assert!(
+                matches!(report.outcome, FaultOutcome::OutOfOrder { .. }),
+                "{report:#?}"
+            );
+            assert!(report.label.starts_with("out of order "));
+            assert!(!report.met_contract);
+            assert!(
+                report
+                    .problems
+                    .iter()
+                    .any(|line| line.contains("a reorder no takeover explains")),
+                "{report:#?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_takeover_is_forgiven_only_where_declared() {
+    // Consumers claim runs of 3 of the one producer's messages and hand one
+    // per call, taking turns: consumer 0's 34th run is 198 to 200, consumer
+    // 1's 201 to 203. Consumer 0 panics on 199, its 101st message, after
+    // consumer 1 has handed 201; consumer 1 then takes over 200.
+    let report =
+        run::<Faulty<TAKES_OVER>>(Fault::ConsumerPanic, Topology::MpmcWorkerPool, GENEROUS);
+    assert_eq!(report.outcome, FaultOutcome::Recovered, "{report:#?}");
+    assert!(report.met_contract);
+    assert!(
+        report.problems.iter().any(|line| line.starts_with(
+            "consumer 1: 1 message handed after later ones of their producer (producer 0's 200): consumer 0's unfinished run"
+        )),
+        "{report:#?}"
+    );
+    // The same, from a queue that does not say it takes over.
+    let report = run::<Faulty<TAKES_OVER_UNDECLARED>>(
+        Fault::ConsumerPanic,
+        Topology::MpmcWorkerPool,
+        GENEROUS,
+    );
+    assert_eq!(
+        report.outcome,
+        FaultOutcome::OutOfOrder { messages: 1 },
+        "{report:#?}"
+    );
+    assert!(!report.met_contract);
+    assert!(
+        report.problems.iter().any(|line| line.starts_with(
+            "consumer 1: 1 message handed after later ones of their producer (the first: producer 0's 200, after its "
+        ) && line.ends_with("the implementation takes nothing over from a consumer that leaves")),
+        "{report:#?}"
+    );
 }
 
 #[test]

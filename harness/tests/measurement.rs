@@ -79,13 +79,30 @@ fn the_base_case_passes_the_oracle_without_allocating() {
         let costs = costs(&outcome);
         assert_eq!(costs.allocations, Some(0), "{topology}: {outcome:?}");
         assert!(costs.cpu_ns.is_some_and(|ns| ns > 0), "{outcome:?}");
-        if let Outcome::Completed { verdict, .. } = &outcome {
+        if let Outcome::Completed {
+            verdict,
+            deliveries_per_consumer,
+            ..
+        } = &outcome
+        {
             let copies = if topology.is_broadcast() {
                 consumers as u64
             } else {
                 1
             };
             assert_eq!(verdict.delivered, 4_000 * copies, "{topology}");
+            // The stream shape of the topology: in work-sharing each
+            // consumer is dealt a share, in a broadcast each sees all.
+            assert_eq!(deliveries_per_consumer.len(), consumers, "{topology}");
+            for &delivered in deliveries_per_consumer {
+                match topology {
+                    Topology::MpmcWorkerPool => assert!(
+                        delivered > 0 && delivered < 4_000,
+                        "{topology}: {deliveries_per_consumer:?}"
+                    ),
+                    _ => assert_eq!(delivered, 4_000, "{topology}"),
+                }
+            }
         }
     }
 }

@@ -17,14 +17,17 @@
 //! strategy does not apply. Blocking calls wait in short slices so that a
 //! cancelled run still ends.
 
+use core::cell::Cell;
 use core::marker::PhantomData;
 use core::time::Duration;
 
+use crate::handing;
 use crate::message::Message;
 use crate::queue::{
     Batching, BuildError, Consumed, Consumer, Endpoints, Info, Producer,
     PublishError, Queue, QueueConfig, Topology, WaitClass,
 };
+use crate::sync::on_unwind;
 use crate::wait::Cancel;
 
 /// Longest single block before a blocking call looks at the cancel token.
@@ -319,9 +322,11 @@ impl<C: Channel, M: Message> Consumer<M> for ChannelConsumer<C, M, M> {
 
 impl<C: Channel, M: Message> ChannelConsumer<C, Vec<M>, M> {
     /// Receives a `Vec` when the last one is used up, then hands up to
-    /// `max` of its messages to `hand`, as one slice.
+    /// `max` of its messages to `hand`, as one slice. `hand` adds to
+    /// `handed` each message it is about to hand on: if it panics, those
+    /// are consumed and the rest stay for the next call.
     #[inline(always)]
-    fn consume_with(&mut self, max: usize, hand: impl FnOnce(&[M])) -> Consumed {
+    fn consume_with(&mut self, max: usize, hand: impl FnOnce(&[M], &Cell<usize>)) -> Consumed {
         if self.next_pending == self.pending.len() {
             match recv::<C, Vec<M>>(&self.receiver, &self.cancel) {
                 Ok(batch) => self.pending = batch,
@@ -332,8 +337,13 @@ impl<C: Channel, M: Message> ChannelConsumer<C, Vec<M>, M> {
         // 0 counts as 1 (the trait's contract), and a large `max` must not
         // overflow the index.
         let end = self.next_pending + (self.pending.len() - self.next_pending).min(max.max(1));
-        hand(&self.pending[self.next_pending..end]);
-        let taken = end - self.next_pending;
+        let start = self.next_pending;
+        let handed = Cell::new(0);
+        on_unwind(
+            || hand(&self.pending[start..end], &handed),
+            || self.next_pending = start + handed.get(),
+        );
+        let taken = end - start;
         self.next_pending = end;
         Consumed::Items(taken)
     }
@@ -342,12 +352,16 @@ impl<C: Channel, M: Message> ChannelConsumer<C, Vec<M>, M> {
 impl<C: Channel, M: Message> Consumer<M> for ChannelConsumer<C, Vec<M>, M> {
     #[inline(always)]
     fn consume_batch(&mut self, max: usize, mut on: impl FnMut(&M)) -> Consumed {
-        self.consume_with(max, |messages| messages.iter().for_each(&mut on))
+        self.consume_with(max, |messages, handed| {
+            handing::each(messages, &[], handed, &mut on)
+        })
     }
 
     #[inline(always)]
-    fn consume_slices(&mut self, max: usize, on: impl FnMut(&[M])) -> Consumed {
-        self.consume_with(max, on)
+    fn consume_slices(&mut self, max: usize, mut on: impl FnMut(&[M])) -> Consumed {
+        self.consume_with(max, |messages, handed| {
+            handing::slices(messages, &[], handed, &mut on)
+        })
     }
 }
 

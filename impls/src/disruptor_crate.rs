@@ -12,6 +12,9 @@
 //! them). The crate's own shutdown signal (every producer dropped) is what
 //! consumers see as `Closed`, after draining.
 
+use core::cell::Cell;
+use core::mem::ManuallyDrop;
+
 use disruptor::{
     BusySpin, EventPoller, MultiConsumerBarrier, MultiProducer, MultiProducerBarrier, Polling,
     Producer as _, SingleConsumerBarrier, SingleProducer, SingleProducerBarrier,
@@ -22,7 +25,7 @@ use crate::queue::{
     Batching, BuildError, Consumed, Consumer, Endpoints, Info, Producer,
     PublishError, Queue, QueueConfig, Topology,
 };
-use crate::sync::{Arc, AtomicUsize, Ordering};
+use crate::sync::{Arc, AtomicUsize, Ordering, on_unwind};
 use crate::wait::Waiter;
 
 /// The `disruptor` implementation.
@@ -56,6 +59,10 @@ enum Poller<M> {
 /// Receiving end of [`DisruptorCrate`].
 pub struct CratePoller<M: Message> {
     poller: Poller<M>,
+    /// Events at the head of the poller that a handler that panicked was
+    /// handed: consumed, but still before the crate's cursor, which the
+    /// next call moves past them before it takes any event.
+    handed_before_panic: usize,
     consumers: Arc<AtomicUsize>,
     waiter: Waiter,
 }
@@ -143,6 +150,7 @@ impl Queue for DisruptorCrate {
             .into_iter()
             .map(|poller| CratePoller {
                 poller,
+                handed_before_panic: 0,
                 consumers: Arc::clone(&consumers),
                 waiter: waiter.clone(),
             })
@@ -220,17 +228,34 @@ impl<M: Message> Drop for CrateProducer<M> {
 
 impl<M: Message> CratePoller<M> {
     /// Takes up to `max` events now, handing them to `on`.
+    ///
+    /// The crate's guard moves its cursor past every event of a take when
+    /// it drops, handed or not, so a panicking `on` would lose the rest of
+    /// the take. The guard is dropped only when `on` returns; if `on`
+    /// panics, the cursor stays and the events `on` was handed are counted
+    /// instead, to be passed over by the next call.
     #[inline(always)]
     fn take(&mut self, max: usize, on: &mut impl FnMut(&M)) -> Option<Consumed> {
+        if self.handed_before_panic > 0 {
+            self.pass_over_handed();
+        }
         macro_rules! take_from {
             ($poller:expr) => {
                 match $poller.take(max as u64) {
-                    Ok(mut events) => {
-                        let mut taken = 0;
-                        for event in &mut events {
-                            on(event);
-                            taken += 1;
-                        }
+                    Ok(events) => {
+                        let mut events = ManuallyDrop::new(events);
+                        let taken = Cell::new(0);
+                        on_unwind(
+                            || {
+                                for event in &mut *events {
+                                    taken.set(taken.get() + 1);
+                                    on(event);
+                                }
+                            },
+                            || self.handed_before_panic = taken.get(),
+                        );
+                        drop(ManuallyDrop::into_inner(events));
+                        let taken = taken.get();
                         (taken > 0).then_some(Consumed::Items(taken))
                     }
                     Err(Polling::NoEvents) => None,
@@ -242,6 +267,19 @@ impl<M: Message> CratePoller<M> {
             Poller::Single(poller) => take_from!(poller),
             Poller::Multi(poller) => take_from!(poller),
         }
+    }
+
+    /// Moves the crate's cursor past the events handed before a handler
+    /// panicked. They were available then, so a take of that many takes
+    /// exactly them.
+    #[cold]
+    fn pass_over_handed(&mut self) {
+        let handed = core::mem::take(&mut self.handed_before_panic) as u64;
+        let taken = match &mut self.poller {
+            Poller::Single(poller) => poller.take(handed).map(|mut events| (&mut events).count()),
+            Poller::Multi(poller) => poller.take(handed).map(|mut events| (&mut events).count()),
+        };
+        debug_assert_eq!(taken, Ok(handed as usize), "handed events stay available");
     }
 }
 

@@ -26,6 +26,11 @@ pub struct Info {
     /// Whether fan-out is emulated with one queue per consumer (the producer
     /// sends every message once per consumer).
     pub fanout_emulated: bool,
+    /// Whether, in work-sharing, the run a consumer had claimed and not
+    /// finished when it left is taken over by another (a worker pool):
+    /// that one then hands those messages after later ones of the same
+    /// producer, which fault runs forgive only here, and only for that run.
+    pub takes_over: bool,
     /// Whether the capacity must be a power of two.
     pub capacity_power_of_two: bool,
     /// Smallest capacity it accepts (at least [`MIN_CAPACITY`]).
@@ -45,9 +50,10 @@ pub struct Info {
 impl Info {
     /// An implementation named `name` that runs `topologies`, with the
     /// usual answers to the rest: global FIFO, waits with the scenario's
-    /// strategy, one message at a time, native fan-out, any capacity from
-    /// [`MIN_CAPACITY`] to [`MAX_CAPACITY`], up to [`MAX_THREADS`]
-    /// producers, bounded. The methods below change one answer each.
+    /// strategy, one message at a time, native fan-out, nothing taken over
+    /// from a departed worker, any capacity from [`MIN_CAPACITY`] to
+    /// [`MAX_CAPACITY`], up to [`MAX_THREADS`] producers, bounded. The
+    /// methods below change one answer each.
     ///
     /// ```
     /// use impls::{Batching, Info, Topology};
@@ -71,6 +77,7 @@ impl Info {
             wait_class: WaitClass::Configurable,
             batching: Batching::PerMessage,
             fanout_emulated: false,
+            takes_over: false,
             capacity_power_of_two: false,
             min_capacity: MIN_CAPACITY,
             single_producer: false,
@@ -101,6 +108,13 @@ impl Info {
     /// With fan-out emulated by one queue per consumer, or not.
     pub const fn fanout_emulated(mut self, emulated: bool) -> Self {
         self.fanout_emulated = emulated;
+        self
+    }
+
+    /// With a departed worker's unfinished run taken over by another in
+    /// work-sharing, or not.
+    pub const fn takes_over(mut self, takes_over: bool) -> Self {
+        self.takes_over = takes_over;
         self
     }
 

@@ -22,6 +22,7 @@
 #![deny(unsafe_op_in_unsafe_fn)]
 
 pub mod foreign;
+mod handing;
 mod info;
 pub mod message;
 pub mod metrics;

@@ -229,12 +229,20 @@ impl Consumed {
 ///     get `Disconnected` once they would wait for room, and the other
 ///     stages hand what is ready and then see `Closed`;
 ///   - work-sharing: the others get every message it had not been handed
-///     (a worker pool's unfinished run is taken over), except that a
-///     consumer of a `*_vec` channel takes a whole batch at a time, and the
-///     rest of that batch goes with it.
+///     (a worker pool's unfinished run is taken over, by a worker that may
+///     already have handed later messages of the same producers; its
+///     [`Info::takes_over`] says so), except that a consumer of a `*_vec`
+///     channel takes a whole batch at a time, and the rest of that batch
+///     goes with it.
 ///
 ///   When the last consumer goes, producers get `Disconnected` once they
 ///   would wait for room.
+/// - **A handler that panics** (the `on` of [`Consumer::consume_batch`] or
+///   [`Consumer::consume_slices`]), its panic caught and the consumer
+///   called again: what was handed to `on` counts as consumed, and the
+///   rest is handed by the next calls, in order; no message is handed
+///   twice or lost (see [`Consumer`]). The `harness` conformance suite
+///   checks it for every implementation.
 pub trait Producer<M: Message>: Send {
     /// Publishes `n` messages, `fill(i, slot)` writing message `i` in place,
     /// waiting per the configured strategy while the queue is full. Messages
@@ -259,6 +267,19 @@ pub trait Producer<M: Message>: Send {
 /// per-message bookkeeping in registers only when the call is inlined
 /// there; implementations mark it (and `Producer::publish_batch`)
 /// `#[inline(always)]`, so every design pays the harness the same.
+///
+/// # A handler that panics
+///
+/// The panic reaches the caller, and the consumer stays usable: every
+/// message already handed to `on` counts as consumed, and the messages not
+/// yet handed stay, to be handed by the next call, in order. For
+/// `consume_batch` those handed are the messages up to and including the
+/// one `on` panicked on; for `consume_slices`, every message of every
+/// slice handed so far in that call. So a consumer called again after a
+/// caught panic never hands a message twice and never loses one. Every
+/// implementation keeps this, with no exception. A consumer dropped after
+/// the panic, rather than called again, is a fault contract of its own
+/// (see [`Producer`]'s *Faults*).
 pub trait Consumer<M: Message>: Send + 'static {
     /// Waits (per the configured strategy) until at least one message is
     /// available, then hands up to `max` of them to `on`, in order.
@@ -267,6 +288,8 @@ pub trait Consumer<M: Message>: Send + 'static {
     /// is the most messages this call hands over, 0 counts as 1, and a
     /// value above the capacity (up to `usize::MAX`) hands at most what is
     /// available. `Items(n)` thus always has `1 <= n <= max.max(1)`.
+    ///
+    /// If `on` panics, see the trait's *A handler that panics*.
     fn consume_batch(&mut self, max: usize, on: impl FnMut(&M)) -> Consumed;
 
     /// As [`consume_batch`](Self::consume_batch), handing the messages as
@@ -279,7 +302,8 @@ pub trait Consumer<M: Message>: Send + 'static {
     /// messages in a ring hand each contiguous run of slots in one slice
     /// (two where a batch wraps), so a consumer can read them as an array,
     /// as it would through such a design's own API. If `on` panics, every
-    /// message of the slice it was given counts as handed to it.
+    /// message of every slice it was given counts as handed to it (see
+    /// the trait's *A handler that panics*).
     #[inline(always)]
     fn consume_slices(&mut self, max: usize, mut on: impl FnMut(&[M])) -> Consumed {
         self.consume_batch(max, |message| on(core::slice::from_ref(message)))

@@ -12,9 +12,12 @@
 //! both sides wait with the scenario's strategy; each side learns that
 //! the other has gone from the ring's hold flags.
 
+use core::cell::Cell;
+
 use ringbuf::traits::{Consumer as _, Observer as _, Producer as _, Split as _};
 use ringbuf::{HeapCons, HeapProd, HeapRb};
 
+use crate::handing::{self, Handing};
 use crate::message::Message;
 use crate::queue::{
     Batching, BuildError, Consumed, Consumer, Endpoints, Info,
@@ -107,28 +110,45 @@ fn wait_for_room<M>(inner: &HeapProd<M>, waiter: &Waiter) -> Result<(), PublishE
 impl<M: Message> RingbufConsumer<M> {
     /// Waits for messages, then hands up to `max` of them to `hand` as the
     /// ring's two contiguous parts (the second empty unless they wrap).
+    /// `hand` adds to `handed` each message it is about to hand on: if it
+    /// panics, those are consumed and the rest stay for the next call.
     #[inline(always)]
-    fn consume_with(&mut self, max: usize, hand: impl FnOnce(&[M], &[M])) -> Consumed {
+    fn consume_with(
+        &mut self,
+        max: usize,
+        hand: impl FnOnce(&[M], &[M], &Cell<usize>),
+    ) -> Consumed {
         // 0 counts as 1 (the trait's contract): `Items` is never empty.
         let max = max.max(1);
         let inner = self.inner.as_mut().expect("present until dropped");
         loop {
             if max == 1 {
+                // The message is consumed once popped, whatever `hand`
+                // does.
                 if let Some(message) = inner.try_pop() {
-                    hand(core::slice::from_ref(&message), &[]);
+                    hand(core::slice::from_ref(&message), &[], &Cell::new(0));
                     self.waiter.notify();
                     return Consumed::Items(1);
                 }
             } else {
-                let (first, second) = inner.as_slices();
+                // If `hand` panics, what it handed is skipped (consumed).
+                let handing = Handing::new(&mut *inner, |inner, handed| {
+                    inner.skip(handed);
+                });
+                let (first, second) = handing.held().as_slices();
                 let run = (first.len() + second.len()).min(max);
                 if run > 0 {
                     let in_first = run.min(first.len());
-                    hand(&first[..in_first], &second[..run - in_first]);
-                    inner.skip(run);
+                    hand(
+                        &first[..in_first],
+                        &second[..run - in_first],
+                        handing.handed(),
+                    );
+                    handing.finish().skip(run);
                     self.waiter.notify();
                     return Consumed::Items(run);
                 }
+                handing.finish();
             }
             let outcome = self.waiter.wait_for_items(|| {
                 if !inner.is_empty() {
@@ -154,18 +174,15 @@ impl<M: Message> RingbufConsumer<M> {
 impl<M: Message> Consumer<M> for RingbufConsumer<M> {
     #[inline(always)]
     fn consume_batch(&mut self, max: usize, mut on: impl FnMut(&M)) -> Consumed {
-        self.consume_with(max, |first, second| {
-            first.iter().chain(second).for_each(&mut on)
+        self.consume_with(max, |first, second, handed| {
+            handing::each(first, second, handed, &mut on)
         })
     }
 
     #[inline(always)]
     fn consume_slices(&mut self, max: usize, mut on: impl FnMut(&[M])) -> Consumed {
-        self.consume_with(max, |first, second| {
-            on(first);
-            if !second.is_empty() {
-                on(second);
-            }
+        self.consume_with(max, |first, second, handed| {
+            handing::slices(first, second, handed, &mut on)
         })
     }
 }

@@ -5,6 +5,11 @@
 //! blocking of its own, so it waits with the scenario's wait strategy, like
 //! our rings.
 
+use core::cell::Cell;
+
+use rtrb::chunks::ReadChunk;
+
+use crate::handing::{self, Handing};
 use crate::message::Message;
 use crate::queue::{
     Batching, BuildError, Consumed, Consumer, Endpoints, Info, Producer,
@@ -109,15 +114,22 @@ impl<M> RtrbProducer<M> {
 impl<M: Message> RtrbConsumer<M> {
     /// Waits for messages, then hands up to `max` of them to `hand` as the
     /// ring's two contiguous parts (the second empty unless they wrap).
+    /// `hand` adds to `handed` each message it is about to hand on: if it
+    /// panics, those are consumed and the rest stay for the next call.
     #[inline(always)]
-    fn consume_with(&mut self, max: usize, hand: impl FnOnce(&[M], &[M])) -> Consumed {
+    fn consume_with(
+        &mut self,
+        max: usize,
+        hand: impl FnOnce(&[M], &[M], &Cell<usize>),
+    ) -> Consumed {
         // 0 counts as 1 (the trait's contract): `Items` is never empty.
         let max = max.max(1);
         loop {
             if max == 1 {
-                // `pop` checks the cached remote index itself.
+                // `pop` checks the cached remote index itself. The message
+                // is consumed once popped, whatever `hand` does.
                 if let Ok(message) = self.inner.pop() {
-                    hand(core::slice::from_ref(&message), &[]);
+                    hand(core::slice::from_ref(&message), &[], &Cell::new(0));
                     self.waiter.notify();
                     return Consumed::Items(1);
                 }
@@ -129,9 +141,11 @@ impl<M: Message> RtrbConsumer<M> {
                         .inner
                         .read_chunk(run)
                         .expect("`run` messages are available");
-                    let (first, second) = chunk.as_slices();
-                    hand(first, second);
-                    chunk.commit_all();
+                    // If `hand` panics, what it handed is committed.
+                    let handing = Handing::new(chunk, ReadChunk::commit);
+                    let (first, second) = handing.held().as_slices();
+                    hand(first, second, handing.handed());
+                    handing.finish().commit_all();
                     self.waiter.notify();
                     return Consumed::Items(run);
                 }
@@ -159,18 +173,15 @@ impl<M: Message> RtrbConsumer<M> {
 impl<M: Message> Consumer<M> for RtrbConsumer<M> {
     #[inline(always)]
     fn consume_batch(&mut self, max: usize, mut on: impl FnMut(&M)) -> Consumed {
-        self.consume_with(max, |first, second| {
-            first.iter().chain(second).for_each(&mut on)
+        self.consume_with(max, |first, second, handed| {
+            handing::each(first, second, handed, &mut on)
         })
     }
 
     #[inline(always)]
     fn consume_slices(&mut self, max: usize, mut on: impl FnMut(&[M])) -> Consumed {
-        self.consume_with(max, |first, second| {
-            on(first);
-            if !second.is_empty() {
-                on(second);
-            }
+        self.consume_with(max, |first, second, handed| {
+            handing::slices(first, second, handed, &mut on)
         })
     }
 }

@@ -17,6 +17,8 @@
 //! freed slots, so a slot is never rewritten while it is being read.
 //! Guarantee: FIFO (one producer, so per-producer and global order coincide).
 
+use core::cell::Cell;
+
 use crossbeam_utils::CachePadded;
 
 use crate::message::Message;
@@ -25,7 +27,7 @@ use crate::queue::{
     PublishError, Queue, QueueConfig, Topology,
 };
 use crate::runs::wrapped;
-use crate::sync::{Arc, AtomicBool, AtomicUsize, Ordering, UnsafeCell, read_slices};
+use crate::sync::{Arc, AtomicBool, AtomicUsize, Ordering, UnsafeCell, on_unwind, read_slices};
 use crate::wait::Waiter;
 
 /// The `spsc_ring` implementation.
@@ -172,12 +174,14 @@ impl<M: Message> SpscConsumer<M> {
     /// Waits for messages, then hands up to `max` of them to `hand` as the
     /// slots' one or two contiguous runs, and releases them. The slots are
     /// published, and the producer does not write them until they are
-    /// released, after `hand` returns: `hand` may read them.
+    /// released, after `hand` returns: `hand` may read them. `hand` adds
+    /// to `handed` each message it is about to hand on: if it panics, those
+    /// are released (consumed) and the rest stay for the next call.
     #[inline(always)]
     fn consume_with(
         &mut self,
         max: usize,
-        hand: impl FnOnce(&[UnsafeCell<M>], &[UnsafeCell<M>]),
+        hand: impl FnOnce(&[UnsafeCell<M>], &[UnsafeCell<M>], &Cell<usize>),
     ) -> Consumed {
         // 0 counts as 1 (the trait's contract): `Items` is never empty.
         let max = max.max(1);
@@ -212,7 +216,17 @@ impl<M: Message> SpscConsumer<M> {
         // acquired) and the producer will not rewrite them until we
         // release them below.
         let (first, second) = shared.runs(head, run);
-        hand(first, second);
+        let handed = Cell::new(0);
+        on_unwind(
+            || hand(first, second, &handed),
+            || {
+                self.head = head.wrapping_add(handed.get());
+                // Release: as below, for the messages handed before the
+                // panic.
+                shared.head.store(self.head, Ordering::Release);
+                self.waiter.notify();
+            },
+        );
         self.head = head.wrapping_add(run);
         // Release: our reads happen before the producer reuses the slots.
         shared.head.store(self.head, Ordering::Release);
@@ -224,8 +238,9 @@ impl<M: Message> SpscConsumer<M> {
 impl<M: Message> Consumer<M> for SpscConsumer<M> {
     #[inline(always)]
     fn consume_batch(&mut self, max: usize, mut on: impl FnMut(&M)) -> Consumed {
-        self.consume_with(max, |first, second| {
+        self.consume_with(max, |first, second, handed| {
             for slot in first.iter().chain(second) {
+                handed.set(handed.get() + 1);
                 // SAFETY: published and not yet released (see
                 // `consume_with`); nothing writes it meanwhile.
                 slot.with(|message| on(unsafe { &*message }));
@@ -235,7 +250,11 @@ impl<M: Message> Consumer<M> for SpscConsumer<M> {
 
     #[inline(always)]
     fn consume_slices(&mut self, max: usize, mut on: impl FnMut(&[M])) -> Consumed {
-        self.consume_with(max, |first, second| {
+        self.consume_with(max, |first, second, handed| {
+            let mut on = |messages: &[M]| {
+                handed.set(handed.get() + messages.len());
+                on(messages)
+            };
             // SAFETY: published and not yet released (see `consume_with`);
             // nothing writes them meanwhile.
             unsafe {

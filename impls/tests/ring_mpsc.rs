@@ -216,16 +216,48 @@ fn a_panicking_handler_drops_nothing_twice() {
         })
     }));
     assert!(outcome.is_err());
-    assert_eq!(drops.load(Ordering::SeqCst), 2, "two handled and dropped");
+    assert_eq!(
+        drops.load(Ordering::SeqCst),
+        3,
+        "three handed (the one it failed on too) and dropped"
+    );
     let mut rest = Vec::new();
     drop((producer, channel));
     while consumer
         .consume_all(|item| rest.push(*item.value))
         .is_items()
     {}
-    assert_eq!(rest, [2, 3, 4, 5], "the failed message is still there");
+    assert_eq!(rest, [3, 4, 5], "the rest is still there, in order");
     drop(consumer);
     assert_eq!(drops.load(Ordering::SeqCst), 6);
+}
+
+#[test]
+fn a_panicking_slice_handler_takes_its_slice_once() {
+    let drops = Arc::new(AtomicUsize::new(0));
+    let (channel, mut consumer) = ring_mpsc::channel::<Counted>(config(8, 1)).unwrap();
+    let mut producer = channel.register().unwrap();
+    let items = |range: std::ops::Range<u64>| range.map(|i| Counted::new(i, &drops)).collect();
+    send_all(&mut producer, items(0..4));
+    assert_eq!(consumer.consume_batch(4, |_| ()), Consumed::Items(4));
+    // Positions 4 to 9: slots 4 to 7, then 0 and 1, handed as two slices.
+    send_all(&mut producer, items(4..10));
+    let outcome = catch_unwind(AssertUnwindSafe(|| {
+        consumer.consume_slices(6, |slice| {
+            assert!(slice.is_empty(), "handler fails on its first slice")
+        })
+    }));
+    assert!(outcome.is_err());
+    assert_eq!(drops.load(Ordering::SeqCst), 8, "the first slice taken");
+    let mut rest = Vec::new();
+    drop((producer, channel));
+    while consumer
+        .consume_all(|item| rest.push(*item.value))
+        .is_items()
+    {}
+    assert_eq!(rest, [8, 9], "the second slice is still there");
+    drop(consumer);
+    assert_eq!(drops.load(Ordering::SeqCst), 10);
 }
 
 #[test]

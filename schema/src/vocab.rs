@@ -67,6 +67,32 @@ impl Topology {
             _ => 1,
         }
     }
+
+    /// The consumers (stages) that must have finished with a message
+    /// before consumer `consumer` of `consumers` may handle it: the one
+    /// before it in a pipeline, every other one for the last consumer of
+    /// a diamond, none otherwise.
+    pub fn upstream(self, consumer: usize, consumers: usize) -> core::ops::Range<usize> {
+        match self {
+            Topology::Pipeline if consumer > 0 => consumer - 1..consumer,
+            Topology::Diamond if consumer + 1 == consumers => 0..consumer,
+            _ => 0..0,
+        }
+    }
+}
+
+#[cfg(test)]
+mod upstream_tests {
+    use super::Topology;
+
+    #[test]
+    fn stages_wait_for_the_stages_the_topology_names() {
+        let pipeline: Vec<_> = (0..3).map(|c| Topology::Pipeline.upstream(c, 3)).collect();
+        assert_eq!(pipeline, [0..0, 0..1, 1..2]);
+        let diamond: Vec<_> = (0..4).map(|c| Topology::Diamond.upstream(c, 4)).collect();
+        assert_eq!(diamond, [0..0, 0..0, 0..0, 0..3]);
+        assert!(Topology::MpmcFanout.upstream(1, 2).is_empty());
+    }
 }
 
 impl fmt::Display for Topology {

@@ -5,7 +5,7 @@
 //! runs producers and consumers on the checker's threads with the harness's
 //! own producer and consumer loops, and judges the outcome with the
 //! harness's own oracle (no loss, no duplicate, per-producer order, fan-out
-//! completeness). Under loom, slots are loom `UnsafeCell`s, so every
+//! completeness, and stage order in pipelines and diamonds). Under loom, slots are loom `UnsafeCell`s, so every
 //! missing happens-before edge on a slot is reported as a data race; under
 //! shuttle, schedules are random or PCT. Which checker runs is chosen by
 //! `--cfg ringlab_loom` or `--cfg ringlab_shuttle` (see
@@ -19,8 +19,8 @@
 //! execute::<SpscRing>(&Model::new(Topology::Spsc, 1, 1, 2, 10));
 //! ```
 
-use harness::oracle::{Expected, Tally, judge};
-use harness::runner::{consumer_loop, producer_loop, quotas};
+use harness::oracle::{Expected, Stage, StageBoard, Tally, judge};
+use harness::runner::{consumer_loop, producer_loop, quotas, stage_loop};
 use impls::{Msg8, Queue, QueueConfig, Salt, Topology, WaitStrategy};
 
 #[cfg(ringlab_loom)]
@@ -112,14 +112,17 @@ pub fn execute<Q: Queue>(model: &Model) {
         .collect();
     let mut consumers = endpoints.consumers;
     let last = consumers.pop().expect("at least one consumer");
+    let board = StageBoard::new(model.topology, model.producers, model.consumers);
+    let mut stages = (0..model.consumers).map(|index| board.as_ref().map(|b| b.stage(index, salt)));
     let others: Vec<_> = consumers
         .into_iter()
-        .map(|mut consumer| {
+        .zip(stages.by_ref())
+        .map(|(mut consumer, mut stage)| {
             let (cancel, count) = (cfg.cancel.clone(), model.producers);
             thread::spawn(move || {
                 let mut tally = Tally::new(count, salt);
                 assert!(
-                    consumer_loop(&mut consumer, batch, &mut tally, &cancel),
+                    consume(&mut consumer, batch, &mut tally, stage.as_mut(), &cancel),
                     "a consumer stopped early"
                 );
                 tally
@@ -128,8 +131,9 @@ pub fn execute<Q: Queue>(model: &Model) {
         .collect();
     let mut own = last;
     let mut tally = Tally::new(model.producers, salt);
+    let mut stage = stages.next().expect("a stage per consumer");
     assert!(
-        consumer_loop(&mut own, batch, &mut tally, &cfg.cancel),
+        consume(&mut own, batch, &mut tally, stage.as_mut(), &cfg.cancel),
         "a consumer stopped early"
     );
     drop(own);
@@ -143,4 +147,19 @@ pub fn execute<Q: Queue>(model: &Model) {
     }
     let verdict = judge(model.topology, &expected, &tallies);
     assert!(verdict.passed, "oracle: {}", verdict.problems.join("; "));
+}
+
+/// A consumer's loop: the stage loop for a stage of a pipeline or diamond,
+/// the plain one otherwise.
+fn consume<C: impls::Consumer<Msg8>>(
+    consumer: &mut C,
+    batch: usize,
+    tally: &mut Tally,
+    stage: Option<&mut Stage>,
+    cancel: &impls::Cancel,
+) -> bool {
+    match stage {
+        Some(stage) => stage_loop(consumer, batch, tally, stage, cancel),
+        None => consumer_loop(consumer, batch, tally, cancel),
+    }
 }

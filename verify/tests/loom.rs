@@ -29,8 +29,8 @@ use impls::message::split_tag;
 use impls::ring_mpsc::{self, Config};
 use impls::{
     ArrayQueueBaseline, Bitmap, Consumed, Consumer, Lmax, Message, Msg8, Producer, PublishError,
-    Queue, QueueConfig, RingMpsc, Single, SpscRing, Topology, WaitStrategy, WorkerPoolAdaptive,
-    WorkerPoolK1,
+    Queue, QueueConfig, RingMpsc, Salt, Single, SpscRing, Topology, WaitStrategy,
+    WorkerPoolAdaptive, WorkerPoolK1,
 };
 use loom::sync::Arc;
 use loom::sync::atomic::{AtomicBool, Ordering};
@@ -259,13 +259,15 @@ fn ring_mpsc_registers_while_consuming() {
             drop(channel);
             for sequence in 0..3 {
                 let mut reservation = producer.reserve(1).unwrap();
-                reservation.push(Msg8::new(0, sequence)).unwrap();
+                reservation
+                    .push(Msg8::new(Salt::NONE, 0, sequence))
+                    .unwrap();
                 reservation.commit();
             }
         });
         let mut seen = Vec::new();
         loop {
-            match consumer.consume_batch(2, |message| seen.push(message.tag())) {
+            match consumer.consume_batch(2, |message| seen.push(message.tag(Salt::NONE))) {
                 Consumed::Items(_) => {}
                 Consumed::Closed => break,
                 Consumed::Idle => panic!("idle without a cancel"),
@@ -296,7 +298,7 @@ fn lmax_try_publish_beside_claims() {
         let tries = loom::thread::spawn(move || {
             let mut sent = 0;
             for _ in 0..3 {
-                if trying.try_publish(|m| m.write(1, sent)).is_ok() {
+                if trying.try_publish(|m| m.write(Salt::NONE, 1, sent)).is_ok() {
                     sent += 1;
                 }
             }
@@ -304,13 +306,13 @@ fn lmax_try_publish_beside_claims() {
         });
         let claims = loom::thread::spawn(move || {
             claiming
-                .publish_batch(2, |i, m| m.write(0, i as u64))
+                .publish_batch(2, |i, m| m.write(Salt::NONE, 0, i as u64))
                 .unwrap();
         });
         let mut seen = [Vec::new(), Vec::new()];
         loop {
             match consumer.consume_batch(2, |message| {
-                let (producer, sequence) = split_tag(message.tag());
+                let (producer, sequence) = split_tag(message.tag(Salt::NONE));
                 seen[producer as usize].push(sequence);
             }) {
                 Consumed::Items(_) => {}
@@ -339,7 +341,8 @@ fn consumer_leaves<Q: Queue>() {
         let mut producer = endpoints.producers.pop().unwrap();
         let mut consumer = endpoints.consumers.pop().unwrap();
         // One taken and two in the ring: the fourth never fits.
-        let sending = loom::thread::spawn(move || producer_loop(&mut producer, 0, 4, 1));
+        let sending =
+            loom::thread::spawn(move || producer_loop(&mut producer, Salt::NONE, 0, 4, 1));
         assert_eq!(consumer.consume_batch(1, |_| {}), Consumed::Items(1));
         drop(consumer);
         assert_eq!(sending.join().unwrap(), Err(PublishError::Disconnected));
@@ -380,7 +383,7 @@ fn close_happens_after_producer<Q: Queue>() {
         let witness = Arc::new(AtomicBool::new(false));
         let written = Arc::clone(&witness);
         let sending = loom::thread::spawn(move || {
-            producer_loop(&mut producer, 0, 3, 1).unwrap();
+            producer_loop(&mut producer, Salt::NONE, 0, 3, 1).unwrap();
             written.store(true, Ordering::Relaxed);
             drop(producer);
         });
@@ -420,7 +423,8 @@ fn single_pipeline_takes_at_most_max() {
         let mut producer = endpoints.producers.pop().unwrap();
         let mut second = endpoints.consumers.pop().unwrap();
         let mut first = endpoints.consumers.pop().unwrap();
-        let sending = loom::thread::spawn(move || producer_loop(&mut producer, 0, 4, 4).unwrap());
+        let sending =
+            loom::thread::spawn(move || producer_loop(&mut producer, Salt::NONE, 0, 4, 4).unwrap());
         let upstream = loom::thread::spawn(move || drain(&mut first, 4));
         let batches = drain(&mut second, 1);
         assert_eq!(
@@ -447,14 +451,15 @@ fn ring_mpsc_try_recv_frees_room() {
         let (channel, mut consumer) = ring_mpsc::channel::<Msg8>(config).unwrap();
         let mut producer = channel.register().unwrap();
         drop(channel);
-        let sending = loom::thread::spawn(move || producer_loop(&mut producer, 0, 3, 1).unwrap());
+        let sending =
+            loom::thread::spawn(move || producer_loop(&mut producer, Salt::NONE, 0, 3, 1).unwrap());
         let mut seen = Vec::new();
         loop {
             if let Some(message) = consumer.try_recv() {
-                seen.push(message.tag());
+                seen.push(message.tag(Salt::NONE));
                 continue;
             }
-            match consumer.consume_batch(1, |message| seen.push(message.tag())) {
+            match consumer.consume_batch(1, |message| seen.push(message.tag(Salt::NONE))) {
                 Consumed::Items(_) => {}
                 Consumed::Closed => break,
                 Consumed::Idle => panic!("idle without a cancel"),
@@ -546,7 +551,7 @@ fn config(topology: Topology, producers: usize, consumers: usize, capacity: usiz
 fn drain_tagged<C: Consumer<Msg8>>(consumer: &mut C, cancelled: &impls::Cancel) -> Vec<(u16, u64)> {
     let mut seen = Vec::new();
     loop {
-        match consumer.consume_batch(2, |m| seen.push(split_tag(m.tag()))) {
+        match consumer.consume_batch(2, |m| seen.push(split_tag(m.tag(Salt::NONE)))) {
             Consumed::Items(_) => {}
             Consumed::Closed => return seen,
             Consumed::Idle if cancelled.is_cancelled() => loom::thread::yield_now(),
@@ -575,13 +580,15 @@ fn panicking_fill<Q: Queue>() {
                     if i == 1 {
                         std::panic::panic_any(INJECTED);
                     }
-                    m.write(0, 1 + i as u64);
+                    m.write(Salt::NONE, 0, 1 + i as u64);
                 })
             }));
             assert!(outcome.is_err(), "the panic reached the caller");
         });
         let publishes = loom::thread::spawn(move || {
-            other.publish_batch(1, |_, m| m.write(1, 0)).unwrap();
+            other
+                .publish_batch(1, |_, m| m.write(Salt::NONE, 1, 0))
+                .unwrap();
         });
         let seen = drain_tagged(&mut consumer, &cfg.cancel);
         panics.join().unwrap();
@@ -621,7 +628,7 @@ fn lmax_cancelled_claim_is_settled() {
         let publishes = loom::thread::spawn(move || {
             let mut sent = 0;
             for sequence in 0..3 {
-                match producer.publish_batch(1, |_, m| m.write(0, sequence)) {
+                match producer.publish_batch(1, |_, m| m.write(Salt::NONE, 0, sequence)) {
                     Ok(()) => sent += 1,
                     Err(PublishError::Cancelled) => break,
                     Err(other) => panic!("{other}"),
@@ -651,7 +658,7 @@ fn lmax_fan_out_dropped_consumer_stops_gating() {
         let mut producer = endpoints.producers.pop().unwrap();
         let publishes = loom::thread::spawn(move || {
             producer
-                .publish_batch(4, |i, m| m.write(0, i as u64))
+                .publish_batch(4, |i, m| m.write(Salt::NONE, 0, i as u64))
                 .unwrap();
         });
         let leaves = loom::thread::spawn(move || {
@@ -681,14 +688,14 @@ fn worker_pool_dropped_worker_run_is_taken_over() {
         let mut producer = endpoints.producers.pop().unwrap();
         let publishes = loom::thread::spawn(move || {
             producer
-                .publish_batch(3, |i, m| m.write(0, i as u64))
+                .publish_batch(3, |i, m| m.write(Salt::NONE, 0, i as u64))
                 .unwrap();
         });
         let leaves = loom::thread::spawn(move || {
             let mut handed = None;
             let outcome = catch_unwind(AssertUnwindSafe(|| {
                 leaving.consume_batch(2, |m| {
-                    handed = Some(split_tag(m.tag()));
+                    handed = Some(split_tag(m.tag(Salt::NONE)));
                     std::panic::panic_any(INJECTED);
                 })
             }));

@@ -16,6 +16,8 @@
 //!   consumers are gone gets `Disconnected`, a cancelled consumer `Idle`;
 //!   every batch limit from 0 to `usize::MAX` is safe and means the same;
 //!   `consume_slices` hands what `consume_batch` would, across the wrap;
+//!   a consumer called again after its handler panicked hands every
+//!   message once, in order;
 //! - every fault of the `faults` scenario (a producer or consumer that
 //!   panics or leaves, a claim cancelled mid-wait), judged against its
 //!   contract ([`crate::faults`]).
@@ -118,7 +120,8 @@ impl fmt::Display for Report {
 pub struct Checks {
     /// The oracle on real threads, every topology and payload size.
     pub oracle: bool,
-    /// The trait's contracts, through the API on one thread.
+    /// The trait's contracts, through the API on one thread (or two,
+    /// where a handler panics).
     pub contracts: bool,
     /// Every fault of the `faults` scenario on every topology.
     pub faults: bool,
@@ -203,6 +206,11 @@ fn run_contracts<Q: Queue>(info: &Info, progress: &mut Progress, failures: &mut 
         "contract: slices across the wrap",
         failures,
         contracts::slices_hand_every_message_in_order_across_the_wrap::<Q>,
+    );
+    progress.run_adding(
+        "contract: a consumer goes on after its handler panics",
+        failures,
+        |failures| contracts::a_consumer_goes_on_after_its_handler_panics::<Q>(info, failures),
     );
 }
 

@@ -1,15 +1,34 @@
 //! Judging a fault run: the oracle's findings per stream, allowing a
-//! failed batch's delivered prefix, and the outcome, worst first.
+//! failed batch's delivered prefix, the rest of a batch that went with a
+//! departed `*_vec` consumer and a departed worker's run taken over, and
+//! the outcome, worst first.
 
 use super::inject::{Collected, Reader};
+use super::takeover::{self, Judged};
 use super::*;
 
 /// Judges a run from what its threads reported: the outcome, and every
 /// finding in words.
 pub(super) fn classify(spec: &FaultSpec, collected: &Collected) -> (FaultOutcome, Vec<String>) {
     let mut notes = Vec::new();
-    // Per stream (producer index in the tags): published `Ok`, and how
-    // many more may have arrived.
+    let mut problems = oracle_problems(spec, collected);
+    let went_with_consumer = went_with_consumer(spec, &mut problems, &mut notes);
+    let reorders = if spec.consumer_fault() && spec.topology == Topology::MpmcWorkerPool {
+        forgive_takeover(spec, collected, &mut problems, &mut notes)
+    } else {
+        Vec::new()
+    };
+    let counts = Counts::of(&problems, went_with_consumer);
+    notes.extend(problems.iter().map(Problem::to_string));
+    notes.extend(reorders);
+    let ends = Ends::of(collected, &mut notes);
+    notes.extend(not_injected(spec, collected));
+    (outcome(spec, &counts, &ends), notes)
+}
+
+/// Per stream (producer index in the tags): published `Ok`, and how many
+/// more may have arrived.
+fn sent(spec: &FaultSpec, collected: &Collected) -> Vec<(u64, u64)> {
     let mut sent: Vec<(u64, u64)> = collected
         .producers
         .iter()
@@ -22,14 +41,20 @@ pub(super) fn classify(spec: &FaultSpec, collected: &Collected) -> (FaultOutcome
             .and_then(|r| r.as_ref()?.continued);
         sent.push(continued.map_or((0, 0), |c| (c.published, c.unsure)));
     }
+    sent
+}
+
+/// The oracle's findings: over the consumers that must have received
+/// everything published, for each consumer that need only have received,
+/// in order, a gapless prefix, and what no consumer left could read.
+fn oracle_problems(spec: &FaultSpec, collected: &Collected) -> Vec<Problem> {
+    let sent = sent(spec, collected);
     let tallies: Vec<Reader<'_>> = collected
         .consumers
         .iter()
         .enumerate()
-        .filter_map(|(index, report)| report.as_ref().map(|(tally, ..)| (index, tally)))
+        .filter_map(|(index, report)| report.as_ref().map(|report| (index, &report.tally)))
         .collect();
-    // Consumers that must have received everything published, and those
-    // that need only have received, in order, a gapless prefix.
     let (full, prefix): (Vec<Reader<'_>>, Vec<Reader<'_>>) =
         tallies.iter().partition(|&&(index, _)| {
             !spec.consumer_fault()
@@ -38,222 +63,304 @@ pub(super) fn classify(spec: &FaultSpec, collected: &Collected) -> (FaultOutcome
         });
     let mut problems = Vec::new();
     if !full.is_empty() {
-        // Each producer's expected count: what was published `Ok`, plus
-        // as much of the failed batch as arrived (a prefix of it may): as
-        // far as its furthest message seen reaches, or as many as arrived.
-        let quotas: Vec<u64> = sent
-            .iter()
-            .enumerate()
-            .map(|(producer, &(published, unsure))| {
-                let seen: Vec<_> = full.iter().map(|(_, tally)| tally.seen(producer)).collect();
-                let counts = seen.iter().map(|seen| seen.count);
-                let received = if spec.topology.is_broadcast() {
-                    counts.max().unwrap_or(0)
-                } else {
-                    counts.sum()
-                };
-                let furthest = seen.iter().map(|seen| seen.next_sequence).max();
-                received
-                    .max(furthest.unwrap_or(0))
-                    .clamp(published, published + unsure)
-            })
-            .collect();
-        let expected = Expected::new::<Msg8>(&quotas, collected.salt);
-        problems.extend(oracle::problems(
-            spec.topology,
-            &expected,
-            full.iter().copied(),
-        ));
+        problems.extend(full_problems(spec, collected.salt, &sent, &full));
     }
-    for &(index, tally) in &prefix {
-        // Judged alone, as a consumer that must have every message up to
-        // the last one it saw (no further than was published).
-        let quotas: Vec<u64> = sent
-            .iter()
-            .enumerate()
-            .map(|(producer, &(published, unsure))| {
-                tally.seen(producer).next_sequence.min(published + unsure)
-            })
-            .collect();
-        let expected = Expected::new::<Msg8>(&quotas, collected.salt);
-        problems.extend(oracle::problems(
-            Topology::MpmcFanout,
-            &expected,
-            [(index, tally)],
-        ));
+    for &reader in &prefix {
+        problems.extend(prefix_problems(collected.salt, &sent, reader));
     }
     if spec.leaves_no_full_reader() {
-        // A producer that published its whole share, though no consumer
-        // was left that could read all of it: what none saw was lost.
-        for (producer, report) in collected.producers.iter().enumerate() {
-            if let Some(ProducerRecord {
-                published,
-                end: ProducerEnd::Finished,
-                ..
-            }) = report
-            {
-                let seen = tallies
-                    .iter()
-                    .map(|(_, tally)| tally.seen(producer).count)
-                    .max()
-                    .unwrap_or(0);
-                if seen < *published {
-                    problems.push(Problem::Lost {
-                        receivers: oracle::Receivers::All,
-                        producer,
-                        messages: published - seen,
-                        sent: *published,
-                    });
+        problems.extend(unread(collected, &tallies));
+    }
+    problems
+}
+
+/// The findings over consumers that must have received everything: each
+/// producer's expected count is what was published `Ok`, plus as much of
+/// the failed batch as arrived (a prefix of it may): as far as its
+/// furthest message seen reaches, or as many as arrived.
+fn full_problems(
+    spec: &FaultSpec,
+    salt: Salt,
+    sent: &[(u64, u64)],
+    full: &[Reader<'_>],
+) -> Vec<Problem> {
+    let quotas: Vec<u64> = sent
+        .iter()
+        .enumerate()
+        .map(|(producer, &(published, unsure))| {
+            let seen: Vec<_> = full.iter().map(|(_, tally)| tally.seen(producer)).collect();
+            let counts = seen.iter().map(|seen| seen.count);
+            let received = if spec.topology.is_broadcast() {
+                counts.max().unwrap_or(0)
+            } else {
+                counts.sum()
+            };
+            let furthest = seen.iter().map(|seen| seen.next_sequence).max();
+            received
+                .max(furthest.unwrap_or(0))
+                .clamp(published, published + unsure)
+        })
+        .collect();
+    let expected = Expected::new::<Msg8>(&quotas, salt);
+    oracle::problems(spec.topology, &expected, full.iter().copied())
+}
+
+/// The findings of one consumer judged alone, as one that must have every
+/// message up to the last one it saw (no further than was published).
+fn prefix_problems(salt: Salt, sent: &[(u64, u64)], (index, tally): Reader<'_>) -> Vec<Problem> {
+    let quotas: Vec<u64> = sent
+        .iter()
+        .enumerate()
+        .map(|(producer, &(published, unsure))| {
+            tally.seen(producer).next_sequence.min(published + unsure)
+        })
+        .collect();
+    let expected = Expected::new::<Msg8>(&quotas, salt);
+    oracle::problems(Topology::MpmcFanout, &expected, [(index, tally)])
+}
+
+/// A producer that published its whole share, though no consumer was left
+/// that could read all of it: what none saw was lost.
+fn unread(collected: &Collected, tallies: &[Reader<'_>]) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    for (producer, report) in collected.producers.iter().enumerate() {
+        if let Some(ProducerRecord {
+            published,
+            end: ProducerEnd::Finished,
+            ..
+        }) = report
+        {
+            let seen = tallies
+                .iter()
+                .map(|(_, tally)| tally.seen(producer).count)
+                .max()
+                .unwrap_or(0);
+            if seen < *published {
+                problems.push(Problem::Lost {
+                    receivers: oracle::Receivers::All,
+                    producer,
+                    messages: published - seen,
+                    sent: *published,
+                });
+            }
+        }
+    }
+    problems
+}
+
+/// A consumer that takes a whole batch at a time may, by the contract,
+/// take the rest of the batch it held with it when it leaves: at most one
+/// producer's batch, less the message it was handed. Takes that loss out
+/// of `problems` and returns it.
+fn went_with_consumer(
+    spec: &FaultSpec,
+    problems: &mut Vec<Problem>,
+    notes: &mut Vec<String>,
+) -> u64 {
+    if !(spec.consumer_fault()
+        && spec.topology == Topology::MpmcWorkerPool
+        && spec.takes_batches_whole)
+    {
+        return 0;
+    }
+    let lost: Vec<usize> = (0..problems.len())
+        .filter(|&index| matches!(problems[index], Problem::Lost { .. }))
+        .collect();
+    if let [index] = lost[..]
+        && let Problem::Lost {
+            producer, messages, ..
+        } = problems[index]
+        && messages < spec.batch as u64
+    {
+        problems.remove(index);
+        notes.push(format!(
+            "{messages} messages of producer {producer} went with consumer 0, the rest of the batch it held (allowed for consumers that take a whole batch at a time)"
+        ));
+        return messages;
+    }
+    0
+}
+
+/// A worker that takes over the unfinished run of one that left hands
+/// those messages after later ones of the same producers: forgiven there
+/// alone, in an implementation that takes over (see [`takeover`]). Takes
+/// the order finding of such a worker out of `problems`; returns the lines
+/// that say why other late messages are no takeover.
+fn forgive_takeover(
+    spec: &FaultSpec,
+    collected: &Collected,
+    problems: &mut Vec<Problem>,
+    notes: &mut Vec<String>,
+) -> Vec<String> {
+    match takeover::judge(spec, &collected.consumers) {
+        None => Vec::new(),
+        Some(Judged::TakenOver { adopter, note }) => {
+            problems.retain(|problem| {
+                !matches!(problem, Problem::OutOfOrder { consumer, .. } if *consumer == adopter)
+            });
+            notes.push(note);
+            Vec::new()
+        }
+        Some(Judged::Reordered(lines)) => lines,
+    }
+}
+
+/// What the findings about messages add up to, in messages.
+struct Counts {
+    lost: u64,
+    duplicated: u64,
+    out_of_order: u64,
+    corrupted: u64,
+    /// The rest of a departed `*_vec` consumer's batch, allowed.
+    went_with_consumer: u64,
+}
+
+impl Counts {
+    fn of(problems: &[Problem], went_with_consumer: u64) -> Self {
+        let mut counts = Counts {
+            lost: 0,
+            duplicated: 0,
+            out_of_order: 0,
+            corrupted: 0,
+            went_with_consumer,
+        };
+        for problem in problems {
+            match problem {
+                Problem::Lost { messages, .. } => counts.lost += messages,
+                Problem::Duplicated { messages, .. } => counts.duplicated += messages,
+                Problem::OutOfOrder { messages, .. } | Problem::Early { messages, .. } => {
+                    counts.out_of_order += messages
+                }
+                Problem::UnknownProducer { messages, .. } => counts.corrupted += messages,
+                Problem::ChecksumMismatch { .. } | Problem::ProducerCount { .. } => {
+                    counts.corrupted += 1
                 }
             }
         }
+        counts
     }
-    // A consumer that takes a whole batch at a time may, by the contract,
-    // take the rest of the batch it held with it when it leaves: at most
-    // one producer's batch, less the message it was handed.
-    let mut went_with_consumer = 0;
-    if spec.consumer_fault()
-        && spec.topology == Topology::MpmcWorkerPool
-        && spec.takes_batches_whole
-    {
-        let lost: Vec<usize> = (0..problems.len())
-            .filter(|&index| matches!(problems[index], Problem::Lost { .. }))
-            .collect();
-        if let [index] = lost[..]
-            && let Problem::Lost {
-                producer, messages, ..
-            } = problems[index]
-            && messages < spec.batch as u64
-        {
-            went_with_consumer = messages;
-            problems.remove(index);
-            notes.push(format!(
-                "{messages} messages of producer {producer} went with consumer 0, the rest of the batch it held (allowed for consumers that take a whole batch at a time)"
-            ));
-        }
-    }
-    let mut lost = 0;
-    let mut duplicated = 0;
-    let mut out_of_order = 0;
-    let mut corrupted = 0;
-    for problem in &problems {
-        match problem {
-            Problem::Lost { messages, .. } => lost += messages,
-            Problem::Duplicated { messages, .. } => duplicated += messages,
-            Problem::OutOfOrder { messages, .. } => out_of_order += messages,
-            Problem::UnknownProducer { messages, .. } => corrupted += messages,
-            Problem::ChecksumMismatch { .. } | Problem::ProducerCount { .. } => corrupted += 1,
-        }
-    }
-    notes.extend(problems.iter().map(Problem::to_string));
-    // A worker that takes over the unfinished run of one that left hands
-    // those messages after later ones of the same producer: across a
-    // takeover, work-sharing promises each message once, not each
-    // consumer's order.
-    if spec.consumer_fault() && spec.topology == Topology::MpmcWorkerPool && out_of_order > 0 {
-        notes.push(format!(
-            "{out_of_order} messages out of a consumer's per-producer order: taken over from consumer 0, which left (allowed in work-sharing)"
-        ));
-        out_of_order = 0;
-    }
+}
 
-    let mut abandoned = 0;
-    let mut panic = None;
-    let mut stuck_producers = 0;
-    let mut disconnected = false;
-    for (index, report) in collected.producers.iter().enumerate() {
-        let Some(ProducerRecord {
-            published,
-            end,
-            past_deadline,
-            ..
-        }) = report
-        else {
-            abandoned += 1;
-            notes.push(format!(
-                "producer {index} did not end, even after the cancel token was set: abandoned"
-            ));
-            continue;
-        };
-        if *past_deadline {
-            stuck_producers += 1;
-            notes.push(format!(
-                "producer {index} was still publishing at the deadline (after {published} messages); it ended after the watchdog set the cancel token, with {}",
-                end_words(end)
-            ));
-        }
-        match end {
-            ProducerEnd::Panicked { message } => {
-                notes.push(format!("producer {index} panicked: {message}"));
-                panic.get_or_insert_with(|| message.clone());
-            }
-            ProducerEnd::Disconnected => disconnected = true,
-            _ => {}
-        }
-    }
-    let mut no_closed = 0;
-    for (index, report) in collected.consumers.iter().enumerate() {
-        let Some((_, ConsumerRecord { delivered, end })) = report else {
-            abandoned += 1;
-            notes.push(format!(
-                "consumer {index} did not end, even after the cancel token was set: abandoned"
-            ));
-            continue;
-        };
-        match end {
-            ConsumerEnd::NoClosed => {
-                no_closed += 1;
+/// How the threads ended, as far as the outcome weighs it.
+#[derive(Default)]
+struct Ends {
+    /// Threads left running.
+    abandoned: usize,
+    /// The first panic other than the injected one.
+    panic: Option<String>,
+    /// Producers still publishing at the deadline.
+    stuck_producers: usize,
+    /// Consumers that never saw `Closed`.
+    no_closed: usize,
+    /// Whether a producer got `Disconnected`.
+    disconnected: bool,
+}
+
+impl Ends {
+    /// How the threads of `collected` ended, each notable end noted.
+    fn of(collected: &Collected, notes: &mut Vec<String>) -> Self {
+        let mut ends = Ends::default();
+        for (index, report) in collected.producers.iter().enumerate() {
+            let Some(ProducerRecord {
+                published,
+                end,
+                past_deadline,
+                ..
+            }) = report
+            else {
+                ends.abandoned += 1;
                 notes.push(format!(
-                    "consumer {index} never saw Closed (stopped at the deadline after {delivered} messages)"
+                    "producer {index} did not end, even after the cancel token was set: abandoned"
+                ));
+                continue;
+            };
+            if *past_deadline {
+                ends.stuck_producers += 1;
+                notes.push(format!(
+                    "producer {index} was still publishing at the deadline (after {published} messages); it ended after the watchdog set the cancel token, with {}",
+                    end_words(end)
                 ));
             }
-            ConsumerEnd::Panicked { message } => {
-                notes.push(format!("consumer {index} panicked: {message}"));
-                panic.get_or_insert_with(|| message.clone());
+            match end {
+                ProducerEnd::Panicked { message } => {
+                    notes.push(format!("producer {index} panicked: {message}"));
+                    ends.panic.get_or_insert_with(|| message.clone());
+                }
+                ProducerEnd::Disconnected => ends.disconnected = true,
+                _ => {}
             }
-            _ => {}
         }
+        for (index, report) in collected.consumers.iter().enumerate() {
+            let Some(ConsumerRecord { delivered, end }) = report.as_ref().map(|r| &r.record) else {
+                ends.abandoned += 1;
+                notes.push(format!(
+                    "consumer {index} did not end, even after the cancel token was set: abandoned"
+                ));
+                continue;
+            };
+            match end {
+                ConsumerEnd::NoClosed => {
+                    ends.no_closed += 1;
+                    notes.push(format!(
+                        "consumer {index} never saw Closed (stopped at the deadline after {delivered} messages)"
+                    ));
+                }
+                ConsumerEnd::Panicked { message } => {
+                    notes.push(format!("consumer {index} panicked: {message}"));
+                    ends.panic.get_or_insert_with(|| message.clone());
+                }
+                _ => {}
+            }
+        }
+        ends
     }
-    notes.extend(not_injected(spec, collected));
+}
 
-    let outcome = if abandoned > 0 {
-        FaultOutcome::Hung { abandoned }
-    } else if let Some(message) = panic {
-        FaultOutcome::Panicked { message }
-    } else if no_closed > 0 && (lost > 0 || stuck_producers == 0) {
+/// The outcome, the worst finding first.
+fn outcome(spec: &FaultSpec, counts: &Counts, ends: &Ends) -> FaultOutcome {
+    if ends.abandoned > 0 {
+        FaultOutcome::Hung {
+            abandoned: ends.abandoned,
+        }
+    } else if let Some(message) = &ends.panic {
+        FaultOutcome::Panicked {
+            message: message.clone(),
+        }
+    } else if ends.no_closed > 0 && (counts.lost > 0 || ends.stuck_producers == 0) {
         // Stuck short of what was published (at a gap), or after every
         // producer had gone.
         FaultOutcome::NoClosed {
-            consumers: no_closed,
+            consumers: ends.no_closed,
         }
-    } else if stuck_producers > 0 || no_closed > 0 {
+    } else if ends.stuck_producers > 0 || ends.no_closed > 0 {
         FaultOutcome::Hung { abandoned: 0 }
-    } else if lost > 0 {
-        FaultOutcome::Lost { messages: lost }
-    } else if duplicated > 0 {
+    } else if counts.lost > 0 {
+        FaultOutcome::Lost {
+            messages: counts.lost,
+        }
+    } else if counts.duplicated > 0 {
         FaultOutcome::Duplicated {
-            messages: duplicated,
+            messages: counts.duplicated,
         }
-    } else if out_of_order > 0 {
+    } else if counts.out_of_order > 0 {
         FaultOutcome::OutOfOrder {
-            messages: out_of_order,
+            messages: counts.out_of_order,
         }
-    } else if corrupted > 0 {
+    } else if counts.corrupted > 0 {
         FaultOutcome::Corrupted {
-            messages: corrupted,
+            messages: counts.corrupted,
         }
-    } else if disconnected {
+    } else if ends.disconnected {
         FaultOutcome::Disconnected {
             expected: spec.expectation() == Expectation::Disconnected,
         }
-    } else if went_with_consumer > 0 {
+    } else if counts.went_with_consumer > 0 {
         FaultOutcome::WentWithConsumer {
-            messages: went_with_consumer,
+            messages: counts.went_with_consumer,
         }
     } else {
         FaultOutcome::Recovered
-    };
-    (outcome, notes)
+    }
 }
 
 /// A producer's end in a few words.
@@ -277,7 +384,7 @@ fn not_injected(spec: &FaultSpec, collected: &Collected) -> Option<String> {
             .consumers
             .get(index)?
             .as_ref()
-            .map(|(_, r)| &r.end)
+            .map(|report| &report.record.end)
     };
     match spec.fault {
         Fault::ProducerPanic => match producer_end(0) {

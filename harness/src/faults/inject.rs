@@ -1,6 +1,7 @@
 //! A fault run's threads: producers and consumers that inject their
 //! fault, the watchdog, and what they report.
 
+use super::takeover::Arrivals;
 use super::*;
 
 /// The payload of every panic a fault run injects.
@@ -46,6 +47,34 @@ fn unexpected_panic(payload: &(dyn Any + Send)) -> String {
         .unwrap_or_else(|| panic_message(payload))
 }
 
+/// Runs `body` on a thread of its own, named as a fault-run thread, so
+/// that the panics raised there stay off stderr: those it injects with
+/// [`inject_panic`] and tells apart with [`unexpected`], and any other,
+/// whose text comes back as `Err`.
+pub(crate) fn quietly<R: Send>(name: &str, body: impl FnOnce() -> R + Send) -> Result<R, String> {
+    quiet_panics_on_fault_threads();
+    thread::scope(|scope| {
+        match thread::Builder::new()
+            .name(format!("{THREAD_PREFIX}{name}"))
+            .spawn_scoped(scope, body)
+        {
+            Ok(thread) => thread.join().map_err(|payload| panic_message(&*payload)),
+            Err(error) => panic!("cannot spawn a fault-run thread: {error}"),
+        }
+    })
+}
+
+/// Panics with the payload of an injected fault.
+pub(crate) fn inject_panic() -> ! {
+    panic::panic_any(InjectedFault)
+}
+
+/// What a panic caught on a [`quietly`] thread said, with where it was
+/// raised; `None` for one that [`inject_panic`] raised.
+pub(crate) fn unexpected(payload: &(dyn Any + Send)) -> Option<String> {
+    (!payload.is::<InjectedFault>()).then(|| unexpected_panic(payload))
+}
+
 /// What a fault-run thread hands back when it ends.
 enum Ended {
     Producer {
@@ -56,6 +85,7 @@ enum Ended {
     Consumer {
         index: usize,
         tally: Tally,
+        arrivals: Arrivals,
         delivered: u64,
         end: ConsumerEnd,
     },
@@ -220,6 +250,7 @@ fn consumer_thread<C: Consumer<Msg8>>(
         thread::sleep(Duration::from_millis(1));
     }
     let mut tally = Tally::new(streams, salt);
+    let mut arrivals = Arrivals::new(streams, batch);
     let mut delivered = 0u64;
     let panic_on = (leave == Some(Leave::Panic)).then_some(CONSUMER_LEAVES_AFTER + 1);
     let mut end = loop {
@@ -227,10 +258,12 @@ fn consumer_thread<C: Consumer<Msg8>>(
             break ConsumerEnd::Left;
         }
         let result = catch_unwind(AssertUnwindSafe(|| {
+            arrivals.call();
             consumer.consume_batch(batch, |message| {
                 // Recorded before the panic: a message handed to the
                 // handler counts as delivered to this consumer.
                 tally.observe(message);
+                arrivals.handed(message.tag(salt));
                 delivered += 1;
                 if panic_on == Some(delivered) {
                     panic::panic_any(InjectedFault);
@@ -265,6 +298,7 @@ fn consumer_thread<C: Consumer<Msg8>>(
     Ended::Consumer {
         index,
         tally,
+        arrivals,
         delivered,
         end,
     }
@@ -293,7 +327,17 @@ pub(super) struct Collected {
     /// The run's salt, which every message carries.
     pub(super) salt: Salt,
     pub(super) producers: Vec<Option<ProducerRecord>>,
-    pub(super) consumers: Vec<Option<(Tally, ConsumerRecord)>>,
+    pub(super) consumers: Vec<Option<ConsumerReport>>,
+}
+
+/// What a consumer thread reported.
+pub(super) struct ConsumerReport {
+    /// What it received, for the oracle.
+    pub(super) tally: Tally,
+    /// What it was handed late, and by its last call.
+    pub(super) arrivals: Arrivals,
+    /// How many it was handed, and how it ended.
+    pub(super) record: ConsumerRecord,
 }
 
 /// A consumer the judging reads: its index and its tally.
@@ -384,16 +428,12 @@ pub fn run_queue<Q: Queue>(spec: &FaultSpec) -> FaultReport {
         });
     }
     drop(sender);
-    let collected = collect(
-        spec,
+    let slots = Collected {
         salt,
-        received,
-        (producer_count, consumer_count),
-        &cancel,
-        &resume,
-        &progress,
-        started,
-    );
+        producers: vec![None; producer_count],
+        consumers: (0..consumer_count).map(|_| None).collect(),
+    };
+    let collected = collect(spec, slots, received, &cancel, &resume, &progress, started);
     let elapsed = started.elapsed();
     let (outcome, problems) = super::classify::classify(spec, &collected);
     let producers = collected
@@ -418,7 +458,7 @@ pub fn run_queue<Q: Queue>(spec: &FaultSpec) -> FaultReport {
                     delivered: 0,
                     end: ConsumerEnd::Abandoned,
                 },
-                |(_, record)| record,
+                |report| report.record,
             )
         })
         .collect();
@@ -437,26 +477,22 @@ enum Phase {
     Draining,
 }
 
-/// Waits for the threads' reports. For `cancel_mid_claim` it sets the
-/// token once producers are blocked and lets consumers start once every
-/// producer has ended. At the deadline it sets the token for everyone,
-/// and it abandons threads still running a grace period after that.
+/// Waits for the threads' reports, into `collected` (a slot per thread,
+/// each `None`). For `cancel_mid_claim` it sets the token once producers
+/// are blocked and lets consumers start once every producer has ended. At
+/// the deadline it sets the token for everyone, and it abandons threads
+/// still running a grace period after that.
 fn collect(
     spec: &FaultSpec,
-    salt: Salt,
+    mut collected: Collected,
     received: mpsc::Receiver<Ended>,
-    (producers, consumers): (usize, usize),
     cancel: &Cancel,
     resume: &AtomicBool,
     progress: &AtomicU64,
     started: Instant,
 ) -> Collected {
     let deadline = started + spec.timeout;
-    let mut collected = Collected {
-        salt,
-        producers: vec![None; producers],
-        consumers: (0..consumers).map(|_| None).collect(),
-    };
+    let (producers, consumers) = (collected.producers.len(), collected.consumers.len());
     let mut phase = if spec.fault == Fault::CancelMidClaim {
         Phase::Filling
     } else {
@@ -489,11 +525,16 @@ fn collect(
             Ok(Ended::Consumer {
                 index,
                 tally,
+                arrivals,
                 delivered,
                 end,
             }) => {
                 pending -= 1;
-                collected.consumers[index] = Some((tally, ConsumerRecord { delivered, end }));
+                collected.consumers[index] = Some(ConsumerReport {
+                    tally,
+                    arrivals,
+                    record: ConsumerRecord { delivered, end },
+                });
             }
             Err(RecvTimeoutError::Timeout)
                 if phase == Phase::Filling && Instant::now() < deadline =>

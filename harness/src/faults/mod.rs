@@ -36,7 +36,11 @@
 //!   pool's other workers take over what the one that left had claimed,
 //!   and a fan-out's others stop being held back by it. A work-sharing
 //!   consumer that takes a whole batch at a time (the `*_vec` channels)
-//!   may take the rest of the batch it held with it.
+//!   may take the rest of the batch it held with it. The worker that
+//!   takes over may hand that rest after later messages of the same
+//!   producers: allowed for that one run alone, and only where the
+//!   implementation says it takes over (`takeover` tells the two apart);
+//!   any other reorder is out of order.
 //! - `consumer_panic`: as `consumer_dropped`, but consumer 0's handler
 //!   panics on its next message, inside `consume_batch`; the thread
 //!   catches the panic and drops the endpoint. The message handed to the
@@ -81,10 +85,12 @@ use crate::runner::{panic_message, quotas};
 mod classify;
 mod inject;
 mod render;
+mod takeover;
 #[cfg(test)]
 mod tests;
 
 pub use inject::run_queue;
+pub(crate) use inject::{inject_panic, quietly, unexpected};
 pub use render::render;
 
 /// Schema identifier of a fault scenario's results file.
@@ -136,6 +142,11 @@ pub struct FaultSpec {
     /// `*_vec` channels): a work-sharing consumer that leaves may then take
     /// the rest of the batch it held with it.
     pub takes_batches_whole: bool,
+    /// Whether a work-sharing consumer that leaves has the run it had
+    /// claimed and not finished taken over by another ([`Info::takes_over`],
+    /// a worker pool), which may hand those messages after later ones of
+    /// the same producers: forgiven for that run only.
+    pub takes_over: bool,
     /// Watchdog deadline, from the start of the run.
     #[serde(rename = "timeout_secs", serialize_with = "seconds")]
     pub timeout: Duration,
@@ -185,6 +196,7 @@ impl FaultSpec {
             batch: BATCH,
             messages,
             takes_batches_whole: info.batching == Batching::VecPerBatch,
+            takes_over: info.takes_over,
             timeout,
         })
     }

@@ -19,7 +19,9 @@
 //! - order: every consumer sees each producer's sequence numbers strictly
 //!   increasing (per-producer FIFO, which every implementation guarantees;
 //!   a global order across producers is not observable from the messages);
-//! - fan-out completeness: every consumer saw every message.
+//! - fan-out completeness: every consumer saw every message;
+//! - stage order (`pipeline`, `diamond`): no stage handled a message before
+//!   every stage it depends on had finished with it ([`StageBoard`]).
 //!
 //! [`problems`] gives the same findings as values with their counts, for
 //! callers that classify them (the fault runs do).
@@ -31,6 +33,7 @@
 //! `count_only`, so such a run is never mistaken for a fully checked one.
 
 mod observer;
+mod stages;
 
 use core::fmt;
 
@@ -40,6 +43,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use impls::message::Salt;
 use impls::{Message, Topology};
 pub use observer::Observer;
+pub use stages::{Stage, StageBoard};
 
 /// A salt for one run: unpredictable, and different for every run of the
 /// process (a run counter hashed with a randomly keyed hasher).
@@ -73,6 +77,9 @@ pub struct Tally {
     unknown_producer: u64,
     /// Messages taken off the queue without being read (count-only runs).
     unread: u64,
+    /// Messages handled before a stage they depend on had finished with
+    /// them (pipeline and diamond runs).
+    early: u64,
     /// The run's salt, which the messages' tags carry.
     salt: Salt,
 }
@@ -86,6 +93,7 @@ impl Tally {
             out_of_order: 0,
             unknown_producer: 0,
             unread: 0,
+            early: 0,
             salt,
         }
     }
@@ -111,9 +119,16 @@ impl Tally {
             out_of_order,
             unknown_producer,
             unread: 0,
+            early: 0,
             // Judged, never observed into.
             salt: Salt::NONE,
         }
+    }
+
+    /// Records what `stage` found: messages this consumer handled before
+    /// a stage they depend on had finished with them.
+    pub fn record_stage(&mut self, stage: &Stage) {
+        self.early += stage.early();
     }
 
     /// Records `n` messages taken off the queue unread (count-only runs).
@@ -156,6 +171,7 @@ impl Tally {
         self.out_of_order += other.out_of_order;
         self.unknown_producer += other.unknown_producer;
         self.unread += other.unread;
+        self.early += other.early;
     }
 
     /// What this consumer saw of `producer`'s messages (nothing, for a
@@ -254,6 +270,14 @@ pub enum Problem {
         /// How many.
         messages: u64,
     },
+    /// Messages a stage handled before a stage it depends on had finished
+    /// with them (pipeline and diamond).
+    Early {
+        /// The consumer (stage) that handled them.
+        consumer: usize,
+        /// How many.
+        messages: u64,
+    },
     /// Messages naming a producer the run does not have.
     UnknownProducer {
         /// The consumer that saw them.
@@ -305,6 +329,10 @@ impl fmt::Display for Problem {
             Problem::OutOfOrder { consumer, messages } => write!(
                 f,
                 "consumer {consumer}: {messages} messages arrived out of per-producer order"
+            ),
+            Problem::Early { consumer, messages } => write!(
+                f,
+                "consumer {consumer}: {messages} messages handled before a stage it depends on had finished with them"
             ),
             Problem::UnknownProducer { consumer, messages } => write!(
                 f,
@@ -363,6 +391,12 @@ pub fn problems<'a>(
             problems.push(Problem::OutOfOrder {
                 consumer,
                 messages: tally.out_of_order,
+            });
+        }
+        if tally.early > 0 {
+            problems.push(Problem::Early {
+                consumer,
+                messages: tally.early,
             });
         }
         if tally.unknown_producer > 0 {

@@ -243,3 +243,126 @@ fn an_unknown_producer_is_reported_not_a_panic() {
         "{verdict:?}"
     );
 }
+
+/// Producer 0's `quota` messages shared by two workers with a
+/// compensating error a worker pool could make, invisible to counts and
+/// order: the first worker is handed every sequence but those of `lost`,
+/// the second every one of `doubled` again (each share in order).
+fn compensated<M: Message>(quota: u64, lost: &[u64], doubled: &[u64]) -> [Vec<M>; 2] {
+    let first = (0..quota).filter(|s| !lost.contains(s));
+    let messages = |sequences: &mut dyn Iterator<Item = u64>| {
+        sequences.map(|s| M::new(SALT, 0, s)).collect::<Vec<M>>()
+    };
+    [
+        messages(&mut first.into_iter()),
+        messages(&mut doubled.iter().copied()),
+    ]
+}
+
+/// The tallies of `shares` as two consumers keep them, one message at a
+/// time and as slices of 1, 5 and 64.
+fn shared_tallies<M: Message>(shares: &[Vec<M>]) -> Vec<Vec<Tally>> {
+    let mut ways = Vec::new();
+    for slice in [None, Some(1), Some(5), Some(64)] {
+        let tallies = shares
+            .iter()
+            .map(|share| {
+                let mut tally = Tally::new(1, SALT);
+                let mut observer = tally.observer();
+                match slice {
+                    None => share.iter().for_each(|m| observer.observe(m)),
+                    Some(size) => share
+                        .chunks(size)
+                        .for_each(|chunk| observer.observe_slice(chunk)),
+                }
+                observer.finish();
+                tally
+            })
+            .collect();
+        ways.push(tallies);
+    }
+    ways
+}
+
+/// Substitutions that keep the count and the sum of tags (2 for 2), and
+/// the sum of their squares too (3 for 3: {1, 5, 6} and {2, 3, 7} are a
+/// Prouhet-Tarry-Escott pair, shifted), given to one of two workers: the
+/// nonlinear digest catches each, at every payload size.
+fn compensating_errors_are_caught<M: Message>() {
+    let quota = 4000;
+    let substitutions: [(&[u64], &[u64]); 3] = [
+        (&[1000, 1004], &[1001, 1003]),
+        (&[1002, 1004], &[1001, 1005]),
+        (&[1001, 1005, 1006], &[1002, 1003, 1007]),
+    ];
+    let expected = Expected::new::<M>(&[quota], SALT);
+    let clean = compensated::<M>(quota, &[], &[]);
+    for tallies in shared_tallies(&clean) {
+        let verdict = judge(Topology::MpmcWorkerPool, &expected, &tallies);
+        assert!(verdict.passed, "{} B, clean: {verdict:?}", M::BYTES);
+    }
+    for (lost, doubled) in substitutions {
+        let sum = |s: &[u64]| s.iter().sum::<u64>();
+        let squares = |s: &[u64]| s.iter().map(|x| x * x).sum::<u64>();
+        assert_eq!(sum(lost), sum(doubled), "the substitution keeps the sum");
+        if lost.len() == 3 {
+            assert_eq!(squares(lost), squares(doubled), "and the sum of squares");
+        }
+        let shares = compensated::<M>(quota, lost, doubled);
+        for tallies in shared_tallies(&shares) {
+            let verdict = judge(Topology::MpmcWorkerPool, &expected, &tallies);
+            assert_eq!(verdict.delivered, quota, "the count is kept");
+            assert!(
+                verdict
+                    .problems
+                    .iter()
+                    .any(|p| p.contains("checksum mismatch")),
+                "{} B, {lost:?} for {doubled:?}: {verdict:?}",
+                M::BYTES
+            );
+        }
+        // The same substitution in a fan-out: every consumer must see
+        // every message, and the doubled ones arrive twice.
+        let mut full: Vec<u64> = (0..quota).filter(|s| !lost.contains(s)).collect();
+        full.extend(doubled);
+        full.sort_unstable();
+        let fanned: Vec<M> = full.iter().map(|&s| M::new(SALT, 0, s)).collect();
+        let clean: Vec<M> = (0..quota).map(|s| M::new(SALT, 0, s)).collect();
+        for tallies in shared_tallies(&[clean, fanned]) {
+            let verdict = judge(Topology::MpmcFanout, &expected, &tallies);
+            assert!(!verdict.passed, "{} B fan-out: {verdict:?}", M::BYTES);
+        }
+    }
+}
+
+#[test]
+fn compensating_losses_and_duplicates_fail_at_every_payload_size() {
+    compensating_errors_are_caught::<Msg8>();
+    compensating_errors_are_caught::<Msg<8>>();
+    compensating_errors_are_caught::<Msg<32>>();
+}
+
+/// A message of another run (another salt), in place of this run's
+/// message with the same producer and sequence, fails at every size.
+fn another_runs_message_is_caught<M: Message>() {
+    let quotas = [50];
+    let messages: Vec<M> = interleaved(&quotas, 50);
+    for victim in [0, 17, 49] {
+        let mut stale = messages.clone();
+        stale[victim] = M::new(Salt(SALT.0 ^ 0x10_0000), 0, victim as u64);
+        for verdict in verdicts(&quotas, &stale) {
+            assert!(
+                !verdict.passed,
+                "{} B, message {victim}: {verdict:?}",
+                M::BYTES
+            );
+        }
+    }
+}
+
+#[test]
+fn a_message_of_another_run_fails_at_every_payload_size() {
+    another_runs_message_is_caught::<Msg8>();
+    another_runs_message_is_caught::<Msg<8>>();
+    another_runs_message_is_caught::<Msg<32>>();
+}

@@ -1,13 +1,21 @@
-//! The base case: the same producer loop, message writes and oracle
-//! tallies with no queue between producer and consumer, through the same
-//! oracle. What it costs is the harness's own cost per message.
+//! The base case: the same message writes and oracle tallies with no queue
+//! between producer and consumer, through the same oracle. What it costs is
+//! the harness's own cost per message.
+//!
+//! What the oracle costs depends on the shape of the stream a consumer
+//! sees (a producer change or a gap takes the observer's cold path), so
+//! the base case reproduces each topology's shape: one producer's
+//! messages in order (SPSC); producers taking turns batch by batch (MPSC,
+//! and every consumer of a fan-out, with every message to every
+//! consumer's tally); batches dealt to the consumers in turn, so that each
+//! sees runs with gaps (work-sharing).
 
 use std::time::Instant;
 
 use impls::{Cancel, Message, Producer, PublishError, Salt, Topology};
 
 use super::launch::{Launcher, Placed, Report, ThreadLatency, prefaulted};
-use super::loops::{Pacing, paced_producer_loop, producer_loop};
+use super::loops::{Pacing, paced_producer_loop};
 use super::streams::ScheduleStart;
 use super::{Mode, Outcome, RunSpec, quotas};
 use crate::clock::Clock;
@@ -26,19 +34,28 @@ pub struct NoQueue<'a, 't, M> {
     buffer: &'a mut [M],
     /// Count-only: count without reading the messages.
     discard: bool,
-    /// Neither count-only nor a fan-out nor keeping receipts: each
+    /// Neither count-only nor several consumers nor keeping receipts: each
     /// message only goes to `observer`.
     plain: bool,
     unread: u64,
-    /// The first consumer's observer (the only one but in a fan-out), held
+    /// The first consumer's observer (the only one in SPSC and MPSC), held
     /// by value so that it can live in registers.
     observer: Observer<'t>,
-    /// The other consumers' tallies, in a fan-out (each batch is read back
-    /// once per tally; an observer per batch, so nothing is allocated in
-    /// the measured region).
+    /// The other consumers' tallies (an observer per batch, so nothing is
+    /// allocated in the measured region): in a broadcast each batch is
+    /// read back once per tally, in work-sharing by one consumer in turn.
     others: &'a mut [Tally],
-    receipts: Option<(Clock, Salt, &'a mut Vec<(u64, u64)>)>,
+    /// Work-sharing: each batch goes to one consumer, in turn.
+    dealt: bool,
+    /// Work-sharing: the consumer whose turn it is (0: `observer`).
+    turn: usize,
+    /// Latency runs: where each message's receipt goes.
+    receipts: Option<Receipts<'a>>,
 }
+
+/// What a base case keeps receipts with: the clock, the run's salt (to read
+/// tags back) and the `(tag, time)` of each message.
+type Receipts<'a> = (Clock, Salt, &'a mut Vec<(u64, u64)>);
 
 impl<M: Message> Producer<M> for NoQueue<'_, '_, M> {
     #[inline(always)]
@@ -66,11 +83,17 @@ impl<M: Message> Producer<M> for NoQueue<'_, '_, M> {
             self.unread += n as u64;
             return Ok(());
         }
-        self.observer.observe_slice(batch);
-        for tally in self.others.iter_mut() {
-            let mut observer = tally.observer();
-            observer.observe_slice(batch);
-            observer.finish();
+        if self.dealt {
+            match self.turn.checked_sub(1) {
+                None => self.observer.observe_slice(batch),
+                Some(other) => observe_into(&mut self.others[other], batch),
+            }
+            self.turn = (self.turn + 1) % (self.others.len() + 1);
+        } else {
+            self.observer.observe_slice(batch);
+            for tally in self.others.iter_mut() {
+                observe_into(tally, batch);
+            }
         }
         if let Some((clock, salt, receipts)) = &mut self.receipts {
             receipts.extend(
@@ -83,28 +106,59 @@ impl<M: Message> Producer<M> for NoQueue<'_, '_, M> {
     }
 }
 
-/// The base case's throughput loop: the producer loop into `queue`. A
-/// function of its own that owns `queue` while it runs, like
-/// [`consumer_loop`], so that the observer's working copy stays in
-/// registers.
+/// Records `batch` into `tally` through an observer of its own.
+fn observe_into<M: Message>(tally: &mut Tally, batch: &[M]) {
+    let mut observer = tally.observer();
+    observer.observe_slice(batch);
+    observer.finish();
+}
+
+/// The base case's throughput loop: base thread `thread` of `threads`
+/// publishes into `queue` every `threads`-th batch of every producer's
+/// sequences (producer `p` sends `0 .. quotas[p]`), the producers taking
+/// turns batch by batch, as a consumer of several producers sees them;
+/// with one producer and one thread that is the producer loop. A function
+/// of its own that owns `queue` while it runs, like [`consumer_loop`], so
+/// that the observer's working copy stays in registers.
+///
+/// [`consumer_loop`]: super::consumer_loop
 #[inline(never)]
 fn base_loop<'a, 't, M: Message>(
     queue: NoQueue<'a, 't, M>,
     salt: Salt,
-    id: u16,
-    quota: u64,
+    (thread, threads): (usize, usize),
+    quotas: &[u64],
     batch: usize,
 ) -> NoQueue<'a, 't, M> {
     let mut queue = queue;
-    let _ = producer_loop(&mut queue, salt, id, quota, batch);
-    queue
+    let batch = batch as u64;
+    let mut block = thread as u64;
+    loop {
+        let first = block * batch;
+        let mut published = false;
+        for (producer, &quota) in quotas.iter().enumerate() {
+            if first >= quota {
+                continue;
+            }
+            let id = producer as u16;
+            let n = (quota - first).min(batch) as usize;
+            let _ = queue.publish_batch(n, |index, message| {
+                message.write(salt, id, first + index as u64)
+            });
+            published = true;
+        }
+        if !published {
+            return queue;
+        }
+        block += threads as u64;
+    }
 }
 
 /// Name of the base case in scenarios, tables and results.
 pub const BASE: &str = "base";
 
 /// One line on what the base case is.
-pub const BASE_SUMMARY: &str = "the harness's own cost: the same producer loop, message writes and oracle tally, with no queue (each producer thread tallies its own messages)";
+pub const BASE_SUMMARY: &str = "the harness's own cost: the same message writes and oracle tallies, with no queue, in each topology's stream shape (one thread per producer, each doing a share of every producer's messages)";
 
 /// Runs the base case for `spec`: one thread per producer (one thread for
 /// ping-pong) doing both the producer's and the consumers' per-message work
@@ -116,14 +170,16 @@ pub fn run_base<M: Message>(spec: &RunSpec) -> Outcome {
     let quotas = quotas(spec.messages, producers);
     let salt = fresh_salt();
     let expected = Expected::new::<M>(&quotas, salt);
-    // Ping-pong's two hops are two consumers that each see every message.
+    // Ping-pong's two hops are two consumers that each see every message;
+    // a work-sharing run's consumers are dealt the batches in turn.
     let (topology, slots) = if pingpong {
         (Topology::MpmcFanout, 2)
-    } else if spec.topology.is_broadcast() {
+    } else if spec.topology.is_broadcast() || spec.topology == Topology::MpmcWorkerPool {
         (spec.topology, spec.consumers)
     } else {
         (spec.topology, 1)
     };
+    let dealt = !pingpong && spec.topology == Topology::MpmcWorkerPool;
     let launcher = Launcher::new(producers, spec);
     let clock = spec.instruments.clock;
     let rate = match spec.mode {
@@ -135,7 +191,9 @@ pub fn run_base<M: Message>(spec: &RunSpec) -> Outcome {
     let batch = if pingpong { 1 } else { spec.batch };
     let spec_discard = spec.mode == Mode::Discard;
     let layout_seed = spec.layout_seed;
+    let all_quotas = quotas.clone();
     for (index, quota) in quotas.into_iter().enumerate() {
+        let all_quotas = all_quotas.clone();
         let id = u16::try_from(index).expect("thread counts are validated far below 2^16");
         let cancel = cancel.clone();
         let schedule_start = schedule_start.clone();
@@ -162,6 +220,8 @@ pub fn run_base<M: Message>(spec: &RunSpec) -> Outcome {
                         unread: 0,
                         observer: first.observer(),
                         others: rest,
+                        dealt,
+                        turn: 0,
                         receipts: rate.map(|_| (clock, salt, &mut receipts)),
                     };
                     match (rate, &mut round_trips) {
@@ -191,7 +251,10 @@ pub fn run_base<M: Message>(spec: &RunSpec) -> Outcome {
                             );
                             latency.sent = Some((index, schedule, sent));
                         }
-                        (None, None) => queue = base_loop(queue, salt, id, quota, batch),
+                        (None, None) => {
+                            let thread = (index, producers);
+                            queue = base_loop(queue, salt, thread, &all_quotas, batch);
+                        }
                     }
                     let finished = Instant::now();
                     let NoQueue {
@@ -199,7 +262,10 @@ pub fn run_base<M: Message>(spec: &RunSpec) -> Outcome {
                     } = queue;
                     observer.finish();
                     let mut tallies = tallies.into_inner();
-                    for tally in &mut tallies {
+                    // Count-only: every consumer of a broadcast took each
+                    // message; in work-sharing, one did.
+                    let takers = if dealt { 1 } else { tallies.len() };
+                    for tally in tallies.iter_mut().take(takers) {
                         tally.discard(unread);
                     }
                     latency.round_trips = round_trips;

@@ -9,7 +9,7 @@ use impls::{Cancel, Consumed, Consumer, Message, Producer, PublishError, Salt};
 
 use crate::clock::Clock;
 use crate::latency::Schedule;
-use crate::oracle::Tally;
+use crate::oracle::{Stage, Tally};
 
 /// Publishes sequences `0 .. quota` as producer `id` under the run's
 /// `salt`, `batch` at a time.
@@ -126,6 +126,30 @@ pub fn consumer_loop<M: Message>(
         observer.observe_slice(messages)
     });
     observer.finish();
+    closed
+}
+
+/// As [`consumer_loop`], for a stage of a pipeline or diamond: before it
+/// handles each slice, `stage` counts the messages an upstream stage has
+/// not finished with; after, it publishes that this stage has (inside the
+/// handler, before the queue can pass them on). What it counted goes into
+/// `tally`.
+#[inline(never)]
+pub fn stage_loop<M: Message>(
+    consumer: &mut impl Consumer<M>,
+    batch: usize,
+    tally: &mut Tally,
+    stage: &mut Stage,
+    cancel: &Cancel,
+) -> bool {
+    let mut observer = tally.observer();
+    let closed = consume_until_closed(consumer, batch, cancel, |messages| {
+        stage.check(messages);
+        observer.observe_slice(messages);
+        stage.finished(messages);
+    });
+    observer.finish();
+    tally.record_stage(stage);
     closed
 }
 

@@ -36,7 +36,9 @@ use impls::{Cancel, Message, Queue, QueueConfig, Topology, WaitStrategy};
 
 pub use base::{BASE, BASE_SUMMARY, NoQueue, run_base};
 pub(crate) use launch::panic_message;
-pub use loops::{Pacing, consumer_loop, discard_loop, paced_producer_loop, producer_loop};
+pub use loops::{
+    Pacing, consumer_loop, discard_loop, paced_producer_loop, producer_loop, stage_loop,
+};
 
 use crate::clock::Clock;
 use crate::counters::Plan;

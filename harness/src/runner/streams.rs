@@ -13,11 +13,12 @@ use scenarios::MAX_LATENCY_MESSAGES;
 use super::launch::{Launcher, Placed, Report, ThreadLatency, prefaulted};
 use super::loops::{
     Pacing, consume_until_closed, consumer_loop, discard_loop, paced_producer_loop, producer_loop,
+    stage_loop,
 };
 use super::{Mode, Outcome, RunSpec, queue_config, quotas};
 use crate::clock::Clock;
 use crate::latency::Schedule;
-use crate::oracle::{Expected, Tally, fresh_salt};
+use crate::oracle::{Expected, StageBoard, Tally, fresh_salt};
 
 /// The start of a one-way run's schedule, shared by its producers: the
 /// first producer out of the start barrier fixes it, so a producer
@@ -127,8 +128,10 @@ pub(super) fn run_streams<Q: Queue, M: Message>(spec: &RunSpec) -> Outcome {
     }
     let messages = spec.messages as usize;
     let discard = spec.mode == Mode::Discard;
+    let stages = StageBoard::new(spec.topology, spec.producers, spec.consumers);
     for (index, consumer) in endpoints.consumers.into_iter().enumerate() {
         let cancel = cancel.clone();
+        let stage = stages.as_ref().map(|board| board.stage(index, salt));
         launcher.spawn(
             format!("consumer-{index}"),
             spec.placement.core_for(spec.producers + index),
@@ -142,18 +145,30 @@ pub(super) fn run_streams<Q: Queue, M: Message>(spec: &RunSpec) -> Outcome {
                 );
                 let mut receipts = prefaulted(if rate.is_some() { messages } else { 0 });
                 let mut tallies = Vec::with_capacity(1);
+                let mut stage = stage;
                 move || {
                     if rate.is_some() {
                         let mut observer = tally.get().observer();
                         consume_until_closed(consumer.get(), batch, &cancel, |messages| {
+                            if let Some(stage) = &mut stage {
+                                stage.check(messages);
+                            }
                             for message in messages {
                                 observer.observe(message);
                                 receipts.push((message.tag(salt), clock.now()));
                             }
+                            if let Some(stage) = &mut stage {
+                                stage.finished(messages);
+                            }
                         });
                         observer.finish();
+                        if let Some(stage) = &stage {
+                            tally.get().record_stage(stage);
+                        }
                     } else if discard {
                         discard_loop(consumer.get(), batch, tally.get(), &cancel);
+                    } else if let Some(stage) = &mut stage {
+                        stage_loop(consumer.get(), batch, tally.get(), stage, &cancel);
                     } else {
                         consumer_loop(consumer.get(), batch, tally.get(), &cancel);
                     }

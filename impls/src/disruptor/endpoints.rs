@@ -255,12 +255,15 @@ impl<S: Sequencer, E> DisruptorConsumer<S, E> {
     /// Waits (per the wait strategy) for events, then hands up to `max` of
     /// them to `handle(event, sequence, end_of_batch)` and marks them done.
     /// `max` reads as for [`Consumer::consume_batch`]: 0 counts as 1.
-    /// Skipped sequences (see [`crate::disruptor`]) are passed over.
+    /// Skipped sequences (see [`crate::disruptor`]) are passed over. If
+    /// `handle` panics, the event it panicked on and those before it are
+    /// marked done; the rest are handed by the next call.
     #[inline(always)]
     pub fn process_batch(&mut self, max: usize, mut handle: impl FnMut(&E, i64, bool)) -> Consumed {
-        self.process_runs(max, |slots, first, ends_batch| {
+        self.process_runs(max, |slots, first, ends_batch, handed| {
             let last = first + slots.len() as i64 - 1;
             for (sequence, slot) in (first..).zip(slots) {
+                handed.set(sequence);
                 slot.with(|event| {
                     // SAFETY: handed by `process_runs`, so readable here.
                     let event = unsafe { &*event };
@@ -271,16 +274,18 @@ impl<S: Sequencer, E> DisruptorConsumer<S, E> {
     }
 
     /// As [`process_batch`](Self::process_batch), handing the events as
-    /// runs of consecutive slots: `hand(slots, first_sequence,
-    /// ends_batch)`, once or more per call. The slots are published (or
-    /// passed by every upstream consumer), and producers do not reuse them
-    /// until this consumer's sequence passes them, after the call: `hand`
-    /// may read them, and nothing writes them meanwhile.
+    /// runs of consecutive slots: `hand(slots, first_sequence, ends_batch,
+    /// handed)`, once or more per call, where `hand` sets `handed` to the
+    /// last sequence it has handed on before it hands it on (if `hand`
+    /// panics, that one and those before it are marked done). The slots
+    /// are published (or passed by every upstream consumer), and producers
+    /// do not reuse them until this consumer's sequence passes them, after
+    /// the call: `hand` may read them, and nothing writes them meanwhile.
     #[inline(always)]
     fn process_runs(
         &mut self,
         max: usize,
-        mut hand: impl FnMut(&[UnsafeCell<E>], i64, bool),
+        mut hand: impl FnMut(&[UnsafeCell<E>], i64, bool, &Cell<i64>),
     ) -> Consumed {
         // At most the ring can be available at once; the clamp keeps
         // `next + limit - 1` below from wrapping (which would move this
@@ -328,20 +333,32 @@ impl<S: Sequencer, E> DisruptorConsumer<S, E> {
             // `next ..= end` are published (or passed by every upstream
             // consumer), and producers do not reuse them until this
             // consumer's sequence passes them below.
-            let handed = if self.skips.any(&self.shared.lifecycle) {
-                self.skips
-                    .hand(&self.shared.faults, next, next, end, |sequence, last| {
-                        hand(ring.runs(sequence, 1).0, sequence, last);
-                    })
-            } else {
-                let len = (end - next + 1) as usize;
-                let (first, second) = ring.runs(next, len);
-                hand(first, next, second.is_empty());
-                if !second.is_empty() {
-                    hand(second, next + first.len() as i64, true);
-                }
-                len
-            };
+            let at = Cell::new(next - 1);
+            let handed = on_unwind(
+                || {
+                    if self.skips.any(&self.shared.lifecycle) {
+                        self.skips
+                            .hand(&self.shared.faults, next, next, end, |sequence, last| {
+                                hand(ring.runs(sequence, 1).0, sequence, last, &at);
+                            })
+                    } else {
+                        let len = (end - next + 1) as usize;
+                        let (first, second) = ring.runs(next, len);
+                        hand(first, next, second.is_empty(), &at);
+                        if !second.is_empty() {
+                            hand(second, next + first.len() as i64, true, &at);
+                        }
+                        len
+                    }
+                },
+                || {
+                    // The handler panicked: what it was handed is done, as
+                    // below; the rest waits for the next call.
+                    self.sequence.set(at.get());
+                    self.next = at.get() + 1;
+                    self.waiter.notify();
+                },
+            );
             self.sequence.set(end);
             self.next = end + 1;
             self.waiter.notify();
@@ -361,7 +378,9 @@ impl<S: Sequencer, M: Message> Consumer<M> for DisruptorConsumer<S, M> {
 
     #[inline(always)]
     fn consume_slices(&mut self, max: usize, mut on: impl FnMut(&[M])) -> Consumed {
-        self.process_runs(max, |slots, _, _| {
+        self.process_runs(max, |slots, first, _, handed| {
+            // The whole slice counts as handed if `on` panics.
+            handed.set(first + slots.len() as i64 - 1);
             // SAFETY: handed by `process_runs`, so readable here.
             unsafe { read_slices(slots, &mut on) }
         })

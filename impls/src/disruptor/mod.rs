@@ -460,34 +460,20 @@ pub use worker_pool::{WorkerPoolAdaptive, WorkerPoolK1};
 /// the producers.
 type Sequences = Box<[Arc<Sequence>]>;
 
-/// For each consumer, the consumers it waits for (empty: the sequencer),
-/// and which consumers gate the producers.
+/// For each consumer, the consumers it waits for (empty: the sequencer;
+/// as [`Topology::upstream`] names them), and which consumers gate the
+/// producers: the last stage of a pipeline or diamond, every consumer
+/// otherwise.
 fn graph(topology: Topology, sequences: &[Arc<Sequence>]) -> (Vec<Sequences>, Sequences) {
     let count = sequences.len();
-    let last = || Box::from([Arc::clone(&sequences[count - 1])]);
-    match topology {
-        Topology::Pipeline => {
-            let upstream = (0..count)
-                .map(|index| {
-                    if index == 0 {
-                        Box::from([])
-                    } else {
-                        Box::from([Arc::clone(&sequences[index - 1])])
-                    }
-                })
-                .collect();
-            (upstream, last())
-        }
-        Topology::Diamond => {
-            let mut upstream: Vec<Sequences> = (0..count - 1).map(|_| Box::from([])).collect();
-            upstream.push(sequences[..count - 1].iter().cloned().collect());
-            (upstream, last())
-        }
-        _ => (
-            (0..count).map(|_| Box::from([])).collect(),
-            sequences.iter().cloned().collect(),
-        ),
-    }
+    let upstream = (0..count)
+        .map(|index| sequences[topology.upstream(index, count)].iter().cloned().collect())
+        .collect();
+    let gating = match topology {
+        Topology::Pipeline | Topology::Diamond => Box::from([Arc::clone(&sequences[count - 1])]),
+        _ => sequences.iter().cloned().collect(),
+    };
+    (upstream, gating)
 }
 
 impl<S: Sequencer> Queue for Disruptor<S> {

@@ -198,6 +198,8 @@ impl<S: WorkSharing, C: Claims> Queue for WorkerPool<S, C> {
             C::SUMMARY,
             &[Topology::Spsc, Topology::Mpsc, Topology::MpmcWorkerPool],
         )
+        // A dropped worker's unfinished run goes to the others as an orphan.
+        .takes_over(true)
     }
 
     fn build<M: Message>(

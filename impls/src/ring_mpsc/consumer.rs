@@ -1,6 +1,7 @@
 //! The consumer: polls every registered ring, round robin, and stores each
 //! ring's head once per batch.
 
+use core::cell::Cell;
 use core::mem::MaybeUninit;
 use core::ptr;
 
@@ -9,7 +10,7 @@ use crossbeam_utils::CachePadded;
 use super::ring::{Ring, Shared};
 use crate::queue::Consumed;
 use crate::runs::wrapped;
-use crate::sync::{Arc, Ordering, UnsafeCell, read_slices};
+use crate::sync::{Arc, Ordering, UnsafeCell, on_unwind, read_slices};
 use crate::wait::Waiter;
 
 /// What the consumer knows of one ring.
@@ -205,15 +206,21 @@ impl<T: Send> RingConsumer<T> {
                         shared
                             .slot(ring, head.wrapping_add(offset))
                             .with_mut(|slot| {
-                                // SAFETY: below the tail we acquired, so
-                                // published and initialised; the producer
-                                // does not reuse it until our head store.
-                                let message = unsafe { (*slot).assume_init_mut() };
-                                on(message);
-                                // Counted as taken before it is dropped: a
-                                // drop that panics must not leave the
-                                // message behind to be dropped again.
+                                let message = slot.cast::<T>();
+                                // Counted as taken before it is handed: if
+                                // `on` panics, it was handed, and a drop
+                                // that panics must not leave it behind to
+                                // be dropped again.
                                 advance.done += 1;
+                                on_unwind(
+                                    // SAFETY: below the tail we acquired,
+                                    // so published and initialised; the
+                                    // producer does not reuse it until our
+                                    // head store.
+                                    || on(unsafe { &*message }),
+                                    // SAFETY: as above; `on` is gone.
+                                    || unsafe { ptr::drop_in_place(message) },
+                                );
                                 // SAFETY: as above; read for the last time.
                                 unsafe { ptr::drop_in_place(message) };
                             });
@@ -221,7 +228,10 @@ impl<T: Send> RingConsumer<T> {
                 }
                 Handle::Slices(on) => {
                     let (first, second) = wrapped(&ring.slots, head, run);
+                    // Cells of the run being handed that `on` has seen.
+                    let handed = Cell::new(0);
                     let mut hand = |values: &[MaybeUninit<T>]| {
+                        handed.set(handed.get() + values.len());
                         // SAFETY: below the tail we acquired, so published
                         // and initialised (see below), and `MaybeUninit<T>`
                         // has `T`'s layout.
@@ -230,10 +240,16 @@ impl<T: Send> RingConsumer<T> {
                         })
                     };
                     for cells in [first, second] {
-                        // SAFETY: below the tail we acquired, so published
-                        // and initialised; the producer does not reuse them
-                        // until our head store, and nothing writes them.
-                        unsafe { read_slices(cells, &mut hand) };
+                        handed.set(0);
+                        on_unwind(
+                            // SAFETY: below the tail we acquired, so
+                            // published and initialised; the producer does
+                            // not reuse them until our head store, and
+                            // nothing writes them.
+                            || unsafe { read_slices(cells, &mut hand) },
+                            // `on` panicked: what it was handed is taken.
+                            || drop_taken(&cells[..handed.get()], &mut advance),
+                        );
                         drop_taken(cells, &mut advance);
                     }
                 }
@@ -325,10 +341,11 @@ impl<T: Send> RingConsumer<T> {
     }
 
     /// Waits for messages, then hands up to `max` of them to `on` (each
-    /// producer's in order), dropping each after `on` returns. One head
-    /// store per ring per call. `Closed` once every sender is gone and
-    /// everything is consumed; `Idle` when the wait was cancelled (or timed
-    /// out, with timeout-blocking).
+    /// producer's in order), dropping each after `on` returns (or panics:
+    /// the message it panicked on and those before it are taken, the rest
+    /// stay for the next call). One head store per ring per call. `Closed`
+    /// once every sender is gone and everything is consumed; `Idle` when
+    /// the wait was cancelled (or timed out, with timeout-blocking).
     #[inline(always)]
     pub fn consume_batch(&mut self, max: usize, mut on: impl FnMut(&T)) -> Consumed {
         self.consume(max, &mut Handle::<T, _, fn(&[T])>::Read(&mut on))
@@ -337,8 +354,8 @@ impl<T: Send> RingConsumer<T> {
     /// As [`consume_batch`](Self::consume_batch), handing each contiguous
     /// run of a ring's messages to `on` as one slice (a ring gives one, or
     /// two where its messages wrap), then dropping them. If `on` panics,
-    /// the messages of its slice stay in the ring, to be dropped with the
-    /// channel.
+    /// the messages of every slice it was given are taken (and dropped);
+    /// the rest stay for the next call.
     #[inline(always)]
     pub fn consume_slices(&mut self, max: usize, mut on: impl FnMut(&[T])) -> Consumed {
         self.consume(max, &mut Handle::<T, fn(&T), _>::Slices(&mut on))
