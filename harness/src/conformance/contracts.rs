@@ -4,6 +4,7 @@
 //! other side is gone or the run is cancelled, every batch limit, slices
 //! across the wrap, a consumer called again after its handler panicked.
 
+use std::fmt;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::Duration;
 
@@ -65,6 +66,34 @@ fn drain<Q: Queue>(cfg: &QueueConfig) -> Drain {
     }
 }
 
+impl fmt::Display for Drain {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Drain::BuildFailed(error) => write!(f, "the build failed: {error}"),
+            Drain::PublishFailed(error) => {
+                write!(
+                    f,
+                    "publishing 5 messages into an empty queue failed: {error}"
+                )
+            }
+            Drain::Drained {
+                per_consumer,
+                all_closed,
+            } => {
+                let closed = if *all_closed {
+                    "each then saw Closed"
+                } else {
+                    "not all then saw Closed"
+                };
+                write!(
+                    f,
+                    "it built, and consumers drained {per_consumer:?} ({closed})"
+                )
+            }
+        }
+    }
+}
+
 fn config(topology: Topology, producers: usize, consumers: usize, capacity: usize) -> QueueConfig {
     QueueConfig {
         producers,
@@ -90,7 +119,7 @@ pub(super) fn close_on_drop_drains_everything_published<Q: Queue>(
         } = drain::<Q>(&cfg)
         else {
             failures.push(format!(
-                "close: {topology} P{producers} C{consumers}: {:?}",
+                "close: {topology} P{producers} C{consumers}: {}",
                 drain::<Q>(&cfg)
             ));
             continue;
@@ -125,7 +154,7 @@ pub(super) fn bad_configurations_are_build_errors<Q: Queue>(
         |what: &str, cfg: QueueConfig, accept: &dyn Fn(&BuildError) -> bool| match drain::<Q>(&cfg)
         {
             Drain::BuildFailed(error) if accept(&error) => {}
-            other => failures.push(format!("misuse: {what}: {other:?}")),
+            other => failures.push(format!("misuse: {what}: {other}")),
         };
     for capacity in [0, 1] {
         refused(
@@ -190,7 +219,7 @@ pub(super) fn bad_configurations_are_build_errors<Q: Queue>(
             drain::<Q>(&config(topology, 1, 1, uneven))
     {
         failures.push(format!(
-            "capacity {uneven}: capacity_power_of_two is false, so it must build: {other:?}"
+            "capacity {uneven}: capacity_power_of_two is false, so it must build, but {other}"
         ));
     }
 }
@@ -403,8 +432,16 @@ fn laps<Q: Queue>() -> Result<(), String> {
             }
         }
     }
-    if seen != (0..sent).collect::<Vec<_>>() {
-        return Err(format!("out of order or lost: {seen:?}"));
+    let handed = seen.len().max(sent as usize);
+    if let Some(at) =
+        (0..handed).find(|&at| seen.get(at) != Some(&(at as u64)) || at as u64 >= sent)
+    {
+        let found = seen
+            .get(at)
+            .map_or("missing".to_owned(), |tag| format!("tag {tag}"));
+        return Err(format!(
+            "out of order, lost or duplicated: place {at} of {sent} sent held {found}"
+        ));
     }
     Ok(())
 }

@@ -2,12 +2,14 @@
 //! figures mean anything, written once and run on any [`Queue`] type,
 //! built-in or a crate's own.
 //!
-//! [`check`] runs, for every topology the implementation's [`Info`]
-//! claims:
-//! - the oracle on real threads over thousands of wrap-arounds of its
-//!   smallest ring, batches smaller than, equal to and larger than the
-//!   capacity (no loss, no duplicate, per-producer order, fan-out
-//!   completeness), and every payload size intact;
+//! [`check`] runs, at the smallest capacity the implementation's [`Info`]
+//! allows (a power of two where it needs one):
+//! - the oracle on real threads, through the runner: for every topology
+//!   the implementation claims, with the thread counts that topology
+//!   needs ([`thread_counts`]), every payload size (8, 64 and 256 B) and
+//!   batches smaller than, equal to and larger than the capacity, over
+//!   thousands of wrap-arounds of a small ring (no loss, no duplicate,
+//!   per-producer order, fan-out completeness, every word intact);
 //! - the trait's contracts through the API directly: dropping every
 //!   producer closes the queue after what was published is drained;
 //!   misuse is a build error that says what to change; a producer whose
@@ -20,8 +22,17 @@
 //!   panics or leaves, a claim cancelled mid-wait), judged against its
 //!   contract ([`crate::faults`]).
 //!
-//! It returns every failure found rather than stopping at the first, so a
-//! crate's own test reads them all at once:
+//! Each oracle run has a short deadline ([`DEADLINE`], or
+//! [`Checks::deadline`]): a queue whose consumers never see `Closed`
+//! fails in seconds, and the rest of that topology's runs are skipped.
+//! As it goes, the check writes one line per check to standard error
+//! (`conformance my_queue: spsc P1 C1, 64 B, capacity 2, batch 2 ... ok
+//! (0.1 s)`); [`Checks::progress`] turns them off.
+//!
+//! It returns every failure found rather than stopping at the first, each
+//! one sentence: where (topology, threads, payload, capacity, batch),
+//! then the cause, then for a fault run the fault injected. A crate's own
+//! test reads them all at once:
 //!
 //! ```no_run
 //! use harness::conformance;
@@ -35,19 +46,26 @@ use std::fmt;
 use std::time::Duration;
 
 mod contracts;
+mod fault_runs;
+mod oracle_runs;
+mod progress;
+#[cfg(test)]
+mod tests;
 
-use impls::{Info, Message, Msg8, Msg64, Msg256, Queue, Topology, WaitStrategy};
+use impls::{Info, Queue, Topology, WaitStrategy};
 
-use crate::faults::{Fault, FaultSpec, run_queue};
 use crate::placement::Placement;
-use crate::runner::{Mode, RunSpec, run_once};
+use crate::runner::{Mode, RunSpec};
+use progress::Progress;
 
-/// Messages per oracle run: enough for thousands of laps of a small ring.
-const MESSAGES: u64 = 20_000;
-/// Messages per fault run (as the `faults` scenario's default).
-const FAULT_MESSAGES: u64 = 4000;
-/// Watchdog of a fault run (as the `faults` scenario's default).
-const FAULT_TIMEOUT: Duration = Duration::from_secs(3);
+/// Messages per oracle run of [`check`]: thousands of laps of a small
+/// ring.
+pub const MESSAGES: u64 = 6000;
+/// How long one oracle run of [`check`] may take before the watchdog
+/// stops it and the check fails it: ample for the thousands of messages
+/// of a run, short enough that a queue that never closes fails in
+/// seconds.
+pub const DEADLINE: Duration = Duration::from_secs(10);
 
 /// What [`check`] found: one line per failure, each naming the check, the
 /// topology and the configuration.
@@ -84,7 +102,20 @@ impl fmt::Display for Report {
     }
 }
 
-/// Which groups of checks [`check_with`] runs.
+/// Which groups of checks [`check_with`] runs, and how.
+///
+/// ```
+/// use harness::conformance::Checks;
+///
+/// // Only the oracle runs, with no progress lines.
+/// let checks = Checks {
+///     contracts: false,
+///     faults: false,
+///     progress: false,
+///     ..Checks::ALL
+/// };
+/// assert!(checks.oracle);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Checks {
     /// The oracle on real threads, every topology and payload size.
@@ -94,14 +125,20 @@ pub struct Checks {
     pub contracts: bool,
     /// Every fault of the `faults` scenario on every topology.
     pub faults: bool,
+    /// Write one line per check to standard error as it ends.
+    pub progress: bool,
+    /// How long one oracle run may take before it is stopped and failed.
+    pub deadline: Duration,
 }
 
 impl Checks {
-    /// Every check.
+    /// Every check, with progress lines and the default [`DEADLINE`].
     pub const ALL: Checks = Checks {
         oracle: true,
         contracts: true,
         faults: true,
+        progress: true,
+        deadline: DEADLINE,
     };
 }
 
@@ -113,30 +150,136 @@ pub fn check<Q: Queue>() -> Report {
 /// Runs the groups of checks `checks` names on `Q`.
 pub fn check_with<Q: Queue>(checks: Checks) -> Report {
     let info = Q::info();
+    let mut progress = Progress::new(info.name, checks.progress);
     let mut failures = Vec::new();
-    if checks.oracle {
-        oracle_through_many_wraparounds::<Q>(&info, &mut failures);
-        payload_sizes_arrive_intact::<Q>(&info, &mut failures);
+    match usable_capacity(&info) {
+        Err(cause) => {
+            progress.skipped("every check", &cause);
+            failures.push(format!("Info: {cause}"));
+        }
+        Ok(capacity) => {
+            let mut stalls = Stalls::default();
+            if checks.oracle {
+                oracle_runs::run_all::<Q>(
+                    &info,
+                    capacity,
+                    &checks,
+                    &mut progress,
+                    &mut stalls,
+                    &mut failures,
+                );
+            }
+            if checks.contracts {
+                run_contracts::<Q>(&info, &mut progress, &mut failures);
+            }
+            if checks.faults {
+                fault_runs::run_all::<Q>(&info, &mut progress, &stalls, &mut failures);
+            }
+        }
     }
-    if checks.contracts {
-        contracts::close_on_drop_drains_everything_published::<Q>(&info, &mut failures);
-        contracts::bad_configurations_are_build_errors::<Q>(&info, &mut failures);
-        contracts::disconnection_and_cancellation_end_waits::<Q>(&mut failures);
-        contracts::every_batch_limit_is_safe_and_means_the_same::<Q>(&mut failures);
-        contracts::slices_hand_every_message_in_order_across_the_wrap::<Q>(&mut failures);
-        contracts::a_consumer_goes_on_after_its_handler_panics::<Q>(&info, &mut failures);
-    }
-    if checks.faults {
-        every_fault_meets_its_contract::<Q>(&info, &mut failures);
-    }
+    progress.finish(failures.len());
     Report {
         implementation: info.name,
         failures,
     }
 }
 
+/// The trait's contracts, one progress line each.
+fn run_contracts<Q: Queue>(info: &Info, progress: &mut Progress, failures: &mut Vec<String>) {
+    progress.run_adding("contract: close on drop", failures, |failures| {
+        contracts::close_on_drop_drains_everything_published::<Q>(info, failures)
+    });
+    progress.run_adding("contract: misuse is a build error", failures, |failures| {
+        contracts::bad_configurations_are_build_errors::<Q>(info, failures)
+    });
+    progress.run_adding(
+        "contract: disconnection and cancellation",
+        failures,
+        contracts::disconnection_and_cancellation_end_waits::<Q>,
+    );
+    progress.run_adding(
+        "contract: every batch limit",
+        failures,
+        contracts::every_batch_limit_is_safe_and_means_the_same::<Q>,
+    );
+    progress.run_adding(
+        "contract: slices across the wrap",
+        failures,
+        contracts::slices_hand_every_message_in_order_across_the_wrap::<Q>,
+    );
+    progress.run_adding(
+        "contract: a consumer goes on after its handler panics",
+        failures,
+        |failures| contracts::a_consumer_goes_on_after_its_handler_panics::<Q>(info, failures),
+    );
+}
+
+/// The capacity the threaded checks run at, or why `info` leaves none
+/// to run (no topology, no capacity in its range, no producer).
+fn usable_capacity(info: &Info) -> Result<usize, String> {
+    if info.topologies.is_empty() {
+        return Err("it claims no topology, so there is nothing to check".to_owned());
+    }
+    if info.max_producers == 0 {
+        return Err("max_producers is 0, so no queue can have a producer".to_owned());
+    }
+    oracle_runs::capacity(info).ok_or_else(|| {
+        let power = if info.capacity_power_of_two {
+            " that is a power of two"
+        } else {
+            ""
+        };
+        format!(
+            "no capacity{power} lies between min_capacity {} and max_capacity {}",
+            info.min_capacity, info.max_capacity
+        )
+    })
+}
+
+/// Topologies whose oracle runs timed out, and whether threads were left
+/// running: later threaded runs there are skipped.
+#[derive(Debug, Default)]
+struct Stalls {
+    topologies: Vec<Topology>,
+    threads_left_running: usize,
+}
+
+impl Stalls {
+    /// Notes a run on `topology` the watchdog stopped, which left
+    /// `abandoned` threads running.
+    fn timed_out(&mut self, topology: Topology, abandoned: usize) {
+        if !self.topologies.contains(&topology) {
+            self.topologies.push(topology);
+        }
+        self.threads_left_running += abandoned;
+    }
+
+    /// Why a threaded run on `topology` should not run, if it should not.
+    fn skip(&self, topology: Topology) -> Option<String> {
+        if self.threads_left_running > 0 {
+            Some(format!(
+                "{} threads of a timed-out run are still running and would skew every later run",
+                self.threads_left_running
+            ))
+        } else if self.topologies.contains(&topology) {
+            Some(format!(
+                "an oracle run on {topology} timed out, and the others would too"
+            ))
+        } else {
+            None
+        }
+    }
+}
+
+/// `text` on one line: line breaks (in a panic message, say) become
+/// spaces.
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 /// Producer and consumer counts exercised for each topology, within what
-/// the implementation takes.
+/// the implementation takes: one producer, and several where it takes
+/// more (at most its `max_producers`).
 pub fn thread_counts(info: &Info, topology: Topology) -> Vec<(usize, usize)> {
     let counts: &[(usize, usize)] = match topology {
         Topology::Spsc => &[(1, 1)],
@@ -146,14 +289,21 @@ pub fn thread_counts(info: &Info, topology: Topology) -> Vec<(usize, usize)> {
         Topology::Pipeline => &[(1, 3), (2, 2)],
         Topology::Diamond => &[(1, 3), (2, 4)],
     };
-    counts
-        .iter()
-        .copied()
-        .filter(|&(producers, _)| producers == 1 || !info.single_producer)
-        .collect()
+    let mut allowed: Vec<(usize, usize)> = Vec::new();
+    for &(producers, consumers) in counts {
+        if producers > 1 && (info.single_producer || info.max_producers < 2) {
+            continue;
+        }
+        let producers = producers.min(info.max_producers);
+        if !allowed.contains(&(producers, consumers)) {
+            allowed.push((producers, consumers));
+        }
+    }
+    allowed
 }
 
-/// A run of the oracle on real threads, unpinned, spinning then yielding.
+/// An oracle run of [`check`]: [`MESSAGES`] messages on real threads,
+/// unpinned, spinning then yielding, stopped at [`DEADLINE`].
 pub fn spec(
     topology: Topology,
     producers: usize,
@@ -170,7 +320,7 @@ pub fn spec(
         batch,
         wait: WaitStrategy::SpinYield,
         messages: MESSAGES,
-        timeout: Duration::from_secs(120),
+        timeout: DEADLINE,
         placement: Placement {
             oversubscribed: threads > 2,
             cores: None,
@@ -179,64 +329,5 @@ pub fn spec(
         layout_seed: 0,
         mode: Mode::Throughput,
         instruments: Default::default(),
-    }
-}
-
-/// No loss, no duplicate, per-producer order and fan-out completeness, over
-/// thousands of wrap-arounds of the smallest ring, with batches that are
-/// smaller than, equal to and larger than the capacity.
-fn oracle_through_many_wraparounds<Q: Queue>(info: &Info, failures: &mut Vec<String>) {
-    for &topology in info.topologies {
-        for (producers, consumers) in thread_counts(info, topology) {
-            for batch in [1, 2, 5] {
-                let spec = spec(topology, producers, consumers, info.min_capacity, batch);
-                let outcome = run_once::<Q, Msg8>(&spec);
-                if !outcome.passed() {
-                    failures.push(format!(
-                        "oracle: {topology} P{producers} C{consumers} capacity {} batch {batch}: {outcome:?}",
-                        info.min_capacity
-                    ));
-                }
-            }
-        }
-    }
-}
-
-/// Every payload size goes through intact (the oracle checks every word).
-fn payload_sizes_arrive_intact<Q: Queue>(info: &Info, failures: &mut Vec<String>) {
-    let topology = info.topologies[0];
-    let consumers = topology.min_consumers();
-    let capacity = info.min_capacity.max(4);
-    let spec = spec(topology, 1, consumers, capacity, 3);
-    let outcomes = [
-        (Msg8::BYTES, run_once::<Q, Msg8>(&spec)),
-        (Msg64::BYTES, run_once::<Q, Msg64>(&spec)),
-        (Msg256::BYTES, run_once::<Q, Msg256>(&spec)),
-    ];
-    for (payload, outcome) in outcomes {
-        if !outcome.passed() {
-            failures.push(format!("payload {payload} B on {topology}: {outcome:?}"));
-        }
-    }
-}
-
-/// Every fault of the `faults` scenario, on every topology the
-/// implementation runs, meets its contract.
-fn every_fault_meets_its_contract<Q: Queue>(info: &Info, failures: &mut Vec<String>) {
-    for &topology in info.topologies {
-        for fault in Fault::ALL {
-            let Some(spec) = FaultSpec::new(info, fault, topology, FAULT_MESSAGES, FAULT_TIMEOUT)
-            else {
-                continue;
-            };
-            let report = run_queue::<Q>(&spec);
-            if !report.met_contract {
-                failures.push(format!(
-                    "fault {fault} on {topology}: {} ({})",
-                    report.label,
-                    report.problems.join("; ")
-                ));
-            }
-        }
     }
 }
