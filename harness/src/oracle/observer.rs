@@ -87,6 +87,13 @@ impl Held {
 #[cold]
 #[inline(never)]
 fn irregular(tally: &mut Tally, held: &mut Held, word: u64) {
+    switch(tally, held, word);
+}
+
+/// [`irregular`]'s work, inlined where the caller's hot values are not
+/// live across it (between [`Observer::observe_slice`]'s runs).
+#[inline(always)]
+fn switch(tally: &mut Tally, held: &mut Held, word: u64) {
     let salt = tally.salt;
     let tag = salt.unsalted(word);
     if (tag ^ salt.unsalted(held.next_word)) >> SEQUENCE_BITS != 0 {
@@ -201,7 +208,7 @@ impl<'t> Observer<'t> {
                 break;
             };
             let word = breaker.first_word();
-            irregular(self.tally, &mut held, word);
+            switch(self.tally, &mut held, word);
             if word == held.next_word {
                 held.take(breaker.digest());
             }
