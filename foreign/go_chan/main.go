@@ -6,8 +6,8 @@
 // foreign/README.md and harness/src/foreign/protocol.rs). Each run is the
 // harness's workload: producers write every word of every message as
 // `Msg::write` does and send it with one channel send; consumers receive,
-// read every word, and keep the oracle's tally (per producer: count,
-// wrapping sum of digests, next sequence in order). Fan-out is emulated
+// check every word, and keep the oracle's tally (per producer: count,
+// checksum of runs, next sequence in order). Fan-out is emulated
 // as it is for the Rust channels: one channel per consumer, each message
 // sent once on every channel. Every run goroutine is locked to its own OS
 // thread and pinned to its core with sched_setaffinity. The harness, not
@@ -60,6 +60,11 @@ type tally struct {
 	Producers       []perProducer `json:"producers"`
 	OutOfOrder      uint64        `json:"out_of_order"`
 	UnknownProducer uint64        `json:"unknown_producer"`
+	Corrupted       uint64        `json:"corrupted"`
+	// Per producer: whether a run is open, and the first word that would
+	// continue it.
+	open []bool
+	next []uint64
 }
 
 type reply struct {
@@ -100,20 +105,25 @@ func finish(z uint64) uint64 {
 	return z ^ (z >> 31)
 }
 
-func digest[M words](m *M) uint64 {
-	if len(*m) == 1 {
-		return finish((*m)[0])
+// damage is Message::damage: every word after the first compared with the
+// value derived from the first; 0 when the message is intact.
+func damage[M words](m *M) uint64 {
+	var d uint64
+	for i := 1; i < len(*m); i++ {
+		d |= (*m)[i] ^ (*m)[0] ^ uint64(i)*mix
 	}
-	var acc uint64
-	for i := 0; i < len(*m); i++ {
-		acc = (acc ^ (*m)[i]) * mix
-	}
-	return finish(acc)
+	return d
 }
 
 // observe is the oracle's per-message bookkeeping (harness/src/oracle),
-// for a message whose first word less the salt is tag.
-func (t *tally) observe(tag, d uint64) {
+// for a message whose first word is word under the run's salt. The
+// checksum is kept per run of consecutive messages of a producer: a run
+// from first word a to one before b adds finish(b) - finish(a).
+func (t *tally) observe(salt, word, d uint64) {
+	if d != 0 {
+		t.Corrupted++
+	}
+	tag := word - salt
 	producer := tag >> sequenceBits
 	sequence := tag & sequenceMask
 	if producer >= uint64(len(t.Producers)) {
@@ -121,12 +131,29 @@ func (t *tally) observe(tag, d uint64) {
 		return
 	}
 	entry := &t.Producers[producer]
+	if !t.open[producer] || word != t.next[producer] {
+		if t.open[producer] {
+			entry.Checksum += finish(t.next[producer])
+		}
+		entry.Checksum -= finish(word)
+		t.open[producer] = true
+	}
 	if sequence < entry.NextSequence {
 		t.OutOfOrder++
 	}
+	t.next[producer] = word + 1
 	entry.NextSequence = sequence + 1
 	entry.Count++
-	entry.Checksum += d
+}
+
+// close ends every open run.
+func (t *tally) close() {
+	for p := range t.Producers {
+		if t.open[p] {
+			t.Producers[p].Checksum += finish(t.next[p])
+			t.open[p] = false
+		}
+	}
 }
 
 var base = time.Now()
@@ -240,6 +267,8 @@ func run[M words](req *request) reply {
 	tallies := make([]tally, req.Consumers)
 	for c := 0; c < req.Consumers; c++ {
 		tallies[c].Producers = make([]perProducer, req.Producers)
+		tallies[c].open = make([]bool, req.Producers)
+		tallies[c].next = make([]uint64, req.Producers)
 		queue := queues[0]
 		if fanout {
 			queue = queues[c]
@@ -247,8 +276,9 @@ func run[M words](req *request) reply {
 		go func(index int, queue chan M, tally *tally) {
 			_, cpu := t.enter(core(req.Producers + index))
 			for m := range queue {
-				tally.observe(m[0]-req.Salt, digest(&m))
+				tally.observe(req.Salt, m[0], damage(&m))
 			}
+			tally.close()
 			t.leave(cpu, true)
 		}(c, queue, &tallies[c])
 	}
@@ -264,7 +294,7 @@ func run[M words](req *request) reply {
 	t.done.Wait()
 	if req.Corrupt && len(tallies) > 0 && len(tallies[0].Producers) > 0 {
 		// A deliberately broken child, for the harness's tests: one
-		// message's digest miscounted.
+		// checksum miscounted.
 		tallies[0].Producers[0].Checksum ^= 1
 	}
 	return reply{

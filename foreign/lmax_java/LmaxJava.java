@@ -95,15 +95,13 @@ public final class LmaxJava {
         return z ^ (z >>> 31);
     }
 
-    static long digest(long[] words) {
-        if (words.length == 1) {
-            return finish(words[0]);
+    /** As Message::damage: 0 when every word after the first is derived from it. */
+    static long damage(long[] words) {
+        long damage = 0;
+        for (int i = 1; i < words.length; i++) {
+            damage |= words[i] ^ words[0] ^ (i * MIX);
         }
-        long acc = 0;
-        for (long word : words) {
-            acc = (acc ^ word) * MIX;
-        }
-        return finish(acc);
+        return damage;
     }
 
     /** One consumer's tally, kept as the harness's oracle keeps it. */
@@ -114,16 +112,31 @@ public final class LmaxJava {
         final long salt;
         long outOfOrder;
         long unknownProducer;
+        long corrupted;
+        /** Per producer: whether a run is open, and the word that would continue it. */
+        final boolean[] open;
+        final long[] next;
 
         Tally(int producers, long salt) {
             this.salt = salt;
             count = new long[producers];
             checksum = new long[producers];
             nextSequence = new long[producers];
+            open = new boolean[producers];
+            next = new long[producers];
         }
 
+        /**
+         * The oracle's per-message bookkeeping; the checksum is kept per run
+         * of consecutive messages of a producer: a run from first word a to
+         * one before b adds finish(b) - finish(a).
+         */
         void observe(long[] words) {
-            long tag = words[0] - salt;
+            if (damage(words) != 0) {
+                corrupted++;
+            }
+            long word = words[0];
+            long tag = word - salt;
             long producer = tag >>> SEQUENCE_BITS;
             long sequence = tag & SEQUENCE_MASK;
             if (producer >= count.length) {
@@ -131,12 +144,29 @@ public final class LmaxJava {
                 return;
             }
             int p = (int) producer;
+            if (!open[p] || word != next[p]) {
+                if (open[p]) {
+                    checksum[p] += finish(next[p]);
+                }
+                checksum[p] -= finish(word);
+                open[p] = true;
+            }
             if (sequence < nextSequence[p]) {
                 outOfOrder++;
             }
+            next[p] = word + 1;
             nextSequence[p] = sequence + 1;
             count[p]++;
-            checksum[p] += digest(words);
+        }
+
+        /** Ends every open run. */
+        void close() {
+            for (int p = 0; p < count.length; p++) {
+                if (open[p]) {
+                    checksum[p] += finish(next[p]);
+                    open[p] = false;
+                }
+            }
         }
 
         void json(StringBuilder out) {
@@ -150,7 +180,8 @@ public final class LmaxJava {
                         .append(",\"next_sequence\":").append(nextSequence[p]).append('}');
             }
             out.append("],\"out_of_order\":").append(outOfOrder)
-                    .append(",\"unknown_producer\":").append(unknownProducer).append('}');
+                    .append(",\"unknown_producer\":").append(unknownProducer)
+                    .append(",\"corrupted\":").append(corrupted).append('}');
         }
     }
 
@@ -421,9 +452,12 @@ public final class LmaxJava {
         if (run.error.get() != null) {
             return error(id, "a run thread failed: " + run.error.get());
         }
+        for (Tally tally : tallies) {
+            tally.close();
+        }
         if (corrupt && tallies.length > 0 && producers > 0) {
             // A deliberately broken child, for the harness's tests: one
-            // message's digest miscounted.
+            // checksum miscounted.
             tallies[0].checksum[0] ^= 1;
         }
         StringBuilder out = new StringBuilder();

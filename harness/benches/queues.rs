@@ -120,7 +120,7 @@ impl Visitor for Uncontended {
             let mut consume = || {
                 for _ in 0..round {
                     let consumed = consumer.consume_batch(1, |m| {
-                        black_box(m.digest());
+                        black_box(m.damage());
                     });
                     assert_eq!(consumed, Consumed::Items(1));
                 }

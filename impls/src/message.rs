@@ -4,15 +4,14 @@
 //! producer's index in the top 16 bits and its sequence number in the low 48,
 //! plus the run's [`Salt`] (added, wrapping), so that a message left over
 //! from another run or round does not read as one of this run's. The other
-//! words are derived from the first, so the oracle can recompute the digest
-//! of any message and a torn or corrupted read shows up as a checksum
-//! mismatch. Consumers read every word ([`Message::digest`]), so every
-//! implementation does the same work per message whatever its payload size.
+//! words are derived from the first, so a consumer checks every word of a
+//! message exactly ([`Message::damage`]) and a torn or corrupted read shows
+//! up. Consumers read every word, so every implementation does the same
+//! work per message whatever its payload size.
 //!
-//! The digest ends in a nonlinear mix (splitmix64's finaliser), and the
-//! oracle adds digests up: a sum of mixed values does not keep the linear
-//! relations between tags, so losses and duplicates that compensate each
-//! other in count, sum and sum of squares still change the checksum.
+//! [`mix`] (splitmix64's finaliser) is what the oracle's checksums are made
+//! of: a nonlinear function of the salted first word, so no linear relation
+//! between tags carries into a sum of mixed values.
 
 use core::fmt::Debug;
 
@@ -73,9 +72,11 @@ pub trait Message: Copy + Default + Debug + Send + Sync + 'static {
         salt.unsalted(self.first_word())
     }
 
-    /// Folds every word of the message into one value (the consumer's work),
-    /// through a nonlinear mix.
-    fn digest(&self) -> u64;
+    /// Reads every word after the first and compares it with the value
+    /// derived from the first: 0 when the message is intact, not 0 when a
+    /// word is damaged (the consumer's per-message work besides the first
+    /// word; always 0 for a one-word message).
+    fn damage(&self) -> u64;
 
     /// The message `write` produces for `(producer, sequence)` under `salt`.
     fn new(salt: Salt, producer: u16, sequence: u64) -> Self {
@@ -132,9 +133,10 @@ const MIX: u64 = 0x9E37_79B9_7F4A_7C15;
 
 /// splitmix64's finaliser: a bijection of 64-bit words in which every
 /// input bit changes about half the output bits, and which neither wrapping
-/// addition nor exclusive or passes through. The oracle sums mixed values,
-/// so no linear (or low-degree polynomial) relation between tags survives
-/// into the checksum. The foreign children compute the same function.
+/// addition nor exclusive or passes through. The oracle's checksums are
+/// sums of mixed first words, so no linear (or low-degree polynomial)
+/// relation between tags survives into them. The foreign children compute
+/// the same function.
 #[inline(always)]
 pub fn mix(word: u64) -> u64 {
     let mut z = word;
@@ -162,16 +164,15 @@ impl<const WORDS: usize> Message for Msg<WORDS> {
     }
 
     #[inline(always)]
-    fn digest(&self) -> u64 {
-        if WORDS == 1 {
-            // One word: the fold below would only multiply it by an odd
-            // constant first, which the mix does not need.
-            return mix(self.words[0]);
-        }
-        mix(self
-            .words
+    fn damage(&self) -> u64 {
+        let first = self.words[0];
+        self.words
             .iter()
-            .fold(0, |acc: u64, &word| (acc ^ word).wrapping_mul(MIX)))
+            .enumerate()
+            .skip(1)
+            .fold(0, |damage, (index, &word)| {
+                damage | (word ^ first ^ (index as u64).wrapping_mul(MIX))
+            })
     }
 }
 
@@ -192,13 +193,20 @@ mod tests {
     }
 
     #[test]
-    fn digest_covers_every_word() {
+    fn damage_to_any_word_shows() {
         let message = Msg256::new(Salt(5), 1, 2);
-        for word in 0..32 {
+        assert_eq!(message.damage(), 0);
+        for word in 1..32 {
             let mut corrupted = message;
-            corrupted.words[word] ^= 1;
-            assert_ne!(corrupted.digest(), message.digest(), "word {word}");
+            corrupted.words[word] ^= 1 << (word % 64);
+            assert_ne!(corrupted.damage(), 0, "word {word}");
         }
+        // The first word's damage shows as another tag, or as damage to
+        // every other word.
+        let mut corrupted = message;
+        corrupted.words[0] ^= 1 << 40;
+        assert_ne!(corrupted.damage(), 0);
+        assert_eq!(Msg8::new(Salt(5), 1, 2).damage(), 0);
     }
 
     #[test]
@@ -206,7 +214,7 @@ mod tests {
         fn differs<M: Message>() {
             let (one, other) = (Salt(1), Salt(2));
             let message = M::new(one, 3, 4);
-            assert_ne!(message.digest(), M::new(other, 3, 4).digest());
+            assert_ne!(message.first_word(), M::new(other, 3, 4).first_word());
             assert_ne!(message.tag(other), message.tag(one));
         }
         differs::<Msg8>();

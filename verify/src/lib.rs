@@ -96,7 +96,7 @@ pub fn execute<Q: Queue>(model: &Model) {
     let quotas = quotas(model.messages, model.producers);
     // A fixed salt: a failing schedule replays with the same messages.
     let salt = Salt(0x5EED_0F_1A7E);
-    let expected = Expected::new::<Msg8>(&quotas, salt);
+    let expected = Expected::new(&quotas, salt);
     let batch = model.batch;
     let producers: Vec<_> = endpoints
         .producers

@@ -101,7 +101,7 @@ fn full_problems(
                 .clamp(published, published + unsure)
         })
         .collect();
-    let expected = Expected::new::<Msg8>(&quotas, salt);
+    let expected = Expected::new(&quotas, salt);
     oracle::problems(spec.topology, &expected, full.iter().copied())
 }
 
@@ -115,7 +115,7 @@ fn prefix_problems(salt: Salt, sent: &[(u64, u64)], (index, tally): Reader<'_>) 
             tally.seen(producer).next_sequence.min(published + unsure)
         })
         .collect();
-    let expected = Expected::new::<Msg8>(&quotas, salt);
+    let expected = Expected::new(&quotas, salt);
     oracle::problems(Topology::MpmcFanout, &expected, [(index, tally)])
 }
 
@@ -231,7 +231,9 @@ impl Counts {
                 Problem::OutOfOrder { messages, .. } | Problem::Early { messages, .. } => {
                     counts.out_of_order += messages
                 }
-                Problem::UnknownProducer { messages, .. } => counts.corrupted += messages,
+                Problem::UnknownProducer { messages, .. } | Problem::Corrupted { messages, .. } => {
+                    counts.corrupted += messages
+                }
                 Problem::ChecksumMismatch { .. } | Problem::ProducerCount { .. } => {
                     counts.corrupted += 1
                 }

@@ -27,7 +27,7 @@ use std::process::Command;
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use impls::{Info, Msg8, Msg64, Msg256, Salt};
+use impls::{Info, Salt};
 
 use crate::oracle::Expected;
 #[cfg(doc)]
@@ -338,16 +338,12 @@ impl Sessions {
         let quotas = quotas(spec.messages, spec.producers);
         // Before the child runs: on a machine with few cores the harness
         // must not compete with the child's run threads.
-        let expected = match payload {
-            8 => Expected::new::<Msg8>(&quotas, salt),
-            64 => Expected::new::<Msg64>(&quotas, salt),
-            256 => Expected::new::<Msg256>(&quotas, salt),
-            other => {
-                return Outcome::BuildFailed {
-                    error: format!("payload {other} is not one of 8, 64, 256 bytes"),
-                };
-            }
-        };
+        if !impls::PAYLOAD_SIZES.contains(&payload) {
+            return Outcome::BuildFailed {
+                error: format!("payload {payload} is not one of 8, 64, 256 bytes"),
+            };
+        }
+        let expected = Expected::new(&quotas, salt);
         if !self.children.contains_key(name) {
             let mut command = match command() {
                 Ok(command) => command,

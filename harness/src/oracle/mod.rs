@@ -2,19 +2,22 @@
 //!
 //! Each run has a fresh [`Salt`] ([`fresh_salt`]), added to every
 //! message's tag, so a message of another run or round reads as corrupted.
-//! Each consumer keeps a [`Tally`]: a count and an order-independent checksum
-//! of message digests per producer, and the next sequence it may see from
-//! each producer. Digests end in a nonlinear mix ([`impls::message::mix`]),
-//! so losses and duplicates that compensate each other in count and sum (two
-//! workers handed one message while another is skipped) still change the
-//! checksum. Keeping it is the same work for every implementation and
+//! Each consumer keeps a [`Tally`]: per producer, a count, a checksum and
+//! the next sequence it may see. Every message is compared word for word
+//! with the one due; the checksum is kept per run of consecutive messages,
+//! as the difference of the nonlinear mix ([`impls::message::mix`]) of the
+//! run's ends, so that the checksums of all consumers add up to the
+//! producer's exactly when its messages arrived once each: losses and
+//! duplicates that compensate each other in count and sum (two workers
+//! handed one message while another is skipped) still change it. Keeping it is the same work for every implementation and
 //! involves no assertion in the measured loop. After the run, [`judge`]
 //! compares the tallies with what the producers sent:
 //!
 //! - no loss and no duplicate: per producer, the messages received add up to
 //!   the messages sent (per consumer for fan-out, summed over consumers for
 //!   work-sharing and single-consumer topologies);
-//! - integrity: the checksum of digests matches, so a corrupted, torn or
+//! - integrity: every word of every message is the one written (a damaged
+//!   one is counted as corrupted), and the checksums match, so a
 //!   substituted message fails even when the counts agree;
 //! - order: every consumer sees each producer's sequence numbers strictly
 //!   increasing (per-producer FIFO, which every implementation guarantees;
@@ -40,7 +43,7 @@ use core::fmt;
 use std::hash::{BuildHasher, RandomState};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use impls::message::Salt;
+use impls::message::{Salt, mix, tag_of};
 use impls::{Message, Topology};
 pub use observer::Observer;
 pub use stages::{Stage, StageBoard};
@@ -59,7 +62,8 @@ pub fn fresh_salt() -> Salt {
 struct PerProducer {
     /// Messages received.
     count: u64,
-    /// Wrapping sum of their digests.
+    /// Wrapping sum, over the runs of consecutive messages received, of
+    /// `mix(one past the run's last first word) - mix(its first first word)`.
     checksum: u64,
     /// Lowest sequence number that would still be in order.
     next_sequence: u64,
@@ -75,6 +79,9 @@ pub struct Tally {
     out_of_order: u64,
     /// Messages whose tag names a producer that does not exist.
     unknown_producer: u64,
+    /// Messages whose words after the first are not the ones derived from
+    /// it (torn or damaged).
+    corrupted: u64,
     /// Messages taken off the queue without being read (count-only runs).
     unread: u64,
     /// Messages handled before a stage they depend on had finished with
@@ -92,6 +99,7 @@ impl Tally {
             producers: vec![PerProducer::default(); producers],
             out_of_order: 0,
             unknown_producer: 0,
+            corrupted: 0,
             unread: 0,
             early: 0,
             salt,
@@ -100,12 +108,14 @@ impl Tally {
 
     /// A tally kept elsewhere (a foreign child's, reported over the
     /// protocol in [`crate::foreign`]): per producer, by index, its count,
-    /// wrapping sum of digests and one past the last sequence seen; then
-    /// the messages out of order and those naming no producer.
+    /// checksum (kept as [`Observer`] keeps it) and one past the last
+    /// sequence seen; then the messages out of order, those naming no
+    /// producer, and those with damaged words.
     pub fn from_parts(
         producers: impl IntoIterator<Item = (u64, u64, u64)>,
         out_of_order: u64,
         unknown_producer: u64,
+        corrupted: u64,
     ) -> Self {
         Self {
             producers: producers
@@ -118,6 +128,7 @@ impl Tally {
                 .collect(),
             out_of_order,
             unknown_producer,
+            corrupted,
             unread: 0,
             early: 0,
             // Judged, never observed into.
@@ -170,6 +181,7 @@ impl Tally {
         }
         self.out_of_order += other.out_of_order;
         self.unknown_producer += other.unknown_producer;
+        self.corrupted += other.corrupted;
         self.unread += other.unread;
         self.early += other.early;
     }
@@ -204,24 +216,28 @@ pub struct Seen {
     pub next_sequence: u64,
 }
 
-/// What the producers sent: per producer, how many messages and the wrapping
-/// sum of their digests under the run's salt.
+/// What the producers sent: per producer, how many messages and the
+/// checksum of their one run, under the run's salt.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Expected {
     per_producer: Vec<(u64, u64)>,
 }
 
 impl Expected {
-    /// Producer `p` sends sequences `0 .. quotas[p]`, salted with `salt`.
-    pub fn new<M: Message>(quotas: &[u64], salt: Salt) -> Self {
+    /// Producer `p` sends sequences `0 .. quotas[p]`, salted with `salt`:
+    /// one run, from the first word of sequence 0 to that of `quotas[p]`.
+    pub fn new(quotas: &[u64], salt: Salt) -> Self {
         let per_producer = quotas
             .iter()
             .enumerate()
             .map(|(producer, &quota)| {
                 let producer = u16::try_from(producer).expect("at most 2^16 producers");
-                let checksum = (0..quota).fold(0u64, |sum, sequence| {
-                    sum.wrapping_add(M::new(salt, producer, sequence).digest())
-                });
+                let word = |sequence| salt.salted(tag_of(producer, sequence));
+                let checksum = if quota == 0 {
+                    0
+                } else {
+                    mix(word(quota)).wrapping_sub(mix(word(0)))
+                };
                 (quota, checksum)
             })
             .collect();
@@ -274,6 +290,13 @@ pub enum Problem {
     /// with them (pipeline and diamond).
     Early {
         /// The consumer (stage) that handled them.
+        consumer: usize,
+        /// How many.
+        messages: u64,
+    },
+    /// Messages whose words after the first are not the ones written.
+    Corrupted {
+        /// The consumer that saw them.
         consumer: usize,
         /// How many.
         messages: u64,
@@ -333,6 +356,10 @@ impl fmt::Display for Problem {
             Problem::Early { consumer, messages } => write!(
                 f,
                 "consumer {consumer}: {messages} messages handled before a stage it depends on had finished with them"
+            ),
+            Problem::Corrupted { consumer, messages } => write!(
+                f,
+                "consumer {consumer}: {messages} messages with damaged words (torn or corrupted)"
             ),
             Problem::UnknownProducer { consumer, messages } => write!(
                 f,
@@ -397,6 +424,12 @@ pub fn problems<'a>(
             problems.push(Problem::Early {
                 consumer,
                 messages: tally.early,
+            });
+        }
+        if tally.corrupted > 0 {
+            problems.push(Problem::Corrupted {
+                consumer,
+                messages: tally.corrupted,
             });
         }
         if tally.unknown_producer > 0 {

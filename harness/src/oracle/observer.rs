@@ -3,7 +3,7 @@
 //! registers, one message at a time or a slice at a time.
 
 use impls::Message;
-use impls::message::SEQUENCE_BITS;
+use impls::message::{SEQUENCE_BITS, mix};
 
 use super::{PerProducer, Tally};
 
@@ -24,22 +24,31 @@ const NO_PRODUCER_TAG: u64 = 0xFFFF << SEQUENCE_BITS;
 /// of a producer's messages in work-sharing), so nearly every message is
 /// exactly the one that would come next: the held producer's, with the
 /// next sequence. Its first word is then the held one plus one (the run's
-/// salt is added to every tag, so consecutive tags stay consecutive), so
-/// the hot path compares the first word with the one due and adds the
-/// digest: one compare, two additions, no table access and no bounds
-/// check. Any other message (another producer, a gap in the sequence, a
-/// step back) takes the cold path for that message alone, which switches
-/// producers (writing the copy back and loading the next), counts a step
-/// back as out of order, and keeps the count right across a gap. The
-/// checks are the table's, message by message: every message is counted
-/// and folded into its producer's checksum, and a sequence below the one
-/// that would still be in order counts as out of order.
+/// salt is added to every tag, so consecutive tags stay consecutive), and
+/// its other words are the ones derived from it. The hot path checks
+/// exactly that, reading every word, and moves the word due on by one:
+/// no table access, no bounds check, nothing else.
 ///
-/// The cost per message thus depends on how often the stream breaks, not
-/// on where: a slice that starts with another producer (MPSC, where the
-/// consumer moves from ring to ring) or after a gap (work-sharing) pays
-/// the cold path once, for its first message, and the hot path for the
-/// rest. [`Observer::finish`] writes the copy back at the end.
+/// The checksum is kept per run, not per message: a run of consecutive
+/// messages from first word `a` to one before `b` adds `mix(b) - mix(a)`
+/// ([`mix`]), once, where it breaks. Every message of a run was compared
+/// exactly with the one due, so the runs say which messages arrived; the
+/// sums of the runs' mixed ends, over all consumers, equal the producer's
+/// `mix(end) - mix(start)` exactly when the runs cover its sequences once
+/// each (a cover's signed ends determine it), and otherwise by a chance of
+/// about one in 2^64.
+///
+/// Any other message (another producer, a gap in the sequence, a step
+/// back, a damaged word) takes the cold path, for that message alone:
+/// it closes the run it breaks, switches producers where it must
+/// (writing the copy back and loading the next), counts a step back as
+/// out of order and damage as corrupted, keeps the count right across a
+/// gap, and opens the next run. So the cost per message depends on how
+/// often the stream breaks, not on where: a slice that starts with
+/// another producer (MPSC, where the consumer moves from ring to ring) or
+/// after a gap (work-sharing) pays the cold path once, for its first
+/// message, and the hot path for the rest. [`Observer::finish`] closes the
+/// last run and writes the copy back.
 pub struct Observer<'t> {
     tally: &'t mut Tally,
     /// The working copy of the held producer's entry.
@@ -61,39 +70,35 @@ struct Held {
     /// The held producer's count (its entry's included) minus `next_word`,
     /// wrapping. Read only on the cold path.
     count_offset: u64,
-    /// The held producer's digests' wrapping sum, its entry's included.
+    /// The held producer's checksum, its entry's included, less the mixed
+    /// first word of its open run (which adds the mixed end when it
+    /// closes). Read only on the cold path.
     checksum: u64,
 }
 
-impl Held {
-    /// Records the message whose first word is `next_word`.
-    #[inline(always)]
-    fn take(&mut self, digest: u64) {
-        self.checksum = self.checksum.wrapping_add(digest);
-        self.next_word = self.next_word.wrapping_add(1);
-    }
-}
-
 /// The cold path, for a message whose first word `word` is not the one
-/// due: afterwards `held.next_word` is `word` (so the caller's hot-path
-/// update counts it), or, when it names no producer of the run, it is
-/// counted as corrupted and the working copy is left unchanged.
+/// due or whose other words are damaged (`damage` not 0): afterwards
+/// `held.next_word` is `word` (so the caller's hot-path step counts it),
+/// or, when it names no producer of the run, it is counted as corrupted
+/// and the working copy is left unchanged.
 ///
-/// Out of line, so that the hot loop's values stay in registers; the
-/// working copy goes by reference, as plain words. (Passed and returned
-/// by value, a 32-byte copy is moved in vector registers and read back
-/// in words, which the processor cannot forward from its stores: at a
-/// producer change per message that cost about 12 ns a message.)
+/// Out of line, so that the hot loops' values stay in registers; the
+/// working copy goes by reference, as plain words.
 #[cold]
 #[inline(never)]
-fn irregular(tally: &mut Tally, held: &mut Held, word: u64) {
-    switch(tally, held, word);
+fn irregular(tally: &mut Tally, held: &mut Held, word: u64, damage: u64) {
+    switch(tally, held, word, damage);
 }
 
 /// [`irregular`]'s work, inlined where the caller's hot values are not
 /// live across it (between [`Observer::observe_slice`]'s runs).
 #[inline(always)]
-fn switch(tally: &mut Tally, held: &mut Held, word: u64) {
+fn switch(tally: &mut Tally, held: &mut Held, word: u64, damage: u64) {
+    tally.corrupted += u64::from(damage != 0);
+    if word == held.next_word {
+        // In sequence, only its payload damaged (counted above).
+        return;
+    }
     let salt = tally.salt;
     let tag = salt.unsalted(word);
     if (tag ^ salt.unsalted(held.next_word)) >> SEQUENCE_BITS != 0 {
@@ -110,6 +115,9 @@ fn switch(tally: &mut Tally, held: &mut Held, word: u64) {
             count_offset: next.count.wrapping_sub(next_word),
             checksum: next.checksum,
         };
+    } else {
+        // The held producer's run breaks here: close it.
+        held.checksum = held.checksum.wrapping_add(mix(held.next_word));
     }
     let due = salt.unsalted(held.next_word);
     if tag != due {
@@ -124,11 +132,14 @@ fn switch(tally: &mut Tally, held: &mut Held, word: u64) {
             .wrapping_sub(word);
         held.next_word = word;
     }
+    // A run opens at `word`.
+    held.checksum = held.checksum.wrapping_sub(mix(word));
 }
 
-/// Puts the working copy back into the held producer's entry. Messages
-/// counted while no producer was held carried the all-ones producer
-/// field, which names no producer of a run: they are counted as corrupted.
+/// Closes the held producer's open run and puts the working copy back
+/// into its entry. Messages counted while no producer was held carried the
+/// all-ones producer field, which names no producer of a run: they are
+/// counted as corrupted.
 #[inline(always)]
 fn put_back(tally: &mut Tally, held: &Held) {
     let count = held.next_word.wrapping_add(held.count_offset);
@@ -137,7 +148,7 @@ fn put_back(tally: &mut Tally, held: &Held) {
         Some(slot) => {
             *slot = PerProducer {
                 count,
-                checksum: held.checksum,
+                checksum: held.checksum.wrapping_add(mix(held.next_word)),
                 next_sequence: tag.wrapping_sub(held.producer << SEQUENCE_BITS),
             }
         }
@@ -166,63 +177,80 @@ impl<'t> Observer<'t> {
     #[inline(always)]
     pub fn observe<M: Message>(&mut self, message: &M) {
         let word = message.first_word();
-        let digest = message.digest();
-        if word != self.held.next_word {
+        let damage = message.damage();
+        if word != self.held.next_word || damage != 0 {
             let mut held = self.held;
-            irregular(self.tally, &mut held, word);
+            irregular(self.tally, &mut held, word, damage);
             self.held = held;
             if word != self.held.next_word {
                 return;
             }
         }
-        self.held.take(digest);
+        self.held.next_word = word.wrapping_add(1);
     }
 
     /// Records every message of `messages`, in order: the same tally as
     /// [`Observer::observe`] on each.
     ///
-    /// The run of messages that come next in order is recorded by a tight
-    /// loop that reads every word of every message and keeps its sum and
-    /// the word due in registers; the message that breaks the run (another
-    /// producer, a gap, a step back, a damaged tag) takes the cold path
-    /// alone, and the run after it goes on in the tight loop.
+    /// One pass with no branch and no table access checks every word of
+    /// every message against the one due at its place, folding the
+    /// differences into one word, so the compiler vectorises it. When
+    /// every message was the one due, the run just moves on. Otherwise the
+    /// first message that breaks it is found, the messages before it are
+    /// recorded as the run's, the breaker takes the cold path alone, and
+    /// the rest of the slice goes through the same pass again.
     #[inline(always)]
     pub fn observe_slice<M: Message>(&mut self, messages: &[M]) {
         let mut held = self.held;
         let mut rest = messages;
-        loop {
-            let mut due = held.next_word;
-            let mut sum: u64 = 0;
-            let mut taken = 0;
-            for message in rest {
-                if message.first_word() != due {
-                    break;
-                }
-                sum = sum.wrapping_add(message.digest());
-                due = due.wrapping_add(1);
-                taken += 1;
+        while !rest.is_empty() {
+            let due = held.next_word;
+            if rest[0].first_word() == due && breaks(rest, due) == 0 {
+                held.next_word = due.wrapping_add(rest.len() as u64);
+                break;
             }
-            held.checksum = held.checksum.wrapping_add(sum);
-            held.next_word = due;
-            let Some((breaker, after)) = rest[taken..].split_first() else {
+            // The first message that is not the one due at its place.
+            let at = rest
+                .iter()
+                .zip(0u64..)
+                .position(|(message, offset)| {
+                    message.first_word() != due.wrapping_add(offset) || message.damage() != 0
+                })
+                .unwrap_or(rest.len());
+            held.next_word = due.wrapping_add(at as u64);
+            let Some((breaker, after)) = rest[at..].split_first() else {
                 break;
             };
             let word = breaker.first_word();
-            switch(self.tally, &mut held, word);
+            switch(self.tally, &mut held, word, breaker.damage());
             if word == held.next_word {
-                held.take(breaker.digest());
+                held.next_word = word.wrapping_add(1);
             }
             rest = after;
         }
         self.held = held;
     }
 
-    /// Writes the working copy back into the tally. Until this is called
-    /// the tally lacks what the observer recorded. (It is no `Drop`: a
-    /// destructor would run on unwinding, which takes the observer's
-    /// address and keeps its working copy out of registers.)
+    /// Closes the open run and writes the working copy back into the
+    /// tally. Until this is called the tally lacks what the observer
+    /// recorded. (It is no `Drop`: a destructor would run on unwinding,
+    /// which takes the observer's address and keeps its working copy out
+    /// of registers.)
     #[inline(always)]
     pub fn finish(self) {
         put_back(self.tally, &self.held);
     }
+}
+
+/// Every message of `messages` compared, word for word, with the one due
+/// at its place from `due` on: 0 when all are, not 0 otherwise. No branch
+/// and no table access, so the compiler vectorises it.
+#[inline(always)]
+fn breaks<M: Message>(messages: &[M], due: u64) -> u64 {
+    messages
+        .iter()
+        .zip(0u64..)
+        .fold(0, |breaks, (message, offset)| {
+            breaks | (message.first_word() ^ due.wrapping_add(offset)) | message.damage()
+        })
 }

@@ -14,7 +14,7 @@ fn tally_of(producers: usize, messages: &[(u16, u64)]) -> Tally {
 
 #[test]
 fn a_clean_run_passes() {
-    let expected = Expected::new::<Msg8>(&[3, 2], SALT);
+    let expected = Expected::new(&[3, 2], SALT);
     let tally = tally_of(2, &[(0, 0), (1, 0), (0, 1), (1, 1), (0, 2)]);
     let verdict = judge(Topology::Mpsc, &expected, &[tally]);
     assert!(verdict.passed, "{verdict:?}");
@@ -23,7 +23,7 @@ fn a_clean_run_passes() {
 
 #[test]
 fn work_sharing_sums_over_consumers() {
-    let expected = Expected::new::<Msg8>(&[4], SALT);
+    let expected = Expected::new(&[4], SALT);
     let tallies = [
         tally_of(1, &[(0, 0), (0, 2)]),
         tally_of(1, &[(0, 1), (0, 3)]),
@@ -43,7 +43,7 @@ fn work_sharing_sums_over_consumers() {
 
 #[test]
 fn substitution_with_the_right_count_fails_the_checksum() {
-    let expected = Expected::new::<Msg8>(&[3], SALT);
+    let expected = Expected::new(&[3], SALT);
     let tally = tally_of(1, &[(0, 0), (0, 1), (0, 5)]);
     let verdict = judge(Topology::Spsc, &expected, &[tally]);
     assert!(
@@ -54,7 +54,7 @@ fn substitution_with_the_right_count_fails_the_checksum() {
 
 #[test]
 fn problems_carry_counts_and_the_callers_consumer_numbers() {
-    let expected = Expected::new::<Msg8>(&[4, 2], SALT);
+    let expected = Expected::new(&[4, 2], SALT);
     // Producer 0: 0, 2, 1 (a step back, and 3 lost); producer 1: 0, 0.
     let tally = tally_of(2, &[(0, 0), (0, 2), (0, 1), (1, 0), (1, 0)]);
     assert_eq!(
@@ -100,7 +100,7 @@ fn problems_carry_counts_and_the_callers_consumer_numbers() {
 
 #[test]
 fn count_only_runs_check_counts_and_say_so() {
-    let expected = Expected::new::<Msg8>(&[3, 2], SALT);
+    let expected = Expected::new(&[3, 2], SALT);
     let mut tally = Tally::new(2, SALT);
     tally.discard(5);
     let verdict = judge_counts(Topology::Mpsc, &expected, &[tally.clone()]);
@@ -134,7 +134,7 @@ fn interleaved<M: Message>(quotas: &[u64], run: u64) -> Vec<M> {
 /// observed one at a time and, again, as slices of 1, 5, 64 and all of
 /// them (slices that start, end and straddle a change of producer).
 fn verdicts<M: Message>(quotas: &[u64], messages: &[M]) -> Vec<Verdict> {
-    let expected = Expected::new::<M>(quotas, SALT);
+    let expected = Expected::new(quotas, SALT);
     let mut one_by_one = Tally::new(quotas.len(), SALT);
     let mut observer = one_by_one.observer();
     for message in messages {
@@ -232,7 +232,7 @@ fn a_message_naming_no_producer_is_counted_as_corrupted() {
 
 #[test]
 fn an_unknown_producer_is_reported_not_a_panic() {
-    let expected = Expected::new::<Msg8>(&[1], SALT);
+    let expected = Expected::new(&[1], SALT);
     let tally = tally_of(1, &[(0, 0), (9, 0)]);
     let verdict = judge(Topology::Spsc, &expected, &[tally]);
     assert!(
@@ -295,7 +295,7 @@ fn compensating_errors_are_caught<M: Message>() {
         (&[1002, 1004], &[1001, 1005]),
         (&[1001, 1005, 1006], &[1002, 1003, 1007]),
     ];
-    let expected = Expected::new::<M>(&[quota], SALT);
+    let expected = Expected::new(&[quota], SALT);
     let clean = compensated::<M>(quota, &[], &[]);
     for tallies in shared_tallies(&clean) {
         let verdict = judge(Topology::MpmcWorkerPool, &expected, &tallies);

@@ -169,7 +169,7 @@ pub fn run_base<M: Message>(spec: &RunSpec) -> Outcome {
     let producers = if pingpong { 1 } else { spec.producers };
     let quotas = quotas(spec.messages, producers);
     let salt = fresh_salt();
-    let expected = Expected::new::<M>(&quotas, salt);
+    let expected = Expected::new(&quotas, salt);
     // Ping-pong's two hops are two consumers that each see every message;
     // a work-sharing run's consumers are dealt the batches in turn.
     let (topology, slots) = if pingpong {

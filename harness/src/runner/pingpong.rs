@@ -46,7 +46,7 @@ pub(super) fn run_pingpong<Q: Queue, M: Message>(spec: &RunSpec) -> Outcome {
     };
     let quota = spec.messages;
     let salt = fresh_salt();
-    let expected = Expected::new::<M>(&[quota], salt);
+    let expected = Expected::new(&[quota], salt);
     let launcher = Launcher::new(2, spec);
     let layout_seed = spec.layout_seed;
     let clock = spec.instruments.clock;

@@ -69,7 +69,7 @@ pub(super) fn run_streams<Q: Queue, M: Message>(spec: &RunSpec) -> Outcome {
     };
     let quotas = quotas(spec.messages, spec.producers);
     let salt = fresh_salt();
-    let expected = Expected::new::<M>(&quotas, salt);
+    let expected = Expected::new(&quotas, salt);
     let threads = spec.producers + spec.consumers;
     let launcher = Launcher::new(threads, spec);
     let batch = spec.batch;
