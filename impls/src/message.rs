@@ -116,6 +116,17 @@ pub type Msg256 = Msg<32>;
 pub const PAYLOAD_SIZES: [usize; 3] = [Msg8::BYTES, Msg64::BYTES, Msg256::BYTES];
 
 impl<const WORDS: usize> Msg<WORDS> {
+    /// What each word is, XOR the first: `index * MIX`.
+    const PATTERN: [u64; WORDS] = {
+        let mut pattern = [0; WORDS];
+        let mut index = 0;
+        while index < WORDS {
+            pattern[index] = (index as u64).wrapping_mul(MIX);
+            index += 1;
+        }
+        pattern
+    };
+
     /// Its words, to damage a message on purpose (tests of the oracle).
     pub fn words_mut(&mut self) -> &mut [u64; WORDS] {
         &mut self.words
@@ -166,12 +177,12 @@ impl<const WORDS: usize> Message for Msg<WORDS> {
     #[inline(always)]
     fn damage(&self) -> u64 {
         let first = self.words[0];
+        // Word 0 against itself: 0 (its pattern is 0).
         self.words
             .iter()
-            .enumerate()
-            .skip(1)
-            .fold(0, |damage, (index, &word)| {
-                damage | (word ^ first ^ (index as u64).wrapping_mul(MIX))
+            .zip(Self::PATTERN)
+            .fold(0, |damage, (&word, pattern)| {
+                damage | (word ^ first ^ pattern)
             })
     }
 }

@@ -205,7 +205,11 @@ impl<'t> Observer<'t> {
         let mut rest = messages;
         while !rest.is_empty() {
             let due = held.next_word;
-            if rest[0].first_word() == due && breaks(rest, due) == 0 {
+            // One-word messages: the branch-free pass first (vectorised
+            // across messages). Longer ones go straight to the scan below,
+            // which checks each message's words as one vector: across
+            // messages, the pass was twice as slow at 64 bytes.
+            if M::BYTES == 8 && rest[0].first_word() == due && breaks(rest, due) == 0 {
                 held.next_word = due.wrapping_add(rest.len() as u64);
                 break;
             }

@@ -15,7 +15,7 @@ use std::time::Instant;
 use impls::{Cancel, Message, Producer, PublishError, Salt, Topology};
 
 use super::launch::{Launcher, Placed, Report, ThreadLatency, prefaulted};
-use super::loops::{Pacing, paced_producer_loop};
+use super::loops::{Pacing, paced_producer_loop, producer_loop};
 use super::streams::ScheduleStart;
 use super::{Mode, Outcome, RunSpec, quotas};
 use crate::clock::Clock;
@@ -131,6 +131,13 @@ fn base_loop<'a, 't, M: Message>(
     batch: usize,
 ) -> NoQueue<'a, 't, M> {
     let mut queue = queue;
+    if let [quota] = *quotas {
+        // One producer, one thread: its stream in order, through the
+        // producer loop itself (the rotation below costs a message at
+        // batch 1 as much again).
+        let _ = producer_loop(&mut queue, salt, 0, quota, batch);
+        return queue;
+    }
     let batch = batch as u64;
     let mut block = thread as u64;
     loop {
