@@ -95,7 +95,7 @@ pub fn execute<Q: Queue>(model: &Model) {
         Q::build::<Msg8>(&cfg).unwrap_or_else(|error| panic!("model does not build: {error}"));
     let quotas = quotas(model.messages, model.producers);
     // A fixed salt: a failing schedule replays with the same messages.
-    let salt = Salt(0x5EED_0F_1A7E);
+    let salt = Salt(0x5EED_0F1A_7E00_0001);
     let expected = Expected::new(&quotas, salt);
     let batch = model.batch;
     let producers: Vec<_> = endpoints
