@@ -47,6 +47,7 @@ use std::time::Duration;
 
 mod contracts;
 mod fault_runs;
+mod handler_panics;
 mod oracle_runs;
 mod progress;
 #[cfg(test)]
@@ -210,7 +211,7 @@ fn run_contracts<Q: Queue>(info: &Info, progress: &mut Progress, failures: &mut 
     progress.run_adding(
         "contract: a consumer goes on after its handler panics",
         failures,
-        |failures| contracts::a_consumer_goes_on_after_its_handler_panics::<Q>(info, failures),
+        |failures| handler_panics::a_consumer_goes_on_after_its_handler_panics::<Q>(info, failures),
     );
 }
 

@@ -167,6 +167,40 @@ pub const BASE: &str = "base";
 /// One line on what the base case is.
 pub const BASE_SUMMARY: &str = "the harness's own cost: the same message writes and oracle tallies, with no queue, in each topology's stream shape (one thread per producer, each doing a share of every producer's messages)";
 
+/// How the base case judges `spec` and what its threads tally: the
+/// topology it is judged as, the consumers' tallies each thread keeps, and
+/// whether batches are dealt to them in turn. Ping-pong's two hops are two
+/// consumers that each see every message; a work-sharing run's consumers
+/// are dealt the batches in turn; a broadcast's each see every batch.
+fn consumer_slots(spec: &RunSpec) -> (Topology, usize, bool) {
+    if spec.mode == Mode::PingPong {
+        (Topology::MpmcFanout, 2, false)
+    } else if spec.topology == Topology::MpmcWorkerPool {
+        (spec.topology, spec.consumers, true)
+    } else if spec.topology.is_broadcast() {
+        (spec.topology, spec.consumers, false)
+    } else {
+        (spec.topology, 1, false)
+    }
+}
+
+/// Ping-pong's base case: `quota` messages of producer 0 through `queue`
+/// one at a time, each one's time recorded in `round_trips`.
+fn time_round_trips<M: Message>(
+    queue: &mut NoQueue<'_, '_, M>,
+    clock: &Clock,
+    salt: Salt,
+    quota: u64,
+    round_trips: &mut hdrhistogram::Histogram<u64>,
+) {
+    for sequence in 0..quota {
+        let start = clock.now();
+        let _ = queue.publish_batch(1, |_, message| message.write(salt, 0, sequence));
+        let end = clock.now();
+        latency::record(round_trips, clock.to_ns(end.saturating_sub(start)));
+    }
+}
+
 /// Runs the base case for `spec`: one thread per producer (one thread for
 /// ping-pong) doing both the producer's and the consumers' per-message work
 /// with no queue between them, through the same oracle.
@@ -177,27 +211,17 @@ pub fn run_base<M: Message>(spec: &RunSpec) -> Outcome {
     let quotas = quotas(spec.messages, producers);
     let salt = fresh_salt();
     let expected = Expected::new(&quotas, salt);
-    // Ping-pong's two hops are two consumers that each see every message;
-    // a work-sharing run's consumers are dealt the batches in turn.
-    let (topology, slots) = if pingpong {
-        (Topology::MpmcFanout, 2)
-    } else if spec.topology.is_broadcast() || spec.topology == Topology::MpmcWorkerPool {
-        (spec.topology, spec.consumers)
-    } else {
-        (spec.topology, 1)
-    };
-    let dealt = !pingpong && spec.topology == Topology::MpmcWorkerPool;
+    let (topology, slots, dealt) = consumer_slots(spec);
     let launcher = Launcher::new(producers, spec);
     let clock = spec.instruments.clock;
     let rate = match spec.mode {
         Mode::OneWay { rate } => Some(rate),
         _ => None,
     };
-    let yields = !spec.wait.never_yields();
+    let (yields, layout_seed) = (!spec.wait.never_yields(), spec.layout_seed);
     let schedule_start = ScheduleStart::default();
     let batch = if pingpong { 1 } else { spec.batch };
     let spec_discard = spec.mode == Mode::Discard;
-    let layout_seed = spec.layout_seed;
     let all_quotas = quotas.clone();
     for (index, quota) in quotas.into_iter().enumerate() {
         let all_quotas = all_quotas.clone();
@@ -233,17 +257,7 @@ pub fn run_base<M: Message>(spec: &RunSpec) -> Outcome {
                     };
                     match (rate, &mut round_trips) {
                         (_, Some(round_trips)) => {
-                            for sequence in 0..quota {
-                                let start = clock.now();
-                                let _ = queue.publish_batch(1, |_, message| {
-                                    message.write(salt, id, sequence)
-                                });
-                                let end = clock.now();
-                                latency::record(
-                                    round_trips,
-                                    clock.to_ns(end.saturating_sub(start)),
-                                );
-                            }
+                            time_round_trips(&mut queue, &clock, salt, quota, round_trips)
                         }
                         (Some(rate), None) => {
                             let schedule = schedule_start.schedule(&clock, rate, producers);
