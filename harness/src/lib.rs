@@ -51,6 +51,7 @@ pub mod counters;
 pub mod faults;
 pub mod foreign;
 pub mod latency;
+pub mod levels;
 pub mod machine;
 pub mod oracle;
 pub mod placement;

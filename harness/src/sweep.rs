@@ -195,6 +195,42 @@ pub struct Measuring {
     pub round_trip_floor_ns: Option<f64>,
 }
 
+impl Measuring {
+    /// What summaries are computed against.
+    pub fn basis(&self) -> Basis<'_> {
+        Basis {
+            counters: &self.counters,
+            timer: self.instruments.clock.name(),
+            round_trip_floor_ns: self.round_trip_floor_ns,
+        }
+    }
+}
+
+/// What a summary's costs, counters, latency and floor multiple are
+/// computed against: the counters' availability, the timer's name and the
+/// invocation's round trip. A sweep takes it from its [`Measuring`]; runs
+/// merged from child processes take it from the first child's machine.
+#[derive(Clone, Copy, Debug)]
+pub struct Basis<'a> {
+    /// Every counter's availability.
+    pub counters: &'a [CounterAvailability],
+    /// `tsc` or `instant`.
+    pub timer: &'a str,
+    /// The machine's core-to-core round trip, ns.
+    pub round_trip_floor_ns: Option<f64>,
+}
+
+/// The run mode of a configuration of a scenario of `kind`, as recorded in
+/// a results file (the same as [`mode`] gave when it ran).
+pub fn recorded_mode(kind: Kind, configuration: &Configuration) -> Mode {
+    match (kind, configuration.rate) {
+        (Kind::Pingpong, _) => Mode::PingPong,
+        (Kind::Latency, Some(rate)) => Mode::OneWay { rate },
+        _ if configuration.consume == Consume::Discard => Mode::Discard,
+        _ => Mode::Throughput,
+    }
+}
+
 /// The run mode of `scenario` at `point`.
 pub fn mode(scenario: &Scenario, point: &Point) -> Mode {
     match (scenario.kind, point.rate) {
@@ -314,6 +350,8 @@ pub fn run<R: Roster>(
                     warmup,
                     throughput: outcome.throughput(scenario.messages),
                     outcome,
+                    process: None,
+                    layout: None,
                 });
             }
         }
@@ -352,7 +390,7 @@ pub fn run<R: Roster>(
                     &mut summary,
                     &runs,
                     scenario.messages,
-                    measuring,
+                    measuring.basis(),
                     floor.as_ref(),
                     mode,
                     scenario.topology,
@@ -391,7 +429,7 @@ pub fn measure_summary(
     summary: &mut Summary,
     runs: &[RunRecord],
     messages: u64,
-    measuring: &Measuring,
+    basis: Basis<'_>,
     floor: Option<&Floor>,
     mode: Mode,
     topology: Topology,
@@ -414,7 +452,7 @@ pub fn measure_summary(
     summary.allocations_per_message = per_message(costs.iter().map(|c| c.allocations).collect());
     summary.allocated_bytes_per_message =
         per_message(costs.iter().map(|c| c.allocated_bytes).collect());
-    summary.counters = measuring
+    summary.counters = basis
         .counters
         .iter()
         .map(|available| {
@@ -471,7 +509,7 @@ pub fn measure_summary(
                 Mode::OneWay { rate } => Some(rate),
                 _ => None,
             },
-            timer: measuring.instruments.clock.name().to_owned(),
+            timer: basis.timer.to_owned(),
             percentiles_ns: latency::percentiles(&merged),
             service_time_percentiles_ns: merged_service
                 .as_ref()
@@ -486,7 +524,7 @@ pub fn measure_summary(
                 .reduce(|a, b| a + b),
         });
     }
-    let invocation_floor = measuring.round_trip_floor_ns.filter(|floor| *floor > 0.0);
+    let invocation_floor = basis.round_trip_floor_ns.filter(|floor| *floor > 0.0);
     // SPSC only: throughput runs compare ns per message (the inverse of
     // throughput, not a latency), ping-pong the p50 round trip and
     // one-way runs the p50 one-way latency (one hop costs at least half a
@@ -569,5 +607,7 @@ pub fn summarise(name: &str, baseline: &str, runs: &[RunRecord], wait: String) -
         latency: None,
         floor_multiple: None,
         floor_multiple_ci: None,
+        layout_range: None,
+        ratio_layout_range: None,
     }
 }

@@ -281,11 +281,26 @@ pub fn render(results: &Results) -> String {
             "\n{}",
             heading(results.scenario.topology, configuration)
         );
-        let columns = if latency {
+        let mut columns = if latency {
             latency_columns(baseline)
         } else {
             throughput_columns(baseline)
         };
+        if !latency
+            && configuration
+                .summary
+                .iter()
+                .any(|s| s.layout_range.is_some())
+        {
+            // Beside the round intervals: the between-layout ones.
+            columns.splice(
+                5..5,
+                [
+                    Column::figure(&columns::LAYOUT_RANGE, baseline),
+                    Column::figure(&columns::RATIO_LAYOUT_RANGE, baseline),
+                ],
+            );
+        }
         let _ = writeln!(out, "{}", line(&columns, None, "wait"));
         for summary in &configuration.summary {
             let info = results.implementation(&summary.implementation);

@@ -91,6 +91,24 @@ pub const RATIO_INTERVAL: Column = Column {
     cell: |s, medium| marked(s.ratio_interval(), ratio_interval, medium),
 };
 
+/// With several layouts: the lowest and highest layout median.
+pub const LAYOUT_RANGE: Column = Column {
+    template: "layouts M/s",
+    width: 15,
+    left: false,
+    has: |s| s.layout_range.is_some(),
+    cell: |s, medium| millions_interval(s.layout_range, medium),
+};
+
+/// With several layouts: the lowest and highest layout median ratio.
+pub const RATIO_LAYOUT_RANGE: Column = Column {
+    template: "ratio layouts",
+    width: 13,
+    left: false,
+    has: |s| s.ratio_layout_range.is_some(),
+    cell: |s, medium| ratio_interval(s.ratio_layout_range, medium),
+};
+
 /// CPU time of every run thread per message.
 pub const CPU: Column = Column {
     template: "CPU ns/msg",

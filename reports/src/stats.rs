@@ -23,6 +23,37 @@ pub fn min_max(values: &[f64]) -> Option<(f64, f64)> {
     Some((min, max))
 }
 
+/// A distribution-free interval of the median of `values` with coverage
+/// of at least 95% (the sign test's): the `k`-th smallest and the `k`-th
+/// largest value, for the largest `k` at which fewer than `k` of `n`
+/// values fall below the median with probability at most 2.5% (every
+/// value above or below the median with probability one half, whatever
+/// the distribution). Unlike the percentile bootstrap, its coverage holds
+/// for small samples. `None` below 6 values, where even the lowest and
+/// highest cover less than 95%.
+pub fn median_order_interval(values: &[f64]) -> Option<(f64, f64)> {
+    let mut sorted: Vec<f64> = values.iter().copied().filter(|v| !v.is_nan()).collect();
+    sorted.sort_by(f64::total_cmp);
+    let n = sorted.len();
+    if n == 0 || n > 1000 {
+        return (n > 1000).then(|| median_ci(&sorted)).flatten();
+    }
+    // P(B <= j) for B ~ Binomial(n, 1/2), accumulated over j.
+    let mut below = 0.0;
+    let mut term = 0.5f64.powi(n as i32);
+    let mut k = 0;
+    for j in 0..n {
+        below += term;
+        if 2.0 * below > 0.05 {
+            break;
+        }
+        // P(B <= j) <= 2.5%: the interval may start at the (j+2)-th value.
+        k = j + 1;
+        term *= (n - j) as f64 / (j + 1) as f64;
+    }
+    (k >= 1).then(|| (sorted[k - 1], sorted[n - k]))
+}
+
 /// Resamples a bootstrap interval draws.
 pub const BOOTSTRAP_RESAMPLES: usize = 2000;
 
@@ -185,5 +216,19 @@ mod tests {
         assert!(low >= 0.75 / 1.1 && high <= 0.85 / 0.9, "{low} {high}");
         assert!(high < 1.0, "{high}");
         assert_eq!(bootstrap_ratio_of_medians_ci(&[0.0], &[1.0], 10, 1), None);
+    }
+
+    #[test]
+    fn order_intervals_are_the_sign_tests() {
+        let values: Vec<f64> = (1..=20).map(f64::from).collect();
+        assert_eq!(median_order_interval(&values[..5]), None);
+        assert_eq!(median_order_interval(&values[..6]), Some((1.0, 6.0)));
+        assert_eq!(median_order_interval(&values[..7]), Some((1.0, 7.0)));
+        assert_eq!(median_order_interval(&values[..9]), Some((2.0, 8.0)));
+        // n = 20: the textbook (6th, 15th).
+        assert_eq!(median_order_interval(&values), Some((6.0, 15.0)));
+        let mut shuffled = values[..9].to_vec();
+        shuffled.reverse();
+        assert_eq!(median_order_interval(&shuffled), Some((2.0, 8.0)));
     }
 }

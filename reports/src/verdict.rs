@@ -22,12 +22,18 @@
 //! - **oversubscribed**: threads outnumbered cores, the run was unpinned;
 //! - **k/n passed**: not every measured run passed the oracle; the figure
 //!   is from those that did;
-//! - **count only**: the consumer did not read the messages.
+//! - **count only**: the consumer did not read the messages;
+//! - **layout-sensitive**: the runs came from several builds that differ
+//!   only in code layout (`scenario --layouts`), and in some layout it was
+//!   ahead of the fastest, in another behind. With several layouts every
+//!   interval is the larger of the round interval and the range of the
+//!   layouts' median ratios, and the grouping is judged on that.
 //!
 //! One-way latency scenarios are ranked by the p99 of the pooled
 //! histogram; the results keep no per-round percentile, so those rankings
 //! carry no interval and nothing is called indistinguishable or separated.
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use crate::format::{Medium::Terminal, ratio};
@@ -80,6 +86,18 @@ pub struct Ranked {
     pub passed: (u32, u32),
     /// The consumer did not read the messages (`pass (count only)`).
     pub count_only: bool,
+    /// With runs in several layouts: the lowest and highest of the
+    /// layouts' median ratios to the fastest. `interval` already covers it.
+    pub layout_range: Option<(f64, f64)>,
+}
+
+impl Ranked {
+    /// Whether its place beside the fastest depends on the layout: in
+    /// some layout it was behind the fastest, in another ahead.
+    pub fn layout_sensitive(&self) -> bool {
+        self.layout_range
+            .is_some_and(|(low, high)| low < 1.0 && high > 1.0)
+    }
 }
 
 impl Ranked {
@@ -94,6 +112,13 @@ impl Ranked {
         }
         if self.count_only {
             marks.push("count only".to_owned());
+        }
+        if self.layout_sensitive()
+            && let Some((low, high)) = self.layout_range
+        {
+            marks.push(format!(
+                "layout-sensitive ({low:.2}-{high:.2}x over layouts)"
+            ));
         }
         marks
     }
@@ -284,6 +309,11 @@ fn verdict(index: usize, configuration: &Configuration, latency: bool) -> Config
         .map(|(summary, _)| rounds(configuration, &summary.implementation))
         .unwrap_or_default();
     let best_value = candidates.first().map(|c| c.1);
+    let layouts: BTreeMap<u32, u32> = configuration
+        .runs
+        .iter()
+        .filter_map(|run| run.layout.map(|layout| (run.round, layout)))
+        .collect();
     let ranked = candidates
         .iter()
         .enumerate()
@@ -299,6 +329,7 @@ fn verdict(index: usize, configuration: &Configuration, latency: bool) -> Config
                     && base.is_some_and(|base| *value >= HARNESS_BOUND * base),
                 passed: (summary.passed_runs, summary.measured_runs),
                 count_only: summary.verdict == Label::PassCountOnly,
+                layout_range: None,
             };
             if position == 0 {
                 if metric == Metric::Throughput && best_rounds.len() >= MIN_ROUNDS {
@@ -309,23 +340,25 @@ fn verdict(index: usize, configuration: &Configuration, latency: bool) -> Config
             match metric {
                 Metric::Throughput => {
                     let own = rounds(configuration, &summary.implementation);
-                    let ratios: Vec<f64> = own
+                    let paired: Vec<(u32, f64)> = own
                         .iter()
                         .filter_map(|&(round, value)| {
                             best_rounds
                                 .iter()
                                 .find(|&&(r, _)| r == round)
                                 .filter(|&&(_, best)| best > 0.0)
-                                .map(|&(_, best)| value / best)
+                                .map(|&(_, best)| (round, value / best))
                         })
                         .collect();
+                    let ratios: Vec<f64> = paired.iter().map(|&(_, ratio)| ratio).collect();
                     ranked.paired_rounds = ratios.len();
+                    ranked.layout_range = layout_range(&layouts, &paired);
                     // Without paired rounds (an old file without rounds),
                     // the ratio of the medians, with no interval.
                     ranked.ratio = median(&ratios)
                         .unwrap_or_else(|| best_value.map_or(f64::NAN, |best| value / best));
                     if ratios.len() >= MIN_ROUNDS {
-                        ranked.interval = median_ci(&ratios);
+                        ranked.interval = widen(median_ci(&ratios), ranked.layout_range);
                         ranked.indistinguishable =
                             ranked.interval.is_some_and(|(_, high)| high >= 1.0);
                     }
@@ -357,6 +390,34 @@ fn verdict(index: usize, configuration: &Configuration, latency: bool) -> Config
         unranked,
         oversubscribed: configuration.oversubscribed,
         base,
+    }
+}
+
+/// With runs in several layouts (`layouts`: round to layout), the lowest
+/// and highest of the layouts' median ratios over `paired` (round, ratio).
+fn layout_range(layouts: &BTreeMap<u32, u32>, paired: &[(u32, f64)]) -> Option<(f64, f64)> {
+    let mut by_layout: BTreeMap<u32, Vec<f64>> = BTreeMap::new();
+    for &(round, ratio) in paired {
+        if let Some(&layout) = layouts.get(&round) {
+            by_layout.entry(layout).or_default().push(ratio);
+        }
+    }
+    if by_layout.len() < 2 {
+        return None;
+    }
+    let medians: Vec<f64> = by_layout
+        .values()
+        .filter_map(|ratios| median(ratios))
+        .collect();
+    crate::stats::min_max(&medians)
+}
+
+/// The larger of a round interval and a layout range: the interval a
+/// verdict is judged on.
+fn widen(interval: Option<(f64, f64)>, layouts: Option<(f64, f64)>) -> Option<(f64, f64)> {
+    match (interval, layouts) {
+        (Some((a, b)), Some((c, d))) => Some((a.min(c), b.max(d))),
+        (interval, _) => interval,
     }
 }
 

@@ -45,6 +45,35 @@ pub struct Results {
     /// invocation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub machine: Option<Machine>,
+    /// Where the rounds came from when they ran in several processes or
+    /// builds (`--processes`, `--layouts`); absent for one process.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub levels: Option<Levels>,
+}
+
+/// The levels of repetition above rounds (Kalibera and Jones, 2013): the
+/// processes and the code layouts the rounds of a file ran in.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Levels {
+    /// Fresh processes per layout.
+    pub processes: u32,
+    /// The builds of one source that differ only in layout; layout 0 is
+    /// the binary that wrote the file.
+    #[serde(default)]
+    pub layouts: Vec<LayoutRecord>,
+}
+
+/// One build's layout.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct LayoutRecord {
+    /// Its number (`RunRecord::layout`).
+    pub index: u32,
+    /// What was varied, in words (link order seed, function alignment,
+    /// environment and heap offsets).
+    pub description: String,
+    /// The binary that ran it.
+    #[serde(default)]
+    pub binary: PathBuf,
 }
 
 impl Results {
@@ -257,6 +286,14 @@ pub struct RunRecord {
     /// Messages per second, when the oracle passed it.
     #[serde(default)]
     pub throughput: Option<f64>,
+    /// The process it ran in, when the rounds ran in several
+    /// (`--processes`, `--layouts`, `ab`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub process: Option<u32>,
+    /// The layout (build) it ran in, when there were several
+    /// ([`Levels::layouts`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub layout: Option<u32>,
 }
 
 /// One implementation's figures at one configuration.
@@ -333,6 +370,14 @@ pub struct Summary {
     /// 95% percentile-bootstrap interval of `floor_multiple`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub floor_multiple_ci: Option<(f64, f64)>,
+    /// With several layouts: the lowest and highest of the layouts' median
+    /// throughputs (the between-layout interval).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub layout_range: Option<(f64, f64)>,
+    /// With several layouts: the lowest and highest of the layouts'
+    /// median per-round ratios to the baseline.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ratio_layout_range: Option<(f64, f64)>,
 }
 
 /// What kind of interval a figure carries.

@@ -53,67 +53,28 @@ pub(super) fn measure<R: Roster>(
         },
     );
 
-    let progress = progress_bar(runs_total, args.no_progress);
-    let mut current = String::new();
-    let topology = scenario.topology.name();
-    let (tools, mut machine) = measure_machine(&cores);
-    let configurations = sweep::run::<R>(&scenario, &cores, options, &tools, |event| match event {
-        Event::Configuration {
-            index,
-            of,
-            point,
-            placement,
-        } => {
-            current = format!(
-                "{topology} P{} C{} cap {} {}B batch {} {}",
-                point.producers,
-                point.consumers,
-                point.capacity,
-                point.payload,
-                point.batch,
-                point.wait.name()
-            );
-            match &progress {
-                Some(bar) => bar.set_message(current.clone()),
-                None => eprintln!("[{index}/{of}] {current} · {placement}"),
-            }
-        }
-        Event::Run {
-            implementation,
-            round,
-            warmup,
-        } => {
-            if let Some(bar) = &progress {
-                let kind = if warmup { "warm-up" } else { "round" };
-                bar.set_message(format!("{current} · {implementation} {kind} {round}"));
-            }
-        }
-        Event::RunDone {
-            implementation,
-            outcome,
-        } => {
-            if let Some(bar) = &progress {
-                bar.inc(1);
-            }
-            if outcome.failed() {
-                let line = format!("  {} {implementation}: {}", outcome.label(), current);
-                match &progress {
-                    Some(bar) => bar.println(line),
-                    None => eprintln!("{line}"),
-                }
-            }
-        }
-    });
-    if let Some(bar) = progress {
-        bar.finish_and_clear();
-    }
+    let in_levels = args.processes.unwrap_or(1) > 1 || args.layouts.unwrap_or(1) > 1;
+    let (configurations, mut machine, levels) = if in_levels {
+        let merged = super::levels::merged_sweep(context, args, &scenario)?;
+        let mut machine = merged.machine.unwrap_or_default();
+        // Each child noted its own unstable floors; the merged floors are
+        // noted again below.
+        machine
+            .notes
+            .retain(|note| !note.starts_with(UNSTABLE_PLACEMENT));
+        (merged.configurations, machine, merged.levels)
+    } else {
+        let (configurations, machine) =
+            sweep_here::<R>(&scenario, &cores, options, args, runs_total);
+        (configurations, machine, None)
+    };
     // Reports show the machine's notes: an unstable floor belongs there.
     for configuration in &configurations {
         if let Some(floor) = configuration.floor.as_ref().filter(|f| f.unstable)
             && let Some((low, high)) = floor.range_ns
         {
             machine.notes.push(format!(
-                "unstable placement: the core-to-core round trip between cores {} and {} ranged {low:.0}–{high:.0} ns over the rounds of {} (more than {:.0}x): the hypervisor moved these vCPUs between rounds; compare within rounds (ratios), not across them",
+                "{UNSTABLE_PLACEMENT} the core-to-core round trip between cores {} and {} ranged {low:.0}–{high:.0} ns over the rounds of {} (more than {:.0}x): the hypervisor moved these vCPUs between rounds; compare within rounds (ratios), not across them",
                 floor.cores.0,
                 floor.cores.1,
                 table::heading(scenario.topology, configuration),
@@ -156,6 +117,7 @@ pub(super) fn measure<R: Roster>(
             .collect(),
         configurations,
         machine: Some(machine),
+        levels,
     };
     let summary_only = args.summary || (!args.full && results.configurations.len() > SUMMARY_ABOVE);
     if !summary_only {
@@ -205,4 +167,72 @@ pub(super) fn measure<R: Roster>(
         }
         Ok(ExitCode::FAILURE)
     }
+}
+
+/// How a note on an unstable floor begins.
+const UNSTABLE_PLACEMENT: &str = "unstable placement:";
+
+/// The sweep in this process, with its progress bar or lines.
+fn sweep_here<R: Roster>(
+    scenario: &Scenario,
+    cores: &Cores,
+    options: SweepOptions,
+    args: &ScenarioArgs,
+    runs_total: u64,
+) -> (Vec<results::Configuration>, crate::machine::Machine) {
+    let progress = progress_bar(runs_total, args.no_progress);
+    let mut current = String::new();
+    let topology = scenario.topology.name();
+    let (tools, machine) = measure_machine(cores);
+    let configurations = sweep::run::<R>(scenario, cores, options, &tools, |event| match event {
+        Event::Configuration {
+            index,
+            of,
+            point,
+            placement,
+        } => {
+            current = format!(
+                "{topology} P{} C{} cap {} {}B batch {} {}",
+                point.producers,
+                point.consumers,
+                point.capacity,
+                point.payload,
+                point.batch,
+                point.wait.name()
+            );
+            match &progress {
+                Some(bar) => bar.set_message(current.clone()),
+                None => eprintln!("[{index}/{of}] {current} · {placement}"),
+            }
+        }
+        Event::Run {
+            implementation,
+            round,
+            warmup,
+        } => {
+            if let Some(bar) = &progress {
+                let kind = if warmup { "warm-up" } else { "round" };
+                bar.set_message(format!("{current} · {implementation} {kind} {round}"));
+            }
+        }
+        Event::RunDone {
+            implementation,
+            outcome,
+        } => {
+            if let Some(bar) = &progress {
+                bar.inc(1);
+            }
+            if outcome.failed() {
+                let line = format!("  {} {implementation}: {}", outcome.label(), current);
+                match &progress {
+                    Some(bar) => bar.println(line),
+                    None => eprintln!("{line}"),
+                }
+            }
+        }
+    });
+    if let Some(bar) = progress {
+        bar.finish_and_clear();
+    }
+    (configurations, machine)
 }

@@ -26,6 +26,7 @@ use crate::table;
 
 mod calibrate;
 mod faults;
+mod levels;
 mod measure;
 
 use calibrate::calibrate;
@@ -83,6 +84,10 @@ enum Command {
     /// A regression gate: compare a results file with a baseline file of the
     /// same scenario; exit 1 on a significant regression beyond the limit.
     Compare(CompareArgs),
+    /// Two builds in one run: this one and another revision (or binary),
+    /// alternated process by process, each round judged against the other
+    /// build's round in the same slot: faster, slower or indistinguishable.
+    Ab(levels::AbArgs),
 }
 
 #[derive(Args)]
@@ -186,6 +191,15 @@ struct ScenarioArgs {
     /// Print every configuration's full table before the verdicts.
     #[arg(long)]
     full: bool,
+    /// Run the rounds in N fresh processes (the repetitions spread over
+    /// them, each with its own warm-up), merged into one results file.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1000))]
+    processes: Option<u32>,
+    /// Run every round in N builds of this source that differ only in code
+    /// and data layout (built once under target/layouts/); figures gain a
+    /// between-layout interval.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=crate::levels::MAX_LAYOUTS as i64))]
+    layouts: Option<u32>,
 }
 
 /// Above this many configurations a scenario prints its verdicts only,
@@ -216,6 +230,7 @@ impl<E: std::fmt::Display> From<E> for InputError {
 /// `home` is where `results/` goes and whose git state the results
 /// record.
 pub fn main_in<R: Roster>(home: &Path) -> ExitCode {
+    crate::levels::apply_heap_offset();
     let cli = Cli::parse();
     let known = match impls::registry::catalogue::<R>() {
         Ok(known) => known,
@@ -244,6 +259,7 @@ pub fn main_in<R: Roster>(home: &Path) -> ExitCode {
         Command::Report(args) => report(&args.paths, args.out).map(|_| ExitCode::SUCCESS),
         Command::Calibrate(args) => calibrate(&context, args),
         Command::Compare(args) => compare(&args),
+        Command::Ab(args) => levels::ab(&context, &args),
     };
     result.unwrap_or_else(|InputError(message)| {
         eprintln!("error: {message}");
@@ -383,6 +399,8 @@ fn fault_scenario(
         ("--report", args.report),
         ("--summary", args.summary),
         ("--full", args.full),
+        ("--processes", args.processes.is_some()),
+        ("--layouts", args.layouts.is_some()),
     ];
     if let Some((flag, _)) = measurement_only.iter().find(|(_, given)| *given) {
         return Err(InputError(format!(

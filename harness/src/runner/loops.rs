@@ -22,14 +22,45 @@ pub fn producer_loop<M: Message>(
     batch: usize,
 ) -> Result<(), PublishError> {
     let mut next = 0;
+    let extra = extra_work_per_batch();
     while next < quota {
         let n = (quota - next).min(batch as u64) as usize;
         producer.publish_batch(n, |index, message| {
             message.write(salt, id, next + index as u64)
         })?;
         next += n as u64;
+        if extra != 0 {
+            busy(extra);
+        }
     }
     Ok(())
+}
+
+/// A test hook: `RINGLAB_TEST_EXTRA_WORK=N` makes every producer do `N`
+/// steps of busy work after each batch it publishes, so that a build can
+/// be made slower on purpose without touching any queue (how `harness ab`
+/// is shown to find a slowdown). Read once per process; unset, 0.
+pub const EXTRA_WORK_VAR: &str = "RINGLAB_TEST_EXTRA_WORK";
+
+fn extra_work_per_batch() -> u64 {
+    static EXTRA: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    *EXTRA.get_or_init(|| {
+        std::env::var(EXTRA_WORK_VAR)
+            .ok()
+            .and_then(|text| text.parse().ok())
+            .unwrap_or(0)
+    })
+}
+
+/// `steps` dependent additions the optimiser cannot remove.
+#[cold]
+#[inline(never)]
+fn busy(steps: u64) {
+    let mut sum = 0u64;
+    for step in 0..steps {
+        sum = std::hint::black_box(sum.wrapping_add(step));
+    }
+    std::hint::black_box(sum);
 }
 
 /// Waits until `clock` reads `at` (`true`) or the run is cancelled

@@ -60,7 +60,9 @@ const COLUMNS: [PageColumn; 5] = [
 
 /// The columns a table shows only where some row has something for them,
 /// in order, after those.
-const OPTIONAL_COLUMNS: [PageColumn; 7] = [
+const OPTIONAL_COLUMNS: [PageColumn; 9] = [
+    PageColumn::Figure(&columns::LAYOUT_RANGE),
+    PageColumn::Figure(&columns::RATIO_LAYOUT_RANGE),
     PageColumn::Figure(&columns::CPU),
     PageColumn::Figure(&columns::ALLOCATIONS),
     PageColumn::Figure(&columns::ALLOCATED_BYTES),
