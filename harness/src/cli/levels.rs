@@ -230,41 +230,7 @@ pub(super) fn ab(context: &Context, args: &AbArgs) -> Result<ExitCode, InputErro
     };
     let started = Instant::now();
     let target = context.home.join("target").join("ab");
-    let (base_binary, base_source, base_name) = match (&args.base_binary, &args.base) {
-        (Some(binary), _) => {
-            if !binary.is_file() {
-                return Err(InputError(format!(
-                    "--base-binary {} is not a file; give the path of a harness binary",
-                    binary.display()
-                )));
-            }
-            if args.layouts > 1 {
-                return Err(InputError(
-                    "--layouts needs a revision to build (--base REV), not --base-binary".into(),
-                ));
-            }
-            (binary.clone(), None, binary.display().to_string())
-        }
-        (None, Some(revision)) => {
-            let commit = levels::resolve_revision(&context.home, revision)?;
-            let source = levels::worktree(&context.home, &commit, &target)?;
-            let bin = levels::binary_name()?;
-            let short = &commit[..12];
-            let binary = levels::build(&source, &target.join("base"), &bin, Layout(0))?;
-            // Kept under its commit, so that building another revision
-            // later does not replace it.
-            let kept = target.join(format!("{bin}-{short}"));
-            std::fs::copy(&binary, &kept).map_err(|error| {
-                format!(
-                    "cannot keep {} as {}: {error}",
-                    binary.display(),
-                    kept.display()
-                )
-            })?;
-            (kept, Some(source), format!("{revision} ({short})"))
-        }
-        (None, None) => return Err(InputError("give --base REV or --base-binary PATH".into())),
-    };
+    let (base_binary, base_source, base_name) = base_build(context, args, &target)?;
     if args.layouts > 1 && cfg!(debug_assertions) {
         return Err(InputError(
             "--layouts builds release binaries; run ab from a release build (cargo run --release -p harness -- ab ...)".into(),
@@ -349,15 +315,64 @@ pub(super) fn ab(context: &Context, args: &AbArgs) -> Result<ExitCode, InputErro
         )?;
     }
     let _ = std::fs::remove_dir_all(&scratch);
+    Ok(judge(&pairs, args.max_regression))
+}
+
+/// The base side's binary, the source tree it was built from (none for
+/// `--base-binary`), and its name in the output.
+fn base_build(
+    context: &Context,
+    args: &AbArgs,
+    target: &Path,
+) -> Result<(PathBuf, Option<PathBuf>, String), InputError> {
+    Ok(match (&args.base_binary, &args.base) {
+        (Some(binary), _) => {
+            if !binary.is_file() {
+                return Err(InputError(format!(
+                    "--base-binary {} is not a file; give the path of a harness binary",
+                    binary.display()
+                )));
+            }
+            if args.layouts > 1 {
+                return Err(InputError(
+                    "--layouts needs a revision to build (--base REV), not --base-binary".into(),
+                ));
+            }
+            (binary.clone(), None, binary.display().to_string())
+        }
+        (None, Some(revision)) => {
+            let commit = levels::resolve_revision(&context.home, revision)?;
+            let source = levels::worktree(&context.home, &commit, target)?;
+            let bin = levels::binary_name()?;
+            let short = &commit[..12];
+            let binary = levels::build(&source, &target.join("base"), &bin, Layout(0))?;
+            // Kept under its commit, so that building another revision
+            // later does not replace it.
+            let kept = target.join(format!("{bin}-{short}"));
+            std::fs::copy(&binary, &kept).map_err(|error| {
+                format!(
+                    "cannot keep {} as {}: {error}",
+                    binary.display(),
+                    kept.display()
+                )
+            })?;
+            (kept, Some(source), format!("{revision} ({short})"))
+        }
+        (None, None) => return Err(InputError("give --base REV or --base-binary PATH".into())),
+    })
+}
+
+/// The exit status of `ab`, with its last lines.
+fn judge(pairs: &[pairs::Pair], max_regression: f64) -> ExitCode {
     let regressed: Vec<&pairs::Pair> = pairs
         .iter()
-        .filter(|pair| pair.regressed(args.max_regression))
+        .filter(|pair| pair.regressed(max_regression))
         .collect();
     let failed = pairs.iter().any(|pair| pair.new_failures > 0);
     if regressed.is_empty() && !failed {
         println!(
             "ab: no pair regressed beyond {}% ({} faster, {} slower, {} indistinguishable)",
-            args.max_regression,
+            max_regression,
             pairs
                 .iter()
                 .filter(|p| p.change == pairs::Change::Faster)
@@ -374,7 +389,7 @@ pub(super) fn ab(context: &Context, args: &AbArgs) -> Result<ExitCode, InputErro
                 ))
                 .count(),
         );
-        Ok(ExitCode::SUCCESS)
+        ExitCode::SUCCESS
     } else {
         for pair in &regressed {
             println!(
@@ -387,6 +402,6 @@ pub(super) fn ab(context: &Context, args: &AbArgs) -> Result<ExitCode, InputErro
         if failed {
             println!("FAILED: runs of the new build did not pass the oracle (see the table)");
         }
-        Ok(ExitCode::FAILURE)
+        ExitCode::FAILURE
     }
 }
