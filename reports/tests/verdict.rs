@@ -241,3 +241,52 @@ fn the_report_opens_with_the_verdicts_linked_to_charts_and_tables() {
     assert!(html.contains("bitmap 50.0 M/s"));
     assert!(html.contains("lmax 0.90x (0.90–0.90)"));
 }
+
+#[test]
+fn a_ranking_that_flips_between_layouts_is_marked_and_its_interval_covers_them() {
+    let mut file = load();
+    set_rounds(&mut file, 0, "bitmap", &[50e6; 6]);
+    set_rounds(&mut file, 0, "lmax", &[45e6, 45e6, 45e6, 52e6, 52e6, 52e6]);
+    let plain = verdict_of(&file, 0);
+    let lmax = plain
+        .ranked
+        .iter()
+        .find(|r| r.implementation == "lmax")
+        .unwrap();
+    assert_eq!(lmax.layout_range, None, "one layout: no layout range");
+    assert!(
+        !lmax.marks().iter().any(|m| m.contains("layout")),
+        "{lmax:?}"
+    );
+    // Rounds 1-3 in layout 0, 4-6 in layout 1: lmax is 0.9x bitmap in one
+    // layout and 1.04x in the other.
+    for run in &mut file.configurations[0].runs {
+        run.layout = Some(u32::from(run.round > 3));
+    }
+    let verdict = verdict_of(&file, 0);
+    assert_eq!(verdict.ranked[0].implementation, "bitmap");
+    let lmax = verdict
+        .ranked
+        .iter()
+        .find(|r| r.implementation == "lmax")
+        .unwrap();
+    let (low, high) = lmax.layout_range.expect("two layouts give a range");
+    assert!(
+        (low - 0.9).abs() < 1e-9 && (high - 1.04).abs() < 1e-9,
+        "{lmax:?}"
+    );
+    assert!(lmax.layout_sensitive());
+    let (a, b) = lmax.interval.expect("6 paired rounds give an interval");
+    assert!(
+        a <= 0.9 + 1e-9 && b >= 1.04 - 1e-9,
+        "the interval covers the layouts: {lmax:?}"
+    );
+    assert!(lmax.indistinguishable);
+    assert!(
+        verdict
+            .line()
+            .contains("lmax layout-sensitive (0.90-1.04x over layouts)"),
+        "{}",
+        verdict.line()
+    );
+}

@@ -243,7 +243,8 @@ pub(super) fn ab(context: &Context, args: &AbArgs) -> Result<ExitCode, InputErro
         current,
         args.layouts,
         &context.home,
-        &target.join("new"),
+        // The same builds as `scenario --layouts` makes.
+        &context.home.join("target").join("layouts"),
     )?;
     if let Some(source) = &base_source {
         builds.extend(side_builds(
