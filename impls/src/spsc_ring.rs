@@ -189,8 +189,12 @@ impl<M: Message> SpscConsumer<M> {
         let head = self.head;
         if self.cached_tail.wrapping_sub(head) < max {
             // `wait_until` and its `WaitError`, not `wait_for_items`: with
-            // the helper's `Result<_, Consumed>` this loop ran at half the
-            // speed at batch 1 (interleaved A/B, 6 rounds each).
+            // an earlier form of that helper (its own loop, inlined) this
+            // loop ran at half the speed at batch 1 in a hand-made A/B of
+            // two binaries. Through today's `wait_for_items` (a thin map
+            // over `wait_until`), `harness ab --layouts 3` measured no
+            // difference in any of three layouts (0.97-1.02x), so the
+            // halving was that helper's code or that build's layout.
             let refreshed = self.waiter.wait_until(|| {
                 // Acquire: pairs with the producer's Release store of `tail`.
                 let tail = shared.tail.load(Ordering::Acquire);
