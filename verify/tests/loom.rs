@@ -327,6 +327,42 @@ fn lmax_try_publish_beside_claims() {
     });
 }
 
+/// Two producers publish one message each and leave, in either order,
+/// while the consumer drains until `Closed`: it must get both. The last
+/// producer to leave stores `closed`; a consumer that sees it reads the
+/// cursor as final, so the other producer's claim must happen before that
+/// store (the `AcqRel` of the producers' count in `DisruptorProducer::drop`).
+/// Spinning, so that no park or wake-up orders the producers by the way.
+#[test]
+fn lmax_last_producer_to_leave_passes_on_the_others_claims() {
+    builder().check(|| {
+        let cfg = QueueConfig {
+            producers: 2,
+            wait: WaitStrategy::SpinYield,
+            ..QueueConfig::new(Topology::Mpsc, 2)
+        };
+        let mut endpoints = Lmax::build::<Msg8>(&cfg).unwrap();
+        let mut consumer = endpoints.consumers.pop().unwrap();
+        let producers: Vec<_> = endpoints
+            .producers
+            .drain(..)
+            .enumerate()
+            .map(|(id, mut producer)| {
+                loom::thread::spawn(move || {
+                    producer
+                        .publish_batch(1, |_, m| m.write(Salt::NONE, id as u16, 0))
+                        .unwrap();
+                })
+            })
+            .collect();
+        let received: usize = drain(&mut consumer, 2).iter().sum();
+        for producer in producers {
+            producer.join().unwrap();
+        }
+        assert_eq!(received, 2, "a producer's message was lost at close");
+    });
+}
+
 /// The consumer takes one message and leaves while the producer still has
 /// more to send than the ring holds: the producer must fail with
 /// `Disconnected`. A producer that waited on for room would park for good,
@@ -434,6 +470,82 @@ fn single_pipeline_takes_at_most_max() {
         );
         sending.join().unwrap();
         assert_eq!(upstream.join().unwrap().iter().sum::<usize>(), 4);
+    });
+}
+
+/// A pipeline stage leaves mid-run (a broken graph): the first stage takes
+/// one event and drops, unfinished. The second stage must hand exactly the
+/// event the first passed on and then report `Closed`; the producer, which
+/// has 4 to send on a ring of 2, must get `Disconnected` when it would
+/// wait for room behind the stage that left (waiting on would park for
+/// good, a deadlock). The stage's own sequence reaches the second stage
+/// through `broken` (Release in the stage's drop, Acquire in the waiting
+/// consumer); the first stage is joined only after the second has closed,
+/// so no join orders them.
+#[test]
+fn pipeline_stage_leaves_mid_run() {
+    builder().check(|| {
+        let cfg = QueueConfig {
+            consumers: 2,
+            wait: WaitStrategy::Blocking,
+            ..QueueConfig::new(Topology::Pipeline, 2)
+        };
+        let mut endpoints = Single::build::<Msg8>(&cfg).unwrap();
+        let mut producer = endpoints.producers.pop().unwrap();
+        let mut second = endpoints.consumers.pop().unwrap();
+        let mut first = endpoints.consumers.pop().unwrap();
+        let sending = loom::thread::spawn(move || {
+            let mut sent = 0;
+            for sequence in 0..4 {
+                match producer.publish_batch(1, |_, m| m.write(Salt::NONE, 0, sequence)) {
+                    Ok(()) => sent += 1,
+                    Err(PublishError::Disconnected) => return (sent, true),
+                    Err(other) => panic!("{other:?}"),
+                }
+            }
+            (sent, false)
+        });
+        let leaving = loom::thread::spawn(move || {
+            let taken = first.consume_batch(1, |_| {});
+            assert_eq!(taken, Consumed::Items(1));
+        });
+        let mut seen = Vec::new();
+        loop {
+            match second.consume_batch(2, |m| seen.push(m.tag(Salt::NONE))) {
+                Consumed::Items(_) => {}
+                Consumed::Closed => break,
+                Consumed::Idle => panic!("idle without a cancel"),
+            }
+        }
+        assert_eq!(
+            seen,
+            [0],
+            "the second stage hands what the first passed, then closes"
+        );
+        leaving.join().unwrap();
+        let (sent, disconnected) = sending.join().unwrap();
+        assert!(disconnected, "the producer sent {sent} and was not told");
+        assert!((2..=3).contains(&sent), "{sent}");
+    });
+}
+
+/// `try_publish_batch` of exactly the capacity fits an empty ring (and one
+/// more does not); the consumer gets them all, in order.
+#[test]
+fn single_try_publish_batch_fills_the_ring() {
+    builder().check(|| {
+        let mut endpoints = Single::build::<Msg8>(&QueueConfig::new(Topology::Spsc, 2)).unwrap();
+        let mut producer = endpoints.producers.pop().unwrap();
+        let mut consumer = endpoints.consumers.pop().unwrap();
+        assert!(producer.try_publish_batch(3, |_, _| ()).is_err());
+        producer
+            .try_publish_batch(2, |i, m| m.write(Salt::NONE, 0, i as u64))
+            .expect("a batch of the whole capacity fits an empty ring");
+        drop(producer);
+        let mut seen = Vec::new();
+        while let Consumed::Items(_) = consumer.consume_batch(2, |m| seen.push(m.tag(Salt::NONE))) {
+        }
+        assert_eq!(seen, [0, 1]);
     });
 }
 

@@ -168,9 +168,13 @@ impl<S: Sequencer, E> Drop for DisruptorProducer<S, E> {
         self.shared.settle();
         let lifecycle = &self.shared.lifecycle;
         // AcqRel: the last producer to leave sees every other producer's
-        // publishes (they came before their decrements) ...
+        // claims and publishes (they came before their decrements) ...
         if lifecycle.producers.fetch_sub(1, Ordering::AcqRel) == 1 {
-            // ... and Release passes them on to consumers that see `closed`.
+            // ... and Release passes them on to consumers that see `closed`,
+            // which read the cursor after it as final. Relaxed, a consumer
+            // can read a cursor from before another producer's last claim
+            // and close without its message (loom:
+            // lmax_last_producer_to_leave_passes_on_the_others_claims).
             lifecycle.closed.store(true, Ordering::Release);
         }
         self.waiter.notify();
@@ -293,6 +297,10 @@ impl<S: Sequencer, E> DisruptorConsumer<S, E> {
         let limit = max.clamp(1, self.shared.ring.capacity());
         loop {
             let next = self.next;
+            // `available` is the highest sequence known ready; at
+            // `available == next` one event is ready without a look. (`<=`
+            // here would only look again, and the look's first `ready`
+            // answers at once: the same behaviour, one more scan.)
             if self.available < next {
                 let (shared, upstream, metrics) =
                     (&*self.shared, &*self.upstream, &mut self.metrics);
@@ -301,11 +309,16 @@ impl<S: Sequencer, E> DisruptorConsumer<S, E> {
                         return Some(Some(highest));
                     }
                     if shared.faulted() {
-                        // A broken graph will never deliver more; a given-up
-                        // claim may be what this consumer waits at (settled,
-                        // it is ready below).
+                        // A broken graph will never deliver more than what is
+                        // ready now: look once more, then close. Acquire:
+                        // pairs with the Release of the stage that left, so
+                        // the look sees its last sequence, and what it passed
+                        // on before it left is handed before `Closed` (loom:
+                        // pipeline_stage_leaves_mid_run). A given-up claim may
+                        // be what this consumer waits at (settled, it is
+                        // ready below).
                         if shared.lifecycle.broken.load(Ordering::Acquire) {
-                            return Some(None);
+                            return Some(Self::ready(shared, upstream, next, limit, metrics));
                         }
                         shared.settle();
                     }
@@ -394,14 +407,24 @@ impl<S: Sequencer, M: Message> Consumer<M> for DisruptorConsumer<S, M> {
 impl<S: Sequencer, E> Drop for DisruptorConsumer<S, E> {
     fn drop(&mut self) {
         let lifecycle = &self.shared.lifecycle;
-        // Release: pairs with the Acquire in the producers' `abandoned`.
-        // Being a read-modify-write, it reads the latest count whatever its
+        // Release: pairs with the Acquire in the producers' `abandoned`;
+        // no data rides on it (a producer that sees no consumers left
+        // returns `Disconnected` and touches no slot), so it is kept for
+        // the flag's sake only: weakened to Relaxed, no model can tell
+        // (the count still reaches every producer, by coherence). Being a
+        // read-modify-write, it reads the latest count whatever its
         // ordering, so exactly one consumer finds itself the last.
         let others = lifecycle.consumers.fetch_sub(1, Ordering::Release) - 1;
         if others > 0 && !self.finished {
             if self.stage {
-                // Release: pairs with the Acquire of `broken` in waiting
-                // consumers and producers; nothing rides on it but the flag.
+                // Release: this stage's sequence (stored after its last
+                // hand-off) happens before `broken`, so a waiting consumer
+                // that acquires `broken` hands what this stage passed on
+                // before closing (see `process_runs`). Producers that
+                // acquire it only return `Disconnected`. The model of this
+                // (pipeline_stage_leaves_mid_run) fails with the Acquire
+                // side weakened but not with this side: loom finds no
+                // execution that needs it, though the memory model does.
                 lifecycle.broken.store(true, Ordering::Release);
             } else {
                 // An independent consumer: nothing depends on its
