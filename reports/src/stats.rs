@@ -54,6 +54,16 @@ pub fn median_order_interval(values: &[f64]) -> Option<(f64, f64)> {
     (k >= 1).then(|| (sorted[k - 1], sorted[n - k]))
 }
 
+/// The larger of a round interval and a layout range (the lowest and
+/// highest of the layouts' medians): the interval a verdict is judged on.
+/// No round interval, no interval.
+pub fn widen(interval: Option<(f64, f64)>, layouts: Option<(f64, f64)>) -> Option<(f64, f64)> {
+    match (interval, layouts) {
+        (Some((a, b)), Some((c, d))) => Some((a.min(c), b.max(d))),
+        (interval, _) => interval,
+    }
+}
+
 /// Resamples a bootstrap interval draws.
 pub const BOOTSTRAP_RESAMPLES: usize = 2000;
 

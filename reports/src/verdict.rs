@@ -38,7 +38,7 @@ use std::fmt::Write as _;
 
 use crate::format::{Medium::Terminal, ratio};
 use crate::model::{Configuration, Label, ResultsFile, Summary};
-use crate::stats::{median, median_ci};
+use crate::stats::{median, median_ci, widen};
 use schema::{Consume, Kind};
 
 /// The base case's name in results files.
@@ -410,15 +410,6 @@ fn layout_range(layouts: &BTreeMap<u32, u32>, paired: &[(u32, f64)]) -> Option<(
         .filter_map(|ratios| median(ratios))
         .collect();
     crate::stats::min_max(&medians)
-}
-
-/// The larger of a round interval and a layout range: the interval a
-/// verdict is judged on.
-fn widen(interval: Option<(f64, f64)>, layouts: Option<(f64, f64)>) -> Option<(f64, f64)> {
-    match (interval, layouts) {
-        (Some((a, b)), Some((c, d))) => Some((a.min(c), b.max(d))),
-        (interval, _) => interval,
-    }
 }
 
 /// What the verdict lines say, for the line above them.

@@ -71,51 +71,54 @@ pub fn merge(parts: &[&Part], layout_of: impl Fn(&Part) -> u32) -> Result<Result
         }
         offset += results.scenario.warmup + results.scenario.repetitions;
     }
-    let machine = first.results.machine.clone().unwrap_or_default();
+    summarise_again(&mut merged, &first.results, several.then_some(&layouts));
+    Ok(merged)
+}
+
+/// Computes `merged`'s floors and summaries again over its merged runs,
+/// against the first child's machine (`first`); with several `layouts`,
+/// each summary gets its between-layout intervals.
+fn summarise_again(merged: &mut Results, first: &Results, layouts: Option<&BTreeSet<u32>>) {
+    let machine = first.machine.clone().unwrap_or_default();
     let basis = Basis {
         counters: &machine.counters,
         timer: &machine.timer.source,
         round_trip_floor_ns: machine.core_to_core_round_trip_ns,
     };
-    let (kind, baseline, messages, topology) = (
-        merged.scenario.kind,
-        merged.scenario.baseline.clone(),
-        merged.scenario.messages,
-        merged.scenario.topology,
-    );
+    let scenario = &merged.scenario;
     for configuration in &mut merged.configurations {
         if let Some(floor) = configuration.floor.take() {
             configuration.floor = Some(crate::results::floor(floor.cores, floor.rounds));
         }
-        let mode = sweep::recorded_mode(kind, configuration);
+        let mode = sweep::recorded_mode(scenario.kind, configuration);
         let summaries = configuration
             .summary
             .iter()
             .map(|old| {
+                let runs = &configuration.runs;
                 let mut summary = sweep::summarise(
                     &old.implementation,
-                    &baseline,
-                    &configuration.runs,
+                    &scenario.baseline,
+                    runs,
                     old.wait.clone(),
                 );
                 sweep::measure_summary(
                     &mut summary,
-                    &configuration.runs,
-                    messages,
+                    runs,
+                    scenario.messages,
                     basis,
                     configuration.floor.as_ref(),
                     mode,
-                    topology,
+                    scenario.topology,
                 );
-                if several {
-                    layout_ranges(&mut summary, &baseline, &configuration.runs, &layouts);
+                if let Some(layouts) = layouts {
+                    layout_ranges(&mut summary, &scenario.baseline, runs, layouts);
                 }
                 summary
             })
             .collect();
         configuration.summary = summaries;
     }
-    Ok(merged)
 }
 
 /// What must be the same for two children's configurations to be one.

@@ -1,15 +1,16 @@
 //! `harness ab`'s judgement: each round of the new build over the round
 //! of the base build that ran in the same slot of the schedule (the same
 //! process pair, layout and round), the median of those ratios with its
-//! 95% bootstrap interval, widened to the layouts' medians where there
-//! were several, and a verdict: faster, slower or indistinguishable.
+//! 95% interval (the sign test's, which holds for the few pairs a run
+//! has), widened to the layouts' medians where there were several, and a
+//! verdict: faster, slower or indistinguishable.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use super::children::Part;
 use crate::results::Configuration;
-use crate::stats::{median, median_order_interval, min_max};
+use crate::stats::{median, median_order_interval, min_max, widen};
 
 /// Paired rounds needed for a 95% interval of the median that holds
 /// whatever the distribution ([`median_order_interval`]).
@@ -58,9 +59,7 @@ pub struct Pair {
     /// With several layouts: the lowest and highest of the layouts'
     /// median ratios.
     pub layout_range: Option<(f64, f64)>,
-    /// The larger of the two: what the verdict is judged on.
-    pub interval: Option<(f64, f64)>,
-    /// The verdict.
+    /// The verdict, judged on the larger of the two intervals.
     pub change: Change,
     /// Measured runs of the new build that did not pass the oracle.
     pub new_failures: usize,
@@ -142,12 +141,7 @@ pub fn pairs(new: &[&Part], base: &[&Part], slot: impl Fn(&Part) -> (u32, u32)) 
             let round_interval = (ratios.len() >= MIN_PAIRS)
                 .then(|| median_order_interval(&ratios))
                 .flatten();
-            let interval = match (round_interval, layout_range) {
-                (Some((a, b)), Some((c, d))) => Some((a.min(c), b.max(d))),
-                (interval, None) => interval,
-                (None, Some(_)) => None,
-            };
-            let change = match interval {
+            let change = match widen(round_interval, layout_range) {
                 None => Change::TooFew,
                 Some((low, _)) if low > 1.0 => Change::Faster,
                 Some((_, high)) if high < 1.0 => Change::Slower,
@@ -161,7 +155,6 @@ pub fn pairs(new: &[&Part], base: &[&Part], slot: impl Fn(&Part) -> (u32, u32)) 
                 ratios,
                 round_interval,
                 layout_range,
-                interval,
                 change,
                 new_failures,
                 base_failures,
@@ -251,7 +244,6 @@ mod tests {
             median: Some(median),
             round_interval: Some((median - 0.01, median + 0.01)),
             layout_range: None,
-            interval: Some((median - 0.01, median + 0.01)),
             change,
             new_failures: 0,
             base_failures: 0,
