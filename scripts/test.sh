@@ -55,7 +55,19 @@ if grep -q '^not run here' "$foreign_results/stdout"; then
     exit 1
 fi
 grep -q '"go_chan"' "$foreign_results"/foreign-*.json
+grep -q '"go_chan_sched"' "$foreign_results"/foreign-*.json
 grep -q '"lmax_java"' "$foreign_results"/foreign-*.json
+
+step "the peer check refuses to run without the peer's source"
+# (A full peer check needs a checkout of crossbeam's repository: README,
+# "Agreement with peers".)
+for args in "" "/nonexistent-peer-checkout"; do
+    if peer_output=$(bash scripts/peer-check.sh $args 2>&1); then
+        echo "error: scripts/peer-check.sh $args did not refuse" >&2
+        exit 1
+    fi
+    grep -q "usage: scripts/peer-check.sh PATH-TO-CROSSBEAM-CHECKOUT" <<<"$peer_output"
+done
 
 step "model checking (loom, shuttle)"
 bash scripts/model-check.sh

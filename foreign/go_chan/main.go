@@ -10,8 +10,10 @@
 // checksum of runs, next sequence in order). Fan-out is emulated
 // as it is for the Rust channels: one channel per consumer, each message
 // sent once on every channel. Every run goroutine is locked to its own OS
-// thread and pinned to its core with sched_setaffinity. The harness, not
-// this program, judges the tallies.
+// thread and pinned to its core with sched_setaffinity (go_chan), or,
+// started with -scheduled (go_chan_sched), left to Go's scheduler with
+// GOMAXPROCS set to the number of cores the run is given, as Go programs
+// run. The harness, not this program, judges the tallies.
 package main
 
 import (
@@ -158,19 +160,44 @@ func (t *tally) close() {
 
 var base = time.Now()
 
+// scheduled: run goroutines are neither locked nor pinned (go_chan_sched).
+var scheduled = len(os.Args) > 1 && os.Args[1] == "-scheduled"
+
+// name is the implementation this program is run as.
+func name() string {
+	if scheduled {
+		return "go_chan_sched"
+	}
+	return "go_chan"
+}
+
 // now is monotonic nanoseconds since the program started.
 func now() int64 { return int64(time.Since(base)) }
 
-// threadCPU is this OS thread's CPU time (CLOCK_THREAD_CPUTIME_ID).
-func threadCPU() uint64 {
+// cpuClock reads a CPU-time clock: 2 is CLOCK_PROCESS_CPUTIME_ID, 3
+// CLOCK_THREAD_CPUTIME_ID.
+func cpuClock(clock uintptr) uint64 {
 	var ts syscall.Timespec
-	syscall.Syscall(syscall.SYS_CLOCK_GETTIME, 3, uintptr(unsafe.Pointer(&ts)), 0)
+	syscall.Syscall(syscall.SYS_CLOCK_GETTIME, clock, uintptr(unsafe.Pointer(&ts)), 0)
 	return uint64(ts.Sec)*1e9 + uint64(ts.Nsec)
 }
 
+// threadCPU is this OS thread's CPU time; 0 when goroutines are
+// scheduled (a goroutine moves between threads: the run's CPU time is
+// then the process's, taken around the run).
+func threadCPU() uint64 {
+	if scheduled {
+		return 0
+	}
+	return cpuClock(3)
+}
+
 // pin locks the goroutine to its OS thread and pins that thread to
-// core; false when the kernel refuses.
+// core; false when the kernel refuses. Scheduled goroutines stay free.
 func pin(core int) bool {
+	if scheduled {
+		return true
+	}
 	runtime.LockOSThread()
 	if core < 0 {
 		return true
@@ -234,6 +261,12 @@ func run[M words](req *request) reply {
 	if fanout {
 		channels = req.Consumers
 	}
+	// Collect the previous run's channels first, so that this run's reuse
+	// their memory (cleared here, before the timer). Otherwise whether the
+	// buffer's pages are first touched inside the timed run depends on
+	// when the collector last ran: a child's second run read about 0.7x
+	// the others at 5,000,000 slots.
+	runtime.GC()
 	queues := make([]chan M, channels)
 	for i := range queues {
 		queues[i] = make(chan M, req.Capacity)
@@ -243,6 +276,9 @@ func run[M words](req *request) reply {
 			return -1
 		}
 		return req.Cores[index]
+	}
+	if scheduled {
+		runtime.GOMAXPROCS(procs(req))
 	}
 	t := &threads{gate: make(chan struct{})}
 	total := req.Producers + req.Consumers
@@ -290,8 +326,14 @@ func run[M words](req *request) reply {
 		}
 	}()
 	t.ready.Wait()
+	processStart := cpuClock(2)
 	close(t.gate)
 	t.done.Wait()
+	if scheduled {
+		// Every thread of the process: the run's goroutines, the
+		// scheduler's and the garbage collector's.
+		t.cpu.Store(cpuClock(2) - processStart)
+	}
 	if req.Corrupt && len(tallies) > 0 && len(tallies[0].Producers) > 0 {
 		// A deliberately broken child, for the harness's tests: one
 		// checksum miscounted.
@@ -307,11 +349,24 @@ func run[M words](req *request) reply {
 	}
 }
 
+// procs is GOMAXPROCS for a scheduled run: the number of distinct cores
+// it is given, or every CPU when it is given none.
+func procs(req *request) int {
+	if req.Cores == nil {
+		return runtime.NumCPU()
+	}
+	distinct := map[int]bool{}
+	for _, core := range req.Cores {
+		distinct[core] = true
+	}
+	return len(distinct)
+}
+
 func check(req *request) string {
 	switch req.Topology {
 	case "spsc", "mpsc", "mpmc_worker_pool", "mpmc_fanout":
 	default:
-		return fmt.Sprintf("go_chan does not run topology %q", req.Topology)
+		return fmt.Sprintf("%s does not run topology %q", name(), req.Topology)
 	}
 	if req.Producers < 1 || req.Consumers < 1 || len(req.Quotas) != req.Producers {
 		return "a run needs at least one producer and one consumer, and one quota per producer"
@@ -330,12 +385,16 @@ func main() {
 	encoder := json.NewEncoder(out)
 	send := func(value any) {
 		if err := encoder.Encode(value); err != nil {
-			fmt.Fprintln(os.Stderr, "go_chan: cannot write:", err)
+			fmt.Fprintln(os.Stderr, name()+": cannot write:", err)
 			os.Exit(1)
 		}
 		out.Flush()
 	}
-	send(hello{Hello: protocol, Implementation: "go_chan", Runtime: runtime.Version(), Library: "buffered chan"})
+	library := "buffered chan"
+	if scheduled {
+		library = "buffered chan, scheduled goroutines"
+	}
+	send(hello{Hello: protocol, Implementation: name(), Runtime: runtime.Version(), Library: library})
 	in := bufio.NewScanner(os.Stdin)
 	in.Buffer(make([]byte, 1<<20), 1<<20)
 	for in.Scan() {

@@ -54,6 +54,7 @@ pub mod latency;
 pub mod levels;
 pub mod machine;
 pub mod oracle;
+pub mod peer;
 pub mod placement;
 pub mod provenance;
 pub mod results;

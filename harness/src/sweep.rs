@@ -79,7 +79,7 @@ impl Visitor for RunVisitor<'_> {
 }
 
 /// The note of a configuration where foreign implementations ran.
-const FOREIGN_NOTE: &str = "foreign implementations ran in child processes (one per implementation and configuration, warm-up rounds first), judged by this harness's oracle from the tallies they reported; their CPU time counts their run threads only (not the runtime's scheduler, JIT or GC threads), and they have no event counters or allocation counts";
+const FOREIGN_NOTE: &str = "foreign implementations ran in child processes (one per implementation and configuration, warm-up rounds first), judged by this harness's oracle from the tallies they reported; their CPU time counts their run threads only (not the runtime's scheduler, JIT or GC threads; go_chan_sched's, whose goroutines move between threads, is the whole process's), and they have no event counters or allocation counts";
 
 /// What progress events name the floor measured beside each round's runs.
 pub const FLOOR: &str = "floor";

@@ -69,6 +69,25 @@ fn assert_input_error(output: &Output, expected: &[&str]) {
 }
 
 #[test]
+fn the_peer_check_refuses_a_folder_without_the_peers_programs() {
+    let empty = scratch("peer");
+    std::fs::create_dir_all(&empty).unwrap();
+    let folder = empty.display().to_string();
+    assert_input_error(
+        &harness(&["peer", "--programs", &folder]),
+        &[
+            "no crossbeam-channel, flume, mpsc, go, go-make there",
+            "scripts/peer-check.sh",
+        ],
+    );
+    assert_input_error(
+        &harness(&["peer", "--programs", &folder, "--rounds", "0"]),
+        &["--rounds"],
+    );
+    std::fs::remove_dir_all(empty).unwrap();
+}
+
+#[test]
 fn a_short_run_prints_a_table_and_writes_results() {
     let out = scratch("run");
     let output = harness(&[
@@ -361,9 +380,9 @@ fn bad_flags_are_usage_errors() {
 
 /// A fault scenario whose runs all meet the contract for crossbeam.
 const FAULTS: &str = r#"
-description = "crossbeam, faults it recovers from"
+description = "crossbeam through its cancellable path, faults it recovers from"
 kind = "faults"
-implementations = ["crossbeam"]
+implementations = ["crossbeam_sliced"]
 faults = ["producer_panic", "consumer_dropped", "cancel_mid_claim"]
 topologies = ["spsc", "mpmc_worker_pool"]
 messages = 400
@@ -381,12 +400,12 @@ fn a_fault_scenario_prints_its_table_and_writes_results() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     // One progress line per run on stderr (no terminal, so no bar).
     assert!(
-        stderr.contains("[6/6] crossbeam mpmc_worker_pool cancel_mid_claim: recovered"),
+        stderr.contains("[6/6] crossbeam_sliced mpmc_worker_pool cancel_mid_claim: recovered"),
         "{stderr}"
     );
     for row in [
-        "crossbeam       spsc              1 1  recovered       disconnected (expected)  recovered",
-        "crossbeam       mpmc_worker_pool  2 2  recovered       recovered                recovered",
+        "crossbeam_sliced  spsc              1 1  recovered       disconnected (expected)  recovered",
+        "crossbeam_sliced  mpmc_worker_pool  2 2  recovered       recovered                recovered",
     ] {
         assert!(stdout.contains(row), "missing {row:?} in:\n{stdout}");
     }

@@ -20,9 +20,17 @@ const DOCUMENTED: &[(&str, &str, Option<Topology>)] = &[
     ("disruptor", "producer_panic_continues", None),
     ("disruptor", "consumer_dropped", Some(Topology::MpmcFanout)),
     ("disruptor", "consumer_panic", Some(Topology::MpmcFanout)),
-    // tokio's `blocking_send` does not look at the cancel token once it
-    // waits.
+    // tokio's `blocking_send`, and the plain `send` of the channel crates
+    // (their default rows; the `*_sliced` rows keep the contract), do not
+    // look at the cancel token once they wait.
     ("tokio_mpsc", "cancel_mid_claim", None),
+    ("crossbeam", "cancel_mid_claim", None),
+    ("crossbeam_vec", "cancel_mid_claim", None),
+    ("flume", "cancel_mid_claim", None),
+    ("flume_vec", "cancel_mid_claim", None),
+    ("std_mpsc", "cancel_mid_claim", None),
+    ("kanal", "cancel_mid_claim", None),
+    ("crossfire", "cancel_mid_claim", None),
     // An unbounded queue is never full, so its producers do not wait for
     // the consumer that left: what they published before their next batch
     // looked is accepted and never read (counted as lost).

@@ -18,6 +18,12 @@ pub const GO_CHAN: Info = Info::new("go_chan", "foreign: Go's buffered channel i
     .wait_class(WaitClass::Blocking)
     .fanout_emulated(true);
 
+/// Go's buffered channel with goroutines left to Go's scheduler
+/// (`foreign/go_chan/main.go -scheduled`).
+pub const GO_CHAN_SCHED: Info = Info::new("go_chan_sched", "foreign: Go's buffered channel in a child process, goroutines scheduled by Go (GOMAXPROCS = the cores given, no locking or pinning), one send per message", TOPOLOGIES)
+    .wait_class(WaitClass::Blocking)
+    .fanout_emulated(true);
+
 /// The Java LMAX Disruptor (`foreign/lmax_java/LmaxJava.java`).
 pub const LMAX_JAVA: Info = Info::new("lmax_java", "foreign: the Java LMAX Disruptor in a child process (its sequencers, batch event processors and WorkerPool), batches claimed with next(n)", TOPOLOGIES)
     .batching(Batching::Native)
@@ -25,5 +31,5 @@ pub const LMAX_JAVA: Info = Info::new("lmax_java", "foreign: the Java LMAX Disru
 
 /// Every foreign implementation.
 pub fn infos() -> Vec<Info> {
-    vec![GO_CHAN, LMAX_JAVA]
+    vec![GO_CHAN, GO_CHAN_SCHED, LMAX_JAVA]
 }

@@ -60,17 +60,16 @@ macro_rules! registry {
 registry! {
     spsc_ring: SpscRing;
     rtrb: Rtrb;
-    channel: Crossbeam, CrossbeamVec, Flume, FlumeVec;
+    channel: Crossbeam, CrossbeamSliced, CrossbeamVec, Flume, FlumeSliced, FlumeVec, StdMpsc,
+        Kanal, KanalSliced, Crossfire, CrossfireSliced;
     disruptor: Single, Lmax, Bitmap, WorkerPoolAdaptive, WorkerPoolK1;
     disruptor_crate: DisruptorCrate;
     array_queue: ArrayQueueBaseline;
     ring_mpsc: RingMpsc;
     tokio_mpsc: TokioMpsc;
-    crossfire: Crossfire;
     concurrent_queue: ConcurrentQueueBaseline;
     seg_queue: SegQueueBaseline;
     ringbuf: Ringbuf;
-    kanal: Kanal;
 }
 
 /// Calls `visitor` with the built-in implementation named `name`, or

@@ -28,6 +28,7 @@ mod calibrate;
 mod faults;
 mod levels;
 mod measure;
+mod peer;
 
 use calibrate::calibrate;
 use faults::faults;
@@ -88,6 +89,11 @@ enum Command {
     /// alternated process by process, each round judged against the other
     /// build's round in the same slot: faster, slower or indistinguishable.
     Ab(levels::AbArgs),
+    /// The peer check: crossbeam-channel's own benchmark programs and
+    /// ringlab's peer_* scenarios, interleaved round by round, as ratios to
+    /// crossbeam-channel on both sides (scripts/peer-check.sh builds the
+    /// programs and runs this).
+    Peer(peer::PeerArgs),
 }
 
 #[derive(Args)]
@@ -260,6 +266,7 @@ pub fn main_in<R: Roster>(home: &Path) -> ExitCode {
         Command::Calibrate(args) => calibrate(&context, args),
         Command::Compare(args) => compare(&args),
         Command::Ab(args) => levels::ab(&context, &args),
+        Command::Peer(args) => peer::peer(&context, args),
     };
     result.unwrap_or_else(|InputError(message)| {
         eprintln!("error: {message}");
@@ -335,7 +342,7 @@ fn load(context: &Context, args: &ScenarioArgs) -> Result<ScenarioFile, InputErr
             .any(|foreign| message.contains(&format!("`{}`", foreign.info.name)))
         {
             message.push_str(
-                "\n  note: the foreign implementations (go_chan, lmax_java) run throughput scenarios whose consumers read every message: not latency, pingpong, faults or consume = \"discard\"",
+                "\n  note: the foreign implementations (go_chan, go_chan_sched, lmax_java) run throughput scenarios whose consumers read every message: not latency, pingpong, faults or consume = \"discard\"",
             );
         }
         InputError(message)

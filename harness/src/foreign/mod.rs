@@ -3,7 +3,11 @@
 //! oracle.
 //!
 //! - `go_chan`: Go's buffered channel (`foreign/go_chan/main.go`), the
-//!   baseline of crossbeam-channel's own benchmark suite.
+//!   baseline of crossbeam-channel's own benchmark suite, each run
+//!   goroutine locked to an OS thread pinned to its core.
+//! - `go_chan_sched`: the same program with `-scheduled`: goroutines left to
+//!   Go's scheduler, `GOMAXPROCS` = the cores given, as Go programs run
+//!   (and as the peer's `go.go` runs); its CPU time is the process's.
 //! - `lmax_java`: the Java LMAX Disruptor from Debian's libdisruptor-java
 //!   (`foreign/lmax_java/LmaxJava.java`), where the availability array of
 //!   `lmax` comes from.
@@ -68,6 +72,8 @@ pub struct Foreign {
     pub info: Info,
     /// What it needs.
     pub runtime: Runtime,
+    /// Arguments the child is started with.
+    pub args: &'static [&'static str],
     prepared: OnceLock<Result<Prepared, String>>,
 }
 
@@ -82,6 +88,15 @@ struct Prepared {
 pub static GO_CHAN: Foreign = Foreign {
     info: impls::foreign::GO_CHAN,
     runtime: Runtime::Go,
+    args: &[],
+    prepared: OnceLock::new(),
+};
+
+/// Go's buffered channel, goroutines scheduled by Go.
+pub static GO_CHAN_SCHED: Foreign = Foreign {
+    info: impls::foreign::GO_CHAN_SCHED,
+    runtime: Runtime::Go,
+    args: &["-scheduled"],
     prepared: OnceLock::new(),
 };
 
@@ -89,11 +104,12 @@ pub static GO_CHAN: Foreign = Foreign {
 pub static LMAX_JAVA: Foreign = Foreign {
     info: impls::foreign::LMAX_JAVA,
     runtime: Runtime::Java,
+    args: &[],
     prepared: OnceLock::new(),
 };
 
 /// Every foreign implementation.
-pub static ALL: [&Foreign; 2] = [&GO_CHAN, &LMAX_JAVA];
+pub static ALL: [&Foreign; 3] = [&GO_CHAN, &GO_CHAN_SCHED, &LMAX_JAVA];
 
 /// The foreign implementation named `name`.
 pub fn find(name: &str) -> Option<&'static Foreign> {
@@ -272,7 +288,7 @@ impl Foreign {
         Ok(match self.runtime {
             Runtime::Go => Prepared {
                 program: built.join(name),
-                args: Vec::new(),
+                args: self.args.iter().map(|arg| (*arg).to_owned()).collect(),
             },
             Runtime::Java => Prepared {
                 program: PathBuf::from("java"),

@@ -130,7 +130,7 @@ pub fn run_all(
 }
 
 /// Runs one child and reads the results file it wrote into `out`.
-fn run_child(build: &Build, arguments: &[String], out: &Path) -> Result<Results, String> {
+pub fn run_child(build: &Build, arguments: &[String], out: &Path) -> Result<Results, String> {
     let _ = std::fs::remove_dir_all(out);
     std::fs::create_dir_all(out)
         .map_err(|error| format!("cannot create {}: {error}", out.display()))?;

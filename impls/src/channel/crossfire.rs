@@ -1,6 +1,5 @@
 //! `crossfire`: the crossfire crate's bounded MPMC channel through its
-//! blocking API, one send per message (the channel adapter of
-//! [`crate::channel`]).
+//! blocking API, one send per message.
 //!
 //! Its MPMC flavour is an array queue with per-slot stamps (as
 //! crossbeam's); a waiting side spins with back-off, then registers and
@@ -12,7 +11,9 @@ use core::time::Duration;
 use crossfire::mpmc::Array;
 use crossfire::{MRx, MTx};
 
-use crate::channel::{Channel, ChannelQueue, PerMessage, RecvFailure, SendFailure};
+use super::{
+    Channel, ChannelQueue, Disconnected, PerMessage, RecvFailure, SendFailure, Sliced, TimedChannel,
+};
 
 /// The crossfire crate's bounded MPMC channel.
 pub struct CrossfireChannel;
@@ -28,6 +29,10 @@ impl Channel for CrossfireChannel {
         crossfire::mpmc::bounded_blocking(capacity)
     }
 
+    fn share<T: Send + 'static>(rx: &Self::Receiver<T>) -> Option<Self::Receiver<T>> {
+        Some(rx.clone())
+    }
+
     #[inline]
     fn try_send<T: Send + 'static>(tx: &Self::Sender<T>, value: T) -> Result<(), SendFailure<T>> {
         tx.try_send(value).map_err(|error| match error {
@@ -36,6 +41,29 @@ impl Channel for CrossfireChannel {
         })
     }
 
+    #[inline]
+    fn send<T: Send + 'static>(tx: &Self::Sender<T>, value: T) -> Result<(), Disconnected> {
+        tx.send(value).map_err(|_| Disconnected)
+    }
+
+    #[inline]
+    fn try_recv<T: Send + 'static>(rx: &Self::Receiver<T>) -> Result<T, RecvFailure> {
+        rx.try_recv().map_err(|error| match error {
+            crossfire::TryRecvError::Empty => RecvFailure::Empty,
+            crossfire::TryRecvError::Disconnected => RecvFailure::Disconnected,
+        })
+    }
+
+    #[inline]
+    fn recv<T: Send + 'static>(rx: &Self::Receiver<T>) -> Result<T, Disconnected> {
+        rx.recv().map_err(|_| Disconnected)
+    }
+}
+
+impl TimedChannel for CrossfireChannel {
+    const SLICED_NAME: &'static str = "crossfire_sliced";
+    const SLICED_SUMMARY: &'static str =
+        "crossfire bounded MPMC (blocking API), one send per message, through 20 ms timed calls";
     fn send_timeout<T: Send + 'static>(
         tx: &Self::Sender<T>,
         value: T,
@@ -47,15 +75,6 @@ impl Channel for CrossfireChannel {
                 crossfire::SendTimeoutError::Disconnected(_) => SendFailure::Disconnected,
             })
     }
-
-    #[inline]
-    fn try_recv<T: Send + 'static>(rx: &Self::Receiver<T>) -> Result<T, RecvFailure> {
-        rx.try_recv().map_err(|error| match error {
-            crossfire::TryRecvError::Empty => RecvFailure::Empty,
-            crossfire::TryRecvError::Disconnected => RecvFailure::Disconnected,
-        })
-    }
-
     fn recv_timeout<T: Send + 'static>(
         rx: &Self::Receiver<T>,
         timeout: Duration,
@@ -69,3 +88,5 @@ impl Channel for CrossfireChannel {
 
 /// `crossfire`: crossfire bounded MPMC, one send per message.
 pub type Crossfire = ChannelQueue<CrossfireChannel, PerMessage>;
+/// `crossfire_sliced`: the same through the cancellable sliced path.
+pub type CrossfireSliced = ChannelQueue<CrossfireChannel, PerMessage, Sliced>;
