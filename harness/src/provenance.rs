@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::process::Command;
 
-pub use schema::Provenance;
+pub use schema::{CpuId, Provenance};
 
 fn read_trimmed(path: &str) -> Option<String> {
     std::fs::read_to_string(path)
@@ -34,6 +34,23 @@ fn git(repo: &Path, args: &[&str]) -> Option<String> {
         .then(|| String::from_utf8_lossy(&output.stdout).trim().to_owned())
 }
 
+/// The first processor's vendor, family and model from `/proc/cpuinfo`.
+pub fn cpu_id() -> Option<CpuId> {
+    let text = std::fs::read_to_string("/proc/cpuinfo").ok()?;
+    let field = |name: &str| {
+        text.lines()
+            .take_while(|line| !line.trim().is_empty())
+            .filter_map(|line| line.split_once(':'))
+            .find(|(key, _)| key.trim() == name)
+            .map(|(_, value)| value.trim().to_owned())
+    };
+    Some(CpuId {
+        vendor: field("vendor_id")?,
+        family: field("cpu family")?.parse().ok()?,
+        model: field("model")?.parse().ok()?,
+    })
+}
+
 /// Collects provenance; `repo` is the source tree the harness was built from.
 pub fn collect(repo: &Path, usable_cores: Vec<usize>) -> Provenance {
     let git_commit = git(repo, &["rev-parse", "HEAD"]);
@@ -50,6 +67,7 @@ pub fn collect(repo: &Path, usable_cores: Vec<usize>) -> Provenance {
                 .map(|(_, model)| model.trim().to_owned())
         });
     Provenance {
+        cpu_id: cpu_id(),
         git_commit,
         git_dirty,
         rustc: env!("RINGLAB_RUSTC_VERSION").to_owned(),

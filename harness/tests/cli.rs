@@ -69,6 +69,40 @@ fn assert_input_error(output: &Output, expected: &[&str]) {
 }
 
 #[test]
+fn the_atlas_renders_keeps_compact_copies_and_refuses_mixed_scenarios() {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../reports/tests/fixtures");
+    let mpsc = fixtures.join("mpsc-contract.json").display().to_string();
+    let spsc = fixtures.join("spsc.json").display().to_string();
+    let dir = scratch("atlas");
+    let out = dir.join("page").display().to_string();
+    let output = harness(&["atlas", &mpsc, &mpsc, "--out", &out]);
+    let (stdout, stderr) = text(&output);
+    assert!(output.status.success(), "{stdout}\n{stderr}");
+    assert!(stdout.contains("atlas · mpsc · 2 machines"), "{stdout}");
+    assert!(
+        stdout.contains("0 of 6 configurations change between machines"),
+        "{stdout}"
+    );
+    let page = std::fs::read_to_string(dir.join("page/atlas.html")).unwrap();
+    assert!(page.contains("the same verdict on every machine that ran it"));
+
+    let kept = dir.join("atlas").display().to_string();
+    let output = harness(&["atlas", "--add", &spsc, "--dir", &kept]);
+    let (stdout, stderr) = text(&output);
+    assert!(output.status.success(), "{stdout}\n{stderr}");
+    let copy = dir.join("atlas/spsc/intel-r-xeon-r-processor.json");
+    assert!(stdout.contains(&copy.display().to_string()), "{stdout}");
+    let compact = reports::load(&copy).expect("the compact copy loads");
+    assert_eq!(compact.configurations.len(), 2);
+
+    assert_input_error(
+        &harness(&["atlas", &mpsc, &spsc]),
+        &["holds scenario `spsc`", "one scenario across machines"],
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
 fn the_peer_check_refuses_a_folder_without_the_peers_programs() {
     let empty = scratch("peer");
     std::fs::create_dir_all(&empty).unwrap();

@@ -22,6 +22,7 @@
 //! # Ok::<(), reports::ReportError>(())
 //! ```
 
+pub mod atlas;
 pub mod columns;
 pub mod compare;
 pub mod format;

@@ -15,8 +15,8 @@ pub mod vocab;
 mod words;
 
 pub use machine::{
-    Cache, CounterAvailability, CounterSource, CounterStatus, CounterValue, CpuTopology, Machine,
-    Placement, Provenance, Timer,
+    Cache, CounterAvailability, CounterSource, CounterStatus, CounterValue, CpuId, CpuTopology,
+    Machine, Placement, Provenance, Timer,
 };
 pub use outcome::{Costs, Label, Outcome, RunLatency, Verdict};
 pub use results::{

@@ -25,6 +25,11 @@ pub struct Provenance {
     /// CPU model name.
     #[serde(default)]
     pub cpu_model: Option<String>,
+    /// CPU vendor, family and model numbers (`/proc/cpuinfo`'s
+    /// `vendor_id`, `cpu family`, `model`): the model name alone does not
+    /// tell one generation from another (several read "AMD EPYC").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu_id: Option<CpuId>,
     /// Logical cores the OS reports.
     #[serde(default)]
     pub logical_cores: usize,
@@ -40,6 +45,27 @@ pub struct Provenance {
     /// 1, 5 and 15 minute load averages when the invocation started.
     #[serde(default)]
     pub load_average_at_start: Option<[f64; 3]>,
+}
+
+/// Which CPU, by the numbers the processor reports.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CpuId {
+    /// `GenuineIntel`, `AuthenticAMD`, ...
+    pub vendor: String,
+    /// The family number.
+    pub family: u32,
+    /// The model number within the family.
+    pub model: u32,
+}
+
+impl fmt::Display for CpuId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} family {} model {}",
+            self.vendor, self.family, self.model
+        )
+    }
 }
 
 /// What the machine allows (`machine` in results), measured once per

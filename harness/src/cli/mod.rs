@@ -24,6 +24,7 @@ use crate::results::{self, ImplementationRecord, Results, ScenarioRecord};
 use crate::sweep::{self, Event, SweepOptions};
 use crate::table;
 
+mod atlas;
 mod calibrate;
 mod faults;
 mod levels;
@@ -94,6 +95,10 @@ enum Command {
     /// crossbeam-channel on both sides (scripts/peer-check.sh builds the
     /// programs and runs this).
     Peer(peer::PeerArgs),
+    /// One scenario's verdicts from several machines side by side, marking
+    /// what changes between them (--add keeps a compact copy of a results
+    /// file in atlas/).
+    Atlas(atlas::AtlasArgs),
 }
 
 #[derive(Args)]
@@ -267,6 +272,7 @@ pub fn main_in<R: Roster>(home: &Path) -> ExitCode {
         Command::Compare(args) => compare(&args),
         Command::Ab(args) => levels::ab(&context, &args),
         Command::Peer(args) => peer::peer(&context, args),
+        Command::Atlas(args) => atlas::atlas(&context, args),
     };
     result.unwrap_or_else(|InputError(message)| {
         eprintln!("error: {message}");
