@@ -48,7 +48,7 @@ fn documented(implementation: &str, failure: &str) -> bool {
     })
 }
 
-/// Every check, without progress lines: twenty implementations' worth
+/// Every check, without progress lines: the whole roster's worth
 /// would bury the test's own output.
 const QUIET: Checks = Checks {
     progress: false,

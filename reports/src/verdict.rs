@@ -3,8 +3,11 @@
 //!
 //! For each configuration of a results file, the implementations whose runs
 //! passed the oracle are ranked by their median (throughput, or for
-//! one-way latency scenarios the p99 latency). Each is set against the
-//! fastest **round by round**: in every measured round in which both
+//! one-way latency scenarios the p99 latency). The fastest is then chosen
+//! by the same paired comparison the ratios use: where another's median
+//! per-round ratio to the fastest by median is above 1, that one leads
+//! instead (the highest such, again until none is, each at most once).
+//! Each is set against the fastest **round by round**: in every measured round in which both
 //! passed, its figure over the fastest's in that round, and the median of
 //! those per-round ratios with its 95% bootstrap interval (the same
 //! statistic as the tables' ratio to the baseline, so a vCPU that moved
@@ -20,6 +23,14 @@
 //!   harness's own per-message work with no queue, see [`HARNESS_BOUND`]),
 //!   so the harness, not the queue, may be what it measures;
 //! - **oversubscribed**: threads outnumbered cores, the run was unpinned;
+//! - **unstable placement**: the core-to-core round trip measured beside
+//!   the rounds moved by more than twofold (the hypervisor moved the
+//!   vCPUs): compare within rounds, not across;
+//! - **loaded**: the machine's load average when the run started was at
+//!   least one core above the cores the run left free, so other work
+//!   shared its cores;
+//! - **unbounded**: the queue holds whatever producers get ahead, so it is
+//!   not held to the capacity the others are;
 //! - **k/n passed**: not every measured run passed the oracle; the figure
 //!   is from those that did;
 //! - **count only**: the consumer did not read the messages;
@@ -89,6 +100,8 @@ pub struct Ranked {
     /// With runs in several layouts: the lowest and highest of the
     /// layouts' median ratios to the fastest. `interval` already covers it.
     pub layout_range: Option<(f64, f64)>,
+    /// The queue is unbounded (its record says so).
+    pub unbounded: bool,
 }
 
 impl Ranked {
@@ -106,6 +119,9 @@ impl Ranked {
         let mut marks = Vec::new();
         if self.harness_bound {
             marks.push("harness-bound".to_owned());
+        }
+        if self.unbounded {
+            marks.push("unbounded".to_owned());
         }
         if self.passed.0 < self.passed.1 {
             marks.push(format!("{}/{} passed", self.passed.0, self.passed.1));
@@ -139,6 +155,9 @@ pub struct ConfigurationVerdict {
     pub unranked: Vec<(String, Label)>,
     /// Threads outnumbered cores.
     pub oversubscribed: bool,
+    /// What else weakens every figure of the configuration, in words
+    /// (unstable placement, a loaded machine).
+    pub conditions: Vec<String>,
     /// The base case's median throughput, when it ran and passed.
     pub base: Option<f64>,
 }
@@ -174,6 +193,7 @@ impl ConfigurationVerdict {
         if self.oversubscribed {
             marks.push("OVERSUBSCRIBED".to_owned());
         }
+        marks.extend(self.conditions.iter().cloned());
         for ranked in &self.ranked {
             for mark in ranked.marks() {
                 marks.push(format!("{} {mark}", ranked.implementation));
@@ -251,14 +271,112 @@ pub fn label(configuration: &Configuration) -> String {
     text
 }
 
+/// What a file says of every configuration's conditions.
+struct FileContext {
+    latency: bool,
+    /// The 1-minute load average when the run started.
+    load: Option<f64>,
+    /// Logical cores.
+    cores: usize,
+    /// Implementations recorded as unbounded.
+    unbounded: Vec<String>,
+}
+
 /// The verdict of every configuration of `file`.
 pub fn verdicts(file: &ResultsFile) -> Vec<ConfigurationVerdict> {
-    let latency = file.scenario.kind == Kind::Latency;
+    let context = FileContext {
+        latency: file.scenario.kind == Kind::Latency,
+        load: file
+            .provenance
+            .load_average_at_start
+            .map(|[one_minute, ..]| one_minute),
+        cores: file.provenance.logical_cores,
+        unbounded: file
+            .implementations
+            .iter()
+            .filter(|implementation| !implementation.bounded)
+            .map(|implementation| implementation.name.clone())
+            .collect(),
+    };
     file.configurations
         .iter()
         .enumerate()
-        .map(|(index, configuration)| verdict(index, configuration, latency))
+        .map(|(index, configuration)| verdict(index, configuration, &context))
         .collect()
+}
+
+/// The configuration's conditions that weaken every figure in it.
+fn conditions(configuration: &Configuration, context: &FileContext) -> Vec<String> {
+    let mut conditions = Vec::new();
+    if configuration
+        .floor
+        .as_ref()
+        .is_some_and(|floor| floor.unstable)
+    {
+        conditions.push("UNSTABLE PLACEMENT (the round trip moved more than 2x)".to_owned());
+    }
+    let threads = configuration.producers + configuration.consumers;
+    let free = context.cores.saturating_sub(threads) as f64;
+    if let Some(load) = context.load
+        && context.cores > 0
+        && load >= free + 1.0
+    {
+        conditions.push(format!(
+            "LOADED (load {load:.1} at start on {} cores, {threads} run threads)",
+            context.cores
+        ));
+    }
+    conditions
+}
+
+/// Per-round ratios of `own` over `lead`, in the rounds both passed.
+fn paired_ratios(own: &[(u32, f64)], lead: &[(u32, f64)]) -> Vec<(u32, f64)> {
+    own.iter()
+        .filter_map(|&(round, value)| {
+            lead.iter()
+                .find(|&&(r, _)| r == round)
+                .filter(|&&(_, best)| best > 0.0)
+                .map(|&(_, best)| (round, value / best))
+        })
+        .collect()
+}
+
+/// The leader by the paired comparison the ratios use: from the fastest by
+/// median (`candidates[0]`), move to the candidate whose median per-round
+/// ratio to the current leader is highest and above 1, until none is; each
+/// candidate leads at most once, so close rivals that beat each other in
+/// a circle stop the search where it is.
+fn paired_leader(configuration: &Configuration, candidates: &[(&Summary, f64)]) -> usize {
+    let rounds_of: Vec<Vec<(u32, f64)>> = candidates
+        .iter()
+        .map(|(summary, _)| rounds(configuration, &summary.implementation))
+        .collect();
+    let mut leader = 0;
+    let mut led = vec![false; candidates.len()];
+    loop {
+        led[leader] = true;
+        let ahead = rounds_of
+            .iter()
+            .enumerate()
+            .filter(|&(index, _)| index != leader)
+            .filter_map(|(index, own)| {
+                let ratios: Vec<f64> = paired_ratios(own, &rounds_of[leader])
+                    .into_iter()
+                    .map(|(_, ratio)| ratio)
+                    .collect();
+                if ratios.len() < MIN_ROUNDS {
+                    return None;
+                }
+                median(&ratios)
+                    .filter(|&ratio| ratio > 1.0)
+                    .map(|ratio| (index, ratio))
+            })
+            .max_by(|a, b| a.1.total_cmp(&b.1));
+        match ahead {
+            Some((index, _)) if !led[index] => leader = index,
+            _ => return leader,
+        }
+    }
 }
 
 /// Passed measured throughputs of `implementation`, by round.
@@ -271,8 +389,12 @@ pub(crate) fn rounds(configuration: &Configuration, implementation: &str) -> Vec
         .collect()
 }
 
-fn verdict(index: usize, configuration: &Configuration, latency: bool) -> ConfigurationVerdict {
-    let metric = if latency {
+fn verdict(
+    index: usize,
+    configuration: &Configuration,
+    context: &FileContext,
+) -> ConfigurationVerdict {
+    let metric = if context.latency {
         Metric::LatencyP99
     } else {
         Metric::Throughput
@@ -304,6 +426,11 @@ fn verdict(index: usize, configuration: &Configuration, latency: bool) -> Config
         Metric::Throughput => b.1.total_cmp(&a.1),
         Metric::LatencyP99 => a.1.total_cmp(&b.1),
     });
+    if metric == Metric::Throughput && !candidates.is_empty() {
+        let leader = paired_leader(configuration, &candidates);
+        let lead = candidates.remove(leader);
+        candidates.insert(0, lead);
+    }
     let best_rounds = candidates
         .first()
         .map(|(summary, _)| rounds(configuration, &summary.implementation))
@@ -330,6 +457,7 @@ fn verdict(index: usize, configuration: &Configuration, latency: bool) -> Config
                 passed: (summary.passed_runs, summary.measured_runs),
                 count_only: summary.verdict == Label::PassCountOnly,
                 layout_range: None,
+                unbounded: context.unbounded.contains(&summary.implementation),
             };
             if position == 0 {
                 if metric == Metric::Throughput && best_rounds.len() >= MIN_ROUNDS {
@@ -340,16 +468,7 @@ fn verdict(index: usize, configuration: &Configuration, latency: bool) -> Config
             match metric {
                 Metric::Throughput => {
                     let own = rounds(configuration, &summary.implementation);
-                    let paired: Vec<(u32, f64)> = own
-                        .iter()
-                        .filter_map(|&(round, value)| {
-                            best_rounds
-                                .iter()
-                                .find(|&&(r, _)| r == round)
-                                .filter(|&&(_, best)| best > 0.0)
-                                .map(|&(_, best)| (round, value / best))
-                        })
-                        .collect();
+                    let paired = paired_ratios(&own, &best_rounds);
                     let ratios: Vec<f64> = paired.iter().map(|&(_, ratio)| ratio).collect();
                     ranked.paired_rounds = ratios.len();
                     ranked.layout_range = layout_range(&layouts, &paired);
@@ -389,6 +508,7 @@ fn verdict(index: usize, configuration: &Configuration, latency: bool) -> Config
         ranked,
         unranked,
         oversubscribed: configuration.oversubscribed,
+        conditions: conditions(configuration, context),
         base,
     }
 }
@@ -413,7 +533,7 @@ fn layout_range(layouts: &BTreeMap<u32, u32>, paired: &[(u32, f64)]) -> Option<(
 }
 
 /// What the verdict lines say, for the line above them.
-pub const LEGEND: &str = "per configuration: the fastest by median; `~` those this run could not tell from it (the 95% interval of their per-round ratio to it reaches 1); `>` then the rest, each as its per-round ratio to the fastest (median, 95% bootstrap interval); harness-bound: within 20% of the base case, the harness's own ceiling";
+pub const LEGEND: &str = "per configuration: the fastest (by median, unless another's median per-round ratio to it is above 1); `~` those this run could not tell from it (the 95% interval of their per-round ratio to it reaches 1); `>` then the rest, each as its per-round ratio to the fastest (median, 95% bootstrap interval); harness-bound: within 20% of the base case, the harness's own ceiling";
 
 /// The verdicts of `file` as terminal lines, with a heading and legend.
 pub fn render(file: &ResultsFile) -> String {

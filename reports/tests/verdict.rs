@@ -290,3 +290,90 @@ fn a_ranking_that_flips_between_layouts_is_marked_and_its_interval_covers_them()
         verdict.line()
     );
 }
+
+#[test]
+fn the_leader_is_chosen_by_the_paired_comparison_the_ratios_use() {
+    let mut file = load();
+    // lmax is a hair ahead of bitmap round by round (0.99x, 1.01x, 1.02x:
+    // median above 1), but its summary median (49) is below bitmap's (50).
+    set_rounds(&mut file, 0, "lmax", &[49.5e6, 53e6, 56e6]);
+    file.configurations[0]
+        .summary
+        .iter_mut()
+        .find(|s| s.implementation == "lmax")
+        .unwrap()
+        .median = Some(49e6);
+    let verdict = verdict_of(&file, 0);
+    assert_eq!(names(&verdict), ["lmax", "bitmap", "crossbeam"]);
+    let bitmap = &verdict.ranked[1];
+    assert!(bitmap.ratio < 1.0, "{}", verdict.line());
+    // Close rivals: the paired comparison cannot tell them apart.
+    assert!(bitmap.indistinguishable, "{}", verdict.line());
+    assert!(verdict.line().starts_with("P1 C1"), "{}", verdict.line());
+    assert!(
+        verdict.line().contains(": lmax 49.0 M/s ~ bitmap"),
+        "{}",
+        verdict.line()
+    );
+}
+
+#[test]
+fn unstable_placement_a_loaded_machine_and_an_unbounded_queue_are_marked() {
+    let mut file = load();
+    file.configurations[1].floor = Some(
+        serde_json::from_value(serde_json::json!({
+            "cores": [0, 1],
+            "rounds": [],
+            "median_ns": 400.0,
+            "range_ns": [65.0, 790.0],
+            "unstable": true
+        }))
+        .unwrap(),
+    );
+    file.implementations
+        .iter_mut()
+        .find(|implementation| implementation.name == "crossbeam")
+        .unwrap()
+        .bounded = false;
+    let verdicts = verdict::verdicts(&file);
+    // Configuration 0 (P1 C1 on 2 cores, load 0.5): nothing but the queue.
+    assert!(
+        verdicts[0].conditions.is_empty(),
+        "{:?}",
+        verdicts[0].conditions
+    );
+    let crossbeam = verdicts[0]
+        .ranked
+        .iter()
+        .find(|ranked| ranked.implementation == "crossbeam")
+        .unwrap();
+    assert!(crossbeam.marks().contains(&"unbounded".to_owned()));
+    assert!(
+        verdicts[0].line().contains("crossbeam unbounded"),
+        "{}",
+        verdicts[0].line()
+    );
+    assert_eq!(
+        verdicts[1].conditions,
+        ["UNSTABLE PLACEMENT (the round trip moved more than 2x)"]
+    );
+    assert!(
+        verdicts[1].line().contains("UNSTABLE PLACEMENT"),
+        "{}",
+        verdicts[1].line()
+    );
+
+    // A load of 5.8 on 2 cores, with every core taken by the run.
+    file.provenance.load_average_at_start = Some([5.8, 4.0, 3.0]);
+    let loaded = verdict::verdicts(&file);
+    assert!(
+        loaded[0]
+            .conditions
+            .contains(&"LOADED (load 5.8 at start on 2 cores, 2 run threads)".to_owned()),
+        "{:?}",
+        loaded[0].conditions
+    );
+    // Just under a core above the free cores: not marked.
+    file.provenance.load_average_at_start = Some([0.9, 0.9, 0.9]);
+    assert!(verdict::verdicts(&file)[0].conditions.is_empty());
+}

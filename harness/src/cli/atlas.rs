@@ -17,7 +17,8 @@ pub(super) struct AtlasArgs {
     #[arg(long, value_name = "DIR", conflicts_with = "add")]
     out: Option<PathBuf>,
     /// Instead of a report: keep a compact copy of each file (latency
-    /// histograms dropped, one line of JSON) in the atlas folder, as
+    /// histograms and the summaries' unavailable counters dropped, one
+    /// line of JSON) in the atlas folder, as
     /// DIR/SCENARIO/MACHINE.json, named by the CPU that produced it.
     #[arg(long)]
     add: bool,
@@ -60,6 +61,7 @@ fn keep(file: &reports::ResultsFile, dir: &Path) -> Result<PathBuf, InputError> 
     let mut value = serde_json::to_value(&file.results)
         .map_err(|error| InputError(format!("cannot encode {}: {error}", file.path.display())))?;
     drop_histograms(&mut value);
+    drop_unavailable_counters(&mut value);
     let folder = dir.join(&file.scenario.name);
     let path = folder.join(format!("{}.json", reports::atlas::machine_slug(file)));
     std::fs::create_dir_all(&folder)
@@ -83,5 +85,29 @@ fn drop_histograms(value: &mut serde_json::Value) {
         }
         serde_json::Value::Array(items) => items.iter_mut().for_each(drop_histograms),
         _ => {}
+    }
+}
+
+/// Drops the counters the machine could not count from every summary: the
+/// machine's own record (`machine.counters`) still says which and why.
+fn drop_unavailable_counters(value: &mut serde_json::Value) {
+    let Some(configurations) = value
+        .get_mut("configurations")
+        .and_then(serde_json::Value::as_array_mut)
+    else {
+        return;
+    };
+    for summary in configurations
+        .iter_mut()
+        .filter_map(|configuration| configuration.get_mut("summary"))
+        .filter_map(serde_json::Value::as_array_mut)
+        .flatten()
+    {
+        if let Some(counters) = summary
+            .get_mut("counters")
+            .and_then(serde_json::Value::as_array_mut)
+        {
+            counters.retain(|counter| counter["status"] != "unavailable");
+        }
     }
 }

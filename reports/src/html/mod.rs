@@ -163,6 +163,7 @@ fn verdict_section(out: &mut String, results: &[ResultsFile], plan: &Plan) {
             if verdict.oversubscribed {
                 marks.push("oversubscribed".to_owned());
             }
+            marks.extend(verdict.conditions.iter().cloned());
             for ranked in &verdict.ranked {
                 for mark in ranked.marks() {
                     marks.push(format!("{}: {mark}", ranked.implementation));
