@@ -103,6 +103,34 @@ fn the_atlas_renders_keeps_compact_copies_and_refuses_mixed_scenarios() {
 }
 
 #[test]
+fn the_shipped_atlas_renders() {
+    let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("../atlas");
+    let dir = scratch("shipped-atlas");
+    for scenario in ["spsc", "mpsc", "mpmc_worker_pool"] {
+        let files: Vec<String> = std::fs::read_dir(shipped.join(scenario))
+            .unwrap()
+            .map(|entry| entry.unwrap().path())
+            .filter(|path| path.extension().is_some_and(|e| e == "json"))
+            .map(|path| path.display().to_string())
+            .collect();
+        assert!(!files.is_empty(), "atlas/{scenario} is empty");
+        let out = dir.join(scenario).display().to_string();
+        let mut args = vec!["atlas", "--out", &out];
+        args.extend(files.iter().map(String::as_str));
+        let output = harness(&args);
+        let (stdout, stderr) = text(&output);
+        assert!(output.status.success(), "{stdout}\n{stderr}");
+        assert!(
+            stdout.contains(&format!("atlas · {scenario} · {} machines", files.len())),
+            "{stdout}"
+        );
+        assert!(!stdout.contains("nothing passed"), "{stdout}");
+        assert!(dir.join(scenario).join("atlas.html").is_file());
+    }
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
 fn the_peer_check_refuses_a_folder_without_the_peers_programs() {
     let empty = scratch("peer");
     std::fs::create_dir_all(&empty).unwrap();
