@@ -327,7 +327,7 @@ fn unknown_implementation() {
         &[
             "field `implementations[1]`",
             "`no_such_queue` is not a known implementation",
-            "allowed: `all` (every one that can run the scenario) or any of spsc_ring, rtrb, crossbeam, crossbeam_vec, flume, flume_vec, single, lmax, bitmap, worker_pool",
+            "allowed: `all` (every one that can run the scenario) or any of spsc_ring, rtrb, crossbeam, crossbeam_sliced, crossbeam_vec, flume, flume_sliced, flume_vec, std_mpsc, kanal, kanal_sliced, crossfire, crossfire_sliced, single, lmax, bitmap, worker_pool",
         ],
     );
 }

@@ -3,17 +3,12 @@
 //! Its timed calls are its untimed ones with a deadline (a clock read per
 //! blocking call): both spin with back-off, then register and park.
 
-use core::time::Duration;
-
-use super::{
-    Channel, ChannelQueue, Disconnected, PerMessage, RecvFailure, SendFailure, Sliced,
-    TimedChannel, VecPerBatch,
-};
+use super::{ChannelQueue, PerMessage, Sliced, VecPerBatch};
 
 /// crossbeam-channel's bounded (array) flavour.
 pub struct CrossbeamChannel;
 
-impl Channel for CrossbeamChannel {
+impl super::Channel for CrossbeamChannel {
     const NAME: &'static str = "crossbeam";
     const SUMMARY: &'static str = "crossbeam-channel bounded, one send per message";
     const VEC_NAME: &'static str = "crossbeam_vec";
@@ -26,54 +21,14 @@ impl Channel for CrossbeamChannel {
     fn share<T: Send + 'static>(rx: &Self::Receiver<T>) -> Option<Self::Receiver<T>> {
         Some(rx.clone())
     }
-    #[inline]
-    fn try_send<T: Send + 'static>(tx: &Self::Sender<T>, value: T) -> Result<(), SendFailure<T>> {
-        tx.try_send(value).map_err(|error| match error {
-            crossbeam_channel::TrySendError::Full(value) => SendFailure::Full(value),
-            crossbeam_channel::TrySendError::Disconnected(_) => SendFailure::Disconnected,
-        })
-    }
-    #[inline]
-    fn send<T: Send + 'static>(tx: &Self::Sender<T>, value: T) -> Result<(), Disconnected> {
-        tx.send(value).map_err(|_| Disconnected)
-    }
-    #[inline]
-    fn try_recv<T: Send + 'static>(rx: &Self::Receiver<T>) -> Result<T, RecvFailure> {
-        rx.try_recv().map_err(|error| match error {
-            crossbeam_channel::TryRecvError::Empty => RecvFailure::Empty,
-            crossbeam_channel::TryRecvError::Disconnected => RecvFailure::Disconnected,
-        })
-    }
-    #[inline]
-    fn recv<T: Send + 'static>(rx: &Self::Receiver<T>) -> Result<T, Disconnected> {
-        rx.recv().map_err(|_| Disconnected)
-    }
+    crossbeam_shaped_calls!(crossbeam_channel);
 }
 
-impl TimedChannel for CrossbeamChannel {
+impl super::TimedChannel for CrossbeamChannel {
     const SLICED_NAME: &'static str = "crossbeam_sliced";
     const SLICED_SUMMARY: &'static str =
         "crossbeam-channel bounded, one send per message, through try_send/try_recv and 20 ms timed calls";
-    fn send_timeout<T: Send + 'static>(
-        tx: &Self::Sender<T>,
-        value: T,
-        timeout: Duration,
-    ) -> Result<(), SendFailure<T>> {
-        tx.send_timeout(value, timeout)
-            .map_err(|error| match error {
-                crossbeam_channel::SendTimeoutError::Timeout(value) => SendFailure::Full(value),
-                crossbeam_channel::SendTimeoutError::Disconnected(_) => SendFailure::Disconnected,
-            })
-    }
-    fn recv_timeout<T: Send + 'static>(
-        rx: &Self::Receiver<T>,
-        timeout: Duration,
-    ) -> Result<T, RecvFailure> {
-        rx.recv_timeout(timeout).map_err(|error| match error {
-            crossbeam_channel::RecvTimeoutError::Timeout => RecvFailure::Empty,
-            crossbeam_channel::RecvTimeoutError::Disconnected => RecvFailure::Disconnected,
-        })
-    }
+    crossbeam_shaped_timed_calls!(crossbeam_channel);
 }
 
 /// `crossbeam`: crossbeam-channel bounded, one send per message.

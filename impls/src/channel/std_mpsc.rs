@@ -7,13 +7,14 @@
 //! work-sharing. Its sender has no timed send on stable Rust, so it has no
 //! sliced row: the plain path is the only one a program has.
 
-use super::{Channel, ChannelQueue, Disconnected, PerMessage, RecvFailure, SendFailure};
 use std::sync::mpsc;
+
+use super::{ChannelQueue, PerMessage};
 
 /// The standard library's bounded channel.
 pub struct StdMpscChannel;
 
-impl Channel for StdMpscChannel {
+impl super::Channel for StdMpscChannel {
     const NAME: &'static str = "std_mpsc";
     const SUMMARY: &'static str = "std::sync::mpsc::sync_channel, one send per message";
     const VEC_NAME: &'static str = "std_mpsc_vec";
@@ -27,28 +28,7 @@ impl Channel for StdMpscChannel {
     fn share<T: Send + 'static>(_: &Self::Receiver<T>) -> Option<Self::Receiver<T>> {
         None
     }
-    #[inline]
-    fn try_send<T: Send + 'static>(tx: &Self::Sender<T>, value: T) -> Result<(), SendFailure<T>> {
-        tx.try_send(value).map_err(|error| match error {
-            mpsc::TrySendError::Full(value) => SendFailure::Full(value),
-            mpsc::TrySendError::Disconnected(_) => SendFailure::Disconnected,
-        })
-    }
-    #[inline]
-    fn send<T: Send + 'static>(tx: &Self::Sender<T>, value: T) -> Result<(), Disconnected> {
-        tx.send(value).map_err(|_| Disconnected)
-    }
-    #[inline]
-    fn try_recv<T: Send + 'static>(rx: &Self::Receiver<T>) -> Result<T, RecvFailure> {
-        rx.try_recv().map_err(|error| match error {
-            mpsc::TryRecvError::Empty => RecvFailure::Empty,
-            mpsc::TryRecvError::Disconnected => RecvFailure::Disconnected,
-        })
-    }
-    #[inline]
-    fn recv<T: Send + 'static>(rx: &Self::Receiver<T>) -> Result<T, Disconnected> {
-        rx.recv().map_err(|_| Disconnected)
-    }
+    crossbeam_shaped_calls!(std::sync::mpsc);
 }
 
 /// `std_mpsc`: std's bounded channel, one send per message.
