@@ -2,17 +2,20 @@
 # Renders a report's index.html in headless Chromium to a PNG, to look at a
 # report as a reader would (layout, charts, tables).
 #
-#   scripts/report-screenshot.sh REPORT_DIR_OR_INDEX [OUT.png] [HEIGHT]
+#   scripts/report-screenshot.sh REPORT_DIR_OR_INDEX [OUT.png] [HEIGHT] [ANCHOR]
 #
 # REPORT_DIR_OR_INDEX is a report folder (e.g. results/report-spsc-...) or
 # its index.html. OUT.png defaults to screenshot.png beside it; HEIGHT (the
 # window height in pixels, default 4000) decides how much of the page is
-# captured. Installs Debian's chromium when it is missing (as root, or
-# through sudo).
+# captured; ANCHOR (an id on the page: verdicts, charts-0-0, rank-0-0, ...)
+# starts the capture there instead of at the top. The window is 1400
+# pixels wide (WIDTH in the environment sets another width), the size of
+# the README's screenshots. Installs Debian's chromium when it is missing
+# (as root, or through sudo).
 set -euo pipefail
 
 if [ $# -lt 1 ]; then
-    echo "usage: $0 REPORT_DIR_OR_INDEX [OUT.png] [HEIGHT]" >&2
+    echo "usage: $0 REPORT_DIR_OR_INDEX [OUT.png] [HEIGHT] [ANCHOR]" >&2
     exit 2
 fi
 target=$1
@@ -26,6 +29,18 @@ fi
 index=$(realpath "$target")
 out=${2:-$(dirname "$index")/screenshot.png}
 height=${3:-4000}
+anchor=${4:-}
+width=${WIDTH:-1400}
+case $anchor in
+    *[!A-Za-z0-9_-]*)
+        echo "error: ANCHOR must be an id on the page (letters, digits, - and _), not '$anchor'" >&2
+        exit 2
+        ;;
+esac
+if [ -n "$anchor" ] && ! grep -q "id=\"$anchor\"" "$index"; then
+    echo "error: the report has no element with id=\"$anchor\" (try verdicts, charts-0-0 or rank-0-0)" >&2
+    exit 2
+fi
 
 # The file:// URL of an absolute path. Every byte but letters, digits and
 # / . _ ~ - is percent-encoded: a space, '#' (a fragment), '%' (an escape)
@@ -72,14 +87,26 @@ rm -f "$out"
 # and a log that is shown only when Chromium fails.
 profile=$(mktemp -d)
 log=$(mktemp)
+page=$index
 trap 'rm -rf "$profile" "$log"' EXIT
+if [ -n "$anchor" ]; then
+    # Headless Chromium paints only the first window of a page, even when a
+    # #fragment scrolls it, so the page is started at the anchor instead: a
+    # copy beside it (its charts are relative paths) whose style hides what
+    # comes before the anchor (preceding siblings of it and of every
+    # element that holds it).
+    page=$(dirname "$index")/.screenshot-$anchor.html
+    trap 'rm -rf "$profile" "$log" "$page"' EXIT
+    style="<style>*:has(~ #$anchor), *:has(~ * #$anchor) { display: none !important; }</style>"
+    sed "s|</head>|$style</head>|" "$index" >"$page"
+fi
 status=0
 "$browser" --headless --no-sandbox --disable-gpu --disable-dev-shm-usage \
     --no-first-run --disable-background-networking --disable-component-update \
-    --disable-sync --hide-scrollbars \
+    --disable-sync --hide-scrollbars --virtual-time-budget=5000 \
     --user-data-dir="$profile" \
-    --screenshot="$out" --window-size=1400,"$height" \
-    "$(file_url "$index")" >"$log" 2>&1 || status=$?
+    --screenshot="$out" --window-size="$width","$height" \
+    "$(file_url "$page")" >"$log" 2>&1 || status=$?
 if [ "$status" -ne 0 ] || [ ! -s "$out" ]; then
     echo "error: chromium (exit status $status) wrote no screenshot to $out; its output:" >&2
     cat "$log" >&2

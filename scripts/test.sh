@@ -32,9 +32,10 @@ step "bring your own queue (examples/own-queue): lints, its conformance test, a 
 # A crate of its own, outside the workspace; it shares the workspace's
 # target folder, reusing what the workspace steps built where it can.
 own_queue=(--locked --manifest-path examples/own-queue/Cargo.toml)
-cargo fmt --manifest-path examples/own-queue/Cargo.toml --check
-CARGO_TARGET_DIR="$PWD/target" cargo clippy "${own_queue[@]}" --all-targets -- -D warnings
-CARGO_TARGET_DIR="$PWD/target" cargo test --release "${own_queue[@]}"
+cargo fmt --manifest-path examples/own-queue/Cargo.toml --all --check
+CARGO_TARGET_DIR="$PWD/target" cargo clippy "${own_queue[@]}" --workspace --all-targets -- -D warnings
+# The queue's own package: its test builds the queue, never the binary.
+CARGO_TARGET_DIR="$PWD/target" cargo test --release "${own_queue[@]}" -p mutex-queue
 own_queue_results=$(mktemp -d)
 trap 'rm -rf "$own_queue_results"' EXIT
 CARGO_TARGET_DIR="$PWD/target" cargo run --release "${own_queue[@]}" -- \

@@ -51,13 +51,29 @@ pub fn cpu_id() -> Option<CpuId> {
     })
 }
 
-/// Collects provenance; `repo` is the source tree the harness was built from.
-pub fn collect(repo: &Path, usable_cores: Vec<usize>) -> Provenance {
-    let git_commit = git(repo, &["rev-parse", "HEAD"]);
-    let git_dirty = git_commit
+/// The commit of the repository holding `folder`, and whether its tracked
+/// files differ from it.
+fn commit_of(folder: &Path) -> (Option<String>, Option<bool>) {
+    let commit = git(folder, &["rev-parse", "HEAD"]);
+    let dirty = commit
         .as_ref()
-        .and_then(|_| git(repo, &["status", "--porcelain", "--untracked-files=no"]))
+        .and_then(|_| git(folder, &["status", "--porcelain", "--untracked-files=no"]))
         .map(|status| !status.is_empty());
+    (commit, dirty)
+}
+
+/// Collects provenance; `repo` is the folder the binary was built from
+/// (ringlab's harness, or a crate of its own). When that is a crate in
+/// another repository than ringlab's, ringlab's commit is recorded too.
+pub fn collect(repo: &Path, usable_cores: Vec<usize>) -> Provenance {
+    let (git_commit, git_dirty) = commit_of(repo);
+    let ringlab = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let top = |folder: &Path| git(folder, &["rev-parse", "--show-toplevel"]);
+    let (ringlab_commit, ringlab_dirty) = if top(ringlab) != top(repo) {
+        commit_of(ringlab)
+    } else {
+        (None, None)
+    };
     let cpu_model = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
         .and_then(|text| {
@@ -70,6 +86,9 @@ pub fn collect(repo: &Path, usable_cores: Vec<usize>) -> Provenance {
         cpu_id: cpu_id(),
         git_commit,
         git_dirty,
+        source: Some(repo.to_owned()),
+        ringlab_commit,
+        ringlab_dirty,
         rustc: env!("RINGLAB_RUSTC_VERSION").to_owned(),
         profile: if cfg!(debug_assertions) {
             "debug"

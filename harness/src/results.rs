@@ -27,6 +27,7 @@ pub fn base_record() -> ImplementationRecord {
         batching: None,
         fanout_emulated: false,
         bounded: true,
+        family: schema::Family::Base,
     }
 }
 

@@ -78,6 +78,7 @@ impl<B: Backend> Queue for CountedQueue<B> {
     fn info() -> Info {
         Info::new(B::NAME, B::SUMMARY, &[Topology::Spsc, Topology::Mpsc, Topology::MpmcWorkerPool])
             .bounded(<B::Queue<Msg8> as LockFree<Msg8>>::BOUNDED)
+            .family(crate::info::Family::Crate)
     }
 
     fn build<M: Message>(

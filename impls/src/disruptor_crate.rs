@@ -97,6 +97,7 @@ impl Queue for DisruptorCrate {
             .batching(Batching::Native)
             .capacity_power_of_two(true)
             .min_capacity(MIN_CAPACITY)
+            .family(crate::info::Family::Crate)
     }
 
     fn build<M: Message>(

@@ -6,7 +6,7 @@
 use serde::Serialize;
 
 use crate::queue::{BuildError, MAX_CAPACITY, MAX_THREADS, MIN_CAPACITY, QueueConfig, Topology};
-pub use schema::{Batching, OrderingGuarantee, WaitClass};
+pub use schema::{Batching, Family, OrderingGuarantee, WaitClass};
 
 /// What an implementation is, for tables, reports and validation.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -45,6 +45,11 @@ pub struct Info {
     /// makes a producer wait and holds as many messages as the producers
     /// get ahead: nothing bounds its memory, and results say so.
     pub bounded: bool,
+    /// Where it comes from: a design of ringlab's own, a published crate
+    /// wrapped, an original in another language, a queue of the user's
+    /// own crate. The harness records every queue outside the built-in
+    /// roster as the user's own, whatever this says.
+    pub family: Family,
 }
 
 impl Info {
@@ -84,7 +89,14 @@ impl Info {
             max_capacity: MAX_CAPACITY,
             max_producers: MAX_THREADS,
             bounded: true,
+            family: Family::Design,
         }
+    }
+
+    /// Coming from `family` (see [`Info::family`]).
+    pub const fn family(mut self, family: Family) -> Self {
+        self.family = family;
+        self
     }
 
     /// With `ordering` as its order guarantee.
@@ -226,6 +238,7 @@ impl From<&Info> for schema::ImplementationRecord {
             batching: Some(info.batching),
             fanout_emulated: info.fanout_emulated,
             bounded: info.bounded,
+            family: info.family,
         }
     }
 }

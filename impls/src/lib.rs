@@ -32,6 +32,7 @@ mod runs;
 pub mod sync;
 pub mod wait;
 
+pub use info::Family;
 pub use message::{Message, Msg, Msg8, Msg64, Msg256, PAYLOAD_SIZES, Salt};
 pub use queue::{
     Batching, BuildError, Consumed, Consumer, Endpoints, Info, OrderingGuarantee, Producer,

@@ -49,6 +49,7 @@ impl Queue for Ringbuf {
         Info::new("ringbuf", "the ringbuf crate: SPSC ring, push/pop or its slice API", &[Topology::Spsc])
             .batching(Batching::Native)
             .single_producer(true)
+            .family(crate::info::Family::Crate)
     }
 
     fn build<M: Message>(

@@ -40,6 +40,7 @@ impl Queue for Rtrb {
         Info::new("rtrb", "the rtrb crate: SPSC ring, push/pop or chunks", &[Topology::Spsc])
             .batching(Batching::Native)
             .single_producer(true)
+            .family(crate::info::Family::Crate)
     }
 
     fn build<M: Message>(

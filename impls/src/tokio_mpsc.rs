@@ -42,6 +42,7 @@ impl Queue for TokioMpsc {
     fn info() -> Info {
         Info::new("tokio_mpsc", "tokio bounded mpsc channel used from plain threads (blocking_send / blocking_recv)", &[Topology::Spsc, Topology::Mpsc])
             .wait_class(WaitClass::Blocking)
+            .family(crate::info::Family::Crate)
     }
 
     fn build<M: Message>(

@@ -16,6 +16,7 @@ pub use schema::{
     Outcome, Provenance, Results, RunRecord as Run, SCHEMA, ScenarioRecord as Scenario, Summary,
     Timer, Verdict,
 };
+pub use schema::{Family, LeftOut};
 
 /// One results file, as read by [`crate::load`].
 #[derive(Clone, Debug)]
@@ -47,5 +48,20 @@ impl ResultsFile {
             || "results".to_owned(),
             |s| s.to_string_lossy().into_owned(),
         )
+    }
+
+    /// Where the implementation called `name` comes from (the base case
+    /// whatever its record says; [`Family::Design`] when it has none).
+    pub fn family(&self, name: &str) -> Family {
+        if name == crate::verdict::BASE {
+            return Family::Base;
+        }
+        self.implementation(name)
+            .map_or(Family::Design, |implementation| implementation.family)
+    }
+
+    /// Whether `name` is one of the user's own queues.
+    pub fn is_own(&self, name: &str) -> bool {
+        self.family(name) == Family::Own
     }
 }

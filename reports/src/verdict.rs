@@ -102,9 +102,22 @@ pub struct Ranked {
     pub layout_range: Option<(f64, f64)>,
     /// The queue is unbounded (its record says so).
     pub unbounded: bool,
+    /// One of the user's own queues (never folded away, marked `(own)`).
+    pub own: bool,
+    /// The scenario's baseline (never folded away).
+    pub baseline: bool,
 }
 
 impl Ranked {
+    /// Its name as verdicts show it: the user's own queues marked.
+    pub fn name(&self) -> String {
+        if self.own {
+            format!("{} (own)", self.implementation)
+        } else {
+            self.implementation.clone()
+        }
+    }
+
     /// Whether its place beside the fastest depends on the layout: in
     /// some layout it was behind the fastest, in another ahead.
     pub fn layout_sensitive(&self) -> bool {
@@ -168,19 +181,48 @@ impl ConfigurationVerdict {
         self.ranked.first()
     }
 
+    /// One line for the terminal with every ranked implementation: see
+    /// [`ConfigurationVerdict::line_top`].
+    pub fn line(&self) -> String {
+        self.line_top(None)
+    }
+
+    /// Which of the ranked (after the fastest) are shown when at most
+    /// `top` names are (the fastest counts as one; `None`: all): the first
+    /// in ranking order, then the user's own queues and the baseline
+    /// wherever they stand. The second value counts the rest, folded away.
+    pub fn shown(&self, top: Option<usize>) -> (Vec<&Ranked>, usize) {
+        let Some(top) = top else {
+            return (self.ranked.iter().skip(1).collect(), 0);
+        };
+        let mut shown = Vec::new();
+        let mut folded = 0;
+        for (position, ranked) in self.ranked.iter().enumerate().skip(1) {
+            if position < top.max(1) || ranked.own || ranked.baseline {
+                shown.push(ranked);
+            } else {
+                folded += 1;
+            }
+        }
+        (shown, folded)
+    }
+
     /// One line for the terminal: the fastest, those indistinguishable from
     /// it, then the rest with their ratio and interval, then the marks.
-    pub fn line(&self) -> String {
+    /// With `top`, at most that many names (the user's own queues and the
+    /// baseline always), the rest counted as folded; marks of what is
+    /// folded are left out with it.
+    pub fn line_top(&self, top: Option<usize>) -> String {
         let mut line = format!("{}: ", self.label);
         let Some(best) = self.best() else {
             line.push_str("nothing passed");
             self.push_unranked(&mut line);
             return line;
         };
-        let _ = write!(line, "{} {}", best.implementation, self.value(best.value));
-        let (tied, behind): (Vec<&Ranked>, Vec<&Ranked>) = self.ranked[1..]
-            .iter()
-            .partition(|ranked| ranked.indistinguishable);
+        let _ = write!(line, "{} {}", best.name(), self.value(best.value));
+        let (shown, folded) = self.shown(top);
+        let (tied, behind): (Vec<&Ranked>, Vec<&Ranked>) =
+            shown.iter().partition(|ranked| ranked.indistinguishable);
         for ranked in tied {
             let _ = write!(line, " ~ {}", self.versus(ranked));
         }
@@ -188,13 +230,16 @@ impl ConfigurationVerdict {
             let others: Vec<String> = behind.iter().map(|r| self.versus(r)).collect();
             let _ = write!(line, " > {}", others.join(", "));
         }
+        if folded > 0 {
+            let _ = write!(line, " (+{folded} more: --full)");
+        }
         self.push_unranked(&mut line);
         let mut marks: Vec<String> = Vec::new();
         if self.oversubscribed {
             marks.push("OVERSUBSCRIBED".to_owned());
         }
         marks.extend(self.conditions.iter().cloned());
-        for ranked in &self.ranked {
+        for ranked in std::iter::once(best).chain(shown) {
             for mark in ranked.marks() {
                 marks.push(format!("{} {mark}", ranked.implementation));
             }
@@ -234,14 +279,14 @@ impl ConfigurationVerdict {
             None => {
                 return format!(
                     "{} {} the best's p99",
-                    ranked.implementation,
+                    ranked.name(),
                     ratio(Some(ranked.ratio), Terminal)
                 );
             }
         };
         format!(
             "{} {}{interval}",
-            ranked.implementation,
+            ranked.name(),
             ratio(Some(ranked.ratio), Terminal)
         )
     }
@@ -280,6 +325,10 @@ struct FileContext {
     cores: usize,
     /// Implementations recorded as unbounded.
     unbounded: Vec<String>,
+    /// The user's own queues.
+    own: Vec<String>,
+    /// The scenario's baseline.
+    baseline: String,
 }
 
 /// The verdict of every configuration of `file`.
@@ -297,6 +346,13 @@ pub fn verdicts(file: &ResultsFile) -> Vec<ConfigurationVerdict> {
             .filter(|implementation| !implementation.bounded)
             .map(|implementation| implementation.name.clone())
             .collect(),
+        own: file
+            .implementations
+            .iter()
+            .filter(|implementation| implementation.family == crate::model::Family::Own)
+            .map(|implementation| implementation.name.clone())
+            .collect(),
+        baseline: file.scenario.baseline.clone(),
     };
     file.configurations
         .iter()
@@ -458,6 +514,8 @@ fn verdict(
                 count_only: summary.verdict == Label::PassCountOnly,
                 layout_range: None,
                 unbounded: context.unbounded.contains(&summary.implementation),
+                own: context.own.contains(&summary.implementation),
+                baseline: summary.implementation == context.baseline,
             };
             if position == 0 {
                 if metric == Metric::Throughput && best_rounds.len() >= MIN_ROUNDS {
@@ -535,8 +593,19 @@ fn layout_range(layouts: &BTreeMap<u32, u32>, paired: &[(u32, f64)]) -> Option<(
 /// What the verdict lines say, for the line above them.
 pub const LEGEND: &str = "per configuration: the fastest (by median, unless another's median per-round ratio to it is above 1); `~` those this run could not tell from it (the 95% interval of their per-round ratio to it reaches 1); `>` then the rest, each as its per-round ratio to the fastest (median, 95% bootstrap interval); harness-bound: within 20% of the base case, the harness's own ceiling";
 
-/// The verdicts of `file` as terminal lines, with a heading and legend.
+/// Names a terminal verdict line shows by default (`--top`); the rest are
+/// folded away (`--full` shows them).
+pub const TOP: usize = 6;
+
+/// The verdicts of `file` as terminal lines, with a heading and legend,
+/// every ranked implementation named.
 pub fn render(file: &ResultsFile) -> String {
+    render_top(file, None)
+}
+
+/// The verdicts of `file` as terminal lines, at most `top` names a line
+/// (see [`ConfigurationVerdict::line_top`]; `None`: all).
+pub fn render_top(file: &ResultsFile, top: Option<usize>) -> String {
     let mut out = String::new();
     let verdicts = verdicts(file);
     let _ = writeln!(
@@ -550,8 +619,21 @@ pub fn render(file: &ResultsFile) -> String {
             "  ranked by p99 one-way latency (lower first), pooled over runs: no per-round figure, so no interval"
         );
     }
+    if !file.scenario.left_out.is_empty() {
+        let names: Vec<&str> = file
+            .scenario
+            .left_out
+            .iter()
+            .map(|left| left.name.as_str())
+            .collect();
+        let _ = writeln!(
+            out,
+            "  left out by \"all\" (cannot run this scenario; the report gives each reason): {}",
+            names.join(", ")
+        );
+    }
     for verdict in &verdicts {
-        let _ = writeln!(out, "  {}", verdict.line());
+        let _ = writeln!(out, "  {}", verdict.line_top(top));
     }
     out
 }

@@ -62,6 +62,9 @@ pub struct Scenario {
     /// Implementation names ([`impls::Info::name`]), in file order (in
     /// roster order for `"all"`); each runs the topology at every point.
     pub implementations: Vec<&'static str>,
+    /// What `"all"` left out, each with the reason in words (empty for a
+    /// named list, which must fit every point or is an error).
+    pub left_out: Vec<(&'static str, String)>,
     /// The implementation the others are compared with; one of
     /// `implementations`.
     pub baseline: &'static str,
@@ -286,11 +289,12 @@ impl Scenario {
             |_| "--impls".to_owned(),
             validate::runs_topology(self.topology),
         )?;
-        let implementations = check.able(self.topology, &self.axes, listed)?;
-        if !implementations.contains(&self.baseline) {
-            self.baseline = implementations[0];
+        let able = check.able(self.topology, &self.axes, listed)?;
+        if !able.names.contains(&self.baseline) {
+            self.baseline = able.names[0];
         }
-        self.implementations = implementations;
+        self.implementations = able.names;
+        self.left_out = able.left_out;
         Ok(())
     }
 }

@@ -142,7 +142,11 @@ pub(crate) fn parse(path: &Path, text: &str, known: &[Info]) -> Result<Scenario,
     let raw_rate = raw.axes.rate.clone();
     let mut axes = check.axes(topology, raw.axes)?;
     axes.rate = check.kind(kind, topology, &axes, raw_rate)?;
-    let implementations = check.able(topology, &axes, listed)?;
+    let Listed {
+        names: implementations,
+        left_out,
+        ..
+    } = check.able(topology, &axes, listed)?;
     let baseline = check.baseline(raw.baseline, &implementations)?;
     if kind == Kind::Latency && messages > crate::MAX_LATENCY_MESSAGES {
         return Err(check.invalid(
@@ -174,6 +178,7 @@ pub(crate) fn parse(path: &Path, text: &str, known: &[Info]) -> Result<Scenario,
         description,
         topology,
         implementations,
+        left_out,
         baseline,
         known: known.to_vec(),
         messages,
@@ -215,6 +220,17 @@ pub(crate) struct Checker<'a> {
 pub(crate) struct Listed {
     pub(crate) names: Vec<&'static str>,
     pub(crate) all: bool,
+    /// What [`ALL`] left out, each with the reason in words.
+    pub(crate) left_out: Vec<(&'static str, String)>,
+}
+
+/// A reason an implementation cannot run the scenario, in words: the
+/// field and its problem, without the file's path.
+fn reason(error: &ScenarioError) -> String {
+    match error {
+        ScenarioError::Invalid { field, problem, .. } => format!("{field}: {problem}"),
+        other => other.to_string(),
+    }
 }
 
 impl Checker<'_> {
@@ -286,16 +302,22 @@ impl Checker<'_> {
             if names.len() > 1 {
                 return Err(self.invalid(field(index), Problem::AllWithOthers));
             }
-            let names: Vec<&'static str> = self
-                .known
-                .iter()
-                .filter(|info| runs(info).is_ok())
-                .map(|info| info.name)
-                .collect();
+            let mut names: Vec<&'static str> = Vec::new();
+            let mut left_out = Vec::new();
+            for info in self.known {
+                match runs(info) {
+                    Ok(()) => names.push(info.name),
+                    Err(problem) => left_out.push((info.name, problem.to_string())),
+                }
+            }
             if names.is_empty() {
                 return Err(self.invalid(list_field, Problem::NoneCapable));
             }
-            return Ok(Listed { names, all: true });
+            return Ok(Listed {
+                names,
+                all: true,
+                left_out,
+            });
         }
         let mut found: Vec<&'static str> = Vec::with_capacity(names.len());
         for (index, name) in names.iter().enumerate() {
@@ -322,6 +344,7 @@ impl Checker<'_> {
         Ok(Listed {
             names: found,
             all: false,
+            left_out: Vec::new(),
         })
     }
 
@@ -333,30 +356,37 @@ impl Checker<'_> {
     /// The implementations of `listed` that run the scenario: a named list
     /// must fit every point of the axes (an error names the axis to
     /// change); [`ALL`] keeps those that fit, and is an error only when
-    /// none does.
+    /// none does. `listed` comes back with them, and with what it left out
+    /// and why.
     pub(crate) fn able(
         &self,
         topology: Topology,
         axes: &Axes,
         listed: Listed,
-    ) -> Result<Vec<&'static str>, ScenarioError> {
+    ) -> Result<Listed, ScenarioError> {
         if !listed.all {
             self.fits(topology, axes, &listed.names)?;
-            return Ok(listed.names);
+            return Ok(listed);
         }
         let mut first_error = None;
         let mut able = Vec::with_capacity(listed.names.len());
+        let mut left_out = listed.left_out;
         for name in listed.names {
             match self.fits(topology, axes, &[name]) {
                 Ok(()) => able.push(name),
                 Err(error) => {
+                    left_out.push((name, reason(&error)));
                     first_error.get_or_insert(error);
                 }
             }
         }
         match first_error {
             Some(error) if able.is_empty() => Err(error),
-            _ => Ok(able),
+            _ => Ok(Listed {
+                names: able,
+                all: true,
+                left_out,
+            }),
         }
     }
 

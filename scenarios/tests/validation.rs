@@ -974,3 +974,43 @@ fn a_batch_above_the_capacity_is_clamped_once_and_said_so() {
     let (_, lines) = batches("capacity = [1024]\nbatch = [1, 1024]");
     assert!(lines.is_empty());
 }
+
+/// `all` names what it leaves out, with the reason: a topology it does not
+/// run, a capacity that is not the power of two it needs. A named list
+/// leaves nothing out (what does not fit is an error).
+#[test]
+fn all_names_what_it_leaves_out_and_why() {
+    let text = edit(
+        &edit(GOOD, "[\"crossbeam\", \"flume\"]", "[\"all\"]"),
+        "batch = [1, 64]",
+        "batch = [1, 64]\ncapacity = [3]",
+    );
+    let scenario = parse(&text).expect("valid");
+    let reason = |name: &str| {
+        scenario
+            .left_out
+            .iter()
+            .find(|(left, _)| *left == name)
+            .map(|(_, reason)| reason.clone())
+            .unwrap_or_else(|| panic!("{name} is not named as left out: {:?}", scenario.left_out))
+    };
+    // spsc only: the topology.
+    let rtrb = reason("rtrb");
+    assert!(rtrb.contains("cannot run topology `mpsc`"), "{rtrb}");
+    // mpsc, but a power of two only.
+    let lmax = reason("lmax");
+    assert!(
+        lmax.contains("axes.capacity") && lmax.contains("power of two"),
+        "{lmax}"
+    );
+    // Every implementation is either run or named, never both.
+    for (name, _) in &scenario.left_out {
+        assert!(!scenario.implementations.contains(name), "{name}");
+    }
+    let roster = impls::registry::catalogue::<impls::Builtin>().expect("the roster");
+    assert_eq!(
+        scenario.implementations.len() + scenario.left_out.len(),
+        roster.len()
+    );
+    assert!(parse(GOOD).expect("valid").left_out.is_empty());
+}

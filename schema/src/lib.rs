@@ -21,7 +21,9 @@ pub use machine::{
 pub use outcome::{Costs, Label, Outcome, RunLatency, Verdict};
 pub use results::{
     Configuration, FLOOR_UNSTABLE_FACTOR, Floor, FloorRound, ImplementationRecord, IntervalKind,
-    Latency, LatencyKind, LayoutRecord, Levels, Results, RunRecord, SCHEMA, ScenarioRecord,
-    Summary,
+    Latency, LatencyKind, LayoutRecord, LeftOut, Levels, Results, RunRecord, SCHEMA,
+    ScenarioRecord, Summary,
 };
-pub use vocab::{Batching, Consume, Kind, OrderingGuarantee, Topology, WaitClass, WaitStrategy};
+pub use vocab::{
+    Batching, Consume, Family, Kind, OrderingGuarantee, Topology, WaitClass, WaitStrategy,
+};

@@ -16,6 +16,17 @@ pub struct Provenance {
     /// Whether tracked files differed from that commit.
     #[serde(default)]
     pub git_dirty: Option<bool>,
+    /// The folder the binary was built from (a crate of its own, or
+    /// ringlab's harness); `git_commit` is that folder's repository's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<std::path::PathBuf>,
+    /// ringlab's own commit, when the binary is a crate of its own in
+    /// another repository (and ringlab's source can be read).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ringlab_commit: Option<String>,
+    /// Whether ringlab's tracked files differed from `ringlab_commit`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ringlab_dirty: Option<bool>,
     /// `rustc --version` of the compiler that built the harness.
     #[serde(default)]
     pub rustc: String,

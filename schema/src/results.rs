@@ -11,7 +11,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::machine::{CounterValue, Machine, Placement, Provenance};
 use crate::outcome::{Label, Outcome};
-use crate::vocab::{Batching, Consume, Kind, OrderingGuarantee, Topology, WaitClass, WaitStrategy};
+use crate::vocab::{
+    Batching, Consume, Family, Kind, OrderingGuarantee, Topology, WaitClass, WaitStrategy,
+};
 
 /// Schema identifier written into every results file.
 pub const SCHEMA: &str = "ringlab.results/1";
@@ -130,6 +132,19 @@ pub struct ScenarioRecord {
     /// Whether busy-spinning was kept on oversubscribed configurations.
     #[serde(default)]
     pub allow_spin_oversubscribed: bool,
+    /// What `"all"` left out of the roster, each with the reason.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub left_out: Vec<LeftOut>,
+}
+
+/// An implementation that `"all"` left out of a scenario, and why.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LeftOut {
+    /// Its name.
+    pub name: String,
+    /// Why, in words (`does not run mpmc_worker_pool`, `needs a
+    /// power-of-two capacity (capacity 3)`).
+    pub reason: String,
 }
 
 /// An implementation's description, as recorded.
@@ -156,6 +171,10 @@ pub struct ImplementationRecord {
     /// written before this field knew no unbounded implementation).
     #[serde(default = "bounded")]
     pub bounded: bool,
+    /// Where it comes from (files written before this field read as
+    /// [`Family::Design`], the base case's record aside).
+    #[serde(default)]
+    pub family: Family,
 }
 
 /// What files written before `bounded` was recorded mean.

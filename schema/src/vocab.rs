@@ -210,6 +210,57 @@ impl WaitClass {
     }
 }
 
+/// Where an implementation comes from, so reports can tell families apart.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Family {
+    /// A design of ringlab's own (the disruptors, the rings); also what
+    /// files written before the family was recorded read as.
+    #[default]
+    Design,
+    /// A published Rust crate's queue, wrapped.
+    Crate,
+    /// An original in another language, run as a child process.
+    Original,
+    /// A queue of the user's own crate, in front of the built-in roster.
+    Own,
+    /// The base case: the harness with no queue.
+    Base,
+}
+
+impl Family {
+    /// Every family, in the order reports list them.
+    pub const ALL: [Family; 5] = [
+        Family::Own,
+        Family::Design,
+        Family::Crate,
+        Family::Original,
+        Family::Base,
+    ];
+
+    /// Its name in results (as serialised).
+    pub fn name(self) -> &'static str {
+        match self {
+            Family::Design => "design",
+            Family::Crate => "crate",
+            Family::Original => "original",
+            Family::Own => "own",
+            Family::Base => "base",
+        }
+    }
+
+    /// What it is, in a few words, for legends.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Family::Design => "ringlab's designs",
+            Family::Crate => "Rust crates",
+            Family::Original => "originals (other languages)",
+            Family::Own => "your queues",
+            Family::Base => "base case (harness cost)",
+        }
+    }
+}
+
 /// How a batch crosses the queue.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -2,4 +2,4 @@
 //! `cargo run --release -- scenario spsc --quick`, `-- list`, and every
 //! other subcommand of the `harness` binary.
 
-ringlab::main!(ringlab::With<own_queue::MutexQueue>);
+ringlab::main!(ringlab::With<mutex_queue::MutexQueue>);

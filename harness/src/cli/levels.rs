@@ -84,6 +84,7 @@ impl AbArgs {
             report: false,
             summary: true,
             full: false,
+            top: None,
             processes: None,
             layouts: None,
         }

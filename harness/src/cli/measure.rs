@@ -35,6 +35,15 @@ pub(super) fn measure<R: Roster>(
     for line in scenario.clamped() {
         eprintln!("note: {line}");
     }
+    if !scenario.left_out.is_empty() {
+        eprintln!(
+            "note: \"all\" left out {} of the roster, which cannot run this scenario:",
+            scenario.left_out.len()
+        );
+        for (_, reason) in &scenario.left_out {
+            eprintln!("  {reason}");
+        }
+    }
     eprintln!(
         "machine: {} usable cores {:?}, load average {}, {} build{}",
         cores.count(),
@@ -106,6 +115,14 @@ pub(super) fn measure<R: Roster>(
             quick: args.quick,
             kind: scenario.kind,
             allow_spin_oversubscribed: args.allow_spin_oversubscribed,
+            left_out: scenario
+                .left_out
+                .iter()
+                .map(|(name, reason)| schema::LeftOut {
+                    name: (*name).to_owned(),
+                    reason: reason.clone(),
+                })
+                .collect(),
         },
         provenance,
         implementations: scenario
@@ -129,7 +146,14 @@ pub(super) fn measure<R: Roster>(
     // The verdicts come from the file as written, through the same code
     // the report uses.
     match reports::load(&written) {
-        Ok(file) => print!("{}", reports::verdict::render(&file)),
+        Ok(file) => {
+            let top = if args.full {
+                None
+            } else {
+                Some(args.top.map_or(reports::verdict::TOP, |top| top as usize))
+            };
+            print!("{}", reports::verdict::render_top(&file, top));
+        }
         Err(error) => eprintln!("warning: no verdicts: {error}"),
     }
     if summary_only {

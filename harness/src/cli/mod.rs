@@ -199,9 +199,15 @@ struct ScenarioArgs {
     /// above 6 configurations).
     #[arg(long, conflicts_with = "full")]
     summary: bool,
-    /// Print every configuration's full table before the verdicts.
+    /// Print every configuration's full table before the verdicts, and
+    /// name every implementation in each verdict line.
     #[arg(long)]
     full: bool,
+    /// Name at most K implementations in each verdict line (default 6; the
+    /// user's own queues and the baseline always); the rest are counted as
+    /// folded. `--full` names all.
+    #[arg(long, value_name = "K", conflicts_with = "full", value_parser = clap::value_parser!(u64).range(1..=10_000))]
+    top: Option<u64>,
     /// Run the rounds in N fresh processes (the repetitions spread over
     /// them, each with its own warm-up), merged into one results file.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1000))]
@@ -244,7 +250,7 @@ pub fn main_in<R: Roster>(home: &Path) -> ExitCode {
     crate::levels::apply_heap_offset();
     let cli = Cli::parse();
     let known = match impls::registry::catalogue::<R>() {
-        Ok(known) => known,
+        Ok(known) => own_marked(known),
         Err(error) => {
             eprintln!("error: {error}");
             return ExitCode::from(2);
@@ -280,6 +286,18 @@ pub fn main_in<R: Roster>(home: &Path) -> ExitCode {
     })
 }
 
+/// `known` with every queue outside the built-in roster recorded as the
+/// user's own, whatever its `Info` says: reports draw and mark them apart.
+fn own_marked(mut known: Vec<Info>) -> Vec<Info> {
+    let built_in = impls::registry::catalogue::<impls::Builtin>().unwrap_or_default();
+    for info in &mut known {
+        if !built_in.iter().any(|b| b.name == info.name) {
+            info.family = impls::Family::Own;
+        }
+    }
+    known
+}
+
 fn list(context: &Context) {
     println!("Scenarios ({}):", scenario_dir().display());
     for (name, description) in scenarios::list_in(&scenario_dir(), &context.with_foreign()) {
@@ -298,8 +316,13 @@ fn list(context: &Context) {
     for info in &context.known {
         let topologies: Vec<&str> = info.topologies.iter().map(|t| t.name()).collect();
         println!(
-            "  {:<width$} {} [{}]",
+            "  {:<width$} {}{} [{}]",
             info.name,
+            if info.family == impls::Family::Own {
+                "(own) "
+            } else {
+                ""
+            },
             info.summary,
             topologies.join(", ")
         );
@@ -412,6 +435,7 @@ fn fault_scenario(
         ("--report", args.report),
         ("--summary", args.summary),
         ("--full", args.full),
+        ("--top", args.top.is_some()),
         ("--processes", args.processes.is_some()),
         ("--layouts", args.layouts.is_some()),
     ];

@@ -236,6 +236,7 @@ fn info<C: Channel>(name: &'static str, summary: &'static str, batching: Batchin
     .wait_class(WaitClass::Blocking)
     .batching(batching)
     .fanout_emulated(true)
+    .family(crate::info::Family::Crate)
 }
 
 /// Both ends of a channel row carrying items `T` (messages `M`).

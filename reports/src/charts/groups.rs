@@ -106,134 +106,313 @@ pub(super) fn draw_change(
     Ok(Some(chart))
 }
 
-#[allow(clippy::too_many_arguments)]
+/// Where charts are written.
+#[derive(Clone, Copy)]
+pub(super) struct Out<'a> {
+    pub(super) dir: &'a Path,
+    pub(super) svg: bool,
+}
+
+/// The implementations a group's figures focus on: the leaders (the
+/// [`LEADERS`] fastest at any point of the axis), the baseline and the
+/// user's own queues, in the file's order. Everything when that would
+/// leave out no more than a few.
+pub(super) fn focus(file: &ResultsFile, drawn: &[Drawn<'_>]) -> Vec<String> {
+    if drawn.len() <= FOCUS_ALL {
+        return drawn.iter().map(|(name, _)| name.clone()).collect();
+    }
+    let mut categories: Vec<usize> = drawn
+        .iter()
+        .flat_map(|(_, list)| list.iter().map(|(category, _)| *category))
+        .collect();
+    categories.sort_unstable();
+    categories.dedup();
+    let mut leaders: Vec<&str> = Vec::new();
+    for category in categories {
+        let mut here: Vec<(&str, f64)> = drawn
+            .iter()
+            .filter(|(name, _)| name != crate::verdict::BASE)
+            .filter_map(|(name, list)| {
+                list.iter()
+                    .find(|(c, _)| *c == category)
+                    .and_then(|(_, summary)| summary.median)
+                    .map(|median| (name.as_str(), median))
+            })
+            .collect();
+        here.sort_by(|a, b| b.1.total_cmp(&a.1));
+        leaders.extend(here.iter().take(LEADERS).map(|(name, _)| *name));
+    }
+    drawn
+        .iter()
+        .map(|(name, _)| name)
+        .filter(|name| {
+            leaders.contains(&name.as_str())
+                || **name == file.scenario.baseline
+                || file.is_own(name)
+        })
+        .cloned()
+        .collect()
+}
+
+/// The fastest at each point that a focused chart keeps.
+pub(super) const LEADERS: usize = 3;
+
+/// Up to this many implementations, a chart shows them all.
+const FOCUS_ALL: usize = 8;
+
+type Drawn<'a> = (String, Vec<(usize, &'a Summary)>);
+
+/// A series per implementation of `drawn`, from `point` (a summary's
+/// median and interval, or none), coloured by `colour`.
+fn series_of(
+    file: &ResultsFile,
+    drawn: &[&Drawn<'_>],
+    colour: &dyn Fn(usize, &str) -> RGBColor,
+    point: &dyn Fn(&Summary) -> Option<Point>,
+    kinds: &mut Vec<IntervalKind>,
+) -> Vec<Series> {
+    drawn
+        .iter()
+        .enumerate()
+        .map(|(index, (name, list))| Series {
+            name: display_name(file, name) + if file.is_own(name) { " (own)" } else { "" },
+            colour: colour(index, name),
+            points: list
+                .iter()
+                .filter_map(|(category, summary)| {
+                    let (value, (low, high), kind) = point(summary)?;
+                    kinds.push(kind);
+                    // A log axis cannot show zero or less.
+                    Some((
+                        *category,
+                        value,
+                        low.min(value).max(value * 1e-3),
+                        high.max(value),
+                    ))
+                })
+                .collect(),
+        })
+        .filter(|series| !series.points.is_empty())
+        .collect()
+}
+
+/// A summary's figure, its interval and the interval's kind.
+type Point = (f64, (f64, f64), IntervalKind);
+
+fn throughput_point(summary: &Summary) -> Option<Point> {
+    let median = summary.median.filter(|m| *m > 0.0)?;
+    let (interval, kind) = summary
+        .throughput_interval()
+        .unwrap_or(((median, median), IntervalKind::MinMax));
+    Some((median, interval, kind))
+}
+
+fn ratio_point(summary: &Summary) -> Option<Point> {
+    let ratio = summary.ratio_to_baseline.filter(|r| *r > 0.0)?;
+    let (interval, kind) = summary
+        .ratio_interval()
+        .unwrap_or(((ratio, ratio), IntervalKind::MinMax));
+    Some((ratio, interval, kind))
+}
+
+/// The throughput, ratio and per-message charts of a group: focused on
+/// the leaders, the baseline and the user's own queues, with the
+/// throughput and ratio charts of every implementation beside them when
+/// the focus leaves some out.
 pub(super) fn draw_group(
     file: &ResultsFile,
     file_index: usize,
     group: &Group,
     group_index: usize,
     plan: &Plan,
-    dir: &Path,
-    svg: bool,
+    out: Out<'_>,
     charts: &mut Charts,
 ) -> Result<(), ReportError> {
     let drawn = plottable(file, group);
     if drawn.is_empty() {
         return Ok(());
     }
-    let x_title = group.x_axis.title().to_owned();
-    let oversubscribed = oversubscription_note(file, group);
-
-    // Throughput.
-    let mut throughput_kinds = Vec::new();
-    let series: Vec<Series> = drawn
+    let focused_names = focus(file, &drawn);
+    let focused: Vec<&Drawn<'_>> = drawn
         .iter()
-        .map(|(name, list)| Series {
-            name: display_name(file, name),
-            colour: colour(plan.colour(name)),
-            points: list
-                .iter()
-                .filter_map(|(category, summary)| {
-                    // A log axis cannot show zero or less.
-                    let median = summary.median.filter(|m| *m > 0.0)?;
-                    let ((low, high), kind) = summary
-                        .throughput_interval()
-                        .unwrap_or(((median, median), IntervalKind::MinMax));
-                    throughput_kinds.push(kind);
-                    Some((
-                        *category,
-                        median,
-                        low.min(median).max(median * 1e-3),
-                        high.max(median),
-                    ))
-                })
-                .collect(),
-        })
+        .filter(|(name, _)| focused_names.contains(name))
         .collect();
-    let gaps = if series.iter().any(|s| segments(&s.points).len() > 1) {
-        " A line breaks where its implementation has no passed figure (see the runs that did not pass)."
-    } else {
-        ""
+    let everything: Vec<&Drawn<'_>> = drawn.iter().collect();
+    let left_out = drawn.len() - focused.len();
+    // Few lines: colours from the palette in turn, each apart from the
+    // rest; the user's own queues in black, found at once.
+    let distinct = |index: usize, name: &str| {
+        if file.is_own(name) {
+            BLACK
+        } else {
+            colour(index)
+        }
     };
-    let figure = ThroughputFigure {
-        title: format!("throughput · {}", group.title),
-        x_title: x_title.clone(),
-        categories: group.categories.clone(),
-        series,
+    let stable = |_: usize, name: &str| colour(plan.colour(name));
+    let which = |kind: Kind| {
+        if left_out == 0 {
+            String::new()
+        } else {
+            match kind {
+                Kind::Focused => format!(
+                    " Shown: the {LEADERS} fastest at each point, the baseline and your own queues ({} of {}); every implementation: the chart linked below and the tables.",
+                    focused.len(),
+                    drawn.len()
+                ),
+                Kind::All => format!(
+                    " Every implementation ({}); colours repeat after {}, so the ranked plots and the tables tell them apart.",
+                    drawn.len(),
+                    PALETTE.len()
+                ),
+            }
+        }
     };
-    charts.list.push(save(
-        &figure,
-        dir,
-        &format!("throughput-{file_index}-{group_index}"),
-        svg,
-        ChartKind::Throughput {
-            file: file_index,
-            group: group_index,
-        },
-        format!(
-            "Median throughput in messages per second (log scale); error bars: {}.{gaps}{oversubscribed}",
-            kinds_used(&throughput_kinds)
-        ),
-    )?);
+    let throughput = |list: &[&Drawn<'_>], kind: Kind, colour: &dyn Fn(usize, &str) -> RGBColor| {
+        let mut kinds = Vec::new();
+        let series = series_of(file, list, colour, &throughput_point, &mut kinds);
+        let gaps = if series.iter().any(|s| segments(&s.points).len() > 1) {
+            " A line breaks where its implementation has no passed figure (see the runs that did not pass)."
+        } else {
+            ""
+        };
+        let figure = ThroughputFigure {
+            title: format!("throughput · {}", group.title),
+            x_title: group.x_axis.title().to_owned(),
+            categories: group.categories.clone(),
+            series,
+        };
+        let (stem, chart_kind) = match kind {
+            Kind::Focused => (
+                "throughput",
+                ChartKind::Throughput {
+                    file: file_index,
+                    group: group_index,
+                },
+            ),
+            Kind::All => (
+                "throughput-all",
+                ChartKind::ThroughputAll {
+                    file: file_index,
+                    group: group_index,
+                },
+            ),
+        };
+        save(
+            &figure,
+            out.dir,
+            &format!("{stem}-{file_index}-{group_index}"),
+            out.svg,
+            chart_kind,
+            format!(
+                "Median throughput in messages per second (log scale); error bars: {}.{gaps}{}{}",
+                kinds_used(&kinds),
+                which(kind),
+                oversubscription_note(file, group)
+            ),
+        )
+    };
+    charts
+        .list
+        .push(throughput(&focused, Kind::Focused, &distinct)?);
+    if left_out > 0 {
+        charts
+            .list
+            .push(throughput(&everything, Kind::All, &stable)?);
+    }
 
     // Ratio to the baseline (the baseline itself is the 1× line).
     let baseline = &file.scenario.baseline;
-    let mut ratio_kinds = Vec::new();
-    let series: Vec<Series> = drawn
-        .iter()
-        .filter(|(name, _)| name != baseline)
-        .map(|(name, list)| Series {
-            name: display_name(file, name),
-            colour: colour(plan.colour(name)),
-            points: list
-                .iter()
-                .filter_map(|(category, summary)| {
-                    let ratio = summary.ratio_to_baseline.filter(|r| *r > 0.0)?;
-                    let ((low, high), kind) = summary
-                        .ratio_interval()
-                        .unwrap_or(((ratio, ratio), IntervalKind::MinMax));
-                    ratio_kinds.push(kind);
-                    Some((
-                        *category,
-                        ratio,
-                        low.min(ratio).max(ratio * 1e-3),
-                        high.max(ratio),
-                    ))
-                })
-                .collect(),
-        })
-        .filter(|series| !series.points.is_empty())
-        .collect();
-    if !series.is_empty() {
+    let ratio = |list: &[&Drawn<'_>], kind: Kind, colour: &dyn Fn(usize, &str) -> RGBColor| {
+        let list: Vec<&Drawn<'_>> = list
+            .iter()
+            .copied()
+            .filter(|(name, _)| name != baseline)
+            .collect();
+        let mut kinds = Vec::new();
+        let series = series_of(file, &list, colour, &ratio_point, &mut kinds);
+        if series.is_empty() {
+            return Ok(None);
+        }
         let figure = BarFigure {
             title: format!("ratio to {baseline} · {}", group.title),
-            x_title: x_title.clone(),
+            x_title: group.x_axis.title().to_owned(),
             y_title: format!("median per-round ratio to {baseline} (×, log scale)"),
             categories: group.categories.clone(),
             series,
             ratio: true,
         };
-        charts.list.push(save(
+        let (stem, chart_kind) = match kind {
+            Kind::Focused => (
+                "ratio",
+                ChartKind::Ratio {
+                    file: file_index,
+                    group: group_index,
+                },
+            ),
+            Kind::All => (
+                "ratio-all",
+                ChartKind::RatioAll {
+                    file: file_index,
+                    group: group_index,
+                },
+            ),
+        };
+        save(
             &figure,
-            dir,
-            &format!("ratio-{file_index}-{group_index}"),
-            svg,
-            ChartKind::Ratio {
-                file: file_index,
-                group: group_index,
-            },
+            out.dir,
+            &format!("{stem}-{file_index}-{group_index}"),
+            out.svg,
+            chart_kind,
             format!(
-                "Bars: median over rounds of throughput ÷ {baseline}'s throughput in the same round, drawn from the 1× line ({baseline} itself; above: faster than {baseline}, below: slower). Whiskers: {}.{oversubscribed}",
-                match (ratio_kinds.contains(&IntervalKind::Bootstrap), ratio_kinds.contains(&IntervalKind::MinMax)) {
+                "Bars: median over rounds of throughput ÷ {baseline}'s throughput in the same round, drawn from the 1× line ({baseline} itself; above: faster than {baseline}, below: slower). Whiskers: {}.{}{}",
+                match (kinds.contains(&IntervalKind::Bootstrap), kinds.contains(&IntervalKind::MinMax)) {
                     (true, true) => "95% bootstrap interval (ratio_ci) where recorded, per-round min–max elsewhere",
                     (true, false) => "95% bootstrap interval of the median ratio (ratio_ci)",
                     _ => "per-round min–max of the ratio (no ratio_ci recorded)",
-                }
+                },
+                which(kind),
+                oversubscription_note(file, group)
             ),
-        )?);
+        )
+        .map(Some)
+    };
+    // The ratio list leaves the baseline out: colours follow the
+    // throughput chart's (the same implementation, the same colour).
+    let focused_colour = |_: usize, name: &str| {
+        distinct(
+            focused.iter().position(|(n, _)| n == name).unwrap_or(0),
+            name,
+        )
+    };
+    if let Some(chart) = ratio(&focused, Kind::Focused, &focused_colour)? {
+        charts.list.push(chart);
     }
+    if left_out > 0
+        && let Some(chart) = ratio(&everything, Kind::All, &stable)?
+    {
+        charts.list.push(chart);
+    }
+    per_message(file, file_index, group, group_index, &focused, out, charts)
+}
 
-    // Per-message figures: CPU time, allocations, then each measured counter.
+/// Which of a group's two throughput or ratio charts.
+#[derive(Clone, Copy)]
+enum Kind {
+    Focused,
+    All,
+}
+
+/// The per-message figures of a group's focused implementations: CPU
+/// time, allocations, then each measured counter.
+fn per_message(
+    file: &ResultsFile,
+    file_index: usize,
+    group: &Group,
+    group_index: usize,
+    focused: &[&Drawn<'_>],
+    out: Out<'_>,
+    charts: &mut Charts,
+) -> Result<(), ReportError> {
     type Extract = Box<dyn Fn(&Summary) -> Option<f64>>;
     let mut figures: Vec<(String, String, Extract)> = vec![
         (
@@ -248,7 +427,7 @@ pub(super) fn draw_group(
         ),
     ];
     let mut counter_names: Vec<(String, String)> = Vec::new();
-    for (_, list) in &drawn {
+    for (_, list) in focused {
         for (_, summary) in list {
             for counter in &summary.counters {
                 if counter.per_message.is_some()
@@ -272,12 +451,18 @@ pub(super) fn draw_group(
             }),
         ));
     }
+    let oversubscribed = oversubscription_note(file, group);
     for (index, (name, unit, value)) in figures.iter().enumerate() {
-        let series: Vec<Series> = drawn
+        let series: Vec<Series> = focused
             .iter()
-            .map(|(implementation, list)| Series {
+            .enumerate()
+            .map(|(position, (implementation, list))| Series {
                 name: display_name(file, implementation),
-                colour: colour(plan.colour(implementation)),
+                colour: if file.is_own(implementation) {
+                    BLACK
+                } else {
+                    colour(position)
+                },
                 points: list
                     .iter()
                     .filter_map(|(category, summary)| value(summary).map(|v| (*category, v, v, v)))
@@ -294,7 +479,7 @@ pub(super) fn draw_group(
         }
         let figure = BarFigure {
             title: format!("{name} per message"),
-            x_title: x_title.clone(),
+            x_title: group.x_axis.title().to_owned(),
             y_title: format!("{name} per message ({unit})"),
             categories: group.categories.clone(),
             series,
@@ -302,16 +487,16 @@ pub(super) fn draw_group(
         };
         charts.list.push(save(
             &figure,
-            dir,
+            out.dir,
             &format!("per-message-{file_index}-{group_index}-{index}"),
-            svg,
+            out.svg,
             ChartKind::PerMessage {
                 file: file_index,
                 group: group_index,
                 name: name.clone(),
             },
             format!(
-                "{name} per published message, median over passed runs ({unit}).{oversubscribed}"
+                "{name} per published message, median over passed runs ({unit}), for the implementations of the throughput chart above.{oversubscribed}"
             ),
         )?);
     }

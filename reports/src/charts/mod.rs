@@ -27,6 +27,7 @@ use crate::model::{Configuration, IntervalKind, ResultsFile, Summary};
 mod canvas;
 mod figures;
 mod groups;
+mod rank;
 
 use canvas::*;
 use figures::*;
@@ -35,10 +36,18 @@ use groups::*;
 /// What a chart shows, so the page can place it.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) enum ChartKind {
-    /// Throughput against the group's x axis.
+    /// Throughput against the group's x axis: the leaders, the baseline
+    /// and the user's own queues.
     Throughput { file: usize, group: usize },
-    /// Ratio to the baseline as bars.
+    /// The same with every implementation (drawn only when the focused
+    /// chart leaves some out).
+    ThroughputAll { file: usize, group: usize },
+    /// Ratio to the baseline as bars: the same focus.
     Ratio { file: usize, group: usize },
+    /// The same with every implementation.
+    RatioAll { file: usize, group: usize },
+    /// One configuration's implementations ranked, a row each.
+    Rank { file: usize, configuration: usize },
     /// A figure per message (CPU time or a counter).
     PerMessage {
         file: usize,
@@ -171,10 +180,16 @@ pub(crate) fn draw_all(
                 group,
                 group_index,
                 plan,
-                dir,
-                svg,
+                Out { dir, svg },
                 &mut charts,
             )?;
+        }
+        if file.scenario.kind == schema::Kind::Throughput {
+            for verdict in crate::verdict::verdicts(file) {
+                if let Some(chart) = draw_rank(file, file_index, &verdict, dir, svg)? {
+                    charts.list.push(chart);
+                }
+            }
         }
         for (index, configuration) in file.configurations.iter().enumerate() {
             let curves = latency_curves(file, &configuration.summary, plan);
@@ -251,6 +266,73 @@ fn latency_curves(file: &ResultsFile, summaries: &[Summary], plan: &Plan) -> Vec
         }
     }
     curves
+}
+
+/// The ranked dot plot of one configuration, in the verdict's order; none
+/// when nothing passed there.
+fn draw_rank(
+    file: &ResultsFile,
+    file_index: usize,
+    verdict: &crate::verdict::ConfigurationVerdict,
+    dir: &Path,
+    svg: bool,
+) -> Result<Option<Chart>, ReportError> {
+    let configuration = &file.configurations[verdict.index];
+    let rows: Vec<rank::RankRow> = verdict
+        .ranked
+        .iter()
+        .filter_map(|ranked| {
+            let summary = configuration
+                .summary
+                .iter()
+                .find(|s| s.implementation == ranked.implementation)?;
+            let median = summary.median.filter(|m| *m > 0.0)?;
+            let ((low, high), _) = summary
+                .throughput_interval()
+                .unwrap_or(((median, median), IntervalKind::MinMax));
+            Some(rank::RankRow {
+                name: display_name(file, &ranked.implementation),
+                family: file.family(&ranked.implementation),
+                median,
+                low: low.min(median).max(median * 1e-3),
+                high: high.max(median),
+                baseline: ranked.baseline,
+            })
+        })
+        .collect();
+    if rows.is_empty() {
+        return Ok(None);
+    }
+    let not_drawn: Vec<&str> = verdict
+        .unranked
+        .iter()
+        .map(|(name, _)| name.as_str())
+        .collect();
+    let figure = rank::RankFigure {
+        title: format!("{} · {}", file.scenario.topology, verdict.label),
+        x_title: "throughput (messages/s, log scale)".to_owned(),
+        rows,
+        base: verdict.base,
+    };
+    let chart = save(
+        &figure,
+        dir,
+        &format!("rank-{file_index}-{}", verdict.index),
+        svg,
+        ChartKind::Rank {
+            file: file_index,
+            configuration: verdict.index,
+        },
+        format!(
+            "Every implementation that passed, in the verdict's order (fastest on top): the mark is the median throughput, the line its interval (95% bootstrap where recorded, else min–max over passed runs). Marks by family: circle ringlab's designs, square Rust crates, triangle originals, diamond your own queues (on a yellow band); the dashed line is the base case, the harness's own ceiling.{}",
+            if not_drawn.is_empty() {
+                String::new()
+            } else {
+                format!(" Not drawn (did not pass): {}.", not_drawn.join(", "))
+            }
+        ),
+    )?;
+    Ok(Some(chart))
 }
 
 fn verdict_ok(summary: &Summary) -> bool {

@@ -47,6 +47,9 @@ figcaption { font-size: 13px; color: #444; max-width: 1100px; }
 .small figure { margin: 6px 0 12px; }
 .muted { color: #666; font-size: 13px; }
 code { background: #f2f2f2; padding: 0 3px; }
+.own { background: #fff3c4; font-weight: bold; }
+tr.own td { background: #fff8dc; }
+details summary { cursor: pointer; color: #0550ae; }
 ";
 
 /// The whole page.
@@ -109,8 +112,9 @@ pub(crate) fn page(
 fn verdict_section(out: &mut String, results: &[ResultsFile], plan: &Plan) {
     let _ = writeln!(
         out,
-        "<h2 id=\"verdicts\">Verdicts</h2>\n<p>Per configuration: the fastest by median; those this run could not tell from it (the 95% bootstrap interval of their per-round ratio to it reaches 1, or fewer than {} paired rounds); then the rest, each with its per-round ratio to the fastest (median and 95% bootstrap interval). <b>harness-bound</b>: within 20% of the base case, the harness's own ceiling, so the harness may be what limits it. Runs that did not pass are never ranked.</p>",
-        crate::verdict::MIN_ROUNDS
+        "<h2 id=\"verdicts\">Verdicts</h2>\n<p>Per configuration: the fastest (by median, unless another's median per-round ratio to it is above 1); those this run could not tell from it (the 95% bootstrap interval of their per-round ratio to it reaches 1, or fewer than {} paired rounds); then the rest, each with its per-round ratio to the fastest (median and 95% bootstrap interval). The first {} names of a row stay in view, and your own queues (<span class=\"own\">marked</span>) and the baseline wherever they stand; the rest fold away under <i>N more</i>. <b>harness-bound</b>: within 20% of the base case, the harness's own ceiling, so the harness may be what limits it. Runs that did not pass are never ranked.</p>",
+        crate::verdict::MIN_ROUNDS,
+        crate::verdict::TOP
     );
     for (file_index, file) in results.iter().enumerate() {
         if results.len() > 1 {
@@ -137,27 +141,56 @@ fn verdict_section(out: &mut String, results: &[ResultsFile], plan: &Plan) {
                 .iter()
                 .position(|group| group.points.iter().any(|&(_, c)| c == verdict.index));
             let links = format!(
-                "{}<a href=\"#cfg-{file_index}-{}\">table</a>",
+                "{}<a href=\"#rank-{file_index}-{index}\">ranked</a> · <a href=\"#cfg-{file_index}-{index}\">table</a>",
                 group.map_or_else(String::new, |g| format!(
                     "<a href=\"#charts-{file_index}-{g}\">charts</a> · "
                 )),
-                verdict.index
+                index = verdict.index
             );
             let (tied, behind): (Vec<_>, Vec<_>) = verdict
                 .ranked
                 .iter()
                 .skip(1)
                 .partition(|ranked| ranked.indistinguishable);
+            let (shown, _) = verdict.shown(Some(crate::verdict::TOP));
+            let item = |ranked: &crate::verdict::Ranked| {
+                let text = escape(&verdict.versus(ranked));
+                if ranked.own {
+                    format!("<span class=\"own\">{text}</span>")
+                } else {
+                    text
+                }
+            };
+            // The first names in ranking order stay in view (and the
+            // user's own queues and the baseline); the rest fold away.
             let list = |items: &[&crate::verdict::Ranked]| {
                 if items.is_empty() {
-                    Page.missing().to_owned()
-                } else {
-                    items
-                        .iter()
-                        .map(|ranked| escape(&verdict.versus(ranked)))
-                        .collect::<Vec<_>>()
-                        .join("<br>")
+                    return Page.missing().to_owned();
                 }
+                let (visible, folded): (Vec<&&crate::verdict::Ranked>, Vec<_>) =
+                    items.iter().partition(|ranked| {
+                        shown
+                            .iter()
+                            .any(|s| s.implementation == ranked.implementation)
+                    });
+                let mut cell = visible
+                    .iter()
+                    .map(|ranked| item(ranked))
+                    .collect::<Vec<_>>()
+                    .join("<br>");
+                if !folded.is_empty() {
+                    let _ = write!(
+                        cell,
+                        "<details><summary>{} more</summary>{}</details>",
+                        folded.len(),
+                        folded
+                            .iter()
+                            .map(|ranked| item(ranked))
+                            .collect::<Vec<_>>()
+                            .join("<br>")
+                    );
+                }
+                cell
             };
             let mut marks: Vec<String> = Vec::new();
             if verdict.oversubscribed {
@@ -181,11 +214,15 @@ fn verdict_section(out: &mut String, results: &[ResultsFile], plan: &Plan) {
                 escape(&verdict.label),
                 verdict.best().map_or_else(
                     || "nothing passed".to_owned(),
-                    |best| escape(&format!(
-                        "{} {}",
-                        best.implementation,
-                        verdict.value(best.value)
-                    ))
+                    |best| {
+                        let text =
+                            escape(&format!("{} {}", best.name(), verdict.value(best.value)));
+                        if best.own {
+                            format!("<span class=\"own\">{text}</span>")
+                        } else {
+                            text
+                        }
+                    }
                 ),
                 list(&tied),
                 list(&behind),
@@ -202,18 +239,34 @@ fn verdict_section(out: &mut String, results: &[ResultsFile], plan: &Plan) {
 
 fn commit(file: &ResultsFile) -> String {
     let provenance = &file.provenance;
-    match &provenance.git_commit {
-        Some(commit) => format!(
+    let short = |commit: &str, dirty: Option<bool>| {
+        format!(
             "{}{}",
             commit.chars().take(12).collect::<String>(),
-            if provenance.git_dirty == Some(true) {
+            if dirty == Some(true) {
                 " (dirty: uncommitted changes)"
             } else {
                 ""
             }
-        ),
-        None => "unknown".to_owned(),
+        )
+    };
+    let mut text = match (&provenance.git_commit, &provenance.source) {
+        (Some(commit), _) => short(commit, provenance.git_dirty),
+        (None, Some(source)) => {
+            format!("unknown ({} is not in a git repository)", source.display())
+        }
+        (None, None) => "unknown".to_owned(),
+    };
+    if let Some(ringlab) = &provenance.ringlab_commit {
+        if let Some(source) = &provenance.source {
+            text = format!("{text} (the crate at {})", source.display());
+        }
+        text.push_str(&format!(
+            "; ringlab {}",
+            short(ringlab, provenance.ringlab_dirty)
+        ));
     }
+    text
 }
 
 fn how_to_read(out: &mut String, results: &[ResultsFile]) {
@@ -317,11 +370,37 @@ fn file_section(out: &mut String, index: usize, file: &ResultsFile, plan: &Plan,
                 "<p>Nothing to plot: no implementation passed at these configurations.</p>"
             );
         }
-        for chart in throughput.into_iter().chain(charts.find(&ChartKind::Ratio {
+        let all_throughput = charts.find(&ChartKind::ThroughputAll {
             file: index,
             group: group_index,
-        })) {
-            figure(out, chart);
+        });
+        let all_ratio = charts.find(&ChartKind::RatioAll {
+            file: index,
+            group: group_index,
+        });
+        for (chart, all) in [
+            (throughput, all_throughput),
+            (
+                charts.find(&ChartKind::Ratio {
+                    file: index,
+                    group: group_index,
+                }),
+                all_ratio,
+            ),
+        ] {
+            if let Some(chart) = chart {
+                figure(out, chart);
+            }
+            if let Some(all) = all {
+                let svg = all.svg.as_ref().map_or_else(String::new, |svg| {
+                    format!(" · <a href=\"{}\">SVG</a>", escape(svg))
+                });
+                let _ = writeln!(
+                    out,
+                    "<p class=\"muted\">Every implementation on one chart: <a href=\"{}\">PNG</a>{svg}</p>",
+                    escape(&all.png)
+                );
+            }
         }
         let zero: Vec<&str> = charts
             .zero
@@ -344,6 +423,28 @@ fn file_section(out: &mut String, index: usize, file: &ResultsFile, plan: &Plan,
             }
             let _ = writeln!(out, "</div>");
         }
+    }
+    let ranks: Vec<(usize, &crate::charts::Chart)> = (0..file.configurations.len())
+        .filter_map(|configuration| {
+            charts
+                .find(&ChartKind::Rank {
+                    file: index,
+                    configuration,
+                })
+                .map(|chart| (configuration, chart))
+        })
+        .collect();
+    if !ranks.is_empty() {
+        let _ = writeln!(
+            out,
+            "<h3>Ranked, per configuration</h3>\n<div class=\"small\">"
+        );
+        for (configuration, chart) in ranks {
+            let _ = writeln!(out, "<div id=\"rank-{index}-{configuration}\">");
+            figure(out, chart);
+            let _ = writeln!(out, "</div>");
+        }
+        let _ = writeln!(out, "</div>");
     }
     for (configuration_index, configuration) in file.configurations.iter().enumerate() {
         if let Some(chart) = charts.find(&ChartKind::Latency {

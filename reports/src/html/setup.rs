@@ -164,7 +164,7 @@ pub(super) fn provenance(out: &mut String, file: &ResultsFile) {
 pub(super) fn implementations(out: &mut String, file: &ResultsFile) {
     let _ = writeln!(
         out,
-        "<h3>Implementations</h3>\n<table>\n<tr><th>name</th><th>what</th><th>ordering guarantee</th><th>wait class</th><th>batching</th></tr>"
+        "<h3>Implementations</h3>\n<table>\n<tr><th>name</th><th>family</th><th>what</th><th>ordering guarantee</th><th>wait class</th><th>batching</th></tr>"
     );
     for implementation in &file.implementations {
         let mut batching = implementation
@@ -176,13 +176,19 @@ pub(super) fn implementations(out: &mut String, file: &ResultsFile) {
         }
         let _ = writeln!(
             out,
-            "<tr><td>{}{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            "<tr{}><td>{}{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            if file.is_own(&implementation.name) {
+                " class=\"own\""
+            } else {
+                ""
+            },
             escape(&display_name(file, &implementation.name)),
             if implementation.name == file.scenario.baseline {
                 " (baseline)"
             } else {
                 ""
             },
+            escape(file.family(&implementation.name).describe()),
             escape(&implementation.summary),
             escape(&implementation.ordering.name().replace('_', " ")),
             escape(
@@ -194,6 +200,28 @@ pub(super) fn implementations(out: &mut String, file: &ResultsFile) {
         );
     }
     let _ = writeln!(out, "</table>");
+    left_out(out, file);
+}
+
+/// What `"all"` left out of the roster, with the reasons.
+pub(super) fn left_out(out: &mut String, file: &ResultsFile) {
+    if file.scenario.left_out.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "<p>Left out by <code>\"all\"</code> ({}): they cannot run this scenario.</p>\n<ul class=\"muted\">",
+        file.scenario.left_out.len()
+    );
+    for left in &file.scenario.left_out {
+        let _ = writeln!(
+            out,
+            "<li><b>{}</b>: {}</li>",
+            escape(&left.name),
+            escape(&left.reason)
+        );
+    }
+    let _ = writeln!(out, "</ul>");
 }
 
 /// The heading of a configuration, as in the terminal table.

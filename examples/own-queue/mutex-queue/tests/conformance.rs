@@ -4,6 +4,6 @@
 
 #[test]
 fn mutex_queue_conforms() {
-    let report = ringlab::conformance::check::<own_queue::MutexQueue>();
+    let report = ringlab::conformance::check::<mutex_queue::MutexQueue>();
     assert!(report.passed(), "{report}");
 }
