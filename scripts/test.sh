@@ -72,3 +72,6 @@ done
 
 step "model checking (loom, shuttle)"
 bash scripts/model-check.sh
+
+step "AddressSanitizer over the unsafe code (nightly): scripts/asan.sh"
+bash scripts/asan.sh
