@@ -203,6 +203,13 @@ impl<M: Message> SpscConsumer<M> {
                 }
                 // Acquire: the producer's last `tail` store happens before
                 // its `producer_gone` store, so the reload below is final.
+                // That reload's own Acquire adds nothing: through the
+                // flag's Acquire, every slot write and the final `tail`
+                // store already happen before it, so even a `Relaxed`
+                // reload reads the final tail (`Relaxed` there passes
+                // `spsc_ring_close_happens_after_producer`: equivalent, no
+                // mutant; the flag's load as `Relaxed` is the mutant
+                // `spsc_ring_gone_load_relaxed`).
                 if shared.producer_gone.load(Ordering::Acquire) {
                     let tail = shared.tail.load(Ordering::Acquire);
                     return Some((tail != head).then_some(tail));
@@ -226,7 +233,9 @@ impl<M: Message> SpscConsumer<M> {
             || {
                 self.head = head.wrapping_add(handed.get());
                 // Release: as below, for the messages handed before the
-                // panic.
+                // panic, the one whose handler panicked among them (the
+                // loom model `spsc_ring_handler_panic_releases_what_it_read`
+                // finds the producer's rewrite racing that read without it).
                 shared.head.store(self.head, Ordering::Release);
                 self.waiter.notify();
             },

@@ -439,6 +439,34 @@ fn spsc_ring_close_happens_after_producer() {
     close_happens_after_producer::<SpscRing>();
 }
 
+/// A consumer whose handler panics gives back the slot it was reading: on
+/// a ring of 2 the producer sends 4 messages one at a time; the
+/// consumer's first call panics in its handler on the first message (which
+/// counts as consumed), and later calls drain the other 3 to `Closed`. The
+/// producer rewrites that first slot for its third message, so loom
+/// reports a data race on the slot unless the consumer's read of it
+/// happens before the rewrite: the Release store of `head` on the unwind
+/// path is what orders them.
+#[test]
+fn spsc_ring_handler_panic_releases_what_it_read() {
+    quiet();
+    builder().check(|| {
+        let cfg = config(Topology::Spsc, 1, 1, 2);
+        let mut endpoints = SpscRing::build::<Msg8>(&cfg).unwrap();
+        let mut producer = endpoints.producers.pop().unwrap();
+        let mut consumer = endpoints.consumers.pop().unwrap();
+        let sending =
+            loom::thread::spawn(move || producer_loop(&mut producer, Salt::NONE, 0, 4, 1));
+        let outcome = catch_unwind(AssertUnwindSafe(|| {
+            consumer.consume_batch(1, |_| std::panic::panic_any(INJECTED))
+        }));
+        assert!(outcome.is_err(), "the handler's panic reached the caller");
+        let rest = drain(&mut consumer, 1);
+        assert_eq!(rest.iter().sum::<usize>(), 3, "after the panic: {rest:?}");
+        sending.join().unwrap().unwrap();
+    });
+}
+
 #[test]
 fn array_queue_close_happens_after_producer() {
     close_happens_after_producer::<ArrayQueueBaseline>();

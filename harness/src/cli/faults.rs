@@ -91,6 +91,13 @@ pub(super) fn faults<R: Roster>(
     }
     println!("\nfaults · {heading}");
     print!("{}", faults::render(&reports, &scenario.faults));
+    let unbounded: Vec<&str> = context
+        .known
+        .iter()
+        .filter(|info| !info.bounded)
+        .map(|info| info.name)
+        .collect();
+    print!("{}", faults::unbounded_note(&reports, &unbounded));
     println!(
         "expected: recovered, but disconnected where a consumer_dropped or consumer_panic run leaves \
          no consumer that can receive every message (spsc, mpsc, pipeline, diamond); \

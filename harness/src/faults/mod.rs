@@ -91,7 +91,7 @@ mod tests;
 
 pub use inject::run_queue;
 pub(crate) use inject::{inject_panic, quietly, unexpected};
-pub use render::render;
+pub use render::{render, unbounded_note};
 
 /// Schema identifier of a fault scenario's results file.
 pub const SCHEMA: &str = "ringlab.faults/1";

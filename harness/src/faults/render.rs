@@ -96,6 +96,39 @@ pub fn render(reports: &[FaultReport], faults: &[Fault]) -> String {
     out
 }
 
+/// A note under the table for each unbounded implementation whose only
+/// consumer left in a run (`unbounded`: their names). Its producers never
+/// wait for room, so how much is still queued when the consumer leaves,
+/// and so whether that run finds `lost N` (and how many) or
+/// `disconnected`, depends on timing and changes from run to run.
+pub fn unbounded_note(reports: &[FaultReport], unbounded: &[&str]) -> String {
+    let mut names: Vec<&str> = Vec::new();
+    for report in reports {
+        let leaves = matches!(
+            report.spec.fault,
+            Fault::ConsumerDropped | Fault::ConsumerPanic
+        );
+        if leaves
+            && report.spec.consumers == 1
+            && unbounded.contains(&report.implementation.as_str())
+            && !names.contains(&report.implementation.as_str())
+        {
+            names.push(&report.implementation);
+        }
+    }
+    names
+        .iter()
+        .map(|name| {
+            format!(
+                "note: {name} is unbounded: its producers never wait for room, so how much is still \
+                 queued when its only consumer leaves, and so what consumer_dropped and \
+                 consumer_panic find there (lost N, or disconnected), depends on timing and \
+                 changes from run to run\n"
+            )
+        })
+        .collect()
+}
+
 /// Longest cell of the table; longer outcomes (panic messages) are cut
 /// there and given in full in the list of runs that fell short.
 const MAX_CELL: usize = 40;

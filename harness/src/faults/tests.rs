@@ -116,6 +116,36 @@ fn the_table_has_a_row_per_run_and_marks_what_falls_short() {
     );
 }
 
+/// An unbounded queue whose only consumer left gets a note that its
+/// outcome depends on timing; a bounded one, or one whose other consumers
+/// stay, does not.
+#[test]
+fn an_unbounded_queue_whose_only_consumer_left_is_noted() {
+    let reports = vec![
+        report(
+            "seg_queue",
+            Topology::Mpsc,
+            Fault::ConsumerDropped,
+            FaultOutcome::Lost { messages: 1900 },
+        ),
+        report(
+            "crossbeam",
+            Topology::Mpsc,
+            Fault::ConsumerDropped,
+            FaultOutcome::Recovered,
+        ),
+    ];
+    let note = unbounded_note(&reports, &["seg_queue"]);
+    assert_eq!(note.lines().count(), 1, "{note}");
+    assert!(note.starts_with("note: seg_queue is unbounded"), "{note}");
+    assert!(note.contains("depends on timing"), "{note}");
+    assert!(unbounded_note(&reports, &[]).is_empty());
+    // Several consumers: the others receive what is queued.
+    let mut shared = reports;
+    shared[0].spec.consumers = 2;
+    assert!(unbounded_note(&shared, &["seg_queue"]).is_empty());
+}
+
 #[test]
 fn outcomes_read_as_the_table_shows_them() {
     let words = [

@@ -269,8 +269,14 @@ impl<S: Sequencer, E> Shared<S, E> {
     /// Whether producers should give up waiting for room: no consumer is
     /// left, or the graph is broken.
     fn abandoned(&self) -> bool {
-        // Acquire: a consumer's last sequence store happens before its
-        // drop; nothing else rides on it.
+        // Acquire, on both loads, pairing with the leaving consumer's
+        // Release (its last sequence store happens before its drop). No
+        // data rides on either: a producer that finds the graph abandoned
+        // returns `Disconnected` and touches no slot, and one that does not
+        // yet see the count or the flag keeps waiting, looking again, and
+        // sees them by coherence. Both loads weakened to `Relaxed` pass
+        // every model (`lmax_fan_out_dropped_consumer_stops_gating`,
+        // `pipeline_stage_leaves_mid_run`): equivalent, so no mutant.
         self.lifecycle.consumers.load(Ordering::Acquire) == 0
             || self.lifecycle.broken.load(Ordering::Acquire)
     }

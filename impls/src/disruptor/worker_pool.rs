@@ -502,7 +502,13 @@ impl<S: Sequencer, E, C: Claims> Drop for Worker<S, E, C> {
         let shared = &*self.shared;
         // Release: pairs with the producers' Acquire check for consumers.
         // Being a read-modify-write, it reads the latest count whatever its
-        // ordering, so exactly one worker finds itself the last.
+        // ordering, so exactly one worker finds itself the last. No data
+        // rides on the pairing: a producer that sees no worker left returns
+        // `Disconnected` and touches no slot, and the runs this worker
+        // leaves are handed over under the orphans' lock, not through the
+        // count. `Relaxed` here passes every model
+        // (`worker_pool_dropped_worker_run_is_taken_over` among them):
+        // equivalent, so no mutant.
         let others = shared.lifecycle.consumers.fetch_sub(1, Ordering::Release) - 1;
         if others > 0 {
             // Hand every unfinished run to the others, each with its gate;
