@@ -215,6 +215,57 @@ fn ratio_point(summary: &Summary) -> Option<Point> {
     Some((ratio, interval, kind))
 }
 
+/// One group's charts: where its figures come from and where they go.
+#[derive(Clone, Copy)]
+struct Target<'a> {
+    file: &'a ResultsFile,
+    file_index: usize,
+    group: &'a Group,
+    group_index: usize,
+    out: Out<'a>,
+}
+
+impl Target<'_> {
+    /// The file name of one of the group's charts.
+    fn stem(&self, name: &str) -> String {
+        format!("{name}-{}-{}", self.file_index, self.group_index)
+    }
+}
+
+/// Which of a group's two throughput or ratio charts.
+#[derive(Clone, Copy)]
+enum Kind {
+    Focused,
+    All,
+}
+
+/// What a chart's caption says of the implementations it shows, when the
+/// focus leaves some out (`focused` of `drawn`).
+fn shown_note(kind: Kind, focused: usize, drawn: usize) -> String {
+    if focused == drawn {
+        return String::new();
+    }
+    match kind {
+        Kind::Focused => format!(
+            " Shown: the {LEADERS} fastest at each point, the baseline and your own queues ({focused} of {drawn}); every implementation: the chart linked below and the tables."
+        ),
+        Kind::All => format!(
+            " Every implementation ({drawn}); colours repeat after {}, so the ranked plots and the tables tell them apart.",
+            PALETTE.len()
+        ),
+    }
+}
+
+/// A colour per series: from the palette by position, so a few lines are
+/// each apart from the rest; the user's own queues in black.
+fn distinct(file: &ResultsFile, index: usize, name: &str) -> RGBColor {
+    if file.is_own(name) {
+        BLACK
+    } else {
+        colour(index)
+    }
+}
+
 /// The throughput, ratio and per-message charts of a group: focused on
 /// the leaders, the baseline and the user's own queues, with the
 /// throughput and ratio charts of every implementation beside them when
@@ -232,187 +283,212 @@ pub(super) fn draw_group(
     if drawn.is_empty() {
         return Ok(());
     }
+    let target = Target {
+        file,
+        file_index,
+        group,
+        group_index,
+        out,
+    };
     let focused_names = focus(file, &drawn);
     let focused: Vec<&Drawn<'_>> = drawn
         .iter()
         .filter(|(name, _)| focused_names.contains(name))
         .collect();
     let everything: Vec<&Drawn<'_>> = drawn.iter().collect();
-    let left_out = drawn.len() - focused.len();
-    // Few lines: colours from the palette in turn, each apart from the
-    // rest; the user's own queues in black, found at once.
-    let distinct = |index: usize, name: &str| {
-        if file.is_own(name) {
-            BLACK
-        } else {
-            colour(index)
-        }
-    };
-    let stable = |_: usize, name: &str| colour(plan.colour(name));
-    let which = |kind: Kind| {
-        if left_out == 0 {
-            String::new()
-        } else {
-            match kind {
-                Kind::Focused => format!(
-                    " Shown: the {LEADERS} fastest at each point, the baseline and your own queues ({} of {}); every implementation: the chart linked below and the tables.",
-                    focused.len(),
-                    drawn.len()
-                ),
-                Kind::All => format!(
-                    " Every implementation ({}); colours repeat after {}, so the ranked plots and the tables tell them apart.",
-                    drawn.len(),
-                    PALETTE.len()
-                ),
-            }
-        }
-    };
-    let throughput = |list: &[&Drawn<'_>], kind: Kind, colour: &dyn Fn(usize, &str) -> RGBColor| {
-        let mut kinds = Vec::new();
-        let series = series_of(file, list, colour, &throughput_point, &mut kinds);
-        let gaps = if series.iter().any(|s| segments(&s.points).len() > 1) {
-            " A line breaks where its implementation has no passed figure (see the runs that did not pass)."
-        } else {
-            ""
-        };
-        let figure = ThroughputFigure {
-            title: format!("throughput · {}", group.title),
-            x_title: group.x_axis.title().to_owned(),
-            categories: group.categories.clone(),
-            series,
-        };
-        let (stem, chart_kind) = match kind {
-            Kind::Focused => (
-                "throughput",
-                ChartKind::Throughput {
-                    file: file_index,
-                    group: group_index,
-                },
-            ),
-            Kind::All => (
-                "throughput-all",
-                ChartKind::ThroughputAll {
-                    file: file_index,
-                    group: group_index,
-                },
-            ),
-        };
-        save(
-            &figure,
-            out.dir,
-            &format!("{stem}-{file_index}-{group_index}"),
-            out.svg,
-            chart_kind,
-            format!(
-                "Median throughput in messages per second (log scale); error bars: {}.{gaps}{}{}",
-                kinds_used(&kinds),
-                which(kind),
-                oversubscription_note(file, group)
-            ),
-        )
-    };
-    charts
-        .list
-        .push(throughput(&focused, Kind::Focused, &distinct)?);
-    if left_out > 0 {
-        charts
-            .list
-            .push(throughput(&everything, Kind::All, &stable)?);
-    }
-
-    // Ratio to the baseline (the baseline itself is the 1× line).
-    let baseline = &file.scenario.baseline;
-    let ratio = |list: &[&Drawn<'_>], kind: Kind, colour: &dyn Fn(usize, &str) -> RGBColor| {
-        let list: Vec<&Drawn<'_>> = list
-            .iter()
-            .copied()
-            .filter(|(name, _)| name != baseline)
-            .collect();
-        let mut kinds = Vec::new();
-        let series = series_of(file, &list, colour, &ratio_point, &mut kinds);
-        if series.is_empty() {
-            return Ok(None);
-        }
-        let figure = BarFigure {
-            title: format!("ratio to {baseline} · {}", group.title),
-            x_title: group.x_axis.title().to_owned(),
-            y_title: format!("median per-round ratio to {baseline} (×, log scale)"),
-            categories: group.categories.clone(),
-            series,
-            ratio: true,
-        };
-        let (stem, chart_kind) = match kind {
-            Kind::Focused => (
-                "ratio",
-                ChartKind::Ratio {
-                    file: file_index,
-                    group: group_index,
-                },
-            ),
-            Kind::All => (
-                "ratio-all",
-                ChartKind::RatioAll {
-                    file: file_index,
-                    group: group_index,
-                },
-            ),
-        };
-        save(
-            &figure,
-            out.dir,
-            &format!("{stem}-{file_index}-{group_index}"),
-            out.svg,
-            chart_kind,
-            format!(
-                "Bars: median over rounds of throughput ÷ {baseline}'s throughput in the same round, drawn from the 1× line ({baseline} itself; above: faster than {baseline}, below: slower). Whiskers: {}.{}{}",
-                match (kinds.contains(&IntervalKind::Bootstrap), kinds.contains(&IntervalKind::MinMax)) {
-                    (true, true) => "95% bootstrap interval (ratio_ci) where recorded, per-round min–max elsewhere",
-                    (true, false) => "95% bootstrap interval of the median ratio (ratio_ci)",
-                    _ => "per-round min–max of the ratio (no ratio_ci recorded)",
-                },
-                which(kind),
-                oversubscription_note(file, group)
-            ),
-        )
-        .map(Some)
-    };
-    // The ratio list leaves the baseline out: colours follow the
-    // throughput chart's (the same implementation, the same colour).
+    let left_out = drawn.len() > focused.len();
+    // The focused charts' colours by position in the focus, so the ratio
+    // chart (which leaves the baseline out) keeps the throughput chart's.
     let focused_colour = |_: usize, name: &str| {
         distinct(
+            file,
             focused.iter().position(|(n, _)| n == name).unwrap_or(0),
             name,
         )
     };
-    if let Some(chart) = ratio(&focused, Kind::Focused, &focused_colour)? {
+    let stable = |_: usize, name: &str| colour(plan.colour(name));
+    let shown = |kind: Kind| shown_note(kind, focused.len(), drawn.len());
+    charts.list.push(throughput_chart(
+        target,
+        &focused,
+        Kind::Focused,
+        &focused_colour,
+        &shown(Kind::Focused),
+    )?);
+    if left_out {
+        charts.list.push(throughput_chart(
+            target,
+            &everything,
+            Kind::All,
+            &stable,
+            &shown(Kind::All),
+        )?);
+    }
+    if let Some(chart) = ratio_chart(
+        target,
+        &focused,
+        Kind::Focused,
+        &focused_colour,
+        &shown(Kind::Focused),
+    )? {
         charts.list.push(chart);
     }
-    if left_out > 0
-        && let Some(chart) = ratio(&everything, Kind::All, &stable)?
+    if left_out
+        && let Some(chart) =
+            ratio_chart(target, &everything, Kind::All, &stable, &shown(Kind::All))?
     {
         charts.list.push(chart);
     }
-    per_message(file, file_index, group, group_index, &focused, out, charts)
+    per_message(target, &focused, charts)
 }
 
-/// Which of a group's two throughput or ratio charts.
-#[derive(Clone, Copy)]
-enum Kind {
-    Focused,
-    All,
+/// Throughput against the group's axis for `list`.
+fn throughput_chart(
+    target: Target<'_>,
+    list: &[&Drawn<'_>],
+    kind: Kind,
+    colour: &dyn Fn(usize, &str) -> RGBColor,
+    shown: &str,
+) -> Result<Chart, ReportError> {
+    let Target {
+        file,
+        file_index,
+        group,
+        group_index,
+        out,
+    } = target;
+    let mut kinds = Vec::new();
+    let series = series_of(file, list, colour, &throughput_point, &mut kinds);
+    let gaps = if series.iter().any(|s| segments(&s.points).len() > 1) {
+        " A line breaks where its implementation has no passed figure (see the runs that did not pass)."
+    } else {
+        ""
+    };
+    let figure = ThroughputFigure {
+        title: format!("throughput · {}", group.title),
+        x_title: group.x_axis.title().to_owned(),
+        categories: group.categories.clone(),
+        series,
+    };
+    let (stem, chart_kind) = match kind {
+        Kind::Focused => (
+            target.stem("throughput"),
+            ChartKind::Throughput {
+                file: file_index,
+                group: group_index,
+            },
+        ),
+        Kind::All => (
+            target.stem("throughput-all"),
+            ChartKind::ThroughputAll {
+                file: file_index,
+                group: group_index,
+            },
+        ),
+    };
+    save(
+        &figure,
+        out.dir,
+        &stem,
+        out.svg,
+        chart_kind,
+        format!(
+            "Median throughput in messages per second (log scale); error bars: {}.{gaps}{shown}{}",
+            kinds_used(&kinds),
+            oversubscription_note(file, group)
+        ),
+    )
+}
+
+/// The ratio to the baseline as bars for `list` (the baseline itself is
+/// the 1× line); none when no implementation of `list` has a ratio.
+fn ratio_chart(
+    target: Target<'_>,
+    list: &[&Drawn<'_>],
+    kind: Kind,
+    colour: &dyn Fn(usize, &str) -> RGBColor,
+    shown: &str,
+) -> Result<Option<Chart>, ReportError> {
+    let Target {
+        file,
+        file_index,
+        group,
+        group_index,
+        out,
+    } = target;
+    let baseline = &file.scenario.baseline;
+    let list: Vec<&Drawn<'_>> = list
+        .iter()
+        .copied()
+        .filter(|(name, _)| name != baseline)
+        .collect();
+    let mut kinds = Vec::new();
+    let series = series_of(file, &list, colour, &ratio_point, &mut kinds);
+    if series.is_empty() {
+        return Ok(None);
+    }
+    let figure = BarFigure {
+        title: format!("ratio to {baseline} · {}", group.title),
+        x_title: group.x_axis.title().to_owned(),
+        y_title: format!("median per-round ratio to {baseline} (×, log scale)"),
+        categories: group.categories.clone(),
+        series,
+        ratio: true,
+    };
+    let (stem, chart_kind) = match kind {
+        Kind::Focused => (
+            target.stem("ratio"),
+            ChartKind::Ratio {
+                file: file_index,
+                group: group_index,
+            },
+        ),
+        Kind::All => (
+            target.stem("ratio-all"),
+            ChartKind::RatioAll {
+                file: file_index,
+                group: group_index,
+            },
+        ),
+    };
+    let whiskers = match (
+        kinds.contains(&IntervalKind::Bootstrap),
+        kinds.contains(&IntervalKind::MinMax),
+    ) {
+        (true, true) => {
+            "95% bootstrap interval (ratio_ci) where recorded, per-round min–max elsewhere"
+        }
+        (true, false) => "95% bootstrap interval of the median ratio (ratio_ci)",
+        _ => "per-round min–max of the ratio (no ratio_ci recorded)",
+    };
+    save(
+        &figure,
+        out.dir,
+        &stem,
+        out.svg,
+        chart_kind,
+        format!(
+            "Bars: median over rounds of throughput ÷ {baseline}'s throughput in the same round, drawn from the 1× line ({baseline} itself; above: faster than {baseline}, below: slower). Whiskers: {whiskers}.{shown}{}",
+            oversubscription_note(file, group)
+        ),
+    )
+    .map(Some)
 }
 
 /// The per-message figures of a group's focused implementations: CPU
 /// time, allocations, then each measured counter.
 fn per_message(
-    file: &ResultsFile,
-    file_index: usize,
-    group: &Group,
-    group_index: usize,
+    target: Target<'_>,
     focused: &[&Drawn<'_>],
-    out: Out<'_>,
     charts: &mut Charts,
 ) -> Result<(), ReportError> {
+    let Target {
+        file,
+        file_index,
+        group,
+        group_index,
+        out,
+    } = target;
     type Extract = Box<dyn Fn(&Summary) -> Option<f64>>;
     let mut figures: Vec<(String, String, Extract)> = vec![
         (
@@ -458,11 +534,7 @@ fn per_message(
             .enumerate()
             .map(|(position, (implementation, list))| Series {
                 name: display_name(file, implementation),
-                colour: if file.is_own(implementation) {
-                    BLACK
-                } else {
-                    colour(position)
-                },
+                colour: distinct(file, position, implementation),
                 points: list
                     .iter()
                     .filter_map(|(category, summary)| value(summary).map(|v| (*category, v, v, v)))

@@ -4,8 +4,8 @@
 //! The user's own queues sit on a highlighted band; the baseline is named
 //! at its row; the base case (the harness's own ceiling) is a dashed line.
 
-use plotters::coord::Shift;
 use plotters::coord::combinators::{BindKeyPoints, IntoLogRange};
+use plotters::coord::{CoordTranslate, Shift};
 use plotters::prelude::*;
 
 use super::canvas::{FAMILY, Figure, log_range, log_ticks, text};
@@ -163,8 +163,29 @@ impl Figure for RankFigure {
             .bold_line_style(RGBColor(235, 235, 235))
             .draw()
             .map_err(text)?;
-        // Bands first: the user's own queues highlighted, every other row
-        // shaded lightly so the eye follows a row to its label.
+        let x = (low, high);
+        self.draw_bands(&mut chart, x)?;
+        if let Some(base) = self.base {
+            draw_base(&mut chart, root, base, x, n)?;
+        }
+        self.draw_rows(&mut chart, root, x)?;
+        draw_key(&key, &self.rows, KEY as i32 / 2)
+    }
+}
+
+/// A chart whose coordinates are (throughput, row).
+type Rows<'a, DB, CT> = ChartContext<'a, DB, CT>;
+
+impl RankFigure {
+    /// The row bands: the user's own queues highlighted, every other row
+    /// shaded lightly so the eye follows a row to its label. `x`: the
+    /// axis's range.
+    fn draw_bands<DB, CT>(&self, chart: &mut Rows<'_, DB, CT>, x: (f64, f64)) -> Result<(), String>
+    where
+        DB: DrawingBackend,
+        CT: CoordTranslate<From = (f64, f64)>,
+    {
+        let (low, high) = x;
         for (index, row) in self.rows.iter().enumerate() {
             let band = if row.family == Family::Own {
                 Some(RGBColor(255, 236, 160).filled())
@@ -183,57 +204,85 @@ impl Figure for RankFigure {
                     .map_err(text)?;
             }
         }
-        if let Some(base) = self.base {
-            chart
-                .draw_series(DashedLineSeries::new(
-                    [(base, -0.5), (base, n as f64 - 0.5)],
-                    6,
-                    4,
-                    family_colour(Family::Base).stroke_width(1),
-                ))
-                .map_err(text)?;
-            // Named at the top beside the line, on the side with room.
-            let (x, y) = chart.backend_coord(&(base, -0.5));
-            let grey = family_colour(Family::Base);
-            let style = TextStyle::from((FAMILY, 12).into_font()).color(&grey);
-            let words = "base case (harness ceiling)";
-            let width = root.estimate_text_size(words, &style).map_or(0, |s| s.0) as i32;
-            let (right_edge, _) = chart.backend_coord(&(high, 0.0));
-            let at = if x + 4 + width < right_edge {
-                x + 4
-            } else {
-                x - 4 - width
-            };
-            root.draw(&Text::new(words, (at, y + 3), style))
-                .map_err(text)?;
-        }
-        let label_style = TextStyle::from((FAMILY, 13).into_font()).color(&BLACK);
+        Ok(())
+    }
+
+    /// Each row: its interval as a line, its median as its family's
+    /// marker, its label right-aligned before the plot.
+    fn draw_rows<DB, CT>(
+        &self,
+        chart: &mut Rows<'_, DB, CT>,
+        root: &DrawingArea<DB, Shift>,
+        x: (f64, f64),
+    ) -> Result<(), String>
+    where
+        DB: DrawingBackend,
+        CT: CoordTranslate<From = (f64, f64)>,
+    {
+        let (low, high) = x;
+        let plain = TextStyle::from((FAMILY, 13).into_font()).color(&BLACK);
+        let bold = TextStyle::from((FAMILY, 13, FontStyle::Bold).into_font()).color(&BLACK);
         for (index, row) in self.rows.iter().enumerate() {
             let y = index as f64;
-            let colour = family_colour(row.family);
             if row.high > row.low {
                 chart
                     .draw_series(std::iter::once(PathElement::new(
                         vec![(row.low.max(low), y), (row.high.min(high), y)],
-                        colour.stroke_width(2),
+                        family_colour(row.family).stroke_width(2),
                     )))
                     .map_err(text)?;
             }
-            let at = chart.backend_coord(&(row.median, y));
+            let at = chart.plotting_area().map_coordinate(&(row.median, y));
             draw_marker(root, row.family, at, 4)?;
-            let (left, _) = chart.backend_coord(&(low, y));
+            let (left, _) = chart.plotting_area().map_coordinate(&(low, y));
             let style = if row.family == Family::Own || row.baseline {
-                TextStyle::from((FAMILY, 13, FontStyle::Bold).into_font()).color(&BLACK)
+                bold.clone()
             } else {
-                label_style.clone()
+                plain.clone()
             };
             let name = label(row);
             let width = root.estimate_text_size(&name, &style).map_or(0, |s| s.0) as i32;
             root.draw(&Text::new(name, (left - 8 - width, at.1 - 8), style))
                 .map_err(text)?;
         }
-        draw_key(&key, &self.rows, KEY as i32 / 2)
+        Ok(())
     }
+}
+
+/// The base case's median as a dashed line over every row, named at the
+/// top beside it, on the side with room (`x`: the axis's range; `n`: rows).
+fn draw_base<DB, CT>(
+    chart: &mut Rows<'_, DB, CT>,
+    root: &DrawingArea<DB, Shift>,
+    base: f64,
+    x: (f64, f64),
+    n: usize,
+) -> Result<(), String>
+where
+    DB: DrawingBackend,
+    CT: CoordTranslate<From = (f64, f64)>,
+{
+    let grey = family_colour(Family::Base);
+    chart
+        .draw_series(DashedLineSeries::new(
+            [(base, -0.5), (base, n as f64 - 0.5)],
+            6,
+            4,
+            grey.stroke_width(1),
+        ))
+        .map_err(text)?;
+    let (at_x, at_y) = chart.plotting_area().map_coordinate(&(base, -0.5));
+    let style = TextStyle::from((FAMILY, 12).into_font()).color(&grey);
+    let words = "base case (harness ceiling)";
+    let width = root.estimate_text_size(words, &style).map_or(0, |s| s.0) as i32;
+    let (right_edge, _) = chart.plotting_area().map_coordinate(&(x.1, 0.0));
+    let left = if at_x + 4 + width < right_edge {
+        at_x + 4
+    } else {
+        at_x - 4 - width
+    };
+    root.draw(&Text::new(words, (left, at_y + 3), style))
+        .map_err(text)
 }
 
 /// The families present, as a one-line key at the foot, at height `y`.

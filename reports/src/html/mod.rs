@@ -137,104 +137,115 @@ fn verdict_section(out: &mut String, results: &[ResultsFile], plan: &Plan) {
             "<table>\n<tr><th>configuration</th><th>fastest</th><th>indistinguishable here</th><th>then (ratio to the fastest, 95% CI)</th><th>marks</th></tr>"
         );
         for verdict in crate::verdict::verdicts(file) {
-            let group = plan.groups[file_index]
-                .iter()
-                .position(|group| group.points.iter().any(|&(_, c)| c == verdict.index));
-            let links = format!(
-                "{}<a href=\"#rank-{file_index}-{index}\">ranked</a> · <a href=\"#cfg-{file_index}-{index}\">table</a>",
-                group.map_or_else(String::new, |g| format!(
-                    "<a href=\"#charts-{file_index}-{g}\">charts</a> · "
-                )),
-                index = verdict.index
+            verdict_row(out, file_index, &verdict, plan);
+        }
+        let _ = writeln!(out, "</table>");
+    }
+}
+
+/// One row of the verdict table: the configuration with its links, the
+/// fastest, the indistinguishable, the rest (folded after the first
+/// names) and the marks.
+fn verdict_row(
+    out: &mut String,
+    file_index: usize,
+    verdict: &crate::verdict::ConfigurationVerdict,
+    plan: &Plan,
+) {
+    let group = plan.groups[file_index]
+        .iter()
+        .position(|group| group.points.iter().any(|&(_, c)| c == verdict.index));
+    let links = format!(
+        "{}<a href=\"#rank-{file_index}-{index}\">ranked</a> · <a href=\"#cfg-{file_index}-{index}\">table</a>",
+        group.map_or_else(String::new, |g| format!(
+            "<a href=\"#charts-{file_index}-{g}\">charts</a> · "
+        )),
+        index = verdict.index
+    );
+    let (tied, behind): (Vec<_>, Vec<_>) = verdict
+        .ranked
+        .iter()
+        .skip(1)
+        .partition(|ranked| ranked.indistinguishable);
+    let (shown, _) = verdict.shown(Some(crate::verdict::TOP));
+    let item = |ranked: &crate::verdict::Ranked| {
+        let text = escape(&verdict.versus(ranked));
+        if ranked.own {
+            format!("<span class=\"own\">{text}</span>")
+        } else {
+            text
+        }
+    };
+    // The first names in ranking order stay in view (and the
+    // user's own queues and the baseline); the rest fold away.
+    let list = |items: &[&crate::verdict::Ranked]| {
+        if items.is_empty() {
+            return Page.missing().to_owned();
+        }
+        let (visible, folded): (Vec<&&crate::verdict::Ranked>, Vec<_>) =
+            items.iter().partition(|ranked| {
+                shown
+                    .iter()
+                    .any(|s| s.implementation == ranked.implementation)
+            });
+        let mut cell = visible
+            .iter()
+            .map(|ranked| item(ranked))
+            .collect::<Vec<_>>()
+            .join("<br>");
+        if !folded.is_empty() {
+            let _ = write!(
+                cell,
+                "<details><summary>{} more</summary>{}</details>",
+                folded.len(),
+                folded
+                    .iter()
+                    .map(|ranked| item(ranked))
+                    .collect::<Vec<_>>()
+                    .join("<br>")
             );
-            let (tied, behind): (Vec<_>, Vec<_>) = verdict
-                .ranked
-                .iter()
-                .skip(1)
-                .partition(|ranked| ranked.indistinguishable);
-            let (shown, _) = verdict.shown(Some(crate::verdict::TOP));
-            let item = |ranked: &crate::verdict::Ranked| {
-                let text = escape(&verdict.versus(ranked));
-                if ranked.own {
+        }
+        cell
+    };
+    let mut marks: Vec<String> = Vec::new();
+    if verdict.oversubscribed {
+        marks.push("oversubscribed".to_owned());
+    }
+    marks.extend(verdict.conditions.iter().cloned());
+    for ranked in &verdict.ranked {
+        for mark in ranked.marks() {
+            marks.push(format!("{}: {mark}", ranked.implementation));
+        }
+    }
+    for (name, outcome) in &verdict.unranked {
+        marks.push(format!("{name}: {outcome}, not ranked"));
+    }
+    let bad =
+        !verdict.unranked.is_empty() || verdict.ranked.iter().any(|r| r.passed.0 < r.passed.1);
+    let _ = writeln!(
+        out,
+        "<tr{}><td>{}<br><span class=\"muted\">{links}</span></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+        if bad { " class=\"bad\"" } else { "" },
+        escape(&verdict.label),
+        verdict.best().map_or_else(
+            || "nothing passed".to_owned(),
+            |best| {
+                let text = escape(&format!("{} {}", best.name(), verdict.value(best.value)));
+                if best.own {
                     format!("<span class=\"own\">{text}</span>")
                 } else {
                     text
                 }
-            };
-            // The first names in ranking order stay in view (and the
-            // user's own queues and the baseline); the rest fold away.
-            let list = |items: &[&crate::verdict::Ranked]| {
-                if items.is_empty() {
-                    return Page.missing().to_owned();
-                }
-                let (visible, folded): (Vec<&&crate::verdict::Ranked>, Vec<_>) =
-                    items.iter().partition(|ranked| {
-                        shown
-                            .iter()
-                            .any(|s| s.implementation == ranked.implementation)
-                    });
-                let mut cell = visible
-                    .iter()
-                    .map(|ranked| item(ranked))
-                    .collect::<Vec<_>>()
-                    .join("<br>");
-                if !folded.is_empty() {
-                    let _ = write!(
-                        cell,
-                        "<details><summary>{} more</summary>{}</details>",
-                        folded.len(),
-                        folded
-                            .iter()
-                            .map(|ranked| item(ranked))
-                            .collect::<Vec<_>>()
-                            .join("<br>")
-                    );
-                }
-                cell
-            };
-            let mut marks: Vec<String> = Vec::new();
-            if verdict.oversubscribed {
-                marks.push("oversubscribed".to_owned());
             }
-            marks.extend(verdict.conditions.iter().cloned());
-            for ranked in &verdict.ranked {
-                for mark in ranked.marks() {
-                    marks.push(format!("{}: {mark}", ranked.implementation));
-                }
-            }
-            for (name, outcome) in &verdict.unranked {
-                marks.push(format!("{name}: {outcome}, not ranked"));
-            }
-            let bad = !verdict.unranked.is_empty()
-                || verdict.ranked.iter().any(|r| r.passed.0 < r.passed.1);
-            let _ = writeln!(
-                out,
-                "<tr{}><td>{}<br><span class=\"muted\">{links}</span></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                if bad { " class=\"bad\"" } else { "" },
-                escape(&verdict.label),
-                verdict.best().map_or_else(
-                    || "nothing passed".to_owned(),
-                    |best| {
-                        let text =
-                            escape(&format!("{} {}", best.name(), verdict.value(best.value)));
-                        if best.own {
-                            format!("<span class=\"own\">{text}</span>")
-                        } else {
-                            text
-                        }
-                    }
-                ),
-                list(&tied),
-                list(&behind),
-                if marks.is_empty() {
-                    Page.missing().to_owned()
-                } else {
-                    escape(&marks.join("; "))
-                },
-            );
-        }
-        let _ = writeln!(out, "</table>");
-    }
+        ),
+        list(&tied),
+        list(&behind),
+        if marks.is_empty() {
+            Page.missing().to_owned()
+        } else {
+            escape(&marks.join("; "))
+        },
+    );
 }
 
 fn commit(file: &ResultsFile) -> String {
@@ -424,6 +435,29 @@ fn file_section(out: &mut String, index: usize, file: &ResultsFile, plan: &Plan,
             let _ = writeln!(out, "</div>");
         }
     }
+    rank_section(out, index, file, charts);
+    for (configuration_index, configuration) in file.configurations.iter().enumerate() {
+        if let Some(chart) = charts.find(&ChartKind::Latency {
+            file: index,
+            configuration: configuration_index,
+        }) {
+            let _ = writeln!(
+                out,
+                "<h4>Latency · {}</h4>",
+                escape(&heading(file, configuration))
+            );
+            figure(out, chart);
+        }
+    }
+
+    let _ = writeln!(out, "<h3>Figures per configuration</h3>");
+    for (configuration_index, configuration) in file.configurations.iter().enumerate() {
+        configuration_table(out, file, index, configuration_index, configuration);
+    }
+}
+
+/// The ranked dot plots of a file, one per configuration, in a grid.
+fn rank_section(out: &mut String, index: usize, file: &ResultsFile, charts: &Charts) {
     let ranks: Vec<(usize, &crate::charts::Chart)> = (0..file.configurations.len())
         .filter_map(|configuration| {
             charts
@@ -445,24 +479,6 @@ fn file_section(out: &mut String, index: usize, file: &ResultsFile, plan: &Plan,
             let _ = writeln!(out, "</div>");
         }
         let _ = writeln!(out, "</div>");
-    }
-    for (configuration_index, configuration) in file.configurations.iter().enumerate() {
-        if let Some(chart) = charts.find(&ChartKind::Latency {
-            file: index,
-            configuration: configuration_index,
-        }) {
-            let _ = writeln!(
-                out,
-                "<h4>Latency · {}</h4>",
-                escape(&heading(file, configuration))
-            );
-            figure(out, chart);
-        }
-    }
-
-    let _ = writeln!(out, "<h3>Figures per configuration</h3>");
-    for (configuration_index, configuration) in file.configurations.iter().enumerate() {
-        configuration_table(out, file, index, configuration_index, configuration);
     }
 }
 
