@@ -230,6 +230,24 @@ impl Target<'_> {
     fn stem(&self, name: &str) -> String {
         format!("{name}-{}-{}", self.file_index, self.group_index)
     }
+
+    /// The file stem and kind of the group's throughput chart (`ratio`
+    /// false) or ratio chart, focused or of every implementation.
+    fn chart(&self, ratio: bool, kind: Kind) -> (String, ChartKind) {
+        let (file, group) = (self.file_index, self.group_index);
+        match (ratio, kind) {
+            (false, Kind::Focused) => (
+                self.stem("throughput"),
+                ChartKind::Throughput { file, group },
+            ),
+            (false, Kind::All) => (
+                self.stem("throughput-all"),
+                ChartKind::ThroughputAll { file, group },
+            ),
+            (true, Kind::Focused) => (self.stem("ratio"), ChartKind::Ratio { file, group }),
+            (true, Kind::All) => (self.stem("ratio-all"), ChartKind::RatioAll { file, group }),
+        }
+    }
 }
 
 /// Which of a group's two throughput or ratio charts.
@@ -351,11 +369,7 @@ fn throughput_chart(
     shown: &str,
 ) -> Result<Chart, ReportError> {
     let Target {
-        file,
-        file_index,
-        group,
-        group_index,
-        out,
+        file, group, out, ..
     } = target;
     let mut kinds = Vec::new();
     let series = series_of(file, list, colour, &throughput_point, &mut kinds);
@@ -370,22 +384,7 @@ fn throughput_chart(
         categories: group.categories.clone(),
         series,
     };
-    let (stem, chart_kind) = match kind {
-        Kind::Focused => (
-            target.stem("throughput"),
-            ChartKind::Throughput {
-                file: file_index,
-                group: group_index,
-            },
-        ),
-        Kind::All => (
-            target.stem("throughput-all"),
-            ChartKind::ThroughputAll {
-                file: file_index,
-                group: group_index,
-            },
-        ),
-    };
+    let (stem, chart_kind) = target.chart(false, kind);
     save(
         &figure,
         out.dir,
@@ -410,11 +409,7 @@ fn ratio_chart(
     shown: &str,
 ) -> Result<Option<Chart>, ReportError> {
     let Target {
-        file,
-        file_index,
-        group,
-        group_index,
-        out,
+        file, group, out, ..
     } = target;
     let baseline = &file.scenario.baseline;
     let list: Vec<&Drawn<'_>> = list
@@ -435,22 +430,7 @@ fn ratio_chart(
         series,
         ratio: true,
     };
-    let (stem, chart_kind) = match kind {
-        Kind::Focused => (
-            target.stem("ratio"),
-            ChartKind::Ratio {
-                file: file_index,
-                group: group_index,
-            },
-        ),
-        Kind::All => (
-            target.stem("ratio-all"),
-            ChartKind::RatioAll {
-                file: file_index,
-                group: group_index,
-            },
-        ),
-    };
+    let (stem, chart_kind) = target.chart(true, kind);
     let whiskers = match (
         kinds.contains(&IntervalKind::Bootstrap),
         kinds.contains(&IntervalKind::MinMax),
