@@ -27,11 +27,8 @@ use crate::sweep::run_named;
 
 mod plain;
 
-pub use plain::{PlainRun, PlainSpec, expected_sum};
+pub use plain::{CAPACITY, PlainRun, PlainSpec, expected_sum};
 use plain::{plain_crossbeam, plain_rtrb_chunks, plain_rtrb_single};
-
-/// Capacity of every queue in the calibration, in messages.
-pub const CAPACITY: usize = 1024;
 
 /// What to run.
 #[derive(Clone, Debug)]

@@ -8,8 +8,10 @@ use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
-use super::CAPACITY;
 use crate::placement::pin_current;
+
+/// Capacity of every queue in the calibration, in messages.
+pub const CAPACITY: usize = 1024;
 
 /// What a plain loop is given.
 #[derive(Clone, Copy, Debug)]

@@ -2,7 +2,10 @@
 //! side (see [`reports::atlas`]), and `--add`, which keeps a compact copy
 //! of a results file in the repository's atlas.
 
-use super::*;
+use super::context::{Context, InputError};
+use clap::Args;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
 
 #[derive(Args)]
 #[command(

@@ -1,7 +1,15 @@
 //! `harness scenario` for a fault scenario: every implementation and
 //! topology with each fault injected, the table and the results file.
 
-use super::*;
+use super::args::ScenarioArgs;
+use super::context::{Context, InputError, progress_bar, unix_now, write_results};
+use crate::placement::Cores;
+use crate::provenance::Provenance;
+use crate::results;
+use impls::Roster;
+use scenarios::FaultScenario;
+use std::path::Path;
+use std::process::ExitCode;
 
 /// A fault scenario as run, for its results file.
 #[derive(serde::Serialize)]

@@ -7,9 +7,17 @@ use std::time::Instant;
 
 use schema::{LayoutRecord, Levels};
 
-use super::*;
+use super::args::{ScenarioArgs, parse_percent};
+use super::context::{Context, InputError, unix_now, write_results};
+use super::load::{load, measurement};
 use crate::levels::children::{self, ChildArgs, Part};
 use crate::levels::{self, Build, Layout, merge, pairs};
+use crate::results;
+use crate::results::Results;
+use clap::Args;
+use scenarios::{Scenario, ScenarioFile};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
 
 #[derive(Args)]
 #[command(

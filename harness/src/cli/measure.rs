@@ -1,7 +1,18 @@
 //! `harness scenario` for a measurement: the sweep with its progress,
 //! the results file, the tables and verdicts, and the exit status.
 
-use super::*;
+use super::args::ScenarioArgs;
+use super::context::{Context, InputError, measure_machine, progress_bar, unix_now, write_results};
+use super::report::report;
+use crate::placement::Cores;
+use crate::results;
+use crate::results::{ImplementationRecord, Results, ScenarioRecord};
+use crate::sweep;
+use crate::sweep::{Event, SweepOptions};
+use crate::table;
+use impls::Roster;
+use scenarios::Scenario;
+use std::process::ExitCode;
 
 pub(super) fn measure<R: Roster>(
     context: &Context,
@@ -192,6 +203,10 @@ pub(super) fn measure<R: Roster>(
         Ok(ExitCode::FAILURE)
     }
 }
+
+/// Above this many configurations a scenario prints its verdicts only,
+/// unless `--full` is given.
+const SUMMARY_ABOVE: usize = 6;
 
 /// How a note on an unstable floor begins.
 const UNSTABLE_PLACEMENT: &str = "unstable placement:";

@@ -3,9 +3,14 @@
 //! departed `*_vec` consumer and a departed worker's run taken over, and
 //! the outcome, worst first.
 
-use super::inject::{Collected, Reader};
+use super::collected::{Collected, Reader};
+use super::report::{ConsumerEnd, ConsumerRecord, FaultOutcome, ProducerEnd, ProducerRecord};
+use super::spec::{CONSUMER_LEAVES_AFTER, Expectation, FaultSpec};
 use super::takeover::{self, Judged};
-use super::*;
+use crate::oracle;
+use crate::oracle::{Expected, Problem};
+use impls::{Salt, Topology};
+use scenarios::Fault;
 
 /// Judges a run from what its threads reported: the outcome, and every
 /// finding in words.

@@ -1,8 +1,29 @@
 //! A fault run's threads: producers and consumers that inject their
 //! fault, the watchdog, and what they report.
 
-use super::takeover::Arrivals;
-use super::*;
+use super::collected::{Arrivals, Collected, ConsumerReport};
+use super::report::{
+    ConsumerEnd, ConsumerRecord, Continued, FaultOutcome, FaultReport, ProducerEnd, ProducerRecord,
+};
+use super::spec::{
+    CONSUMER_LEAVES_AFTER, FaultSpec, GRACE, PANIC_AT, POLL, SETTLED, THREAD_PREFIX, WAIT,
+};
+use crate::oracle::{Tally, fresh_salt};
+use crate::runner::{panic_message, quotas};
+use impls::{
+    Cancel, Consumed, Consumer, Message, Msg8, Producer, PublishError, Queue, QueueConfig, Salt,
+};
+use scenarios::Fault;
+use std::any::Any;
+use std::cell::RefCell;
+use std::panic;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc;
+use std::sync::mpsc::RecvTimeoutError;
+use std::sync::{Arc, Once};
+use std::thread;
+use std::time::{Duration, Instant};
 
 /// The payload of every panic a fault run injects.
 struct InjectedFault;
@@ -321,27 +342,6 @@ fn spawn(
         panic!("cannot spawn a fault-run thread: {error}");
     }
 }
-
-/// What the threads reported, by index; `None` for a thread abandoned.
-pub(super) struct Collected {
-    /// The run's salt, which every message carries.
-    pub(super) salt: Salt,
-    pub(super) producers: Vec<Option<ProducerRecord>>,
-    pub(super) consumers: Vec<Option<ConsumerReport>>,
-}
-
-/// What a consumer thread reported.
-pub(super) struct ConsumerReport {
-    /// What it received, for the oracle.
-    pub(super) tally: Tally,
-    /// What it was handed late, and by its last call.
-    pub(super) arrivals: Arrivals,
-    /// How many it was handed, and how it ended.
-    pub(super) record: ConsumerRecord,
-}
-
-/// A consumer the judging reads: its index and its tally.
-pub(super) type Reader<'a> = (usize, &'a Tally);
 
 /// Runs `spec` on implementation `Q`.
 pub fn run_queue<Q: Queue>(spec: &FaultSpec) -> FaultReport {

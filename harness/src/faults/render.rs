@@ -1,6 +1,8 @@
 //! The fault scenario's table.
 
-use super::*;
+use super::report::FaultReport;
+use impls::Topology;
+use scenarios::Fault;
 
 /// The table of a fault scenario: a row per implementation and topology,
 /// a column per fault, each cell what happened; `*` marks a cell that

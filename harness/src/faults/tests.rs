@@ -1,4 +1,6 @@
 use super::*;
+use crate::oracle::Tally;
+use impls::{QueueConfig, Salt, Topology};
 
 fn spec(name: &str, fault: Fault, topology: Topology) -> Option<FaultSpec> {
     let info = impls::info(name).expect("registered");
@@ -168,8 +170,8 @@ fn outcomes_read_as_the_table_shows_them() {
 }
 
 /// What a consumer was handed, call by call, as `(producer, sequence)`.
-fn arrivals(calls: &[&[(u16, u64)]]) -> takeover::Arrivals {
-    let mut arrivals = takeover::Arrivals::new(2, BATCH);
+fn arrivals(calls: &[&[(u16, u64)]]) -> collected::Arrivals {
+    let mut arrivals = collected::Arrivals::new(2, BATCH);
     for call in calls {
         arrivals.call();
         for &(producer, sequence) in *call {
@@ -179,8 +181,8 @@ fn arrivals(calls: &[&[(u16, u64)]]) -> takeover::Arrivals {
     arrivals
 }
 
-fn consumer(arrivals: takeover::Arrivals, end: ConsumerEnd) -> Option<inject::ConsumerReport> {
-    Some(inject::ConsumerReport {
+fn consumer(arrivals: collected::Arrivals, end: ConsumerEnd) -> Option<collected::ConsumerReport> {
+    Some(collected::ConsumerReport {
         tally: Tally::new(2, Salt::NONE),
         arrivals,
         record: ConsumerRecord { delivered: 0, end },

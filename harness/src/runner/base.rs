@@ -16,11 +16,12 @@ use impls::{Cancel, Message, Producer, PublishError, Salt, Topology};
 
 use super::launch::{Launcher, Placed, Report, ThreadLatency, prefaulted};
 use super::loops::{Pacing, paced_producer_loop, producer_loop};
+use super::spec::{Mode, RunSpec, quotas};
 use super::streams::ScheduleStart;
-use super::{Mode, Outcome, RunSpec, quotas};
 use crate::clock::Clock;
 use crate::latency;
 use crate::oracle::{Expected, Observer, Tally, fresh_salt};
+use schema::Outcome;
 
 /// The base case's "queue": none. `publish_batch` writes the batch into
 /// the thread's own buffer and the consumer-side work (the oracle's

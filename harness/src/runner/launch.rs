@@ -14,7 +14,7 @@ use crossbeam_utils::CachePadded;
 use hdrhistogram::Histogram;
 use impls::PublishError;
 
-use super::RunSpec;
+use super::spec::RunSpec;
 use crate::counters::{PerfOpener, Plan, ThreadCounters};
 use crate::latency::Schedule;
 use crate::oracle::Tally;

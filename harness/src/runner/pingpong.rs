@@ -8,9 +8,10 @@ use impls::{Cancel, Consumer, Message, Producer, PublishError, Queue, QueueConfi
 
 use super::launch::{Launcher, Placed, Report, ThreadLatency};
 use super::loops::{consumer_loop, receive_one};
-use super::{Outcome, RunSpec, queue_config};
+use super::spec::{RunSpec, queue_config};
 use crate::latency;
 use crate::oracle::{Expected, Tally, fresh_salt};
+use schema::Outcome;
 
 /// Ping-pong: the initiator (thread 0) publishes message `s` on one queue
 /// and waits for the echo thread (thread 1) to send it back on a second

@@ -15,10 +15,11 @@ use super::loops::{
     Pacing, consume_until_closed, consumer_loop, discard_loop, paced_producer_loop, producer_loop,
     stage_loop,
 };
-use super::{Mode, Outcome, RunSpec, queue_config, quotas};
+use super::spec::{Mode, RunSpec, queue_config, quotas};
 use crate::clock::Clock;
 use crate::latency::Schedule;
 use crate::oracle::{Expected, StageBoard, Tally, fresh_salt};
+use schema::Outcome;
 
 /// The start of a one-way run's schedule, shared by its producers: the
 /// first producer out of the start barrier fixes it, so a producer

@@ -1,0 +1,173 @@
+//! What a fault run is: its fixed sizes and timings, which fault on which
+//! topology with how many threads ([`FaultSpec`]), and what the contract
+//! asks of it ([`Expectation`]).
+
+use std::time::Duration;
+
+use impls::Batching;
+use impls::{Info, Topology, WaitStrategy};
+use scenarios::Fault;
+use serde::Serialize;
+
+/// Schema identifier of a fault scenario's results file.
+pub const SCHEMA: &str = "ringlab.faults/1";
+
+/// Queue capacity of a fault run (raised to the implementation's smallest
+/// where that is more): small, so that producers wait for room often.
+pub const CAPACITY: usize = 8;
+/// Messages per publish, and most messages per consume.
+pub const BATCH: usize = 4;
+/// Index, within its batch, of the message whose callback panics in
+/// `producer_panic` (the second).
+pub const PANIC_AT: usize = 1;
+/// Messages consumer 0 handles before it leaves (`consumer_dropped`) or
+/// before its handler panics (`consumer_panic`, on the next one).
+pub const CONSUMER_LEAVES_AFTER: u64 = 100;
+/// How waiting threads wait: spin, then yield, so that more threads than
+/// cores still make progress.
+pub const WAIT: WaitStrategy = WaitStrategy::SpinYield;
+/// How long threads get, after the watchdog sets the cancel token, before
+/// they are abandoned.
+pub const GRACE: Duration = Duration::from_secs(2);
+/// `cancel_mid_claim`: producers count as blocked once no message has been
+/// written for this long.
+pub(super) const SETTLED: Duration = Duration::from_millis(100);
+/// How often the controlling thread looks at producers' progress.
+pub(super) const POLL: Duration = Duration::from_millis(10);
+/// Names of fault-run threads start with this; the panic hook knows them.
+pub(super) const THREAD_PREFIX: &str = "fault-";
+
+/// One fault run: which fault, on which topology, with how many threads.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct FaultSpec {
+    /// The fault injected.
+    pub fault: Fault,
+    /// Which threads talk to which.
+    pub topology: Topology,
+    /// Producer threads.
+    pub producers: usize,
+    /// Consumer threads.
+    pub consumers: usize,
+    /// Queue capacity, in messages.
+    pub capacity: usize,
+    /// Messages per publish, and most per consume.
+    pub batch: usize,
+    /// Messages the producers mean to publish, over all of them.
+    pub messages: u64,
+    /// Whether a consumer takes a whole batch at a time off the queue (the
+    /// `*_vec` channels): a work-sharing consumer that leaves may then take
+    /// the rest of the batch it held with it.
+    pub takes_batches_whole: bool,
+    /// Whether a work-sharing consumer that leaves has the run it had
+    /// claimed and not finished taken over by another ([`Info::takes_over`],
+    /// a worker pool), which may hand those messages after later ones of
+    /// the same producers: forgiven for that run only.
+    pub takes_over: bool,
+    /// Watchdog deadline, from the start of the run.
+    #[serde(rename = "timeout_secs", serialize_with = "seconds")]
+    pub timeout: Duration,
+}
+
+fn seconds<S: serde::Serializer>(duration: &Duration, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_f64(duration.as_secs_f64())
+}
+
+impl FaultSpec {
+    /// The run of `fault` on `topology` for the implementation `info`
+    /// describes, or `None` when it cannot run the topology. Two producers
+    /// (one for `spsc` and single-producer implementations); one consumer
+    /// for `spsc` and `mpsc`, two for the MPMC topologies, three stages
+    /// for `pipeline` and `diamond`.
+    pub fn new(
+        info: &Info,
+        fault: Fault,
+        topology: Topology,
+        messages: u64,
+        timeout: Duration,
+    ) -> Option<FaultSpec> {
+        if !info.supports(topology) {
+            return None;
+        }
+        let producers =
+            if topology == Topology::Spsc || info.single_producer || info.max_producers < 2 {
+                1
+            } else {
+                2
+            };
+        let consumers = match topology {
+            Topology::Spsc | Topology::Mpsc => 1,
+            Topology::MpmcWorkerPool | Topology::MpmcFanout => 2,
+            Topology::Pipeline | Topology::Diamond => 3,
+        };
+        let mut capacity = CAPACITY.max(info.min_capacity).min(info.max_capacity);
+        if info.capacity_power_of_two {
+            capacity = capacity.next_power_of_two();
+        }
+        Some(FaultSpec {
+            fault,
+            topology,
+            producers,
+            consumers,
+            capacity,
+            batch: BATCH,
+            messages,
+            takes_batches_whole: info.batching == Batching::VecPerBatch,
+            takes_over: info.takes_over,
+            timeout,
+        })
+    }
+
+    /// What the contract asks of this run.
+    pub fn expectation(&self) -> Expectation {
+        if self.leaves_no_full_reader() {
+            Expectation::Disconnected
+        } else {
+            Expectation::Recovered
+        }
+    }
+
+    /// Whether producer 0's callback panics.
+    pub(super) fn producer_fault(&self) -> bool {
+        matches!(
+            self.fault,
+            Fault::ProducerPanic | Fault::ProducerPanicContinues
+        )
+    }
+
+    /// The producer indices messages are tagged with: one per producer,
+    /// and one more for what producer 0 publishes after its panic in
+    /// `producer_panic_continues`.
+    pub fn streams(&self) -> usize {
+        self.producers + usize::from(self.fault == Fault::ProducerPanicContinues)
+    }
+
+    /// Whether consumer 0 leaves or panics.
+    pub(super) fn consumer_fault(&self) -> bool {
+        matches!(self.fault, Fault::ConsumerDropped | Fault::ConsumerPanic)
+    }
+
+    /// Whether the consumer that leaves was the only one, or a stage every
+    /// message must pass: then nobody is left who could receive
+    /// everything, and producers are to be told `Disconnected`.
+    pub(super) fn leaves_no_full_reader(&self) -> bool {
+        self.consumer_fault()
+            && matches!(
+                self.topology,
+                Topology::Spsc | Topology::Mpsc | Topology::Pipeline | Topology::Diamond
+            )
+    }
+}
+
+/// What the contract asks of a fault run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Expectation {
+    /// Every message published `Ok` delivered once, in order, to every
+    /// consumer that should have it, and `Closed` seen by every consumer
+    /// still there.
+    Recovered,
+    /// Producers told `Disconnected` when they would wait for room; the
+    /// consumers still there see a gapless prefix of each producer's
+    /// messages, in order, and then `Closed`.
+    Disconnected,
+}

@@ -1,0 +1,105 @@
+//! What a run is ([`RunSpec`]): its threads, queue, messages, deadline,
+//! placement and mode ([`Mode`]), the instruments its threads read, and
+//! the queue configuration and producer quotas made from it.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use impls::{Cancel, QueueConfig, Topology, WaitStrategy};
+
+use crate::clock::Clock;
+use crate::counters::Plan;
+use crate::placement::Placement;
+
+/// What a run measures.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Mode {
+    /// Messages per second, producers publishing as fast as they can.
+    Throughput,
+    /// Throughput with consumers that take messages off the queue without
+    /// reading them (a scenario's `consume = "discard"`), as some published
+    /// benchmarks do. Only counts can be checked: the oracle's verdict is
+    /// count-only.
+    Discard,
+    /// Latency of each message from its intended send time, producers
+    /// publishing on a schedule at `rate` messages per second in total.
+    OneWay {
+        /// Offered rate, messages per second over all producers.
+        rate: f64,
+    },
+    /// Round trips over two queues, one message at a time (1 producer and
+    /// 1 consumer per queue).
+    PingPong,
+}
+
+/// The instruments every run thread reads.
+#[derive(Clone, Debug)]
+pub struct Instruments {
+    /// Timer for latencies.
+    pub clock: Clock,
+    /// Counters each run thread opens, or none.
+    pub counters: Option<Arc<Plan>>,
+}
+
+impl Default for Instruments {
+    /// `Instant` and no counters.
+    fn default() -> Self {
+        Self {
+            clock: Clock::instant(),
+            counters: None,
+        }
+    }
+}
+
+/// What to run.
+#[derive(Clone, Debug)]
+pub struct RunSpec {
+    /// Who talks to whom.
+    pub topology: Topology,
+    /// Producer threads.
+    pub producers: usize,
+    /// Consumer threads.
+    pub consumers: usize,
+    /// Queue capacity in messages.
+    pub capacity: usize,
+    /// Messages per publish, and most per consume.
+    pub batch: usize,
+    /// Wait strategy handed to the queue (after any oversubscription fallback).
+    pub wait: WaitStrategy,
+    /// Messages sent in total, split over the producers.
+    pub messages: u64,
+    /// Deadline of the run; past it the run is cancelled and recorded as
+    /// timed out.
+    pub timeout: Duration,
+    /// Where threads go.
+    pub placement: Placement,
+    /// Chooses where each thread keeps its private state (see `Placed`);
+    /// the sweep passes the round number, so every implementation of a
+    /// round gets the same layouts.
+    pub layout_seed: u64,
+    /// Throughput, one-way latency or ping-pong.
+    pub mode: Mode,
+    /// Timer and counters.
+    pub instruments: Instruments,
+}
+
+/// Splits `messages` over `producers`, the first ones taking the remainder.
+pub fn quotas(messages: u64, producers: usize) -> Vec<u64> {
+    let producers = producers as u64;
+    (0..producers)
+        .map(|index| messages / producers + u64::from(index < messages % producers))
+        .collect()
+}
+
+/// The queue configuration of `spec`, with the run's cancel token.
+pub(super) fn queue_config(spec: &RunSpec, cancel: &Cancel) -> QueueConfig {
+    QueueConfig {
+        topology: spec.topology,
+        producers: spec.producers,
+        consumers: spec.consumers,
+        capacity: spec.capacity,
+        batch: spec.batch,
+        wait: spec.wait,
+        cancel: cancel.clone(),
+    }
+}
