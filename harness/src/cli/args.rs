@@ -1,8 +1,9 @@
 //! The command line's arguments: what `scenario`, `calibrate`, `report`
 //! and `compare` take, with their ranges and defaults.
 
-use clap::Args;
 use std::path::PathBuf;
+
+use clap::Args;
 
 #[derive(Args)]
 #[command(

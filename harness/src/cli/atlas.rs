@@ -2,10 +2,12 @@
 //! side (see [`reports::atlas`]), and `--add`, which keeps a compact copy
 //! of a results file in the repository's atlas.
 
-use super::context::{Context, InputError};
-use clap::Args;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+
+use clap::Args;
+
+use super::context::{Context, InputError};
 
 #[derive(Args)]
 #[command(

@@ -1,11 +1,12 @@
 //! `harness calibrate`: what the harness itself costs.
 
+use std::process::ExitCode;
+
 use super::args::CalibrateArgs;
 use super::context::{Context, InputError, measure_machine, progress_bar, unix_now, write_results};
 use crate::placement::Cores;
 use crate::provenance::Provenance;
 use crate::results;
-use std::process::ExitCode;
 
 /// Results of `calibrate`, as written to its file.
 #[derive(serde::Serialize)]

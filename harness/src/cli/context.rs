@@ -2,16 +2,18 @@
 //! under ([`Context`]), bad input ([`InputError`]), the machine measured
 //! before a sweep, progress bars and writing results files.
 
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use impls::Info;
+use indicatif::{ProgressBar, ProgressStyle};
+
 use crate::foreign;
 use crate::placement::Cores;
 use crate::results;
 use crate::sweep;
 use crate::table;
-use impls::Info;
-use indicatif::{ProgressBar, ProgressStyle};
-use std::io::IsTerminal;
-use std::path::{Path, PathBuf};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 /// The source tree this crate was built from: its `scenarios/` folder
 /// holds the shipped scenario files.

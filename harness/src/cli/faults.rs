@@ -1,15 +1,18 @@
 //! `harness scenario` for a fault scenario: every implementation and
 //! topology with each fault injected, the table and the results file.
 
+use std::path::Path;
+use std::process::ExitCode;
+
+use impls::Roster;
+use scenarios::FaultScenario;
+
 use super::args::ScenarioArgs;
 use super::context::{Context, InputError, progress_bar, unix_now, write_results};
+use crate::faults::{self, BATCH, CAPACITY, Expectation, FaultReport, FaultSpec, WAIT};
 use crate::placement::Cores;
 use crate::provenance::Provenance;
 use crate::results;
-use impls::Roster;
-use scenarios::FaultScenario;
-use std::path::Path;
-use std::process::ExitCode;
 
 /// A fault scenario as run, for its results file.
 #[derive(serde::Serialize)]
@@ -18,7 +21,7 @@ struct FaultScenarioRecord<'a> {
     path: &'a Path,
     description: &'a str,
     implementations: &'a [&'static str],
-    faults: &'a [crate::faults::Fault],
+    faults: &'a [faults::Fault],
     topologies: &'a [impls::Topology],
     messages: u64,
     timeout_secs: f64,
@@ -37,7 +40,7 @@ struct FaultsFile<'a> {
     finished_at_unix: u64,
     scenario: FaultScenarioRecord<'a>,
     provenance: Provenance,
-    runs: Vec<crate::faults::FaultReport>,
+    runs: Vec<FaultReport>,
 }
 
 pub(super) fn faults<R: Roster>(
@@ -45,7 +48,6 @@ pub(super) fn faults<R: Roster>(
     args: &ScenarioArgs,
     scenario: FaultScenario,
 ) -> Result<ExitCode, InputError> {
-    use crate::faults::{self, BATCH, CAPACITY, WAIT};
     let cores = Cores::detect();
     let started = unix_now();
     let provenance = crate::provenance::collect(&context.home, cores.ids());
@@ -64,39 +66,7 @@ pub(super) fn faults<R: Roster>(
         runs.len(),
         provenance.profile,
     );
-    let progress = progress_bar(runs.len() as u64, args.no_progress);
-    let mut reports = Vec::with_capacity(runs.len());
-    for (index, (name, spec)) in runs.iter().enumerate() {
-        let what = format!("{name} {} {}", spec.topology, spec.fault);
-        if let Some(bar) = &progress {
-            bar.set_message(what.clone());
-        }
-        let report = faults::run_in::<R>(name, spec);
-        let line = format!(
-            "[{}/{}] {what}: {}{}",
-            index + 1,
-            runs.len(),
-            report.label,
-            if report.met_contract {
-                ""
-            } else {
-                " (short of the contract)"
-            }
-        );
-        match &progress {
-            Some(bar) => {
-                bar.inc(1);
-                if !report.met_contract {
-                    bar.println(line);
-                }
-            }
-            None => eprintln!("{line}"),
-        }
-        reports.push(report);
-    }
-    if let Some(bar) = progress {
-        bar.finish_and_clear();
-    }
+    let reports = run_all::<R>(&runs, args.no_progress);
     println!("\nfaults · {heading}");
     print!("{}", faults::render(&reports, &scenario.faults));
     let unbounded: Vec<&str> = context
@@ -136,15 +106,61 @@ pub(super) fn faults<R: Roster>(
     let out_dir = args.out.clone().unwrap_or_else(|| context.results_dir());
     let name = format!("{}-{}", scenario.name, results::timestamp(started));
     write_results(&file, &out_dir, &name)?;
-    let short: Vec<&faults::FaultReport> = file.runs.iter().filter(|r| !r.met_contract).collect();
+    Ok(exit_status(&file.runs))
+}
+
+/// Runs every planned fault run in order, with a progress bar, or a line
+/// per run where there is none; runs short of the contract are named as
+/// they end.
+fn run_all<R: Roster>(runs: &[(&'static str, FaultSpec)], no_progress: bool) -> Vec<FaultReport> {
+    let progress = progress_bar(runs.len() as u64, no_progress);
+    let mut reports = Vec::with_capacity(runs.len());
+    for (index, (name, spec)) in runs.iter().enumerate() {
+        let what = format!("{name} {} {}", spec.topology, spec.fault);
+        if let Some(bar) = &progress {
+            bar.set_message(what.clone());
+        }
+        let report = faults::run_in::<R>(name, spec);
+        let line = format!(
+            "[{}/{}] {what}: {}{}",
+            index + 1,
+            runs.len(),
+            report.label,
+            if report.met_contract {
+                ""
+            } else {
+                " (short of the contract)"
+            }
+        );
+        match &progress {
+            Some(bar) => {
+                bar.inc(1);
+                if !report.met_contract {
+                    bar.println(line);
+                }
+            }
+            None => eprintln!("{line}"),
+        }
+        reports.push(report);
+    }
+    if let Some(bar) = progress {
+        bar.finish_and_clear();
+    }
+    reports
+}
+
+/// Lists every run that fell short of the contract, with its problems;
+/// success only when none did.
+fn exit_status(runs: &[FaultReport]) -> ExitCode {
+    let short: Vec<&FaultReport> = runs.iter().filter(|r| !r.met_contract).collect();
     if short.is_empty() {
         println!("every run met the contract");
-        return Ok(ExitCode::SUCCESS);
+        return ExitCode::SUCCESS;
     }
     eprintln!(
         "\n{} OF {} RUNS FELL SHORT OF THE CONTRACT:",
         short.len(),
-        file.runs.len()
+        runs.len()
     );
     for report in short {
         eprintln!(
@@ -156,13 +172,13 @@ pub(super) fn faults<R: Roster>(
             report.spec.fault,
             report.label,
             match report.expected {
-                faults::Expectation::Recovered => "recovered",
-                faults::Expectation::Disconnected => "disconnected",
+                Expectation::Recovered => "recovered",
+                Expectation::Disconnected => "disconnected",
             }
         );
         for problem in &report.problems {
             eprintln!("      {problem}");
         }
     }
-    Ok(ExitCode::FAILURE)
+    ExitCode::FAILURE
 }

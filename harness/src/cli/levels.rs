@@ -3,8 +3,12 @@
 //! in layout, merged into one results file) and `harness ab` (two
 //! revisions in one interleaved run).
 
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
 use std::time::Instant;
 
+use clap::Args;
+use scenarios::{Scenario, ScenarioFile};
 use schema::{LayoutRecord, Levels};
 
 use super::args::{ScenarioArgs, parse_percent};
@@ -14,10 +18,6 @@ use crate::levels::children::{self, ChildArgs, Part};
 use crate::levels::{self, Build, Layout, merge, pairs};
 use crate::results;
 use crate::results::Results;
-use clap::Args;
-use scenarios::{Scenario, ScenarioFile};
-use std::path::{Path, PathBuf};
-use std::process::ExitCode;
 
 #[derive(Args)]
 #[command(
@@ -238,38 +238,7 @@ pub(super) fn ab(context: &Context, args: &AbArgs) -> Result<ExitCode, InputErro
         }
     };
     let started = Instant::now();
-    let target = context.home.join("target").join("ab");
-    let (base_binary, base_source, base_name) = base_build(context, args, &target)?;
-    if args.layouts > 1 && cfg!(debug_assertions) {
-        return Err(InputError(
-            "--layouts builds release binaries; run ab from a release build (cargo run --release -p harness -- ab ...)".into(),
-        ));
-    }
-    let current = std::env::current_exe()
-        .map_err(|error| InputError(format!("cannot tell which binary is running: {error}")))?;
-    let mut builds = side_builds(
-        "new",
-        current,
-        args.layouts,
-        &context.home,
-        // The same builds as `scenario --layouts` makes.
-        &context.home.join("target").join("layouts"),
-    )?;
-    if let Some(source) = &base_source {
-        builds.extend(side_builds(
-            "base",
-            base_binary,
-            args.layouts,
-            source,
-            &target.join("base"),
-        )?);
-    } else {
-        builds.push(Build {
-            side: "base".to_owned(),
-            layout: Layout(0),
-            binary: base_binary,
-        });
-    }
+    let (builds, base_name) = ab_builds(context, args)?;
     let reps = vec![args.reps; args.processes as usize];
     let scratch = scratch_dir("ab");
     eprintln!(
@@ -326,6 +295,45 @@ pub(super) fn ab(context: &Context, args: &AbArgs) -> Result<ExitCode, InputErro
     }
     let _ = std::fs::remove_dir_all(&scratch);
     Ok(judge(&pairs, args.max_regression))
+}
+
+/// Both sides' builds, new first: this binary (and its layouts) and the
+/// base (built from its source, or given as a binary), with the base's
+/// name in the output.
+fn ab_builds(context: &Context, args: &AbArgs) -> Result<(Vec<Build>, String), InputError> {
+    let target = context.home.join("target").join("ab");
+    let (base_binary, base_source, base_name) = base_build(context, args, &target)?;
+    if args.layouts > 1 && cfg!(debug_assertions) {
+        return Err(InputError(
+            "--layouts builds release binaries; run ab from a release build (cargo run --release -p harness -- ab ...)".into(),
+        ));
+    }
+    let current = std::env::current_exe()
+        .map_err(|error| InputError(format!("cannot tell which binary is running: {error}")))?;
+    let mut builds = side_builds(
+        "new",
+        current,
+        args.layouts,
+        &context.home,
+        // The same builds as `scenario --layouts` makes.
+        &context.home.join("target").join("layouts"),
+    )?;
+    if let Some(source) = &base_source {
+        builds.extend(side_builds(
+            "base",
+            base_binary,
+            args.layouts,
+            source,
+            &target.join("base"),
+        )?);
+    } else {
+        builds.push(Build {
+            side: "base".to_owned(),
+            layout: Layout(0),
+            binary: base_binary,
+        });
+    }
+    Ok((builds, base_name))
 }
 
 /// The base side's binary, the source tree it was built from (none for

@@ -1,11 +1,12 @@
 //! The scenario file the arguments name, read and checked, with the
 //! command line's overrides applied.
 
+use scenarios::faults::{MAX_FAULT_MESSAGES, MIN_FAULT_MESSAGES};
+use scenarios::{FaultScenario, Scenario, ScenarioFile};
+
 use super::args::ScenarioArgs;
 use super::context::{Context, InputError, scenario_dir};
 use crate::foreign;
-use scenarios::faults::{MAX_FAULT_MESSAGES, MIN_FAULT_MESSAGES};
-use scenarios::{FaultScenario, Scenario, ScenarioFile};
 
 /// The scenario file the arguments name, read and checked.
 pub(super) fn load(context: &Context, args: &ScenarioArgs) -> Result<ScenarioFile, InputError> {

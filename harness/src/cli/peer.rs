@@ -1,12 +1,14 @@
 //! `harness peer`: crossbeam-channel's own benchmark programs against
 //! ringlab's matching scenarios, interleaved (see [`crate::peer`]).
 
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Args;
+
 use super::context::{Context, InputError, scenario_dir, unix_now};
 use crate::peer::{self, PROGRAMS, Setup};
 use crate::placement::Cores;
-use clap::Args;
-use std::path::PathBuf;
-use std::process::ExitCode;
 
 #[derive(Args)]
 #[command(

@@ -1,9 +1,10 @@
 //! Commands over results files: the HTML report and the regression gate.
 
-use super::args::CompareArgs;
-use super::context::InputError;
 use std::path::PathBuf;
 use std::process::ExitCode;
+
+use super::args::CompareArgs;
+use super::context::InputError;
 
 /// The regression gate: prints every matched pair and exits 1 when one
 /// regressed beyond the limit or did not pass.

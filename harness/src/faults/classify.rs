@@ -3,14 +3,15 @@
 //! departed `*_vec` consumer and a departed worker's run taken over, and
 //! the outcome, worst first.
 
+use impls::{Salt, Topology};
+use scenarios::Fault;
+
 use super::collected::{Collected, Reader};
 use super::report::{ConsumerEnd, ConsumerRecord, FaultOutcome, ProducerEnd, ProducerRecord};
 use super::spec::{CONSUMER_LEAVES_AFTER, Expectation, FaultSpec};
 use super::takeover::{self, Judged};
 use crate::oracle;
 use crate::oracle::{Expected, Problem};
-use impls::{Salt, Topology};
-use scenarios::Fault;
 
 /// Judges a run from what its threads reported: the outcome, and every
 /// finding in words.

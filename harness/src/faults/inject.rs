@@ -1,6 +1,21 @@
 //! A fault run's threads: producers and consumers that inject their
 //! fault, the watchdog, and what they report.
 
+use std::any::Any;
+use std::cell::RefCell;
+use std::panic::{self, AssertUnwindSafe, catch_unwind};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::sync::{Arc, Once};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use impls::{
+    Cancel, Consumed, Consumer, Endpoints, Message, Msg8, Producer, PublishError, Queue,
+    QueueConfig, Salt,
+};
+use scenarios::Fault;
+
 use super::collected::{Arrivals, Collected, ConsumerReport};
 use super::report::{
     ConsumerEnd, ConsumerRecord, Continued, FaultOutcome, FaultReport, ProducerEnd, ProducerRecord,
@@ -10,20 +25,6 @@ use super::spec::{
 };
 use crate::oracle::{Tally, fresh_salt};
 use crate::runner::{panic_message, quotas};
-use impls::{
-    Cancel, Consumed, Consumer, Message, Msg8, Producer, PublishError, Queue, QueueConfig, Salt,
-};
-use scenarios::Fault;
-use std::any::Any;
-use std::cell::RefCell;
-use std::panic;
-use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::mpsc;
-use std::sync::mpsc::RecvTimeoutError;
-use std::sync::{Arc, Once};
-use std::thread;
-use std::time::{Duration, Instant};
 
 /// The payload of every panic a fault run injects.
 struct InjectedFault;
@@ -358,40 +359,68 @@ pub fn run_queue<Q: Queue>(spec: &FaultSpec) -> FaultReport {
         wait: WAIT,
         cancel: cancel.clone(),
     };
-    let failed = |outcome| {
-        FaultReport::new(
-            name,
-            spec,
-            outcome,
-            Vec::new(),
-            Vec::new(),
-            Vec::new(),
-            started.elapsed(),
-        )
-    };
-    let endpoints = match catch_unwind(AssertUnwindSafe(|| Q::build::<Msg8>(&cfg))) {
-        Ok(Ok(endpoints)) => endpoints,
-        Ok(Err(error)) => {
-            return failed(FaultOutcome::BuildFailed {
-                error: error.to_string(),
-            });
-        }
-        Err(payload) => {
-            return failed(FaultOutcome::Panicked {
-                message: format!("while building: {}", panic_message(&*payload)),
-            });
+    let endpoints = match build::<Q>(&cfg) {
+        Ok(endpoints) => endpoints,
+        Err(outcome) => {
+            return FaultReport::new(
+                name,
+                spec,
+                outcome,
+                Vec::new(),
+                Vec::new(),
+                Vec::new(),
+                started.elapsed(),
+            );
         }
     };
     let deadline = started + spec.timeout;
     let resume = Arc::new(AtomicBool::new(spec.fault != Fault::CancelMidClaim));
     let progress = Arc::new(AtomicU64::new(0));
     let (sender, received) = mpsc::channel();
-    let quotas = quotas(spec.messages, spec.producers);
     let salt = fresh_salt();
-    let producer_count = endpoints.producers.len();
-    let consumer_count = endpoints.consumers.len();
+    let slots = Collected {
+        salt,
+        producers: vec![None; endpoints.producers.len()],
+        consumers: (0..endpoints.consumers.len()).map(|_| None).collect(),
+    };
+    spawn_producers(endpoints.producers, spec, salt, &sender, &progress);
+    spawn_consumers(endpoints.consumers, spec, salt, deadline, &resume, &sender);
+    drop(sender);
+    let collected = collect(spec, slots, received, &cancel, &resume, &progress, started);
+    let elapsed = started.elapsed();
+    let (outcome, problems) = super::classify::classify(spec, &collected);
+    let (producers, consumers) = records(collected);
+    FaultReport::new(name, spec, outcome, producers, consumers, problems, elapsed)
+}
+
+/// Builds implementation `Q`'s endpoints for a fault run; a build that
+/// fails or panics is the run's outcome.
+fn build<Q: Queue>(
+    cfg: &QueueConfig,
+) -> Result<Endpoints<Q::Producer<Msg8>, Q::Consumer<Msg8>>, FaultOutcome> {
+    match catch_unwind(AssertUnwindSafe(|| Q::build::<Msg8>(cfg))) {
+        Ok(Ok(endpoints)) => Ok(endpoints),
+        Ok(Err(error)) => Err(FaultOutcome::BuildFailed {
+            error: error.to_string(),
+        }),
+        Err(payload) => Err(FaultOutcome::Panicked {
+            message: format!("while building: {}", panic_message(&*payload)),
+        }),
+    }
+}
+
+/// Starts a thread per producer with its share of the messages; producer
+/// 0 is the one a producer fault strikes.
+fn spawn_producers<P: Producer<Msg8> + 'static>(
+    producers: Vec<P>,
+    spec: &FaultSpec,
+    salt: Salt,
+    sender: &mpsc::Sender<Ended>,
+    progress: &Arc<AtomicU64>,
+) {
+    let quotas = quotas(spec.messages, spec.producers);
     let tag = |index: usize| u16::try_from(index).expect("fault runs have at most two producers");
-    for (index, (producer, quota)) in endpoints.producers.into_iter().zip(quotas).enumerate() {
+    for (index, (producer, quota)) in producers.into_iter().zip(quotas).enumerate() {
         let panics = spec.producer_fault() && index == 0;
         let share = Share {
             quota,
@@ -401,21 +430,33 @@ pub fn run_queue<Q: Queue>(spec: &FaultSpec) -> FaultReport {
                 .then(|| tag(spec.producers)),
             salt,
         };
-        let progress = Arc::clone(&progress);
+        let progress = Arc::clone(progress);
         let id = tag(index);
-        spawn(format!("producer-{index}"), &sender, move || {
+        spawn(format!("producer-{index}"), sender, move || {
             producer_thread(producer, id, share, &progress)
         });
     }
-    for (index, consumer) in endpoints.consumers.into_iter().enumerate() {
+}
+
+/// Starts a thread per consumer; consumer 0 is the one a consumer fault
+/// strikes.
+fn spawn_consumers<C: Consumer<Msg8> + 'static>(
+    consumers: Vec<C>,
+    spec: &FaultSpec,
+    salt: Salt,
+    deadline: Instant,
+    resume: &Arc<AtomicBool>,
+    sender: &mpsc::Sender<Ended>,
+) {
+    for (index, consumer) in consumers.into_iter().enumerate() {
         let leave = match spec.fault {
             Fault::ConsumerDropped if index == 0 => Some(Leave::Drop),
             Fault::ConsumerPanic if index == 0 => Some(Leave::Panic),
             _ => None,
         };
-        let resume = Arc::clone(&resume);
+        let resume = Arc::clone(resume);
         let (streams, batch) = (spec.streams(), spec.batch);
-        spawn(format!("consumer-{index}"), &sender, move || {
+        spawn(format!("consumer-{index}"), sender, move || {
             consumer_thread(
                 consumer,
                 index,
@@ -427,15 +468,10 @@ pub fn run_queue<Q: Queue>(spec: &FaultSpec) -> FaultReport {
             )
         });
     }
-    drop(sender);
-    let slots = Collected {
-        salt,
-        producers: vec![None; producer_count],
-        consumers: (0..consumer_count).map(|_| None).collect(),
-    };
-    let collected = collect(spec, slots, received, &cancel, &resume, &progress, started);
-    let elapsed = started.elapsed();
-    let (outcome, problems) = super::classify::classify(spec, &collected);
+}
+
+/// Every thread's record, an abandoned thread's as such.
+fn records(collected: Collected) -> (Vec<ProducerRecord>, Vec<ConsumerRecord>) {
     let producers = collected
         .producers
         .into_iter()
@@ -462,7 +498,7 @@ pub fn run_queue<Q: Queue>(spec: &FaultSpec) -> FaultReport {
             )
         })
         .collect();
-    FaultReport::new(name, spec, outcome, producers, consumers, problems, elapsed)
+    (producers, consumers)
 }
 
 /// Where a `cancel_mid_claim` run is.

@@ -1,8 +1,9 @@
 //! The fault scenario's table.
 
-use super::report::FaultReport;
 use impls::Topology;
 use scenarios::Fault;
+
+use super::report::FaultReport;
 
 /// The table of a fault scenario: a row per implementation and topology,
 /// a column per fault, each cell what happened; `*` marks a cell that

@@ -1,6 +1,7 @@
+use impls::{QueueConfig, Salt, Topology};
+
 use super::*;
 use crate::oracle::Tally;
-use impls::{QueueConfig, Salt, Topology};
 
 fn spec(name: &str, fault: Fault, topology: Topology) -> Option<FaultSpec> {
     let info = impls::info(name).expect("registered");

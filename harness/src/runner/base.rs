@@ -13,6 +13,7 @@
 use std::time::Instant;
 
 use impls::{Cancel, Message, Producer, PublishError, Salt, Topology};
+use schema::Outcome;
 
 use super::launch::{Launcher, Placed, Report, ThreadLatency, prefaulted};
 use super::loops::{Pacing, paced_producer_loop, producer_loop};
@@ -21,7 +22,6 @@ use super::streams::ScheduleStart;
 use crate::clock::Clock;
 use crate::latency;
 use crate::oracle::{Expected, Observer, Tally, fresh_salt};
-use schema::Outcome;
 
 /// The base case's "queue": none. `publish_batch` writes the batch into
 /// the thread's own buffer and the consumer-side work (the oracle's

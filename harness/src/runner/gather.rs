@@ -10,13 +10,13 @@ use std::time::{Duration, Instant};
 
 use hdrhistogram::Histogram;
 use impls::{Cancel, PublishError, Topology};
+use schema::{Costs, Outcome};
 
 use super::launch::{Ended, Launcher, Report, ThreadCost, ThreadLatency};
 use super::spec::{Mode, RunSpec};
 use crate::clock::Clock;
 use crate::latency::{self, RunLatency, Schedule};
 use crate::oracle::{Expected, Tally, judge, judge_counts};
-use schema::{Costs, Outcome};
 
 /// How long stopped threads get to notice the cancel before they are
 /// abandoned.

@@ -5,13 +5,13 @@ use std::time::Instant;
 
 use impls::queue::MAX_THREADS;
 use impls::{Cancel, Consumer, Message, Producer, PublishError, Queue, QueueConfig, Topology};
+use schema::Outcome;
 
 use super::launch::{Launcher, Placed, Report, ThreadLatency};
 use super::loops::{consumer_loop, receive_one};
 use super::spec::{RunSpec, queue_config};
 use crate::latency;
 use crate::oracle::{Expected, Tally, fresh_salt};
-use schema::Outcome;
 
 /// Ping-pong: the initiator (thread 0) publishes message `s` on one queue
 /// and waits for the echo thread (thread 1) to send it back on a second

@@ -9,6 +9,7 @@ use std::time::Instant;
 use impls::queue::MAX_THREADS;
 use impls::{Cancel, Consumer, Message, Producer, Queue};
 use scenarios::MAX_LATENCY_MESSAGES;
+use schema::Outcome;
 
 use super::launch::{Launcher, Placed, Report, ThreadLatency, prefaulted};
 use super::loops::{
@@ -19,7 +20,6 @@ use super::spec::{Mode, RunSpec, queue_config, quotas};
 use crate::clock::Clock;
 use crate::latency::Schedule;
 use crate::oracle::{Expected, StageBoard, Tally, fresh_salt};
-use schema::Outcome;
 
 /// The start of a one-way run's schedule, shared by its producers: the
 /// first producer out of the start barrier fixes it, so a producer
