@@ -15,8 +15,9 @@
 //!   that panics or leaves, a wait cancelled mid-claim), each classified;
 //! - [`cli`]: the command line as a library function, over any roster of
 //!   implementations ([`main!`] makes a crate's `main` of it);
-//! - [`placement`], [`provenance`], [`results`], [`stats`], [`table`],
-//!   [`topology`].
+//! - [`cpus`]: where the cores sit (physical core, package, shared
+//!   caches), as sysfs tells;
+//! - [`placement`], [`provenance`], [`results`], [`stats`], [`table`].
 //!
 //! ```
 //! use harness::placement::Cores;
@@ -48,6 +49,7 @@ pub mod cli;
 pub mod clock;
 pub mod conformance;
 pub mod counters;
+pub mod cpus;
 pub mod faults;
 pub mod foreign;
 pub mod latency;
@@ -62,7 +64,6 @@ pub mod runner;
 pub use reports::stats;
 pub mod sweep;
 pub mod table;
-pub mod topology;
 
 /// Defines `main` for a binary that runs the ringlab command line over
 /// `Roster` (see [`impls::registry`]): every subcommand, scenario and

@@ -10,8 +10,8 @@ use crossbeam_utils::CachePadded;
 
 use crate::clock::Clock;
 use crate::counters::CounterAvailability;
+use crate::cpus::{describe_pair, read_topology};
 use crate::placement::{Cores, pin_current};
-use crate::topology::{describe_pair, read_topology};
 
 pub use schema::Machine;
 

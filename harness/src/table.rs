@@ -273,7 +273,7 @@ fn latency_columns(baseline: &str) -> Vec<Column<'static>> {
 pub fn render(results: &Results) -> String {
     let mut out = String::new();
     let baseline = &results.scenario.baseline;
-    let sharing = results.scenario.topology == Topology::MpmcWorkerPool;
+    let sharing = results.scenario.topology.shares_work();
     for configuration in &results.configurations {
         let latency = configuration.summary.iter().any(|s| s.latency.is_some());
         let _ = writeln!(

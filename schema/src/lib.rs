@@ -25,5 +25,5 @@ pub use results::{
     ScenarioRecord, Summary,
 };
 pub use vocab::{
-    Batching, Consume, Family, Kind, OrderingGuarantee, Topology, WaitClass, WaitStrategy,
+    Batching, Consume, Delivery, Family, Kind, OrderingGuarantee, Topology, WaitClass, WaitStrategy,
 };

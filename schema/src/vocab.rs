@@ -51,12 +51,27 @@ impl Topology {
         }
     }
 
+    /// Which consumers each message goes to: what the oracle checks a
+    /// run's deliveries against.
+    pub fn delivery(self) -> Delivery {
+        match self {
+            Topology::Spsc | Topology::Mpsc => Delivery::OneConsumer,
+            Topology::MpmcWorkerPool => Delivery::Shared,
+            Topology::MpmcFanout | Topology::Pipeline | Topology::Diamond => {
+                Delivery::EveryConsumer
+            }
+        }
+    }
+
     /// Whether every consumer receives every message.
     pub fn is_broadcast(self) -> bool {
-        matches!(
-            self,
-            Topology::MpmcFanout | Topology::Pipeline | Topology::Diamond
-        )
+        self.delivery() == Delivery::EveryConsumer
+    }
+
+    /// Whether each message goes to exactly one of several consumers
+    /// (work-sharing).
+    pub fn shares_work(self) -> bool {
+        self.delivery() == Delivery::Shared
     }
 
     /// Fewest consumers the topology needs.
@@ -64,7 +79,7 @@ impl Topology {
         match self {
             Topology::Pipeline => 2,
             Topology::Diamond => 3,
-            _ => 1,
+            Topology::Spsc | Topology::Mpsc | Topology::MpmcWorkerPool | Topology::MpmcFanout => 1,
         }
     }
 
@@ -73,10 +88,40 @@ impl Topology {
     /// before it in a pipeline, every other one for the last consumer of
     /// a diamond, none otherwise.
     pub fn upstream(self, consumer: usize, consumers: usize) -> core::ops::Range<usize> {
+        let none = 0..0;
         match self {
             Topology::Pipeline if consumer > 0 => consumer - 1..consumer,
             Topology::Diamond if consumer + 1 == consumers => 0..consumer,
-            _ => 0..0,
+            Topology::Pipeline | Topology::Diamond => none,
+            Topology::Spsc | Topology::Mpsc | Topology::MpmcWorkerPool | Topology::MpmcFanout => {
+                none
+            }
+        }
+    }
+}
+
+/// Which consumers each message goes to: what the oracle judges a run's
+/// deliveries by. A topology has one ([`Topology::delivery`]); a run that
+/// is no topology's (ping-pong's two hops) names its own.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Delivery {
+    /// A single consumer receives every message.
+    OneConsumer,
+    /// Each message goes to exactly one of the consumers: the deliveries
+    /// are judged summed over them.
+    Shared,
+    /// Every consumer receives every message: each consumer's deliveries
+    /// are judged on their own.
+    EveryConsumer,
+}
+
+impl Delivery {
+    /// How many times a run with `consumers` consumers delivers each
+    /// message.
+    pub fn copies(self, consumers: usize) -> u64 {
+        match self {
+            Delivery::OneConsumer | Delivery::Shared => 1,
+            Delivery::EveryConsumer => consumers as u64,
         }
     }
 }

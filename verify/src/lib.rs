@@ -145,7 +145,7 @@ pub fn execute<Q: Queue>(model: &Model) {
     for handle in producers {
         handle.join().expect("producer thread");
     }
-    let verdict = judge(model.topology, &expected, &tallies);
+    let verdict = judge(model.topology.delivery(), &expected, &tallies);
     assert!(verdict.passed, "oracle: {}", verdict.problems.join("; "));
 }
 

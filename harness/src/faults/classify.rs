@@ -5,13 +5,13 @@
 
 use impls::{Salt, Topology};
 use scenarios::Fault;
+use schema::Delivery;
 
 use super::collected::{Collected, Reader};
 use super::report::{ConsumerEnd, ConsumerRecord, FaultOutcome, ProducerEnd, ProducerRecord};
 use super::spec::{CONSUMER_LEAVES_AFTER, Expectation, FaultSpec};
 use super::takeover::{self, Judged};
-use crate::oracle;
-use crate::oracle::{Expected, Problem};
+use crate::oracle::{self, Expected, Problem};
 
 /// Judges a run from what its threads reported: the outcome, and every
 /// finding in words.
@@ -19,7 +19,7 @@ pub(super) fn classify(spec: &FaultSpec, collected: &Collected) -> (FaultOutcome
     let mut notes = Vec::new();
     let mut problems = oracle_problems(spec, collected);
     let went_with_consumer = went_with_consumer(spec, &mut problems, &mut notes);
-    let reorders = if spec.consumer_fault() && spec.topology == Topology::MpmcWorkerPool {
+    let reorders = if spec.consumer_fault() && spec.topology.shares_work() {
         forgive_takeover(spec, collected, &mut problems, &mut notes)
     } else {
         Vec::new()
@@ -64,7 +64,7 @@ fn oracle_problems(spec: &FaultSpec, collected: &Collected) -> Vec<Problem> {
     let (full, prefix): (Vec<Reader<'_>>, Vec<Reader<'_>>) =
         tallies.iter().partition(|&&(index, _)| {
             !spec.consumer_fault()
-                || (spec.topology == Topology::MpmcWorkerPool)
+                || spec.topology.shares_work()
                 || (spec.topology == Topology::MpmcFanout && index != 0)
         });
     let mut problems = Vec::new();
@@ -108,7 +108,7 @@ fn full_problems(
         })
         .collect();
     let expected = Expected::new(&quotas, salt);
-    oracle::problems(spec.topology, &expected, full.iter().copied())
+    oracle::problems(spec.topology.delivery(), &expected, full.iter().copied())
 }
 
 /// The findings of one consumer judged alone, as one that must have every
@@ -122,7 +122,7 @@ fn prefix_problems(salt: Salt, sent: &[(u64, u64)], (index, tally): Reader<'_>) 
         })
         .collect();
     let expected = Expected::new(&quotas, salt);
-    oracle::problems(Topology::MpmcFanout, &expected, [(index, tally)])
+    oracle::problems(Delivery::EveryConsumer, &expected, [(index, tally)])
 }
 
 /// A producer that published its whole share, though no consumer was left
@@ -163,10 +163,7 @@ fn went_with_consumer(
     problems: &mut Vec<Problem>,
     notes: &mut Vec<String>,
 ) -> u64 {
-    if !(spec.consumer_fault()
-        && spec.topology == Topology::MpmcWorkerPool
-        && spec.takes_batches_whole)
-    {
+    if !(spec.consumer_fault() && spec.topology.shares_work() && spec.takes_batches_whole) {
         return 0;
     }
     let lost: Vec<usize> = (0..problems.len())

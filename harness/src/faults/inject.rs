@@ -393,11 +393,12 @@ pub fn run_queue<Q: Queue>(spec: &FaultSpec) -> FaultReport {
     FaultReport::new(name, spec, outcome, producers, consumers, problems, elapsed)
 }
 
+/// Implementation `Q`'s endpoints for the 8-byte messages of a fault run.
+type FaultEndpoints<Q> = Endpoints<<Q as Queue>::Producer<Msg8>, <Q as Queue>::Consumer<Msg8>>;
+
 /// Builds implementation `Q`'s endpoints for a fault run; a build that
 /// fails or panics is the run's outcome.
-fn build<Q: Queue>(
-    cfg: &QueueConfig,
-) -> Result<Endpoints<Q::Producer<Msg8>, Q::Consumer<Msg8>>, FaultOutcome> {
+fn build<Q: Queue>(cfg: &QueueConfig) -> Result<FaultEndpoints<Q>, FaultOutcome> {
     match catch_unwind(AssertUnwindSafe(|| Q::build::<Msg8>(cfg))) {
         Ok(Ok(endpoints)) => Ok(endpoints),
         Ok(Err(error)) => Err(FaultOutcome::BuildFailed {

@@ -235,7 +235,7 @@ pub fn judge_reply(
         .collect();
     Outcome::Completed {
         elapsed_ns: u64::try_from(end - start).unwrap_or(0),
-        verdict: judge(topology, expected, &tallies),
+        verdict: judge(topology.delivery(), expected, &tallies),
         pin_failures: reply.pin_failures.unwrap_or(0),
         deliveries_per_consumer: tallies.iter().map(Tally::count).collect(),
         metrics: BTreeMap::new(),

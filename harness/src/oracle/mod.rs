@@ -43,9 +43,10 @@ use core::fmt;
 use std::hash::{BuildHasher, RandomState};
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use impls::Message;
 use impls::message::{Salt, mix, tag_of};
-use impls::{Message, Topology};
 pub use observer::Observer;
+use schema::Delivery;
 pub use stages::{Stage, StageBoard};
 
 /// A salt for one run: unpredictable, and different for every run of the
@@ -403,11 +404,11 @@ impl fmt::Display for Problem {
 }
 
 /// Every violation in `tallies` (each with the consumer index it is
-/// reported under) against `expected`, judged as `topology` would be: per
-/// consumer for broadcast topologies, summed over the tallies otherwise.
-/// [`judge`] is this, kept short and in words.
+/// reported under) against `expected`, judged by `delivery`: per consumer
+/// where every consumer receives every message, summed over the tallies
+/// otherwise. [`judge`] is this, kept short and in words.
 pub fn problems<'a>(
-    topology: Topology,
+    delivery: Delivery,
     expected: &Expected,
     tallies: impl IntoIterator<Item = (usize, &'a Tally)>,
 ) -> Vec<Problem> {
@@ -447,7 +448,7 @@ pub fn problems<'a>(
         }
     }
     // Per-consumer sums for broadcast; one sum over all consumers otherwise.
-    let groups: Vec<(Receivers, Vec<&Tally>)> = if topology.is_broadcast() {
+    let groups: Vec<(Receivers, Vec<&Tally>)> = if delivery == Delivery::EveryConsumer {
         tallies
             .iter()
             .map(|&(consumer, tally)| (Receivers::Consumer(consumer), vec![tally]))
@@ -491,19 +492,16 @@ pub fn problems<'a>(
     problems
 }
 
-/// Judges a run of `topology` from its consumers' tallies.
-pub fn judge(topology: Topology, expected: &Expected, tallies: &[Tally]) -> Verdict {
-    let problems = problems(topology, expected, tallies.iter().enumerate())
+/// Judges a run whose messages go to its consumers by `delivery`, from
+/// their tallies.
+pub fn judge(delivery: Delivery, expected: &Expected, tallies: &[Tally]) -> Verdict {
+    let problems = problems(delivery, expected, tallies.iter().enumerate())
         .iter()
         .take(MAX_PROBLEMS)
         .map(Problem::to_string)
         .collect::<Vec<_>>();
     let sent = expected.total();
-    let copies = if topology.is_broadcast() {
-        tallies.len() as u64
-    } else {
-        1
-    };
+    let copies = delivery.copies(tallies.len());
     Verdict {
         passed: problems.is_empty(),
         sent,
@@ -515,12 +513,13 @@ pub fn judge(topology: Topology, expected: &Expected, tallies: &[Tally]) -> Verd
 }
 
 /// Judges a count-only run: consumers discarded messages unread, so only
-/// the number of deliveries can be checked (per consumer for broadcast
-/// topologies, summed otherwise). The verdict is marked `count_only`.
-pub fn judge_counts(topology: Topology, expected: &Expected, tallies: &[Tally]) -> Verdict {
+/// the number of deliveries can be checked (per consumer where every
+/// consumer receives every message, summed otherwise). The verdict is
+/// marked `count_only`.
+pub fn judge_counts(delivery: Delivery, expected: &Expected, tallies: &[Tally]) -> Verdict {
     let mut problems = Vec::new();
     let sent = expected.total();
-    let counts: Vec<(String, u64)> = if topology.is_broadcast() {
+    let counts: Vec<(String, u64)> = if delivery == Delivery::EveryConsumer {
         tallies
             .iter()
             .enumerate()
@@ -542,11 +541,7 @@ pub fn judge_counts(topology: Topology, expected: &Expected, tallies: &[Tally]) 
             problems.push(format!("{who}: {} messages too many", received - sent));
         }
     }
-    let copies = if topology.is_broadcast() {
-        tallies.len() as u64
-    } else {
-        1
-    };
+    let copies = delivery.copies(tallies.len());
     Verdict {
         passed: problems.is_empty(),
         sent,

@@ -1,5 +1,5 @@
 use super::*;
-use impls::{Msg, Msg8, Salt};
+use impls::{Msg, Msg8, Salt, Topology};
 
 /// The salt of the runs these tests make up.
 const SALT: Salt = Salt(0xA5A5_0F0F_1234_5678);
@@ -16,7 +16,7 @@ fn tally_of(producers: usize, messages: &[(u16, u64)]) -> Tally {
 fn a_clean_run_passes() {
     let expected = Expected::new(&[3, 2], SALT);
     let tally = tally_of(2, &[(0, 0), (1, 0), (0, 1), (1, 1), (0, 2)]);
-    let verdict = judge(Topology::Mpsc, &expected, &[tally]);
+    let verdict = judge(Topology::Mpsc.delivery(), &expected, &[tally]);
     assert!(verdict.passed, "{verdict:?}");
     assert_eq!((verdict.sent, verdict.delivered), (5, 5));
 }
@@ -28,9 +28,9 @@ fn work_sharing_sums_over_consumers() {
         tally_of(1, &[(0, 0), (0, 2)]),
         tally_of(1, &[(0, 1), (0, 3)]),
     ];
-    assert!(judge(Topology::MpmcWorkerPool, &expected, &tallies).passed);
+    assert!(judge(Topology::MpmcWorkerPool.delivery(), &expected, &tallies).passed);
     // The same tallies are incomplete for a broadcast.
-    let verdict = judge(Topology::MpmcFanout, &expected, &tallies);
+    let verdict = judge(Topology::MpmcFanout.delivery(), &expected, &tallies);
     assert!(!verdict.passed);
     assert!(
         verdict
@@ -45,7 +45,7 @@ fn work_sharing_sums_over_consumers() {
 fn substitution_with_the_right_count_fails_the_checksum() {
     let expected = Expected::new(&[3], SALT);
     let tally = tally_of(1, &[(0, 0), (0, 1), (0, 5)]);
-    let verdict = judge(Topology::Spsc, &expected, &[tally]);
+    let verdict = judge(Topology::Spsc.delivery(), &expected, &[tally]);
     assert!(
         verdict.problems[0].contains("checksum mismatch"),
         "{verdict:?}"
@@ -65,7 +65,7 @@ fn problems_carry_counts_and_the_callers_consumer_numbers() {
         }
     );
     assert_eq!(tally.seen(7), Seen::default());
-    let found = problems(Topology::MpmcFanout, &expected, [(5, &tally)]);
+    let found = problems(Topology::MpmcFanout.delivery(), &expected, [(5, &tally)]);
     assert_eq!(
         found,
         [
@@ -86,7 +86,7 @@ fn problems_carry_counts_and_the_callers_consumer_numbers() {
         ]
     );
     // `judge` keeps them in words, numbered by position.
-    let verdict = judge(Topology::Mpsc, &expected, &[tally]);
+    let verdict = judge(Topology::Mpsc.delivery(), &expected, &[tally]);
     assert_eq!(
         verdict.problems,
         [
@@ -103,14 +103,14 @@ fn count_only_runs_check_counts_and_say_so() {
     let expected = Expected::new(&[3, 2], SALT);
     let mut tally = Tally::new(2, SALT);
     tally.discard(5);
-    let verdict = judge_counts(Topology::Mpsc, &expected, &[tally.clone()]);
+    let verdict = judge_counts(Topology::Mpsc.delivery(), &expected, &[tally.clone()]);
     assert!(verdict.passed && verdict.count_only, "{verdict:?}");
     tally.discard(1);
-    let verdict = judge_counts(Topology::Mpsc, &expected, &[tally]);
+    let verdict = judge_counts(Topology::Mpsc.delivery(), &expected, &[tally]);
     assert!(!verdict.passed, "{verdict:?}");
     assert!(verdict.problems[0].contains("1 messages too many"));
     let short = Tally::new(2, SALT);
-    let verdict = judge_counts(Topology::Spsc, &expected, &[short]);
+    let verdict = judge_counts(Topology::Spsc.delivery(), &expected, &[short]);
     assert!(verdict.problems[0].contains("5 of 5 messages lost"));
 }
 
@@ -141,7 +141,7 @@ fn verdicts<M: Message>(quotas: &[u64], messages: &[M]) -> Vec<Verdict> {
         observer.observe(message);
     }
     observer.finish();
-    let mut verdicts = vec![judge(Topology::Mpsc, &expected, &[one_by_one])];
+    let mut verdicts = vec![judge(Topology::Mpsc.delivery(), &expected, &[one_by_one])];
     for size in [1, 5, 64, messages.len().max(1)] {
         let mut sliced = Tally::new(quotas.len(), SALT);
         let mut observer = sliced.observer();
@@ -149,7 +149,7 @@ fn verdicts<M: Message>(quotas: &[u64], messages: &[M]) -> Vec<Verdict> {
             observer.observe_slice(slice);
         }
         observer.finish();
-        verdicts.push(judge(Topology::Mpsc, &expected, &[sliced]));
+        verdicts.push(judge(Topology::Mpsc.delivery(), &expected, &[sliced]));
     }
     verdicts
 }
@@ -234,7 +234,7 @@ fn a_message_naming_no_producer_is_counted_as_corrupted() {
 fn an_unknown_producer_is_reported_not_a_panic() {
     let expected = Expected::new(&[1], SALT);
     let tally = tally_of(1, &[(0, 0), (9, 0)]);
-    let verdict = judge(Topology::Spsc, &expected, &[tally]);
+    let verdict = judge(Topology::Spsc.delivery(), &expected, &[tally]);
     assert!(
         verdict
             .problems
@@ -298,7 +298,7 @@ fn compensating_errors_are_caught<M: Message>() {
     let expected = Expected::new(&[quota], SALT);
     let clean = compensated::<M>(quota, &[], &[]);
     for tallies in shared_tallies(&clean) {
-        let verdict = judge(Topology::MpmcWorkerPool, &expected, &tallies);
+        let verdict = judge(Topology::MpmcWorkerPool.delivery(), &expected, &tallies);
         assert!(verdict.passed, "{} B, clean: {verdict:?}", M::BYTES);
     }
     for (lost, doubled) in substitutions {
@@ -310,7 +310,7 @@ fn compensating_errors_are_caught<M: Message>() {
         }
         let shares = compensated::<M>(quota, lost, doubled);
         for tallies in shared_tallies(&shares) {
-            let verdict = judge(Topology::MpmcWorkerPool, &expected, &tallies);
+            let verdict = judge(Topology::MpmcWorkerPool.delivery(), &expected, &tallies);
             assert_eq!(verdict.delivered, quota, "the count is kept");
             assert!(
                 verdict
@@ -329,7 +329,7 @@ fn compensating_errors_are_caught<M: Message>() {
         let fanned: Vec<M> = full.iter().map(|&s| M::new(SALT, 0, s)).collect();
         let clean: Vec<M> = (0..quota).map(|s| M::new(SALT, 0, s)).collect();
         for tallies in shared_tallies(&[clean, fanned]) {
-            let verdict = judge(Topology::MpmcFanout, &expected, &tallies);
+            let verdict = judge(Topology::MpmcFanout.delivery(), &expected, &tallies);
             assert!(!verdict.passed, "{} B fan-out: {verdict:?}", M::BYTES);
         }
     }

@@ -12,7 +12,8 @@
 
 use std::time::Instant;
 
-use impls::{Cancel, Message, Producer, PublishError, Salt, Topology};
+use impls::{Cancel, Message, Producer, PublishError, Salt};
+use schema::Delivery;
 use schema::Outcome;
 
 use super::launch::{Launcher, Placed, Report, ThreadLatency, prefaulted};
@@ -168,20 +169,21 @@ pub const BASE: &str = "base";
 /// One line on what the base case is.
 pub const BASE_SUMMARY: &str = "the harness's own cost: the same message writes and oracle tallies, with no queue, in each topology's stream shape (one thread per producer, each doing a share of every producer's messages)";
 
-/// How the base case judges `spec` and what its threads tally: the
-/// topology it is judged as, the consumers' tallies each thread keeps, and
-/// whether batches are dealt to them in turn. Ping-pong's two hops are two
-/// consumers that each see every message; a work-sharing run's consumers
-/// are dealt the batches in turn; a broadcast's each see every batch.
-fn consumer_slots(spec: &RunSpec) -> (Topology, usize, bool) {
+/// How the base case judges `spec` and what its threads tally: which
+/// consumers each message goes to, the consumers' tallies each thread
+/// keeps, and whether batches are dealt to them in turn. Ping-pong's two
+/// hops are two consumers that each see every message; a work-sharing
+/// run's consumers are dealt the batches in turn; a broadcast's each see
+/// every batch.
+fn consumer_slots(spec: &RunSpec) -> (Delivery, usize, bool) {
     if spec.mode == Mode::PingPong {
-        (Topology::MpmcFanout, 2, false)
-    } else if spec.topology == Topology::MpmcWorkerPool {
-        (spec.topology, spec.consumers, true)
-    } else if spec.topology.is_broadcast() {
-        (spec.topology, spec.consumers, false)
-    } else {
-        (spec.topology, 1, false)
+        return (Delivery::EveryConsumer, 2, false);
+    }
+    let delivery = spec.topology.delivery();
+    match delivery {
+        Delivery::Shared => (delivery, spec.consumers, true),
+        Delivery::EveryConsumer => (delivery, spec.consumers, false),
+        Delivery::OneConsumer => (delivery, 1, false),
     }
 }
 
@@ -212,7 +214,7 @@ pub fn run_base<M: Message>(spec: &RunSpec) -> Outcome {
     let quotas = quotas(spec.messages, producers);
     let salt = fresh_salt();
     let expected = Expected::new(&quotas, salt);
-    let (topology, slots, dealt) = consumer_slots(spec);
+    let (delivery, slots, dealt) = consumer_slots(spec);
     let launcher = Launcher::new(producers, spec);
     let clock = spec.instruments.clock;
     let rate = match spec.mode {
@@ -303,5 +305,5 @@ pub fn run_base<M: Message>(spec: &RunSpec) -> Outcome {
             },
         );
     }
-    launcher.finish(spec, &cancel, &expected, topology)
+    launcher.finish(spec, &cancel, &expected, delivery)
 }

@@ -9,8 +9,8 @@ use std::sync::mpsc::RecvTimeoutError;
 use std::time::{Duration, Instant};
 
 use hdrhistogram::Histogram;
-use impls::{Cancel, PublishError, Topology};
-use schema::{Costs, Outcome};
+use impls::{Cancel, PublishError};
+use schema::{Costs, Delivery, Outcome};
 
 use super::launch::{Ended, Launcher, Report, ThreadCost, ThreadLatency};
 use super::spec::{Mode, RunSpec};
@@ -29,15 +29,92 @@ fn add_metrics(totals: &mut BTreeMap<String, u64>, counted: Vec<(&'static str, u
     }
 }
 
+/// What the run threads have reported so far.
+#[derive(Default)]
+struct Gathered {
+    /// Consumers' tallies by slot, merged where threads share a slot.
+    slots: BTreeMap<usize, Tally>,
+    /// When the first thread left the start barrier.
+    first_start: Option<Instant>,
+    /// When the last consumer saw the queue close.
+    last_finish: Option<Instant>,
+    /// The endpoints' counters, summed.
+    metrics: BTreeMap<String, u64>,
+    /// Every distinct failure, in the order reported: when one thread
+    /// panics, others often fail because of it (a poisoned lock, a
+    /// vanished peer), and their reports may arrive first.
+    crashes: Vec<String>,
+    costs: Vec<ThreadCost>,
+    latencies: Vec<ThreadLatency>,
+}
+
+impl Gathered {
+    /// Takes in one thread's report; a failure cancels the run.
+    fn take(&mut self, ended: Ended, cancel: &Cancel) {
+        let Ended {
+            started,
+            report,
+            cost,
+        } = ended;
+        self.costs.push(cost);
+        self.first_start = Some(self.first_start.map_or(started, |first| first.min(started)));
+        match report {
+            Report::Consumer {
+                tallies,
+                first_slot,
+                finished,
+                metrics: counted,
+                latency,
+            } => {
+                self.last_finish =
+                    Some(self.last_finish.map_or(finished, |last| last.max(finished)));
+                for (slot, tally) in (first_slot..).zip(tallies) {
+                    match self.slots.get_mut(&slot) {
+                        Some(merged) => merged.absorb(&tally),
+                        None => {
+                            self.slots.insert(slot, tally);
+                        }
+                    }
+                }
+                add_metrics(&mut self.metrics, counted);
+                self.latencies.push(latency);
+            }
+            Report::Producer {
+                result: Ok(()) | Err(PublishError::Cancelled),
+                metrics: counted,
+                latency,
+            } => {
+                add_metrics(&mut self.metrics, counted);
+                self.latencies.push(latency);
+            }
+            Report::Producer {
+                result: Err(PublishError::Disconnected),
+                ..
+            } => self.crash("a producer found every consumer gone".to_owned(), cancel),
+            Report::Panicked(message) => {
+                self.crash(format!("a run thread panicked: {message}"), cancel);
+            }
+        }
+    }
+
+    /// Records a failure (once) and cancels the run.
+    fn crash(&mut self, crash: String, cancel: &Cancel) {
+        if !self.crashes.contains(&crash) {
+            self.crashes.push(crash);
+        }
+        cancel.cancel();
+    }
+}
+
 impl Launcher {
     /// Releases the threads, waits for them (cancelling at the deadline),
-    /// and judges the run as `topology` would be.
+    /// and judges the run by `delivery`.
     pub(super) fn finish(
         self,
         spec: &RunSpec,
         cancel: &Cancel,
         expected: &Expected,
-        topology: Topology,
+        delivery: Delivery,
     ) -> Outcome {
         let Launcher {
             barrier,
@@ -54,18 +131,12 @@ impl Launcher {
         // may not be scheduled again until a short run is over.
         barrier.wait();
         let deadline = Instant::now() + spec.timeout;
-        let mut slots: BTreeMap<usize, Tally> = BTreeMap::new();
-        let mut first_start: Option<Instant> = None;
-        let mut metrics = BTreeMap::new();
-        let mut last_finish: Option<Instant> = None;
-        // Every distinct failure, in the order reported: when one thread
-        // panics, others often fail because of it (a poisoned lock, a
-        // vanished peer), and their reports may arrive first.
-        let mut crashes: Vec<String> = Vec::new();
+        let mut gathered = Gathered {
+            costs: Vec::with_capacity(threads),
+            ..Gathered::default()
+        };
         let mut pending = threads;
         let mut timed_out = false;
-        let mut costs = Vec::with_capacity(threads);
-        let mut latencies = Vec::new();
         while pending > 0 {
             let wait_until = if timed_out {
                 deadline + GRACE
@@ -73,61 +144,9 @@ impl Launcher {
                 deadline
             };
             match received.recv_timeout(wait_until.saturating_duration_since(Instant::now())) {
-                Ok(Ended {
-                    started,
-                    report,
-                    cost,
-                }) => {
+                Ok(ended) => {
                     pending -= 1;
-                    costs.push(cost);
-                    first_start = Some(first_start.map_or(started, |first| first.min(started)));
-                    match report {
-                        Report::Consumer {
-                            tallies,
-                            first_slot,
-                            finished,
-                            metrics: counted,
-                            latency,
-                        } => {
-                            last_finish =
-                                Some(last_finish.map_or(finished, |last| last.max(finished)));
-                            for (slot, tally) in (first_slot..).zip(tallies) {
-                                match slots.get_mut(&slot) {
-                                    Some(merged) => merged.absorb(&tally),
-                                    None => {
-                                        slots.insert(slot, tally);
-                                    }
-                                }
-                            }
-                            add_metrics(&mut metrics, counted);
-                            latencies.push(latency);
-                        }
-                        Report::Producer {
-                            result: Ok(()) | Err(PublishError::Cancelled),
-                            metrics: counted,
-                            latency,
-                        } => {
-                            add_metrics(&mut metrics, counted);
-                            latencies.push(latency);
-                        }
-                        Report::Producer {
-                            result: Err(PublishError::Disconnected),
-                            ..
-                        } => {
-                            let crash = "a producer found every consumer gone".to_owned();
-                            if !crashes.contains(&crash) {
-                                crashes.push(crash);
-                            }
-                            cancel.cancel();
-                        }
-                        Report::Panicked(message) => {
-                            let crash = format!("a run thread panicked: {message}");
-                            if !crashes.contains(&crash) {
-                                crashes.push(crash);
-                            }
-                            cancel.cancel();
-                        }
-                    }
+                    gathered.take(ended, cancel);
                 }
                 Err(RecvTimeoutError::Timeout) if !timed_out => {
                     timed_out = true;
@@ -137,6 +156,15 @@ impl Launcher {
                 Err(_) => break,
             }
         }
+        let Gathered {
+            slots,
+            first_start,
+            last_finish,
+            metrics,
+            crashes,
+            costs,
+            latencies,
+        } = gathered;
         let tallies: Vec<Tally> = slots.into_values().collect();
         if !crashes.is_empty() {
             return Outcome::Crashed {
@@ -158,9 +186,9 @@ impl Launcher {
         Outcome::Completed {
             elapsed_ns: u64::try_from(elapsed.as_nanos()).unwrap_or(u64::MAX),
             verdict: if spec.mode == Mode::Discard {
-                judge_counts(topology, expected, &tallies)
+                judge_counts(delivery, expected, &tallies)
             } else {
-                judge(topology, expected, &tallies)
+                judge(delivery, expected, &tallies)
             },
             deliveries_per_consumer: tallies.iter().map(Tally::count).collect(),
             metrics,

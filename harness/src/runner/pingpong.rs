@@ -4,8 +4,10 @@
 use std::time::Instant;
 
 use impls::queue::MAX_THREADS;
-use impls::{Cancel, Consumer, Message, Producer, PublishError, Queue, QueueConfig, Topology};
-use schema::Outcome;
+use impls::{
+    Cancel, Consumer, Message, Producer, PublishError, Queue, QueueConfig, Salt, Topology,
+};
+use schema::{Delivery, Outcome};
 
 use super::launch::{Launcher, Placed, Report, ThreadLatency};
 use super::loops::{consumer_loop, receive_one};
@@ -49,6 +51,23 @@ pub(super) fn run_pingpong<Q: Queue, M: Message>(spec: &RunSpec) -> Outcome {
     let salt = fresh_salt();
     let expected = Expected::new(&[quota], salt);
     let launcher = Launcher::new(2, spec);
+    spawn_initiator(&launcher, spec, (send, receive), salt, &cancel);
+    spawn_echo(&launcher, spec, (echo_receive, echo_send), salt, &cancel);
+    // Two hops, each with a consumer that must see every message.
+    launcher.finish(spec, &cancel, &expected, Delivery::EveryConsumer)
+}
+
+/// Starts the initiator: it times each round trip, sending a message
+/// and waiting for its echo, then closes the outbound queue and drains
+/// the return queue until the echo thread closes it.
+fn spawn_initiator<P: Producer<M> + 'static, C: Consumer<M> + 'static, M: Message>(
+    launcher: &Launcher,
+    spec: &RunSpec,
+    (send, receive): (P, C),
+    salt: Salt,
+    cancel: &Cancel,
+) {
+    let quota = spec.messages;
     let layout_seed = spec.layout_seed;
     let clock = spec.instruments.clock;
     let initiator_cancel = cancel.clone();
@@ -106,6 +125,18 @@ pub(super) fn run_pingpong<Q: Queue, M: Message>(spec: &RunSpec) -> Outcome {
             }
         },
     );
+}
+
+/// Starts the echo thread: it sends back every message it receives until
+/// the outbound queue closes, then closes the return queue.
+fn spawn_echo<P: Producer<M> + 'static, C: Consumer<M> + 'static, M: Message>(
+    launcher: &Launcher,
+    spec: &RunSpec,
+    (echo_receive, echo_send): (C, P),
+    salt: Salt,
+    cancel: &Cancel,
+) {
+    let layout_seed = spec.layout_seed;
     let echo_cancel = cancel.clone();
     launcher.spawn(
         "pingpong-echo".to_owned(),
@@ -147,8 +178,6 @@ pub(super) fn run_pingpong<Q: Queue, M: Message>(spec: &RunSpec) -> Outcome {
             }
         },
     );
-    // Two consumers that must each see every message: judged as a broadcast.
-    launcher.finish(spec, &cancel, &expected, Topology::MpmcFanout)
 }
 
 /// What a ping-pong thread reports: its publish error, or its tally as

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use impls::queue::MAX_THREADS;
-use impls::{Cancel, Consumer, Message, Producer, Queue};
+use impls::{Cancel, Consumer, Message, Producer, Queue, Salt};
 use scenarios::MAX_LATENCY_MESSAGES;
 use schema::Outcome;
 
@@ -71,21 +71,50 @@ pub(super) fn run_streams<Q: Queue, M: Message>(spec: &RunSpec) -> Outcome {
     let quotas = quotas(spec.messages, spec.producers);
     let salt = fresh_salt();
     let expected = Expected::new(&quotas, salt);
-    let threads = spec.producers + spec.consumers;
-    let launcher = Launcher::new(threads, spec);
+    let launcher = Launcher::new(spec.producers + spec.consumers, spec);
+    let run = Shared {
+        spec,
+        launcher: &launcher,
+        cancel: &cancel,
+        salt,
+        rate: match spec.mode {
+            Mode::OneWay { rate } => Some(rate),
+            _ => None,
+        },
+    };
+    spawn_producers(&run, endpoints.producers, quotas);
+    spawn_consumers(&run, endpoints.consumers);
+    launcher.finish(spec, &cancel, &expected, spec.topology.delivery())
+}
+
+/// What every thread of a stream run is started with.
+struct Shared<'a> {
+    spec: &'a RunSpec,
+    launcher: &'a Launcher,
+    cancel: &'a Cancel,
+    /// The run's salt, which every message carries.
+    salt: Salt,
+    /// The offered rate of a one-way latency run; none in a throughput run.
+    rate: Option<f64>,
+}
+
+/// Starts a run thread per producer with its quota: publishing as fast as
+/// the queue takes messages, or on the run's schedule.
+fn spawn_producers<P: Producer<M> + 'static, M: Message>(
+    run: &Shared<'_>,
+    endpoints: Vec<P>,
+    quotas: Vec<u64>,
+) {
+    let (spec, launcher, salt, rate) = (run.spec, run.launcher, run.salt, run.rate);
     let batch = spec.batch;
     let layout_seed = spec.layout_seed;
     let clock = spec.instruments.clock;
-    let rate = match spec.mode {
-        Mode::OneWay { rate } => Some(rate),
-        _ => None,
-    };
     let yields = !spec.wait.never_yields();
     let producers = spec.producers;
     let schedule_start = ScheduleStart::default();
-    for (index, (producer, quota)) in endpoints.producers.into_iter().zip(quotas).enumerate() {
+    for (index, (producer, quota)) in endpoints.into_iter().zip(quotas).enumerate() {
         let id = u16::try_from(index).expect("thread counts are validated far below 2^16");
-        let cancel = cancel.clone();
+        let cancel = run.cancel.clone();
         let schedule_start = schedule_start.clone();
         launcher.spawn(
             format!("producer-{index}"),
@@ -127,11 +156,22 @@ pub(super) fn run_streams<Q: Queue, M: Message>(spec: &RunSpec) -> Outcome {
             },
         );
     }
+}
+
+/// Starts a run thread per consumer: reading every message into its
+/// tally (through its stage's check in a pipeline or diamond), counting
+/// them in a count-only run, or recording receive times in a latency run.
+fn spawn_consumers<C: Consumer<M> + 'static, M: Message>(run: &Shared<'_>, endpoints: Vec<C>) {
+    let (spec, launcher, salt, rate) = (run.spec, run.launcher, run.salt, run.rate);
+    let batch = spec.batch;
+    let layout_seed = spec.layout_seed;
+    let clock = spec.instruments.clock;
+    let producers = spec.producers;
     let messages = spec.messages as usize;
     let discard = spec.mode == Mode::Discard;
     let stages = StageBoard::new(spec.topology, spec.producers, spec.consumers);
-    for (index, consumer) in endpoints.consumers.into_iter().enumerate() {
-        let cancel = cancel.clone();
+    for (index, consumer) in endpoints.into_iter().enumerate() {
+        let cancel = run.cancel.clone();
         let stage = stages.as_ref().map(|board| board.stage(index, salt));
         launcher.spawn(
             format!("consumer-{index}"),
@@ -191,5 +231,4 @@ pub(super) fn run_streams<Q: Queue, M: Message>(spec: &RunSpec) -> Outcome {
             },
         );
     }
-    launcher.finish(spec, &cancel, &expected, spec.topology)
 }
