@@ -5,7 +5,9 @@
 //!   producer and consumer loops every implementation is driven by;
 //! - [`oracle`]: the per-consumer tally and the verdict on loss,
 //!   duplication, order and fan-out completeness;
-//! - [`sweep`]: a scenario's points, interleaved repetitions, summaries;
+//! - [`sweep`]: a scenario's points and interleaved repetitions;
+//! - [`analysis`]: a configuration's runs turned into each
+//!   implementation's summary;
 //! - [`clock`], [`latency`], [`counters`], [`allocations`], [`machine`]:
 //!   the timer, latency histograms, event counters, allocation counting and
 //!   the machine's ceiling;
@@ -44,6 +46,7 @@
 //! ```
 
 pub mod allocations;
+pub mod analysis;
 pub mod calibrate;
 pub mod cli;
 pub mod clock;

@@ -3,21 +3,19 @@
 //! (A B C A B C ...), so slow drifts of the machine hit every implementation
 //! alike and ratios can be taken per round.
 
-use impls::{
-    Info, Message, Msg8, Msg64, Msg256, Queue, Roster, Topology, Visitor, WaitClass, WaitStrategy,
-};
-use scenarios::{Consume, Kind, Point, Scenario};
+use std::collections::BTreeMap;
 
-use crate::counters::{CounterAvailability, CounterStatus, CounterValue, unit_of};
+use impls::{Info, Message, Msg8, Msg64, Msg256, Queue, Roster, Visitor, WaitClass, WaitStrategy};
+use scenarios::{Kind, Point, Scenario};
+
+use crate::analysis::{self, Basis, Setting};
+use crate::counters::CounterAvailability;
 use crate::foreign::{self, Sessions};
-use crate::latency::{self, Latency, LatencyKind};
 use crate::machine;
 use crate::oracle::fresh_salt;
 use crate::placement::Cores;
-use crate::results::{Configuration, Floor, FloorRound, RunRecord, Summary};
+use crate::results::{Configuration, FloorRound, RunRecord, Summary};
 use crate::runner::{BASE, Instruments, Mode, Outcome, RunSpec, run_base, run_once};
-use crate::stats::{median, median_ci, min_max};
-use schema::Label;
 
 /// Choices that are not part of the scenario file.
 #[derive(Clone, Copy, Debug, Default)]
@@ -206,39 +204,19 @@ impl Measuring {
     }
 }
 
-/// What a summary's costs, counters, latency and floor multiple are
-/// computed against: the counters' availability, the timer's name and the
-/// invocation's round trip. A sweep takes it from its [`Measuring`]; runs
-/// merged from child processes take it from the first child's machine.
-#[derive(Clone, Copy, Debug)]
-pub struct Basis<'a> {
-    /// Every counter's availability.
-    pub counters: &'a [CounterAvailability],
-    /// `tsc` or `instant`.
-    pub timer: &'a str,
-    /// The machine's core-to-core round trip, ns.
-    pub round_trip_floor_ns: Option<f64>,
-}
-
 /// The run mode of a configuration of a scenario of `kind`, as recorded in
 /// a results file (the same as [`mode`] gave when it ran).
 pub fn recorded_mode(kind: Kind, configuration: &Configuration) -> Mode {
-    match (kind, configuration.rate) {
-        (Kind::Pingpong, _) => Mode::PingPong,
-        (Kind::Latency, Some(rate)) => Mode::OneWay { rate },
-        _ if configuration.consume == Consume::Discard => Mode::Discard,
-        _ => Mode::Throughput,
-    }
+    Mode::of(kind, configuration.rate, configuration.consume)
 }
 
 /// The run mode of `scenario` at `point`.
 pub fn mode(scenario: &Scenario, point: &Point) -> Mode {
-    match (scenario.kind, point.rate) {
-        (Kind::Pingpong, _) => Mode::PingPong,
-        (Kind::Latency, Some(rate)) => Mode::OneWay { rate: rate as f64 },
-        _ if point.consume == Consume::Discard => Mode::Discard,
-        _ => Mode::Throughput,
-    }
+    Mode::of(
+        scenario.kind,
+        point.rate.map(|rate| rate as f64),
+        point.consume,
+    )
 }
 
 /// Runs every configuration of `scenario`, and the base case beside its
@@ -250,7 +228,6 @@ pub fn run<R: Roster>(
     measuring: &Measuring,
     mut observe: impl FnMut(Event<'_>),
 ) -> Vec<Configuration> {
-    let points = scenario.points();
     let infos: Vec<Info> = scenario
         .implementations
         .iter()
@@ -263,14 +240,19 @@ pub fn run<R: Roster>(
                 .expect("scenario validation admits known implementations only")
         })
         .collect();
-    let names: Vec<&str> = infos
-        .iter()
-        .map(|info| info.name)
-        .chain(std::iter::once(BASE))
-        .collect();
+    let sweep = Sweep {
+        scenario,
+        names: infos
+            .iter()
+            .map(|info| info.name)
+            .chain(std::iter::once(BASE))
+            .collect(),
+        infos: &infos,
+        measuring,
+    };
+    let points = scenario.points();
     let mut configurations = Vec::with_capacity(points.len());
     for (index, point) in points.iter().enumerate() {
-        let mode = mode(scenario, point);
         let placement = cores.plan(point.producers, point.consumers);
         let placement_description = placement.describe(point.producers, cores.count());
         observe(Event::Configuration {
@@ -280,7 +262,7 @@ pub fn run<R: Roster>(
             placement: &placement_description,
         });
         let wait = effective_wait(point.wait, placement.oversubscribed, options);
-        let mut spec = RunSpec {
+        let spec = RunSpec {
             topology: scenario.topology,
             producers: point.producers,
             consumers: point.consumers,
@@ -291,13 +273,71 @@ pub fn run<R: Roster>(
             timeout: scenario.timeout,
             placement: placement.clone(),
             layout_seed: 0,
-            mode,
+            mode: mode(scenario, point),
             instruments: measuring.instruments.clone(),
         };
+        let measured = sweep.rounds::<R>(point, spec, &mut observe);
+        configurations.push(Configuration {
+            producers: point.producers,
+            consumers: point.consumers,
+            capacity: point.capacity,
+            payload: point.payload,
+            batch: point.batch,
+            requested_batch: point.requested_batch,
+            requested_wait: point.wait,
+            wait,
+            oversubscribed: placement.oversubscribed,
+            placement,
+            placement_description,
+            rate: point.rate.map(|rate| rate as f64),
+            consume: point.consume,
+            summary: sweep.summaries(point, wait, &measured),
+            floor: measured.floor,
+            notes: measured.notes,
+            runs: measured.runs,
+        });
+    }
+    configurations
+}
+
+/// What every configuration of a sweep shares.
+struct Sweep<'a> {
+    scenario: &'a Scenario,
+    /// The implementations, in the scenario's order.
+    infos: &'a [Info],
+    /// Their names and the base case's: one run each per round.
+    names: Vec<&'static str>,
+    measuring: &'a Measuring,
+}
+
+/// One configuration's rounds, as run.
+struct Measured {
+    /// Every run, warm-up rounds first, in the order run.
+    runs: Vec<RunRecord>,
+    /// The floor measured beside them, where both first threads are
+    /// pinned.
+    floor: Option<crate::results::Floor>,
+    /// What a reader of the configuration's figures must know.
+    notes: Vec<String>,
+    /// How each foreign implementation ran, by name.
+    children_described: BTreeMap<&'static str, String>,
+}
+
+impl Sweep<'_> {
+    /// Runs `spec`'s warm-up and measured rounds: in each, the floor
+    /// beside the runs, then every implementation and the base case.
+    fn rounds<R: Roster>(
+        &self,
+        point: &Point,
+        mut spec: RunSpec,
+        observe: &mut impl FnMut(Event<'_>),
+    ) -> Measured {
+        let scenario = self.scenario;
         let mut runs = Vec::new();
         // The floor's two cores: the first producer's and the first
         // consumer's, where both are pinned.
-        let floor_cores = placement
+        let floor_cores = spec
+            .placement
             .cores
             .as_ref()
             .filter(|cores| cores.len() > point.producers)
@@ -323,7 +363,7 @@ pub fn run<R: Roster>(
                     round_trip_ns: machine::round_trip(a, b, machine::ROUND_BATCHES).ok(),
                 });
             }
-            for &name in &names {
+            for &name in &self.names {
                 observe(Event::Run {
                     implementation: name,
                     round,
@@ -355,17 +395,37 @@ pub fn run<R: Roster>(
                 });
             }
         }
-        let floor = floor_cores.map(|cores| crate::results::floor(cores, floor_rounds));
-        let mut notes = setup_notes(point, &infos);
+        let mut notes = setup_notes(point, self.infos);
         if children.used() {
             notes.push(FOREIGN_NOTE.to_owned());
         }
-        let children_described: std::collections::BTreeMap<&str, String> = names
-            .iter()
-            .filter_map(|&name| children.describe(name).map(|described| (name, described)))
-            .collect();
-        drop(children);
-        let summary = names
+        Measured {
+            runs,
+            floor: floor_cores.map(|cores| crate::results::floor(cores, floor_rounds)),
+            notes,
+            children_described: self
+                .names
+                .iter()
+                .filter_map(|&name| children.describe(name).map(|described| (name, described)))
+                .collect(),
+        }
+    }
+
+    /// Every implementation's summary of one configuration, the base
+    /// case's last; `wait` is the strategy the runs used.
+    fn summaries(&self, point: &Point, wait: WaitStrategy, measured: &Measured) -> Vec<Summary> {
+        let scenario = self.scenario;
+        let runs = &measured.runs;
+        let setting = Setting {
+            baseline: scenario.baseline,
+            messages: scenario.messages,
+            basis: self.measuring.basis(),
+            floor: measured.floor.as_ref(),
+            mode: mode(scenario, point),
+            topology: scenario.topology,
+            layouts: None,
+        };
+        self.names
             .iter()
             .map(|&name| {
                 let unavailable = runs.iter().find_map(|run| match &run.outcome {
@@ -374,240 +434,19 @@ pub fn run<R: Roster>(
                     }
                     _ => None,
                 });
-                let wait_label = match infos.iter().find(|info| info.name == name) {
+                let wait_label = match self.infos.iter().find(|info| info.name == name) {
                     Some(_) if unavailable.is_some() => unavailable.unwrap_or_default(),
                     Some(info) => {
                         let label = wait_label(info, point.wait, wait);
-                        match children_described.get(name) {
+                        match measured.children_described.get(name) {
                             Some(described) => format!("{label} ({described})"),
                             None => label,
                         }
                     }
                     None => "none (no queue)".to_owned(),
                 };
-                let mut summary = summarise(name, scenario.baseline, &runs, wait_label);
-                measure_summary(
-                    &mut summary,
-                    &runs,
-                    scenario.messages,
-                    measuring.basis(),
-                    floor.as_ref(),
-                    mode,
-                    scenario.topology,
-                );
-                summary
-            })
-            .collect();
-        configurations.push(Configuration {
-            producers: point.producers,
-            consumers: point.consumers,
-            capacity: point.capacity,
-            payload: point.payload,
-            batch: point.batch,
-            requested_batch: point.requested_batch,
-            requested_wait: point.wait,
-            wait,
-            oversubscribed: placement.oversubscribed,
-            placement,
-            placement_description,
-            rate: point.rate.map(|rate| rate as f64),
-            consume: point.consume,
-            floor,
-            notes,
-            runs,
-            summary,
-        });
-    }
-    configurations
-}
-
-/// Fills a summary's costs, counters, latency and floor multiple from the
-/// passed measured runs of its implementation. Each run's floor multiple
-/// is taken against `floor` in the run's own round (or the invocation's
-/// round trip where the configuration has no floor of its own).
-pub fn measure_summary(
-    summary: &mut Summary,
-    runs: &[RunRecord],
-    messages: u64,
-    basis: Basis<'_>,
-    floor: Option<&Floor>,
-    mode: Mode,
-    topology: Topology,
-) {
-    let costs: Vec<_> = runs
-        .iter()
-        .filter(|run| run.implementation == summary.implementation && !run.warmup)
-        .filter_map(|run| run.outcome.costs())
-        .collect();
-    let messages = messages.max(1) as f64;
-    let per_message = |values: Vec<Option<u64>>| {
-        let values: Vec<f64> = values
-            .into_iter()
-            .flatten()
-            .map(|v| v as f64 / messages)
-            .collect();
-        median(&values)
-    };
-    summary.cpu_ns_per_message = per_message(costs.iter().map(|c| c.cpu_ns).collect());
-    summary.allocations_per_message = per_message(costs.iter().map(|c| c.allocations).collect());
-    summary.allocated_bytes_per_message =
-        per_message(costs.iter().map(|c| c.allocated_bytes).collect());
-    summary.counters = basis
-        .counters
-        .iter()
-        .map(|available| {
-            let value = per_message(
-                costs
-                    .iter()
-                    .map(|c| c.counters.get(&available.name).copied())
-                    .collect(),
-            );
-            let unavailable = |reason: String| CounterValue {
-                name: available.name.clone(),
-                unit: unit_of(&available.name).to_owned(),
-                status: CounterStatus::Unavailable,
-                source: None,
-                per_message: None,
-                reason: Some(reason),
-            };
-            match (available.status, value) {
-                (CounterStatus::Measured, Some(value)) => CounterValue {
-                    name: available.name.clone(),
-                    unit: unit_of(&available.name).to_owned(),
-                    status: CounterStatus::Measured,
-                    source: available.source,
-                    per_message: Some(value),
-                    reason: None,
-                },
-                (CounterStatus::Measured, None) => {
-                    unavailable("no passed run could read it".to_owned())
-                }
-                _ => unavailable(available.reason.clone().unwrap_or_default()),
-            }
-        })
-        .collect();
-    let histograms: Vec<_> = costs.iter().filter_map(|c| c.latency.as_ref()).collect();
-    if !histograms.is_empty() {
-        let decoded = |text: &String| latency::decode(text).ok();
-        let corrected: Vec<_> = histograms
-            .iter()
-            .filter_map(|h| decoded(&h.histogram))
-            .collect();
-        let service: Vec<_> = histograms
-            .iter()
-            .filter_map(|h| h.service_histogram.as_ref().and_then(decoded))
-            .collect();
-        let merged = latency::merge(&corrected);
-        let merged_service = (!service.is_empty()).then(|| latency::merge(&service));
-        summary.latency = Some(Latency {
-            kind: if mode == Mode::PingPong {
-                LatencyKind::RoundTrip
-            } else {
-                LatencyKind::OneWay
-            },
-            offered_rate: match mode {
-                Mode::OneWay { rate } => Some(rate),
-                _ => None,
-            },
-            timer: basis.timer.to_owned(),
-            percentiles_ns: latency::percentiles(&merged),
-            service_time_percentiles_ns: merged_service
-                .as_ref()
-                .map(latency::percentiles)
-                .unwrap_or_default(),
-            histogram: latency::encode(&merged),
-            service_histogram: merged_service.as_ref().map(latency::encode),
-            samples: merged.len(),
-            backwards_samples: histograms
-                .iter()
-                .filter_map(|h| h.backwards_samples)
-                .reduce(|a, b| a + b),
-        });
-    }
-    let invocation_floor = basis.round_trip_floor_ns.filter(|floor| *floor > 0.0);
-    // SPSC only: throughput runs compare ns per message (the inverse of
-    // throughput, not a latency), ping-pong the p50 round trip and
-    // one-way runs the p50 one-way latency (one hop costs at least half a
-    // round trip) with the round trip.
-    let multiples: Vec<f64> = if summary.implementation == BASE || topology != Topology::Spsc {
-        Vec::new()
-    } else {
-        runs.iter()
-            .filter(|run| run.implementation == summary.implementation && !run.warmup)
-            .filter_map(|run| {
-                let floor = floor
-                    .and_then(|floor| floor.at(run.round))
-                    .or(invocation_floor)?;
-                let ns = match mode {
-                    Mode::Throughput | Mode::Discard => 1e9 / run.throughput?,
-                    Mode::PingPong | Mode::OneWay { .. } => {
-                        run.outcome.costs()?.latency.as_ref()?.p50_ns?
-                    }
-                };
-                Some(ns / floor)
+                analysis::summary(name, wait_label, runs, &setting)
             })
             .collect()
-    };
-    summary.floor_multiple = median(&multiples);
-    summary.floor_multiple_ci = median_ci(&multiples);
-}
-
-/// One implementation's summary over its measured runs, with per-round ratios
-/// against `baseline` (costs, counters and latency are left for
-/// [`measure_summary`]).
-pub fn summarise(name: &str, baseline: &str, runs: &[RunRecord], wait: String) -> Summary {
-    let mine: Vec<&RunRecord> = runs
-        .iter()
-        .filter(|run| run.implementation == name)
-        .collect();
-    let measured: Vec<&RunRecord> = mine.iter().copied().filter(|run| !run.warmup).collect();
-    let throughputs: Vec<f64> = measured.iter().filter_map(|run| run.throughput).collect();
-    let ratios: Vec<f64> = measured
-        .iter()
-        .filter_map(|run| {
-            let base = runs.iter().find(|other| {
-                other.implementation == baseline && other.round == run.round && !other.warmup
-            })?;
-            Some(run.throughput? / base.throughput?)
-        })
-        .collect();
-    let verdict = mine
-        .iter()
-        .map(|run| &run.outcome)
-        .max_by_key(|outcome| outcome.severity())
-        .map_or(Label::Pass, Outcome::label);
-    let (min, max) = min_max(&throughputs).unzip();
-    let (ratio_min, ratio_max) = min_max(&ratios).unzip();
-    let shares: Vec<(f64, f64)> = measured
-        .iter()
-        .filter_map(|run| run.outcome.consumer_shares())
-        .collect();
-    let lowest: Vec<f64> = shares.iter().map(|share| share.0).collect();
-    let highest: Vec<f64> = shares.iter().map(|share| share.1).collect();
-    let consumer_share = median(&lowest).zip(median(&highest));
-    Summary {
-        implementation: name.to_owned(),
-        wait,
-        measured_runs: measured.len() as u32,
-        passed_runs: throughputs.len() as u32,
-        verdict,
-        median: median(&throughputs),
-        min,
-        max,
-        ratio_to_baseline: median(&ratios),
-        ratio_min,
-        ratio_max,
-        consumer_share,
-        throughput_ci: median_ci(&throughputs),
-        ratio_ci: median_ci(&ratios),
-        cpu_ns_per_message: None,
-        allocations_per_message: None,
-        allocated_bytes_per_message: None,
-        counters: Vec::new(),
-        latency: None,
-        floor_multiple: None,
-        floor_multiple_ci: None,
-        layout_range: None,
-        ratio_layout_range: None,
     }
 }

@@ -33,7 +33,10 @@ fn read<'de, D: Deserializer<'de>, T: DeserializeOwned>(
 
 /// `None` written as `"none"`.
 pub mod none {
-    use super::*;
+    use serde::de::DeserializeOwned;
+    use serde::{Deserializer, Serialize, Serializer};
+
+    use super::{read, write};
 
     /// Writes `value`, or `"none"`.
     pub fn serialize<S: Serializer, T: Serialize>(
@@ -53,7 +56,10 @@ pub mod none {
 
 /// `None` written as `""`.
 pub mod empty {
-    use super::*;
+    use serde::de::DeserializeOwned;
+    use serde::{Deserializer, Serialize, Serializer};
+
+    use super::{read, write};
 
     /// Writes `value`, or `""`.
     pub fn serialize<S: Serializer, T: Serialize>(

@@ -21,7 +21,7 @@ use impls::{Message, Msg8, Topology, WaitStrategy};
 use serde::{Deserialize, Serialize};
 
 use crate::placement::Cores;
-use crate::runner::{Instruments, Mode, RunSpec, run_base};
+use crate::runner::{Instruments, Mode, Outcome, RunSpec, run_base};
 use crate::stats::{median, median_ci};
 use crate::sweep::run_named;
 
@@ -220,60 +220,23 @@ pub fn run(
                 batch: pair.batch,
                 cores: pair_cores,
             };
-            let harness_label = format!("{} (harness)", pair.label);
-            let plain_label = format!("{} (plain)", pair.label);
-            // Alternate which goes first, so neither always runs on a
-            // machine the other has just warmed.
-            let run_harness = |progress: &mut dyn FnMut(Progress<'_>)| {
-                progress(Progress::Run {
-                    round,
-                    what: &harness_label,
-                });
-                run_named(pair.implementation, &spec(pair.batch, round), Msg8::BYTES)
-            };
-            let run_plain = |progress: &mut dyn FnMut(Progress<'_>)| {
-                progress(Progress::Run {
-                    round,
-                    what: &plain_label,
-                });
-                (pair.plain)(&plain_spec)
-            };
-            let (harness, plain) = if round % 2 == 0 {
-                let harness = run_harness(&mut progress);
-                (harness, run_plain(&mut progress))
-            } else {
-                let plain = run_plain(&mut progress);
-                (run_harness(&mut progress), plain)
-            };
-            if !measured {
-                continue;
-            }
-            if !harness.passed() {
-                problems.push(format!(
-                    "{}: round {round}: the harness run did not pass: {}",
-                    pair.label,
-                    harness.detail()
-                ));
-            }
-            if !plain.sum_ok {
-                problems.push(format!(
-                    "{}: round {round}: the plain loop's sum is wrong (a message was lost or duplicated)",
-                    pair.label
-                ));
-            }
-            if !plain.pinned {
-                problems.push(format!(
-                    "{}: round {round}: the OS refused to pin the plain loop's threads",
-                    pair.label
-                ));
-            }
-            rounds[index].push(Round {
+            let (harness, plain) = run_pair(
+                pair,
                 round,
-                harness: harness.throughput(options.messages),
-                harness_outcome: harness.label(),
-                plain: plain.throughput(options.messages),
-                plain_pinned: plain.pinned,
-            });
+                &spec(pair.batch, round),
+                &plain_spec,
+                &mut progress,
+            );
+            if measured {
+                problems.extend(pair_problems(pair, round, &harness, &plain));
+                rounds[index].push(Round {
+                    round,
+                    harness: harness.throughput(options.messages),
+                    harness_outcome: harness.label(),
+                    plain: plain.throughput(options.messages),
+                    plain_pinned: plain.pinned,
+                });
+            }
         }
         for (index, &batch) in base_batches.iter().enumerate() {
             progress(Progress::Run {
@@ -289,24 +252,7 @@ pub fn run(
     let pairs = PAIRS
         .iter()
         .zip(rounds)
-        .map(|(pair, rounds)| {
-            let harness: Vec<f64> = rounds.iter().filter_map(|r| r.harness).collect();
-            let plain: Vec<f64> = rounds.iter().filter_map(|r| r.plain).collect();
-            let ratios: Vec<f64> = rounds
-                .iter()
-                .filter_map(|r| Some(r.harness? / r.plain?))
-                .collect();
-            PairResult {
-                label: pair.label.to_owned(),
-                implementation: pair.implementation.to_owned(),
-                batch: pair.batch,
-                harness_median: median(&harness),
-                plain_median: median(&plain),
-                ratio: median(&ratios),
-                ratio_ci: median_ci(&ratios),
-                rounds,
-            }
-        })
+        .map(|(pair, rounds)| pair_result(pair, rounds))
         .collect();
     let base = base_batches
         .iter()
@@ -325,6 +271,88 @@ pub fn run(
         base,
         problems,
     })
+}
+
+/// One round of `pair`: the harness run and the plain loop, alternating
+/// which goes first, so neither always runs on a machine the other has
+/// just warmed.
+fn run_pair(
+    pair: &Pair,
+    round: u32,
+    spec: &RunSpec,
+    plain_spec: &PlainSpec,
+    progress: &mut impl FnMut(Progress<'_>),
+) -> (Outcome, PlainRun) {
+    let harness_label = format!("{} (harness)", pair.label);
+    let plain_label = format!("{} (plain)", pair.label);
+    let run_harness = |progress: &mut dyn FnMut(Progress<'_>)| {
+        progress(Progress::Run {
+            round,
+            what: &harness_label,
+        });
+        run_named(pair.implementation, spec, Msg8::BYTES)
+    };
+    let run_plain = |progress: &mut dyn FnMut(Progress<'_>)| {
+        progress(Progress::Run {
+            round,
+            what: &plain_label,
+        });
+        (pair.plain)(plain_spec)
+    };
+    if round.is_multiple_of(2) {
+        let harness = run_harness(progress);
+        (harness, run_plain(progress))
+    } else {
+        let plain = run_plain(progress);
+        (run_harness(progress), plain)
+    }
+}
+
+/// What went wrong in a measured round of `pair`: a harness run that did
+/// not pass, a plain loop whose sum is wrong or whose threads were not
+/// pinned.
+fn pair_problems(pair: &Pair, round: u32, harness: &Outcome, plain: &PlainRun) -> Vec<String> {
+    let mut problems = Vec::new();
+    if !harness.passed() {
+        problems.push(format!(
+            "{}: round {round}: the harness run did not pass: {}",
+            pair.label,
+            harness.detail()
+        ));
+    }
+    if !plain.sum_ok {
+        problems.push(format!(
+            "{}: round {round}: the plain loop's sum is wrong (a message was lost or duplicated)",
+            pair.label
+        ));
+    }
+    if !plain.pinned {
+        problems.push(format!(
+            "{}: round {round}: the OS refused to pin the plain loop's threads",
+            pair.label
+        ));
+    }
+    problems
+}
+
+/// `pair`'s medians and ratio over its measured `rounds`.
+fn pair_result(pair: &Pair, rounds: Vec<Round>) -> PairResult {
+    let harness: Vec<f64> = rounds.iter().filter_map(|r| r.harness).collect();
+    let plain: Vec<f64> = rounds.iter().filter_map(|r| r.plain).collect();
+    let ratios: Vec<f64> = rounds
+        .iter()
+        .filter_map(|r| Some(r.harness? / r.plain?))
+        .collect();
+    PairResult {
+        label: pair.label.to_owned(),
+        implementation: pair.implementation.to_owned(),
+        batch: pair.batch,
+        harness_median: median(&harness),
+        plain_median: median(&plain),
+        ratio: median(&ratios),
+        ratio_ci: median_ci(&ratios),
+        rounds,
+    }
 }
 
 /// The calibration as a table.

@@ -18,10 +18,9 @@
 //! producer's messages lie in the queue in sequence order). Any other late
 //! message is a reorder.
 
-use super::ConsumerEnd;
-use super::FaultSpec;
-use super::collected::Arrivals;
-use super::collected::ConsumerReport;
+use super::collected::{Arrivals, ConsumerReport};
+use super::report::ConsumerEnd;
+use super::spec::FaultSpec;
 
 /// What [`judge`] made of the messages handed late.
 #[derive(Debug, PartialEq, Eq)]

@@ -6,9 +6,9 @@
 use std::collections::BTreeSet;
 
 use super::children::Part;
-use crate::results::{Configuration, Results, RunRecord, Summary};
-use crate::stats::min_max;
-use crate::sweep::{self, Basis};
+use crate::analysis::{self, Basis, Setting};
+use crate::results::{Configuration, Results, RunRecord};
+use crate::sweep;
 
 /// Merges `parts` (one side's children, in the order they ran; `layout_of`
 /// gives each part's layout) into one results file. With one layout the
@@ -90,34 +90,27 @@ fn summarise_again(merged: &mut Results, first: &Results, layouts: Option<&BTree
         if let Some(floor) = configuration.floor.take() {
             configuration.floor = Some(crate::results::floor(floor.cores, floor.rounds));
         }
-        let mode = sweep::recorded_mode(scenario.kind, configuration);
-        let summaries = configuration
+        let setting = Setting {
+            baseline: &scenario.baseline,
+            messages: scenario.messages,
+            basis,
+            floor: configuration.floor.as_ref(),
+            mode: sweep::recorded_mode(scenario.kind, configuration),
+            topology: scenario.topology,
+            layouts,
+        };
+        configuration.summary = configuration
             .summary
             .iter()
             .map(|old| {
-                let runs = &configuration.runs;
-                let mut summary = sweep::summarise(
+                analysis::summary(
                     &old.implementation,
-                    &scenario.baseline,
-                    runs,
                     old.wait.clone(),
-                );
-                sweep::measure_summary(
-                    &mut summary,
-                    runs,
-                    scenario.messages,
-                    basis,
-                    configuration.floor.as_ref(),
-                    mode,
-                    scenario.topology,
-                );
-                if let Some(layouts) = layouts {
-                    layout_ranges(&mut summary, &scenario.baseline, runs, layouts);
-                }
-                summary
+                    &configuration.runs,
+                    &setting,
+                )
             })
             .collect();
-        configuration.summary = summaries;
     }
 }
 
@@ -134,29 +127,4 @@ fn key(configuration: &Configuration) -> String {
         configuration.consume,
         configuration.rate
     )
-}
-
-/// Sets `summary`'s between-layout intervals: the lowest and highest of
-/// the layouts' median throughputs, and of their median per-round ratios
-/// to `baseline`.
-fn layout_ranges(
-    summary: &mut Summary,
-    baseline: &str,
-    runs: &[RunRecord],
-    layouts: &BTreeSet<u32>,
-) {
-    let mut medians = Vec::new();
-    let mut ratios = Vec::new();
-    for &layout in layouts {
-        let in_layout: Vec<RunRecord> = runs
-            .iter()
-            .filter(|run| run.layout == Some(layout))
-            .cloned()
-            .collect();
-        let one = sweep::summarise(&summary.implementation, baseline, &in_layout, String::new());
-        medians.extend(one.median);
-        ratios.extend(one.ratio_to_baseline);
-    }
-    summary.layout_range = (medians.len() > 1).then(|| min_max(&medians)).flatten();
-    summary.ratio_layout_range = (ratios.len() > 1).then(|| min_max(&ratios)).flatten();
 }

@@ -5,7 +5,7 @@
 use impls::Message;
 use impls::message::{SEQUENCE_BITS, mix};
 
-use super::{PerProducer, Tally};
+use super::tally::{PerProducer, Tally};
 
 /// `Observer::producer` when it holds no producer's entry: more than the
 /// 16 bits of a tag's producer field can name.
@@ -257,4 +257,14 @@ fn breaks<M: Message>(messages: &[M], due: u64) -> u64 {
         .fold(0, |breaks, (message, offset)| {
             breaks | (message.first_word() ^ due.wrapping_add(offset)) | message.damage()
         })
+}
+
+impl Tally {
+    /// An observer that records into this tally; [`Observer::finish`]
+    /// writes what it recorded back.
+    #[must_use = "what an observer records reaches the tally only through `finish`"]
+    #[inline(always)]
+    pub fn observer(&mut self) -> Observer<'_> {
+        Observer::new(self)
+    }
 }

@@ -1,5 +1,5 @@
 use super::*;
-use impls::{Msg, Msg8, Salt, Topology};
+use impls::{Message, Msg, Msg8, Salt, Topology};
 
 /// The salt of the runs these tests make up.
 const SALT: Salt = Salt(0xA5A5_0F0F_1234_5678);

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use impls::{Cancel, QueueConfig, Topology, WaitStrategy};
+use schema::{Consume, Kind};
 
 use crate::clock::Clock;
 use crate::counters::Plan;
@@ -30,6 +31,19 @@ pub enum Mode {
     /// Round trips over two queues, one message at a time (1 producer and
     /// 1 consumer per queue).
     PingPong,
+}
+
+impl Mode {
+    /// The mode of a run of a scenario of `kind`, at offered `rate` (one-way
+    /// latency), its consumers treating messages as `consume` says.
+    pub fn of(kind: Kind, rate: Option<f64>, consume: Consume) -> Mode {
+        match (kind, rate) {
+            (Kind::Pingpong, _) => Mode::PingPong,
+            (Kind::Latency, Some(rate)) => Mode::OneWay { rate },
+            _ if consume == Consume::Discard => Mode::Discard,
+            _ => Mode::Throughput,
+        }
+    }
 }
 
 /// The instruments every run thread reads.
