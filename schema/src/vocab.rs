@@ -74,6 +74,35 @@ impl Topology {
         self.delivery() == Delivery::Shared
     }
 
+    /// Whether a run has one producer only.
+    pub fn single_producer(self) -> bool {
+        match self {
+            Topology::Spsc => true,
+            Topology::Mpsc
+            | Topology::MpmcWorkerPool
+            | Topology::MpmcFanout
+            | Topology::Pipeline
+            | Topology::Diamond => false,
+        }
+    }
+
+    /// Whether a run has one consumer only.
+    pub fn single_consumer(self) -> bool {
+        self.delivery() == Delivery::OneConsumer
+    }
+
+    /// Whether its consumers are stages: each waits for the ones
+    /// [`upstream`](Topology::upstream) of it, and the last gates the
+    /// producers.
+    pub fn has_stages(self) -> bool {
+        match self {
+            Topology::Pipeline | Topology::Diamond => true,
+            Topology::Spsc | Topology::Mpsc | Topology::MpmcWorkerPool | Topology::MpmcFanout => {
+                false
+            }
+        }
+    }
+
     /// Fewest consumers the topology needs.
     pub fn min_consumers(self) -> usize {
         match self {

@@ -89,7 +89,7 @@ impl FaultSpec {
             return None;
         }
         let producers =
-            if topology == Topology::Spsc || info.single_producer || info.max_producers < 2 {
+            if topology.single_producer() || info.single_producer || info.max_producers < 2 {
                 1
             } else {
                 2
@@ -150,11 +150,7 @@ impl FaultSpec {
     /// message must pass: then nobody is left who could receive
     /// everything, and producers are to be told `Disconnected`.
     pub(super) fn leaves_no_full_reader(&self) -> bool {
-        self.consumer_fault()
-            && matches!(
-                self.topology,
-                Topology::Spsc | Topology::Mpsc | Topology::Pipeline | Topology::Diamond
-            )
+        self.consumer_fault() && (self.topology.single_consumer() || self.topology.has_stages())
     }
 }
 
