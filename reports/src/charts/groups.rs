@@ -131,7 +131,7 @@ pub(super) fn focus(file: &ResultsFile, drawn: &[Drawn<'_>]) -> Vec<String> {
     for category in categories {
         let mut here: Vec<(&str, f64)> = drawn
             .iter()
-            .filter(|(name, _)| name != crate::verdict::BASE)
+            .filter(|(name, _)| name != crate::model::BASE)
             .filter_map(|(name, list)| {
                 list.iter()
                     .find(|(c, _)| *c == category)

@@ -22,7 +22,7 @@ use crate::ReportError;
 use crate::compare::{Comparison, Flag};
 use crate::format::{nanoseconds, si, trim};
 use crate::layout::{Group, Plan};
-use crate::model::{Configuration, IntervalKind, ResultsFile, Summary};
+use crate::model::{BASE, Configuration, IntervalKind, ResultsFile, Summary};
 
 mod canvas;
 mod figures;
@@ -103,7 +103,7 @@ pub(crate) fn display_name(file: &ResultsFile, implementation: &str) -> String {
         && file
             .implementation(implementation)
             .is_some_and(|i| i.fanout_emulated);
-    if implementation == crate::verdict::BASE {
+    if implementation == BASE {
         "base (harness cost)".to_owned()
     } else if emulated {
         format!("{implementation} (emulated)")

@@ -47,15 +47,14 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use crate::model::{Configuration, Label, ResultsFile, Summary};
+use schema::{Consume, Kind};
+
+pub use crate::model::BASE;
+use crate::model::{Configuration, Family, Label, ResultsFile, Summary};
 use crate::stats::{median, median_ci, widen};
 
 mod text;
-use schema::{Consume, Kind};
 pub use text::{LEGEND, TOP, render, render_top};
-
-/// The base case's name in results files.
-pub const BASE: &str = "base";
 
 /// A figure at or above this fraction of the base case's throughput is
 /// marked harness-bound (within 20% of the harness's own ceiling).
@@ -234,7 +233,7 @@ pub fn verdicts(file: &ResultsFile) -> Vec<ConfigurationVerdict> {
         own: file
             .implementations
             .iter()
-            .filter(|implementation| implementation.family == crate::model::Family::Own)
+            .filter(|implementation| implementation.family == Family::Own)
             .map(|implementation| implementation.name.clone())
             .collect(),
         baseline: file.scenario.baseline.clone(),
