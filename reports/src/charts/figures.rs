@@ -1,7 +1,15 @@
 //! The figures: throughput lines, ratio bars and latency curves, each
 //! drawing itself on any backend.
 
-use super::*;
+use plotters::coord::Shift;
+use plotters::coord::combinators::{BindKeyPoints, IntoLogRange};
+use plotters::prelude::*;
+
+use super::canvas::{
+    Entry, FAMILY, Figure, HEIGHT, Mark, SMALL_HEIGHT, SMALL_WIDTH, Series, WIDTH, axis_number,
+    category_label, draw_legend, legend_width, log_range, log_ticks, segments, split, text,
+};
+use crate::format::{nanoseconds, si, trim};
 
 /// Throughput against the group's x axis, with error bars.
 pub(super) struct ThroughputFigure {

@@ -10,18 +10,13 @@ mod tables;
 use std::fmt::Write;
 
 use crate::Options;
-use crate::charts::{ChartKind, Charts, display_name};
-use crate::compare::{self, Comparison, Flag, Row};
+use crate::charts::{ChartKind, Charts};
+use crate::compare::Comparison;
 use crate::format::Medium::Page;
-use crate::format::{escape, millions, nanoseconds, ratio, ratio_interval, shares, si, trim, utc};
+use crate::format::escape;
 use crate::layout::Plan;
-use crate::model::{Configuration, IntervalKind, ResultsFile, Summary};
+use crate::model::ResultsFile;
 use schema::{Consume, Kind};
-
-use comparison::comparison_section;
-pub(crate) use setup::heading;
-use setup::{failures, implementations, provenance};
-use tables::configuration_table;
 
 const STYLE: &str = "
 body { font-family: 'DejaVu Sans', Verdana, Arial, sans-serif; margin: 24px auto; max-width: 1400px; padding: 0 16px; color: #1b1b1b; line-height: 1.45; }
@@ -85,7 +80,7 @@ pub(crate) fn page(
             escape(&file.path.display().to_string()),
             escape(&file.scenario.name),
             escape(file.scenario.topology.name()),
-            escape(&commit(file)),
+            escape(&setup::commit(file)),
         );
     }
     let _ = writeln!(out, "</ol>");
@@ -93,7 +88,7 @@ pub(crate) fn page(
     how_to_read(&mut out, results);
     overview(&mut out, results);
     if !comparisons.is_empty() {
-        comparison_section(&mut out, results, comparisons, charts);
+        comparison::comparison_section(&mut out, results, comparisons, charts);
     }
     fairness(&mut out, results);
     for (index, file) in results.iter().enumerate() {
@@ -248,38 +243,6 @@ fn verdict_row(
     );
 }
 
-fn commit(file: &ResultsFile) -> String {
-    let provenance = &file.provenance;
-    let short = |commit: &str, dirty: Option<bool>| {
-        format!(
-            "{}{}",
-            commit.chars().take(12).collect::<String>(),
-            if dirty == Some(true) {
-                " (dirty: uncommitted changes)"
-            } else {
-                ""
-            }
-        )
-    };
-    let mut text = match (&provenance.git_commit, &provenance.source) {
-        (Some(commit), _) => short(commit, provenance.git_dirty),
-        (None, Some(source)) => {
-            format!("unknown ({} is not in a git repository)", source.display())
-        }
-        (None, None) => "unknown".to_owned(),
-    };
-    if let Some(ringlab) = &provenance.ringlab_commit {
-        if let Some(source) = &provenance.source {
-            text = format!("{text} (the crate at {})", source.display());
-        }
-        text.push_str(&format!(
-            "; ringlab {}",
-            short(ringlab, provenance.ringlab_dirty)
-        ));
-    }
-    text
-}
-
 fn how_to_read(out: &mut String, results: &[ResultsFile]) {
     let baselines: Vec<String> = {
         let mut names: Vec<String> = results
@@ -357,9 +320,9 @@ fn file_section(out: &mut String, index: usize, file: &ResultsFile, plan: &Plan,
         escape(&file.stem()),
         escape(&file.scenario.description)
     );
-    provenance(out, file);
-    implementations(out, file);
-    failures(out, file);
+    setup::provenance(out, file);
+    setup::implementations(out, file);
+    setup::failures(out, file);
 
     let _ = writeln!(out, "<h3>Charts</h3>");
     if plan.groups[index].is_empty() {
@@ -444,7 +407,7 @@ fn file_section(out: &mut String, index: usize, file: &ResultsFile, plan: &Plan,
             let _ = writeln!(
                 out,
                 "<h4>Latency · {}</h4>",
-                escape(&heading(file, configuration))
+                escape(&setup::heading(file, configuration))
             );
             figure(out, chart);
         }
@@ -452,7 +415,7 @@ fn file_section(out: &mut String, index: usize, file: &ResultsFile, plan: &Plan,
 
     let _ = writeln!(out, "<h3>Figures per configuration</h3>");
     for (configuration_index, configuration) in file.configurations.iter().enumerate() {
-        configuration_table(out, file, index, configuration_index, configuration);
+        tables::configuration_table(out, file, index, configuration_index, configuration);
     }
 }
 
@@ -492,14 +455,5 @@ fn figure(out: &mut String, chart: &crate::charts::Chart) {
         png = escape(&chart.png),
         alt = escape(&chart.caption),
         caption = escape(&chart.caption),
-    );
-}
-
-fn row(out: &mut String, key: &str, value: &str) {
-    let _ = writeln!(
-        out,
-        "<tr><th>{}</th><td>{}</td></tr>",
-        escape(key),
-        escape(value)
     );
 }

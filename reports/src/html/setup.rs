@@ -2,7 +2,12 @@
 //! machine, the implementations, a configuration's heading, and the runs
 //! that did not pass.
 
-use super::*;
+use std::fmt::Write;
+
+use crate::charts::display_name;
+use crate::format::{escape, nanoseconds, si, utc};
+use crate::model::{Configuration, ResultsFile};
+use schema::Consume;
 
 pub(super) fn provenance(out: &mut String, file: &ResultsFile) {
     let provenance = &file.provenance;
@@ -161,6 +166,51 @@ pub(super) fn provenance(out: &mut String, file: &ResultsFile) {
     let _ = writeln!(out, "</table>");
 }
 
+/// The commit a file was measured at, in words: the measured source's (or
+/// why it is unknown) and, when the file records it, ringlab's own, each
+/// marked when it had uncommitted changes.
+pub(super) fn commit(file: &ResultsFile) -> String {
+    let provenance = &file.provenance;
+    let short = |commit: &str, dirty: Option<bool>| {
+        format!(
+            "{}{}",
+            commit.chars().take(12).collect::<String>(),
+            if dirty == Some(true) {
+                " (dirty: uncommitted changes)"
+            } else {
+                ""
+            }
+        )
+    };
+    let mut text = match (&provenance.git_commit, &provenance.source) {
+        (Some(commit), _) => short(commit, provenance.git_dirty),
+        (None, Some(source)) => {
+            format!("unknown ({} is not in a git repository)", source.display())
+        }
+        (None, None) => "unknown".to_owned(),
+    };
+    if let Some(ringlab) = &provenance.ringlab_commit {
+        if let Some(source) = &provenance.source {
+            text = format!("{text} (the crate at {})", source.display());
+        }
+        text.push_str(&format!(
+            "; ringlab {}",
+            short(ringlab, provenance.ringlab_dirty)
+        ));
+    }
+    text
+}
+
+/// One row of a two-column table: a key and its value, both escaped.
+fn row(out: &mut String, key: &str, value: &str) {
+    let _ = writeln!(
+        out,
+        "<tr><th>{}</th><td>{}</td></tr>",
+        escape(key),
+        escape(value)
+    );
+}
+
 pub(super) fn implementations(out: &mut String, file: &ResultsFile) {
     let _ = writeln!(
         out,
@@ -225,7 +275,7 @@ pub(super) fn left_out(out: &mut String, file: &ResultsFile) {
 }
 
 /// The heading of a configuration, as in the terminal table.
-pub(crate) fn heading(file: &ResultsFile, configuration: &Configuration) -> String {
+pub(super) fn heading(file: &ResultsFile, configuration: &Configuration) -> String {
     let mut text = format!(
         "{} · P{} C{} · capacity {} · {} B · batch {} · wait {}",
         file.scenario.topology,
