@@ -509,46 +509,8 @@ pub fn text(
         later.scenario.baseline
     );
     for row in &comparison.rows {
-        let interval = |ci: Option<(f64, f64)>| {
-            ci.map_or_else(String::new, |(low, high)| format!(" ({low:.2}–{high:.2})"))
-        };
-        let reading = if !all_passed(&row.after) {
-            format!(
-                "FAILED: {} {}/{} runs passed the oracle",
-                row.after.verdict, row.after.passed_runs, row.after.measured_runs
-            )
-        } else if gate.regressions.iter().any(|r| std::ptr::eq(*r, row)) {
-            "REGRESSION".to_owned()
-        } else if gate.tolerated.iter().any(|r| std::ptr::eq(*r, row)) {
-            format!("regression within {max_regression_pct}% (tolerated)")
-        } else if row.note.is_empty() {
-            row.flag.label().to_owned()
-        } else {
-            format!("{} ({})", row.flag.label(), row.note)
-        };
-        let figures = match (row.before.ratio_to_baseline, row.after.ratio_to_baseline) {
-            (Some(before), Some(after)) if row.flag != Flag::Baseline => {
-                let intervals = row.intervals;
-                format!(
-                    "{}{} -> {}{}{} ",
-                    ratio(Some(before), Terminal),
-                    interval(intervals.map(|i| i.before)),
-                    ratio(Some(after), Terminal),
-                    interval(intervals.map(|i| i.after)),
-                    row.change.map_or_else(String::new, |change| format!(
-                        ": change {}{}",
-                        percent(change),
-                        row.change_ci
-                            .map_or_else(String::new, |(low, high)| format!(
-                                " ({} to {})",
-                                percent(low),
-                                percent(high)
-                            ))
-                    )),
-                )
-            }
-            _ => String::new(),
-        };
+        let reading = gate_reading(row, &gate, max_regression_pct);
+        let figures = pair_figures(row);
         let _ = writeln!(
             out,
             "  {} · {}: {figures}{reading}",
@@ -576,4 +538,55 @@ pub fn text(
         }
     );
     out
+}
+
+/// What the gate makes of one pair: failed, a regression beyond the
+/// allowance or within it, or the pair's flag with its note.
+fn gate_reading(row: &Row, gate: &Gate<'_>, max_regression_pct: f64) -> String {
+    if !all_passed(&row.after) {
+        format!(
+            "FAILED: {} {}/{} runs passed the oracle",
+            row.after.verdict, row.after.passed_runs, row.after.measured_runs
+        )
+    } else if gate.regressions.iter().any(|r| std::ptr::eq(*r, row)) {
+        "REGRESSION".to_owned()
+    } else if gate.tolerated.iter().any(|r| std::ptr::eq(*r, row)) {
+        format!("regression within {max_regression_pct}% (tolerated)")
+    } else if row.note.is_empty() {
+        row.flag.label().to_owned()
+    } else {
+        format!("{} ({})", row.flag.label(), row.note)
+    }
+}
+
+/// A compared pair's ratios before and after with their intervals and the
+/// change with its interval; empty for the baseline and for a pair
+/// without both ratios.
+fn pair_figures(row: &Row) -> String {
+    let interval = |ci: Option<(f64, f64)>| {
+        ci.map_or_else(String::new, |(low, high)| format!(" ({low:.2}–{high:.2})"))
+    };
+    match (row.before.ratio_to_baseline, row.after.ratio_to_baseline) {
+        (Some(before), Some(after)) if row.flag != Flag::Baseline => {
+            let intervals = row.intervals;
+            format!(
+                "{}{} -> {}{}{} ",
+                ratio(Some(before), Terminal),
+                interval(intervals.map(|i| i.before)),
+                ratio(Some(after), Terminal),
+                interval(intervals.map(|i| i.after)),
+                row.change.map_or_else(String::new, |change| format!(
+                    ": change {}{}",
+                    percent(change),
+                    row.change_ci
+                        .map_or_else(String::new, |(low, high)| format!(
+                            " ({} to {})",
+                            percent(low),
+                            percent(high)
+                        ))
+                )),
+            )
+        }
+        _ => String::new(),
+    }
 }

@@ -18,6 +18,10 @@ pub use schema::{
 };
 pub use schema::{Family, LeftOut};
 
+/// The base case's name in results files: the harness's own per-message
+/// work with no queue.
+pub const BASE: &str = "base";
+
 /// One results file, as read by [`crate::load`].
 #[derive(Clone, Debug)]
 pub struct ResultsFile {
@@ -53,7 +57,7 @@ impl ResultsFile {
     /// Where the implementation called `name` comes from (the base case
     /// whatever its record says; [`Family::Design`] when it has none).
     pub fn family(&self, name: &str) -> Family {
-        if name == crate::verdict::BASE {
+        if name == BASE {
             return Family::Base;
         }
         self.implementation(name)

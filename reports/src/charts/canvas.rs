@@ -1,7 +1,16 @@
 //! What every chart draws with: the bundled font, the sizes and palette,
 //! saving as PNG and SVG, the legend, log axes and line segments.
 
-use super::*;
+use std::path::Path;
+use std::sync::OnceLock;
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::{FontStyle, register_font};
+
+use super::{Chart, ChartKind};
+use crate::ReportError;
+use crate::format::trim;
 
 /// DejaVu Sans (Bitstream Vera license; see `assets/DejaVuSans-LICENSE.txt`).
 pub(super) static FONT: &[u8] = include_bytes!("../../assets/DejaVuSans.ttf");

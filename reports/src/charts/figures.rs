@@ -1,7 +1,15 @@
 //! The figures: throughput lines, ratio bars and latency curves, each
 //! drawing itself on any backend.
 
-use super::*;
+use plotters::coord::Shift;
+use plotters::coord::combinators::{BindKeyPoints, IntoLogRange};
+use plotters::prelude::*;
+
+use super::canvas::{
+    Entry, FAMILY, Figure, HEIGHT, Mark, SMALL_HEIGHT, SMALL_WIDTH, Series, WIDTH, axis_number,
+    category_label, draw_legend, legend_width, log_range, log_ticks, segments, split, text,
+};
+use crate::format::{nanoseconds, si, trim};
 
 /// Throughput against the group's x axis, with error bars.
 pub(super) struct ThroughputFigure {
@@ -124,127 +132,157 @@ impl Figure for BarFigure {
         let (width, _) = self.size();
         let legend_space = legend_width(self.series.iter().map(|s| s.name.chars().count()));
         let (plot, legend) = split(root, width, legend_space)?;
-        let n = self.categories.len().max(1);
-        let x_range = -0.5..n as f64 - 0.5;
-        let values = self
+        if self.ratio {
+            self.draw_ratio_bars(&plot)?;
+        } else {
+            self.draw_linear_bars(&plot)?;
+        }
+        let entries: Vec<Entry> = self
             .series
             .iter()
-            .flat_map(|s| s.points.iter().flat_map(|p| [p.1, p.2, p.3]));
-        let categories = &self.categories;
-        let count = self.series.len().max(1) as f64;
-        let slot = 0.8 / count;
-        let bar = |index: usize, category: usize| {
-            let left = category as f64 - 0.4 + index as f64 * slot;
-            (left + slot * 0.08, left + slot * 0.92, left + slot / 2.0)
-        };
-        let mut entries = Vec::new();
-        if self.ratio {
-            // The range follows the whiskers, but never more than 30 times
-            // past the bars: one wild interval must not flatten every bar.
-            // Longer whiskers are cut at the edge (the tables have them).
-            let bars = log_range(
-                self.series
-                    .iter()
-                    .flat_map(|s| s.points.iter().map(|p| p.1))
-                    .chain([1.0]),
-            )
-            .unwrap_or((0.5, 2.0));
-            let (low, high) = log_range(values.chain([1.0])).unwrap_or((0.5, 2.0));
-            let (low, high) = (low.max(bars.0 / 30.0), high.min(bars.1 * 30.0));
-            let mut chart = ChartBuilder::on(&plot)
-                .caption(&self.title, (FAMILY, 20))
-                .margin(12)
-                .x_label_area_size(50)
-                .y_label_area_size(70)
-                .build_cartesian_2d(
-                    x_range,
-                    (low..high)
-                        .log_scale()
-                        .with_key_points(log_ticks(low, high)),
-                )
-                .map_err(text)?;
-            chart
-                .configure_mesh()
-                .x_desc(&self.x_title)
-                .y_desc(&self.y_title)
-                .x_labels(n)
-                .disable_x_mesh()
-                .x_label_formatter(&|v| category_label(categories, *v))
-                .y_label_formatter(&|v| format!("{}×", trim(*v)))
-                .label_style((FAMILY, 14))
-                .axis_desc_style((FAMILY, 15))
-                .light_line_style(TRANSPARENT)
-                .draw()
-                .map_err(text)?;
-            for (index, series) in self.series.iter().enumerate() {
-                chart
-                    .draw_series(series.points.iter().map(|p| {
-                        let (left, right, _) = bar(index, p.0);
-                        Rectangle::new([(left, 1.0), (right, p.1)], series.colour.filled())
-                    }))
-                    .map_err(text)?;
-                chart
-                    .draw_series(series.points.iter().map(|p| {
-                        let (_, _, middle) = bar(index, p.0);
-                        ErrorBar::new_vertical(
-                            middle,
-                            p.2.max(low),
-                            p.1,
-                            p.3.min(high),
-                            BLACK.stroke_width(1),
-                            6,
-                        )
-                    }))
-                    .map_err(text)?;
-                entries.push(Entry {
-                    name: series.name.clone(),
-                    colour: series.colour,
-                    mark: Mark::Bar,
-                });
-            }
-            chart
-                .draw_series(LineSeries::new(
-                    [(-0.5, 1.0), (n as f64 - 0.5, 1.0)],
-                    BLACK.stroke_width(1),
-                ))
-                .map_err(text)?;
-        } else {
-            let high = values.fold(0.0f64, f64::max).max(f64::MIN_POSITIVE) * 1.15;
-            let mut chart = ChartBuilder::on(&plot)
-                .caption(&self.title, (FAMILY, 17))
-                .margin(10)
-                .x_label_area_size(45)
-                .y_label_area_size(78)
-                .build_cartesian_2d(x_range, 0.0..high)
-                .map_err(text)?;
-            chart
-                .configure_mesh()
-                .x_desc(&self.x_title)
-                .y_desc(&self.y_title)
-                .x_labels(n)
-                .disable_x_mesh()
-                .x_label_formatter(&|v| category_label(categories, *v))
-                .y_label_formatter(&|v| axis_number(*v))
-                .label_style((FAMILY, 13))
-                .axis_desc_style((FAMILY, 14))
-                .light_line_style(TRANSPARENT)
-                .draw()
-                .map_err(text)?;
-            for (index, series) in self.series.iter().enumerate() {
-                chart
-                    .draw_series(series.points.iter().map(|p| {
-                        let (left, right, _) = bar(index, p.0);
-                        Rectangle::new([(left, 0.0), (right, p.1)], series.colour.filled())
-                    }))
-                    .map_err(text)?;
-                entries.push(Entry {
-                    name: series.name.clone(),
-                    colour: series.colour,
-                    mark: Mark::Bar,
-                });
-            }
-        }
+            .map(|series| Entry {
+                name: series.name.clone(),
+                colour: series.colour,
+                mark: Mark::Bar,
+            })
+            .collect();
         draw_legend(&legend, &entries)
+    }
+}
+
+impl BarFigure {
+    /// The x range: a unit of width per category, centred on it.
+    fn x_range(&self) -> std::ops::Range<f64> {
+        -0.5..self.categories.len().max(1) as f64 - 0.5
+    }
+
+    /// Every value the bars and whiskers reach.
+    fn values(&self) -> impl Iterator<Item = f64> + '_ {
+        self.series
+            .iter()
+            .flat_map(|s| s.points.iter().flat_map(|p| [p.1, p.2, p.3]))
+    }
+
+    /// Where the bar of series `index` stands in `category`: its left and
+    /// right edges and its middle.
+    fn bar(&self, index: usize, category: usize) -> (f64, f64, f64) {
+        let slot = 0.8 / self.series.len().max(1) as f64;
+        let left = category as f64 - 0.4 + index as f64 * slot;
+        (left + slot * 0.08, left + slot * 0.92, left + slot / 2.0)
+    }
+
+    /// Ratios on a log axis: bars from the 1× line, whiskers for the
+    /// intervals, and the 1× line itself.
+    fn draw_ratio_bars<DB: DrawingBackend>(
+        &self,
+        plot: &DrawingArea<DB, Shift>,
+    ) -> Result<(), String> {
+        let n = self.categories.len().max(1);
+        let categories = &self.categories;
+        // The range follows the whiskers, but never more than 30 times
+        // past the bars: one wild interval must not flatten every bar.
+        // Longer whiskers are cut at the edge (the tables have them).
+        let bars = log_range(
+            self.series
+                .iter()
+                .flat_map(|s| s.points.iter().map(|p| p.1))
+                .chain([1.0]),
+        )
+        .unwrap_or((0.5, 2.0));
+        let (low, high) = log_range(self.values().chain([1.0])).unwrap_or((0.5, 2.0));
+        let (low, high) = (low.max(bars.0 / 30.0), high.min(bars.1 * 30.0));
+        let mut chart = ChartBuilder::on(plot)
+            .caption(&self.title, (FAMILY, 20))
+            .margin(12)
+            .x_label_area_size(50)
+            .y_label_area_size(70)
+            .build_cartesian_2d(
+                self.x_range(),
+                (low..high)
+                    .log_scale()
+                    .with_key_points(log_ticks(low, high)),
+            )
+            .map_err(text)?;
+        chart
+            .configure_mesh()
+            .x_desc(&self.x_title)
+            .y_desc(&self.y_title)
+            .x_labels(n)
+            .disable_x_mesh()
+            .x_label_formatter(&|v| category_label(categories, *v))
+            .y_label_formatter(&|v| format!("{}×", trim(*v)))
+            .label_style((FAMILY, 14))
+            .axis_desc_style((FAMILY, 15))
+            .light_line_style(TRANSPARENT)
+            .draw()
+            .map_err(text)?;
+        for (index, series) in self.series.iter().enumerate() {
+            chart
+                .draw_series(series.points.iter().map(|p| {
+                    let (left, right, _) = self.bar(index, p.0);
+                    Rectangle::new([(left, 1.0), (right, p.1)], series.colour.filled())
+                }))
+                .map_err(text)?;
+            chart
+                .draw_series(series.points.iter().map(|p| {
+                    let (_, _, middle) = self.bar(index, p.0);
+                    ErrorBar::new_vertical(
+                        middle,
+                        p.2.max(low),
+                        p.1,
+                        p.3.min(high),
+                        BLACK.stroke_width(1),
+                        6,
+                    )
+                }))
+                .map_err(text)?;
+        }
+        chart
+            .draw_series(LineSeries::new(
+                [(-0.5, 1.0), (n as f64 - 0.5, 1.0)],
+                BLACK.stroke_width(1),
+            ))
+            .map_err(text)?;
+        Ok(())
+    }
+
+    /// Figures per message on a linear axis from 0: bars only.
+    fn draw_linear_bars<DB: DrawingBackend>(
+        &self,
+        plot: &DrawingArea<DB, Shift>,
+    ) -> Result<(), String> {
+        let n = self.categories.len().max(1);
+        let categories = &self.categories;
+        let high = self.values().fold(0.0f64, f64::max).max(f64::MIN_POSITIVE) * 1.15;
+        let mut chart = ChartBuilder::on(plot)
+            .caption(&self.title, (FAMILY, 17))
+            .margin(10)
+            .x_label_area_size(45)
+            .y_label_area_size(78)
+            .build_cartesian_2d(self.x_range(), 0.0..high)
+            .map_err(text)?;
+        chart
+            .configure_mesh()
+            .x_desc(&self.x_title)
+            .y_desc(&self.y_title)
+            .x_labels(n)
+            .disable_x_mesh()
+            .x_label_formatter(&|v| category_label(categories, *v))
+            .y_label_formatter(&|v| axis_number(*v))
+            .label_style((FAMILY, 13))
+            .axis_desc_style((FAMILY, 14))
+            .light_line_style(TRANSPARENT)
+            .draw()
+            .map_err(text)?;
+        for (index, series) in self.series.iter().enumerate() {
+            chart
+                .draw_series(series.points.iter().map(|p| {
+                    let (left, right, _) = self.bar(index, p.0);
+                    Rectangle::new([(left, 0.0), (right, p.1)], series.colour.filled())
+                }))
+                .map_err(text)?;
+        }
+        Ok(())
     }
 }
 

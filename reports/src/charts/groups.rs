@@ -1,7 +1,17 @@
 //! Drawing a group of configurations (throughput, ratio and per-message
 //! charts) and the change between two files.
 
-use super::*;
+use std::path::Path;
+
+use plotters::prelude::*;
+
+use super::canvas::{PALETTE, Series, colour, save, segments};
+use super::figures::{BarFigure, ThroughputFigure};
+use super::{Chart, ChartKind, Charts, display_name, kinds_used, oversubscription_note, plottable};
+use crate::ReportError;
+use crate::compare::{Comparison, Flag};
+use crate::layout::{Group, Plan};
+use crate::model::{BASE, IntervalKind, ResultsFile, Summary};
 
 /// The later ratio over the reference ratio for every compared pair, with
 /// the interval quotient as whiskers: a whisker wholly below 1 is exactly a
@@ -131,7 +141,7 @@ pub(super) fn focus(file: &ResultsFile, drawn: &[Drawn<'_>]) -> Vec<String> {
     for category in categories {
         let mut here: Vec<(&str, f64)> = drawn
             .iter()
-            .filter(|(name, _)| name != crate::verdict::BASE)
+            .filter(|(name, _)| name != BASE)
             .filter_map(|(name, list)| {
                 list.iter()
                     .find(|(c, _)| *c == category)

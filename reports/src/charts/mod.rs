@@ -11,27 +11,17 @@
 //! three kinds of figure, `groups` drawing a group and a comparison.
 
 use std::path::Path;
-use std::sync::OnceLock;
-
-use plotters::coord::Shift;
-use plotters::coord::combinators::{BindKeyPoints, IntoLogRange};
-use plotters::prelude::*;
-use plotters::style::{FontStyle, register_font};
 
 use crate::ReportError;
-use crate::compare::{Comparison, Flag};
-use crate::format::{nanoseconds, si, trim};
+use crate::compare::Comparison;
+use crate::format::si;
 use crate::layout::{Group, Plan};
-use crate::model::{Configuration, IntervalKind, ResultsFile, Summary};
+use crate::model::{BASE, Configuration, IntervalKind, ResultsFile, Summary};
 
 mod canvas;
 mod figures;
 mod groups;
 mod rank;
-
-use canvas::*;
-use figures::*;
-use groups::*;
 
 /// What a chart shows, so the page can place it.
 #[derive(Clone, Debug, PartialEq)]
@@ -103,7 +93,7 @@ pub(crate) fn display_name(file: &ResultsFile, implementation: &str) -> String {
         && file
             .implementation(implementation)
             .is_some_and(|i| i.fanout_emulated);
-    if implementation == crate::verdict::BASE {
+    if implementation == BASE {
         "base (harness cost)".to_owned()
     } else if emulated {
         format!("{implementation} (emulated)")
@@ -162,25 +152,25 @@ pub(crate) fn draw_all(
     dir: &Path,
     svg: bool,
 ) -> Result<Charts, ReportError> {
-    register().map_err(|message| ReportError::Chart {
+    canvas::register().map_err(|message| ReportError::Chart {
         path: dir.to_owned(),
         message,
     })?;
     let mut charts = Charts::default();
     for (index, comparison) in comparisons.iter().enumerate() {
-        if let Some(chart) = draw_change(results, comparison, index, plan, dir, svg)? {
+        if let Some(chart) = groups::draw_change(results, comparison, index, plan, dir, svg)? {
             charts.list.push(chart);
         }
     }
     for (file_index, file) in results.iter().enumerate() {
         for (group_index, group) in plan.groups[file_index].iter().enumerate() {
-            draw_group(
+            groups::draw_group(
                 file,
                 file_index,
                 group,
                 group_index,
                 plan,
-                Out { dir, svg },
+                groups::Out { dir, svg },
                 &mut charts,
             )?;
         }
@@ -196,7 +186,7 @@ pub(crate) fn draw_all(
             if curves.is_empty() {
                 continue;
             }
-            let figure = LatencyFigure {
+            let figure = figures::LatencyFigure {
                 title: format!(
                     "latency · {} · P{} C{} · {} B · batch {}{}",
                     file.scenario.topology,
@@ -210,7 +200,7 @@ pub(crate) fn draw_all(
                 ),
                 curves,
             };
-            charts.list.push(save(
+            charts.list.push(canvas::save(
                 &figure,
                 dir,
                 &format!("latency-{file_index}-{index}"),
@@ -226,13 +216,13 @@ pub(crate) fn draw_all(
     Ok(charts)
 }
 
-fn latency_curves(file: &ResultsFile, summaries: &[Summary], plan: &Plan) -> Vec<Curve> {
+fn latency_curves(file: &ResultsFile, summaries: &[Summary], plan: &Plan) -> Vec<figures::Curve> {
     let mut curves = Vec::new();
     for summary in summaries.iter().filter(|s| verdict_ok(s)) {
         let Some(latency) = &summary.latency else {
             continue;
         };
-        let colour = colour(plan.colour(&summary.implementation));
+        let colour = canvas::colour(plan.colour(&summary.implementation));
         let name = display_name(file, &summary.implementation);
         let valid = |points: &[(f64, f64)]| -> Vec<(f64, f64)> {
             points
@@ -248,7 +238,7 @@ fn latency_curves(file: &ResultsFile, summaries: &[Summary], plan: &Plan) -> Vec
             } else {
                 "one-way"
             };
-            curves.push(Curve {
+            curves.push(figures::Curve {
                 name: format!("{name} ({kind})"),
                 colour,
                 dashed: false,
@@ -257,7 +247,7 @@ fn latency_curves(file: &ResultsFile, summaries: &[Summary], plan: &Plan) -> Vec
         }
         let service = valid(&latency.service_time_percentiles_ns);
         if !service.is_empty() {
-            curves.push(Curve {
+            curves.push(figures::Curve {
                 name: format!("{name} (service)"),
                 colour,
                 dashed: true,
@@ -314,7 +304,7 @@ fn draw_rank(
         rows,
         base: verdict.base,
     };
-    let chart = save(
+    let chart = canvas::save(
         &figure,
         dir,
         &format!("rank-{file_index}-{}", verdict.index),
@@ -377,7 +367,7 @@ fn oversubscription_note(file: &ResultsFile, group: &Group) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use super::canvas::segments;
 
     #[test]
     fn lines_break_where_a_category_has_no_point() {

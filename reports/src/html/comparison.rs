@@ -1,6 +1,14 @@
 //! Files side by side: the comparison of each later file with the first.
 
-use super::*;
+use std::fmt::Write;
+
+use super::figure;
+use super::setup::commit;
+use crate::charts::{ChartKind, Charts};
+use crate::compare::{self, Comparison, Flag, Row};
+use crate::format::Medium::Page;
+use crate::format::{escape, millions, ratio, ratio_interval};
+use crate::model::{IntervalKind, ResultsFile};
 
 pub(super) fn comparison_section(
     out: &mut String,

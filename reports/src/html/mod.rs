@@ -10,18 +10,14 @@ mod tables;
 use std::fmt::Write;
 
 use crate::Options;
-use crate::charts::{ChartKind, Charts, display_name};
-use crate::compare::{self, Comparison, Flag, Row};
+use crate::charts::{ChartKind, Charts};
+use crate::compare::Comparison;
 use crate::format::Medium::Page;
-use crate::format::{escape, millions, nanoseconds, ratio, ratio_interval, shares, si, trim, utc};
-use crate::layout::Plan;
-use crate::model::{Configuration, IntervalKind, ResultsFile, Summary};
+use crate::format::escape;
+use crate::layout::{Group, Plan};
+use crate::model::ResultsFile;
+use crate::verdict::{ConfigurationVerdict, Ranked};
 use schema::{Consume, Kind};
-
-use comparison::comparison_section;
-pub(crate) use setup::heading;
-use setup::{failures, implementations, provenance};
-use tables::configuration_table;
 
 const STYLE: &str = "
 body { font-family: 'DejaVu Sans', Verdana, Arial, sans-serif; margin: 24px auto; max-width: 1400px; padding: 0 16px; color: #1b1b1b; line-height: 1.45; }
@@ -85,7 +81,7 @@ pub(crate) fn page(
             escape(&file.path.display().to_string()),
             escape(&file.scenario.name),
             escape(file.scenario.topology.name()),
-            escape(&commit(file)),
+            escape(&setup::commit(file)),
         );
     }
     let _ = writeln!(out, "</ol>");
@@ -93,7 +89,7 @@ pub(crate) fn page(
     how_to_read(&mut out, results);
     overview(&mut out, results);
     if !comparisons.is_empty() {
-        comparison_section(&mut out, results, comparisons, charts);
+        comparison::comparison_section(&mut out, results, comparisons, charts);
     }
     fairness(&mut out, results);
     for (index, file) in results.iter().enumerate() {
@@ -146,67 +142,101 @@ fn verdict_section(out: &mut String, results: &[ResultsFile], plan: &Plan) {
 /// One row of the verdict table: the configuration with its links, the
 /// fastest, the indistinguishable, the rest (folded after the first
 /// names) and the marks.
-fn verdict_row(
-    out: &mut String,
-    file_index: usize,
-    verdict: &crate::verdict::ConfigurationVerdict,
-    plan: &Plan,
-) {
-    let group = plan.groups[file_index]
-        .iter()
-        .position(|group| group.points.iter().any(|&(_, c)| c == verdict.index));
-    let links = format!(
-        "{}<a href=\"#rank-{file_index}-{index}\">ranked</a> · <a href=\"#cfg-{file_index}-{index}\">table</a>",
-        group.map_or_else(String::new, |g| format!(
-            "<a href=\"#charts-{file_index}-{g}\">charts</a> · "
-        )),
-        index = verdict.index
-    );
+fn verdict_row(out: &mut String, file_index: usize, verdict: &ConfigurationVerdict, plan: &Plan) {
+    let links = verdict_links(file_index, verdict, plan);
     let (tied, behind): (Vec<_>, Vec<_>) = verdict
         .ranked
         .iter()
         .skip(1)
         .partition(|ranked| ranked.indistinguishable);
     let (shown, _) = verdict.shown(Some(crate::verdict::TOP));
-    let item = |ranked: &crate::verdict::Ranked| {
-        let text = escape(&verdict.versus(ranked));
-        if ranked.own {
-            format!("<span class=\"own\">{text}</span>")
+    let marks = verdict_marks(verdict);
+    let bad =
+        !verdict.unranked.is_empty() || verdict.ranked.iter().any(|r| r.passed.0 < r.passed.1);
+    let _ = writeln!(
+        out,
+        "<tr{}><td>{}<br><span class=\"muted\">{links}</span></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+        if bad { " class=\"bad\"" } else { "" },
+        escape(&verdict.label),
+        verdict.best().map_or_else(
+            || "nothing passed".to_owned(),
+            |best| own_marked(
+                escape(&format!("{} {}", best.name(), verdict.value(best.value))),
+                best.own
+            )
+        ),
+        ranked_cell(verdict, &tied, &shown),
+        ranked_cell(verdict, &behind, &shown),
+        if marks.is_empty() {
+            Page.missing().to_owned()
         } else {
-            text
-        }
-    };
-    // The first names in ranking order stay in view (and the
-    // user's own queues and the baseline); the rest fold away.
-    let list = |items: &[&crate::verdict::Ranked]| {
-        if items.is_empty() {
-            return Page.missing().to_owned();
-        }
-        let (visible, folded): (Vec<&&crate::verdict::Ranked>, Vec<_>) =
-            items.iter().partition(|ranked| {
-                shown
-                    .iter()
-                    .any(|s| s.implementation == ranked.implementation)
-            });
-        let mut cell = visible
+            escape(&marks.join("; "))
+        },
+    );
+}
+
+/// The links of a verdict row: to the configuration's group of charts
+/// (when it is in one), its ranked plot and its table.
+fn verdict_links(file_index: usize, verdict: &ConfigurationVerdict, plan: &Plan) -> String {
+    let group = plan.groups[file_index]
+        .iter()
+        .position(|group| group.points.iter().any(|&(_, c)| c == verdict.index));
+    format!(
+        "{}<a href=\"#rank-{file_index}-{index}\">ranked</a> · <a href=\"#cfg-{file_index}-{index}\">table</a>",
+        group.map_or_else(String::new, |g| format!(
+            "<a href=\"#charts-{file_index}-{g}\">charts</a> · "
+        )),
+        index = verdict.index
+    )
+}
+
+/// Escaped text about an implementation, highlighted when it is one of
+/// the user's own queues.
+fn own_marked(text: String, own: bool) -> String {
+    if own {
+        format!("<span class=\"own\">{text}</span>")
+    } else {
+        text
+    }
+}
+
+/// A cell of ranked implementations, each against the fastest: those of
+/// `shown` (the first names in ranking order, the user's own queues and
+/// the baseline) stay in view, the rest fold away.
+fn ranked_cell(verdict: &ConfigurationVerdict, items: &[&Ranked], shown: &[&Ranked]) -> String {
+    if items.is_empty() {
+        return Page.missing().to_owned();
+    }
+    let item = |ranked: &Ranked| own_marked(escape(&verdict.versus(ranked)), ranked.own);
+    let (visible, folded): (Vec<&&Ranked>, Vec<_>) = items.iter().partition(|ranked| {
+        shown
             .iter()
-            .map(|ranked| item(ranked))
-            .collect::<Vec<_>>()
-            .join("<br>");
-        if !folded.is_empty() {
-            let _ = write!(
-                cell,
-                "<details><summary>{} more</summary>{}</details>",
-                folded.len(),
-                folded
-                    .iter()
-                    .map(|ranked| item(ranked))
-                    .collect::<Vec<_>>()
-                    .join("<br>")
-            );
-        }
-        cell
-    };
+            .any(|s| s.implementation == ranked.implementation)
+    });
+    let mut cell = visible
+        .iter()
+        .map(|ranked| item(ranked))
+        .collect::<Vec<_>>()
+        .join("<br>");
+    if !folded.is_empty() {
+        let _ = write!(
+            cell,
+            "<details><summary>{} more</summary>{}</details>",
+            folded.len(),
+            folded
+                .iter()
+                .map(|ranked| item(ranked))
+                .collect::<Vec<_>>()
+                .join("<br>")
+        );
+    }
+    cell
+}
+
+/// What limits a configuration's figures, in words: oversubscription, the
+/// conditions of the run, each implementation's marks, and those not
+/// ranked.
+fn verdict_marks(verdict: &ConfigurationVerdict) -> Vec<String> {
     let mut marks: Vec<String> = Vec::new();
     if verdict.oversubscribed {
         marks.push("oversubscribed".to_owned());
@@ -220,64 +250,7 @@ fn verdict_row(
     for (name, outcome) in &verdict.unranked {
         marks.push(format!("{name}: {outcome}, not ranked"));
     }
-    let bad =
-        !verdict.unranked.is_empty() || verdict.ranked.iter().any(|r| r.passed.0 < r.passed.1);
-    let _ = writeln!(
-        out,
-        "<tr{}><td>{}<br><span class=\"muted\">{links}</span></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-        if bad { " class=\"bad\"" } else { "" },
-        escape(&verdict.label),
-        verdict.best().map_or_else(
-            || "nothing passed".to_owned(),
-            |best| {
-                let text = escape(&format!("{} {}", best.name(), verdict.value(best.value)));
-                if best.own {
-                    format!("<span class=\"own\">{text}</span>")
-                } else {
-                    text
-                }
-            }
-        ),
-        list(&tied),
-        list(&behind),
-        if marks.is_empty() {
-            Page.missing().to_owned()
-        } else {
-            escape(&marks.join("; "))
-        },
-    );
-}
-
-fn commit(file: &ResultsFile) -> String {
-    let provenance = &file.provenance;
-    let short = |commit: &str, dirty: Option<bool>| {
-        format!(
-            "{}{}",
-            commit.chars().take(12).collect::<String>(),
-            if dirty == Some(true) {
-                " (dirty: uncommitted changes)"
-            } else {
-                ""
-            }
-        )
-    };
-    let mut text = match (&provenance.git_commit, &provenance.source) {
-        (Some(commit), _) => short(commit, provenance.git_dirty),
-        (None, Some(source)) => {
-            format!("unknown ({} is not in a git repository)", source.display())
-        }
-        (None, None) => "unknown".to_owned(),
-    };
-    if let Some(ringlab) = &provenance.ringlab_commit {
-        if let Some(source) = &provenance.source {
-            text = format!("{text} (the crate at {})", source.display());
-        }
-        text.push_str(&format!(
-            "; ringlab {}",
-            short(ringlab, provenance.ringlab_dirty)
-        ));
-    }
-    text
+    marks
 }
 
 fn how_to_read(out: &mut String, results: &[ResultsFile]) {
@@ -347,6 +320,8 @@ fn fairness(out: &mut String, results: &[ResultsFile]) {
     );
 }
 
+/// A file's section: its heading, provenance, implementations and runs
+/// that did not pass, its charts, and a table per configuration.
 fn file_section(out: &mut String, index: usize, file: &ResultsFile, plan: &Plan, charts: &Charts) {
     let _ = writeln!(
         out,
@@ -357,85 +332,108 @@ fn file_section(out: &mut String, index: usize, file: &ResultsFile, plan: &Plan,
         escape(&file.stem()),
         escape(&file.scenario.description)
     );
-    provenance(out, file);
-    implementations(out, file);
-    failures(out, file);
+    setup::provenance(out, file);
+    setup::implementations(out, file);
+    setup::failures(out, file);
 
     let _ = writeln!(out, "<h3>Charts</h3>");
     if plan.groups[index].is_empty() {
         let _ = writeln!(out, "<p>No configurations in this file.</p>");
     }
     for (group_index, group) in plan.groups[index].iter().enumerate() {
-        let _ = writeln!(
-            out,
-            "<h4 id=\"charts-{index}-{group_index}\">{}</h4>",
-            escape(&group.title)
-        );
-        let throughput = charts.find(&ChartKind::Throughput {
-            file: index,
-            group: group_index,
-        });
-        if throughput.is_none() {
-            let _ = writeln!(
-                out,
-                "<p>Nothing to plot: no implementation passed at these configurations.</p>"
-            );
-        }
-        let all_throughput = charts.find(&ChartKind::ThroughputAll {
-            file: index,
-            group: group_index,
-        });
-        let all_ratio = charts.find(&ChartKind::RatioAll {
-            file: index,
-            group: group_index,
-        });
-        for (chart, all) in [
-            (throughput, all_throughput),
-            (
-                charts.find(&ChartKind::Ratio {
-                    file: index,
-                    group: group_index,
-                }),
-                all_ratio,
-            ),
-        ] {
-            if let Some(chart) = chart {
-                figure(out, chart);
-            }
-            if let Some(all) = all {
-                let svg = all.svg.as_ref().map_or_else(String::new, |svg| {
-                    format!(" · <a href=\"{}\">SVG</a>", escape(svg))
-                });
-                let _ = writeln!(
-                    out,
-                    "<p class=\"muted\">Every implementation on one chart: <a href=\"{}\">PNG</a>{svg}</p>",
-                    escape(&all.png)
-                );
-            }
-        }
-        let zero: Vec<&str> = charts
-            .zero
-            .iter()
-            .filter(|(f, g, _)| *f == index && *g == group_index)
-            .map(|(_, _, name)| name.as_str())
-            .collect();
-        if !zero.is_empty() {
-            let _ = writeln!(
-                out,
-                "<p class=\"muted\">Zero per message for every implementation here (not charted): {}.</p>",
-                escape(&zero.join(", "))
-            );
-        }
-        let small = charts.per_message(index, group_index);
-        if !small.is_empty() {
-            let _ = writeln!(out, "<div class=\"small\">");
-            for chart in small {
-                figure(out, chart);
-            }
-            let _ = writeln!(out, "</div>");
-        }
+        group_charts(out, index, group_index, group, charts);
     }
     rank_section(out, index, file, charts);
+    latency_section(out, index, file, charts);
+
+    let _ = writeln!(out, "<h3>Figures per configuration</h3>");
+    for (configuration_index, configuration) in file.configurations.iter().enumerate() {
+        tables::configuration_table(out, file, index, configuration_index, configuration);
+    }
+}
+
+/// The charts of one group of a file: throughput and ratio (each with a
+/// link to its chart of every implementation), the per-message figures
+/// that were zero throughout, and the per-message charts.
+fn group_charts(
+    out: &mut String,
+    index: usize,
+    group_index: usize,
+    group: &Group,
+    charts: &Charts,
+) {
+    let _ = writeln!(
+        out,
+        "<h4 id=\"charts-{index}-{group_index}\">{}</h4>",
+        escape(&group.title)
+    );
+    let throughput = charts.find(&ChartKind::Throughput {
+        file: index,
+        group: group_index,
+    });
+    if throughput.is_none() {
+        let _ = writeln!(
+            out,
+            "<p>Nothing to plot: no implementation passed at these configurations.</p>"
+        );
+    }
+    let all_throughput = charts.find(&ChartKind::ThroughputAll {
+        file: index,
+        group: group_index,
+    });
+    let all_ratio = charts.find(&ChartKind::RatioAll {
+        file: index,
+        group: group_index,
+    });
+    for (chart, all) in [
+        (throughput, all_throughput),
+        (
+            charts.find(&ChartKind::Ratio {
+                file: index,
+                group: group_index,
+            }),
+            all_ratio,
+        ),
+    ] {
+        if let Some(chart) = chart {
+            figure(out, chart);
+        }
+        if let Some(all) = all {
+            let svg = all.svg.as_ref().map_or_else(String::new, |svg| {
+                format!(" · <a href=\"{}\">SVG</a>", escape(svg))
+            });
+            let _ = writeln!(
+                out,
+                "<p class=\"muted\">Every implementation on one chart: <a href=\"{}\">PNG</a>{svg}</p>",
+                escape(&all.png)
+            );
+        }
+    }
+    let zero: Vec<&str> = charts
+        .zero
+        .iter()
+        .filter(|(f, g, _)| *f == index && *g == group_index)
+        .map(|(_, _, name)| name.as_str())
+        .collect();
+    if !zero.is_empty() {
+        let _ = writeln!(
+            out,
+            "<p class=\"muted\">Zero per message for every implementation here (not charted): {}.</p>",
+            escape(&zero.join(", "))
+        );
+    }
+    let small = charts.per_message(index, group_index);
+    if !small.is_empty() {
+        let _ = writeln!(out, "<div class=\"small\">");
+        for chart in small {
+            figure(out, chart);
+        }
+        let _ = writeln!(out, "</div>");
+    }
+}
+
+/// The latency charts of a file, one per configuration that has one.
+fn latency_section(out: &mut String, index: usize, file: &ResultsFile, charts: &Charts) {
     for (configuration_index, configuration) in file.configurations.iter().enumerate() {
         if let Some(chart) = charts.find(&ChartKind::Latency {
             file: index,
@@ -444,15 +442,10 @@ fn file_section(out: &mut String, index: usize, file: &ResultsFile, plan: &Plan,
             let _ = writeln!(
                 out,
                 "<h4>Latency · {}</h4>",
-                escape(&heading(file, configuration))
+                escape(&setup::heading(file, configuration))
             );
             figure(out, chart);
         }
-    }
-
-    let _ = writeln!(out, "<h3>Figures per configuration</h3>");
-    for (configuration_index, configuration) in file.configurations.iter().enumerate() {
-        configuration_table(out, file, index, configuration_index, configuration);
     }
 }
 
@@ -492,14 +485,5 @@ fn figure(out: &mut String, chart: &crate::charts::Chart) {
         png = escape(&chart.png),
         alt = escape(&chart.caption),
         caption = escape(&chart.caption),
-    );
-}
-
-fn row(out: &mut String, key: &str, value: &str) {
-    let _ = writeln!(
-        out,
-        "<tr><th>{}</th><td>{}</td></tr>",
-        escape(key),
-        escape(value)
     );
 }

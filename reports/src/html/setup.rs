@@ -2,12 +2,34 @@
 //! machine, the implementations, a configuration's heading, and the runs
 //! that did not pass.
 
-use super::*;
+use std::fmt::Write;
 
+use crate::charts::display_name;
+use crate::format::{escape, nanoseconds, si, utc};
+use crate::model::{Configuration, Machine, ResultsFile};
+use schema::Consume;
+
+/// The machine and provenance table: what built the file and where, how
+/// its scenario ran, and what its machine section measured.
 pub(super) fn provenance(out: &mut String, file: &ResultsFile) {
-    let provenance = &file.provenance;
-    let scenario = &file.scenario;
     let _ = writeln!(out, "<h3>Machine and provenance</h3>\n<table>");
+    build_rows(out, file);
+    run_rows(out, file);
+    match &file.machine {
+        None => row(
+            out,
+            "counters",
+            "not recorded in this file (no machine section): counters and the machine's ceiling were not measured",
+        ),
+        Some(machine) => machine_rows(out, machine),
+    }
+    let _ = writeln!(out, "</table>");
+}
+
+/// The rows of what built the file and the host it ran on: commit,
+/// compiler, build profile, CPU, cores, kernel, host name and load.
+fn build_rows(out: &mut String, file: &ResultsFile) {
+    let provenance = &file.provenance;
     row(out, "commit", &commit(file));
     row(out, "compiler", &provenance.rustc);
     row(
@@ -50,6 +72,12 @@ pub(super) fn provenance(out: &mut String, file: &ResultsFile) {
             |l| format!("{:.2} {:.2} {:.2} (1, 5, 15 min)", l[0], l[1], l[2]),
         ),
     );
+}
+
+/// The rows of how the scenario ran: oversubscribed configurations, the
+/// runs' sizes and baseline, when, and the command.
+fn run_rows(out: &mut String, file: &ResultsFile) {
+    let scenario = &file.scenario;
     let oversubscribed = file
         .configurations
         .iter()
@@ -93,72 +121,112 @@ pub(super) fn provenance(out: &mut String, file: &ResultsFile) {
         row(out, "when", &format!("{} to {}", utc(start), utc(end)));
     }
     row(out, "command", &file.command.join(" "));
-    match &file.machine {
-        None => row(
+}
+
+/// The rows of the machine section: the core-to-core round trip, copy
+/// bandwidth, the timer, the counters and the notes.
+fn machine_rows(out: &mut String, machine: &Machine) {
+    if let Some(ns) = machine.core_to_core_round_trip_ns {
+        let cores = machine
+            .core_to_core_cores
+            .map_or_else(String::new, |(a, b)| format!(" (cores {a} and {b})"));
+        row(
             out,
-            "counters",
-            "not recorded in this file (no machine section): counters and the machine's ceiling were not measured",
-        ),
-        Some(machine) => {
-            if let Some(ns) = machine.core_to_core_round_trip_ns {
-                let cores = machine
-                    .core_to_core_cores
-                    .map_or_else(String::new, |(a, b)| format!(" (cores {a} and {b})"));
-                row(
-                    out,
-                    "core-to-core round trip",
-                    &format!("{}{cores}", nanoseconds(ns)),
-                );
-            }
-            if let Some(bandwidth) = machine.copy_bandwidth_bytes_per_sec {
-                row(
-                    out,
-                    "copy bandwidth",
-                    &format!("{}B/s (one thread)", si(bandwidth)),
-                );
-            }
-            let timer = &machine.timer;
-            // An empty source: a file that did not record its timer.
-            if !timer.source.is_empty() {
-                let mut text = timer.source.clone();
-                if let Some(cost) = timer.cost_ns {
-                    let _ = write!(text, ", {} per reading", nanoseconds(cost));
-                }
-                if let Some(resolution) = timer.resolution_ns {
-                    let _ = write!(text, ", resolution {}", nanoseconds(resolution));
-                }
-                if !timer.note.is_empty() {
-                    let _ = write!(text, "; {}", timer.note);
-                }
-                row(out, "timer", &text);
-            }
-            if machine.counters.is_empty() {
-                row(out, "counters", "none recorded");
-            }
-            // One row per (status, source, reason), naming its counters.
-            let mut kinds: Vec<(String, Vec<&str>)> = Vec::new();
-            for counter in &machine.counters {
-                let mut kind = counter.status.name().to_owned();
-                if let Some(source) = counter.source {
-                    let _ = write!(kind, " ({source})");
-                }
-                if let Some(reason) = &counter.reason {
-                    let _ = write!(kind, ": {reason}");
-                }
-                match kinds.iter_mut().find(|(k, _)| *k == kind) {
-                    Some((_, names)) => names.push(&counter.name),
-                    None => kinds.push((kind, vec![&counter.name])),
-                }
-            }
-            for (kind, names) in kinds {
-                row(out, &format!("counters {kind}"), &names.join(", "));
-            }
-            for note in &machine.notes {
-                row(out, "note", note);
-            }
+            "core-to-core round trip",
+            &format!("{}{cores}", nanoseconds(ns)),
+        );
+    }
+    if let Some(bandwidth) = machine.copy_bandwidth_bytes_per_sec {
+        row(
+            out,
+            "copy bandwidth",
+            &format!("{}B/s (one thread)", si(bandwidth)),
+        );
+    }
+    let timer = &machine.timer;
+    // An empty source: a file that did not record its timer.
+    if !timer.source.is_empty() {
+        let mut text = timer.source.clone();
+        if let Some(cost) = timer.cost_ns {
+            let _ = write!(text, ", {} per reading", nanoseconds(cost));
+        }
+        if let Some(resolution) = timer.resolution_ns {
+            let _ = write!(text, ", resolution {}", nanoseconds(resolution));
+        }
+        if !timer.note.is_empty() {
+            let _ = write!(text, "; {}", timer.note);
+        }
+        row(out, "timer", &text);
+    }
+    if machine.counters.is_empty() {
+        row(out, "counters", "none recorded");
+    }
+    // One row per (status, source, reason), naming its counters.
+    let mut kinds: Vec<(String, Vec<&str>)> = Vec::new();
+    for counter in &machine.counters {
+        let mut kind = counter.status.name().to_owned();
+        if let Some(source) = counter.source {
+            let _ = write!(kind, " ({source})");
+        }
+        if let Some(reason) = &counter.reason {
+            let _ = write!(kind, ": {reason}");
+        }
+        match kinds.iter_mut().find(|(k, _)| *k == kind) {
+            Some((_, names)) => names.push(&counter.name),
+            None => kinds.push((kind, vec![&counter.name])),
         }
     }
-    let _ = writeln!(out, "</table>");
+    for (kind, names) in kinds {
+        row(out, &format!("counters {kind}"), &names.join(", "));
+    }
+    for note in &machine.notes {
+        row(out, "note", note);
+    }
+}
+
+/// The commit a file was measured at, in words: the measured source's (or
+/// why it is unknown) and, when the file records it, ringlab's own, each
+/// marked when it had uncommitted changes.
+pub(super) fn commit(file: &ResultsFile) -> String {
+    let provenance = &file.provenance;
+    let short = |commit: &str, dirty: Option<bool>| {
+        format!(
+            "{}{}",
+            commit.chars().take(12).collect::<String>(),
+            if dirty == Some(true) {
+                " (dirty: uncommitted changes)"
+            } else {
+                ""
+            }
+        )
+    };
+    let mut text = match (&provenance.git_commit, &provenance.source) {
+        (Some(commit), _) => short(commit, provenance.git_dirty),
+        (None, Some(source)) => {
+            format!("unknown ({} is not in a git repository)", source.display())
+        }
+        (None, None) => "unknown".to_owned(),
+    };
+    if let Some(ringlab) = &provenance.ringlab_commit {
+        if let Some(source) = &provenance.source {
+            text = format!("{text} (the crate at {})", source.display());
+        }
+        text.push_str(&format!(
+            "; ringlab {}",
+            short(ringlab, provenance.ringlab_dirty)
+        ));
+    }
+    text
+}
+
+/// One row of a two-column table: a key and its value, both escaped.
+fn row(out: &mut String, key: &str, value: &str) {
+    let _ = writeln!(
+        out,
+        "<tr><th>{}</th><td>{}</td></tr>",
+        escape(key),
+        escape(value)
+    );
 }
 
 pub(super) fn implementations(out: &mut String, file: &ResultsFile) {
@@ -225,7 +293,7 @@ pub(super) fn left_out(out: &mut String, file: &ResultsFile) {
 }
 
 /// The heading of a configuration, as in the terminal table.
-pub(crate) fn heading(file: &ResultsFile, configuration: &Configuration) -> String {
+pub(super) fn heading(file: &ResultsFile, configuration: &Configuration) -> String {
     let mut text = format!(
         "{} · P{} C{} · capacity {} · {} B · batch {} · wait {}",
         file.scenario.topology,

@@ -1,8 +1,14 @@
 //! A configuration's table: the columns every table has, then the
 //! optional ones any of its rows fills.
 
-use super::*;
+use std::fmt::Write;
+
+use super::setup::heading;
+use crate::charts::display_name;
 use crate::columns::{self, Column};
+use crate::format::Medium::Page;
+use crate::format::{escape, nanoseconds, shares, trim};
+use crate::model::{Configuration, ResultsFile, Summary};
 
 /// A column of the page's table: a figure column shared with the
 /// terminal's table ([`columns`]), or one of the page's own, with its

@@ -47,15 +47,14 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use crate::model::{Configuration, Label, ResultsFile, Summary};
+use schema::{Consume, Kind};
+
+pub use crate::model::BASE;
+use crate::model::{Configuration, Family, Label, ResultsFile, Summary};
 use crate::stats::{median, median_ci, widen};
 
 mod text;
-use schema::{Consume, Kind};
 pub use text::{LEGEND, TOP, render, render_top};
-
-/// The base case's name in results files.
-pub const BASE: &str = "base";
 
 /// A figure at or above this fraction of the base case's throughput is
 /// marked harness-bound (within 20% of the harness's own ceiling).
@@ -234,7 +233,7 @@ pub fn verdicts(file: &ResultsFile) -> Vec<ConfigurationVerdict> {
         own: file
             .implementations
             .iter()
-            .filter(|implementation| implementation.family == crate::model::Family::Own)
+            .filter(|implementation| implementation.family == Family::Own)
             .map(|implementation| implementation.name.clone())
             .collect(),
         baseline: file.scenario.baseline.clone(),
@@ -282,12 +281,15 @@ fn paired_ratios(own: &[(u32, f64)], lead: &[(u32, f64)]) -> Vec<(u32, f64)> {
         .collect()
 }
 
+/// An implementation's summary with the figure it is ranked by.
+type Candidate<'a> = (&'a Summary, f64);
+
 /// The leader by the paired comparison the ratios use: from the fastest by
 /// median (`candidates[0]`), move to the candidate whose median per-round
 /// ratio to the current leader is highest and above 1, until none is; each
 /// candidate leads at most once, so close rivals that beat each other in
 /// a circle stop the search where it is.
-fn paired_leader(configuration: &Configuration, candidates: &[(&Summary, f64)]) -> usize {
+fn paired_leader(configuration: &Configuration, candidates: &[Candidate<'_>]) -> usize {
     let rounds_of: Vec<Vec<(u32, f64)>> = candidates
         .iter()
         .map(|(summary, _)| rounds(configuration, &summary.implementation))
@@ -330,6 +332,8 @@ pub(crate) fn rounds(configuration: &Configuration, implementation: &str) -> Vec
         .collect()
 }
 
+/// The verdict of one configuration: its implementations ranked against
+/// the fastest, those left out, and what weakens every figure.
 fn verdict(
     index: usize,
     configuration: &Configuration,
@@ -345,8 +349,36 @@ fn verdict(
         .iter()
         .find(|s| s.implementation == BASE && s.plottable())
         .and_then(|s| s.median);
+    let (candidates, unranked) = candidates(configuration, metric);
+    let fastest = Fastest::new(configuration, context, metric, base, &candidates);
+    let mut ranked: Vec<Ranked> = candidates
+        .iter()
+        .enumerate()
+        .map(|(position, (summary, value))| fastest.ranked(position, summary, *value))
+        .collect();
+    order_behind_fastest(&mut ranked, metric);
+    ConfigurationVerdict {
+        index,
+        label: label(configuration),
+        metric,
+        ranked,
+        unranked,
+        oversubscribed: configuration.oversubscribed,
+        conditions: conditions(configuration, context),
+        base,
+    }
+}
+
+/// The implementations of a configuration that can be ranked, each with
+/// its figure, fastest first (for throughput, the leader by the paired
+/// comparison), and those that cannot, with their verdict. The base case
+/// is in neither.
+fn candidates(
+    configuration: &Configuration,
+    metric: Metric,
+) -> (Vec<Candidate<'_>>, Vec<(String, Label)>) {
     let mut unranked = Vec::new();
-    let mut candidates: Vec<(&Summary, f64)> = Vec::new();
+    let mut candidates: Vec<Candidate<'_>> = Vec::new();
     for summary in configuration
         .summary
         .iter()
@@ -372,87 +404,115 @@ fn verdict(
         let lead = candidates.remove(leader);
         candidates.insert(0, lead);
     }
-    let best_rounds = candidates
-        .first()
-        .map(|(summary, _)| rounds(configuration, &summary.implementation))
-        .unwrap_or_default();
-    let best_value = candidates.first().map(|c| c.1);
-    let layouts: BTreeMap<u32, u32> = configuration
-        .runs
-        .iter()
-        .filter_map(|run| run.layout.map(|layout| (run.round, layout)))
-        .collect();
-    let ranked = candidates
-        .iter()
-        .enumerate()
-        .map(|(position, (summary, value))| {
-            let mut ranked = Ranked {
-                implementation: summary.implementation.clone(),
-                value: *value,
-                ratio: 1.0,
-                interval: None,
-                paired_rounds: best_rounds.len(),
-                indistinguishable: true,
-                harness_bound: metric == Metric::Throughput
-                    && base.is_some_and(|base| *value >= HARNESS_BOUND * base),
-                passed: (summary.passed_runs, summary.measured_runs),
-                count_only: summary.verdict == Label::PassCountOnly,
-                layout_range: None,
-                unbounded: context.unbounded.contains(&summary.implementation),
-                own: context.own.contains(&summary.implementation),
-                baseline: summary.implementation == context.baseline,
-            };
-            if position == 0 {
-                if metric == Metric::Throughput && best_rounds.len() >= MIN_ROUNDS {
-                    ranked.interval = Some((1.0, 1.0));
-                }
-                return ranked;
+    (candidates, unranked)
+}
+
+/// What every implementation of a configuration is set against: the
+/// fastest's rounds and figure, the base case's median, and the layout
+/// each round ran in.
+struct Fastest<'a> {
+    configuration: &'a Configuration,
+    context: &'a FileContext,
+    metric: Metric,
+    /// The base case's median throughput, when it ran and passed.
+    base: Option<f64>,
+    /// The fastest's passed measured throughputs, by round.
+    rounds: Vec<(u32, f64)>,
+    /// The fastest's figure.
+    value: Option<f64>,
+    /// The layout of each round that records one.
+    layouts: BTreeMap<u32, u32>,
+}
+
+impl<'a> Fastest<'a> {
+    /// The fastest of `candidates` (the first) in `configuration`.
+    fn new(
+        configuration: &'a Configuration,
+        context: &'a FileContext,
+        metric: Metric,
+        base: Option<f64>,
+        candidates: &[Candidate<'_>],
+    ) -> Self {
+        Fastest {
+            configuration,
+            context,
+            metric,
+            base,
+            rounds: candidates
+                .first()
+                .map(|(summary, _)| rounds(configuration, &summary.implementation))
+                .unwrap_or_default(),
+            value: candidates.first().map(|c| c.1),
+            layouts: configuration
+                .runs
+                .iter()
+                .filter_map(|run| run.layout.map(|layout| (run.round, layout)))
+                .collect(),
+        }
+    }
+
+    /// The implementation of `summary`, whose figure is `value`, set
+    /// against the fastest; `position` is its place in the ranking order
+    /// (0: the fastest itself).
+    fn ranked(&self, position: usize, summary: &Summary, value: f64) -> Ranked {
+        let metric = self.metric;
+        let mut ranked = Ranked {
+            implementation: summary.implementation.clone(),
+            value,
+            ratio: 1.0,
+            interval: None,
+            paired_rounds: self.rounds.len(),
+            indistinguishable: true,
+            harness_bound: metric == Metric::Throughput
+                && self.base.is_some_and(|base| value >= HARNESS_BOUND * base),
+            passed: (summary.passed_runs, summary.measured_runs),
+            count_only: summary.verdict == Label::PassCountOnly,
+            layout_range: None,
+            unbounded: self.context.unbounded.contains(&summary.implementation),
+            own: self.context.own.contains(&summary.implementation),
+            baseline: summary.implementation == self.context.baseline,
+        };
+        if position == 0 {
+            if metric == Metric::Throughput && self.rounds.len() >= MIN_ROUNDS {
+                ranked.interval = Some((1.0, 1.0));
             }
-            match metric {
-                Metric::Throughput => {
-                    let own = rounds(configuration, &summary.implementation);
-                    let paired = paired_ratios(&own, &best_rounds);
-                    let ratios: Vec<f64> = paired.iter().map(|&(_, ratio)| ratio).collect();
-                    ranked.paired_rounds = ratios.len();
-                    ranked.layout_range = layout_range(&layouts, &paired);
-                    // Without paired rounds (an old file without rounds),
-                    // the ratio of the medians, with no interval.
-                    ranked.ratio = median(&ratios)
-                        .unwrap_or_else(|| best_value.map_or(f64::NAN, |best| value / best));
-                    if ratios.len() >= MIN_ROUNDS {
-                        ranked.interval = widen(median_ci(&ratios), ranked.layout_range);
-                        ranked.indistinguishable =
-                            ranked.interval.is_some_and(|(_, high)| high >= 1.0);
-                    }
-                }
-                Metric::LatencyP99 => {
-                    ranked.ratio = best_value.map_or(f64::NAN, |best| value / best);
-                    ranked.paired_rounds = 0;
-                    ranked.indistinguishable = false;
+            return ranked;
+        }
+        match metric {
+            Metric::Throughput => {
+                let own = rounds(self.configuration, &summary.implementation);
+                let paired = paired_ratios(&own, &self.rounds);
+                let ratios: Vec<f64> = paired.iter().map(|&(_, ratio)| ratio).collect();
+                ranked.paired_rounds = ratios.len();
+                ranked.layout_range = layout_range(&self.layouts, &paired);
+                // Without paired rounds (an old file without rounds),
+                // the ratio of the medians, with no interval.
+                ranked.ratio = median(&ratios)
+                    .unwrap_or_else(|| self.value.map_or(f64::NAN, |best| value / best));
+                if ratios.len() >= MIN_ROUNDS {
+                    ranked.interval = widen(median_ci(&ratios), ranked.layout_range);
+                    ranked.indistinguishable = ranked.interval.is_some_and(|(_, high)| high >= 1.0);
                 }
             }
-            ranked
-        })
-        .collect::<Vec<Ranked>>();
-    // The fastest stays first; the rest in the order of the ratio shown
-    // (the median of per-round ratios can order two close implementations
-    // differently from their median throughputs).
-    let mut ranked = ranked;
+            Metric::LatencyP99 => {
+                ranked.ratio = self.value.map_or(f64::NAN, |best| value / best);
+                ranked.paired_rounds = 0;
+                ranked.indistinguishable = false;
+            }
+        }
+        ranked
+    }
+}
+
+/// Orders all but the fastest, which stays first, by the ratio shown (the
+/// median of per-round ratios can order two close implementations
+/// differently from their median throughputs).
+fn order_behind_fastest(ranked: &mut [Ranked], metric: Metric) {
     if ranked.len() > 2 {
         ranked[1..].sort_by(|a, b| match metric {
             Metric::Throughput => b.ratio.total_cmp(&a.ratio),
             Metric::LatencyP99 => a.ratio.total_cmp(&b.ratio),
         });
-    }
-    ConfigurationVerdict {
-        index,
-        label: label(configuration),
-        metric,
-        ranked,
-        unranked,
-        oversubscribed: configuration.oversubscribed,
-        conditions: conditions(configuration, context),
-        base,
     }
 }
 
