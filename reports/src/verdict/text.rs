@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use super::{ConfigurationVerdict, Metric, Ranked, verdicts};
+use super::rank::{ConfigurationVerdict, Metric, Ranked, verdicts};
 use crate::format::{Medium::Terminal, ratio};
 use crate::model::ResultsFile;
 use schema::Kind;
