@@ -17,8 +17,8 @@ use crossbeam_queue::ArrayQueue;
 
 use crate::message::{Message, Msg8};
 use crate::queue::{
-    BuildError, Consumed, Consumer, Endpoints, Info,
-    Producer, PublishError, Queue, QueueConfig, Topology,
+    BuildError, Consumed, Consumer, Endpoints, Info, Producer, PublishError, Queue, QueueConfig,
+    Topology,
 };
 use crate::sync::{Arc, AtomicUsize, Ordering};
 use crate::wait::Waiter;
@@ -76,9 +76,13 @@ impl<B: Backend> Queue for CountedQueue<B> {
     type Consumer<M: Message> = CountedConsumer<B::Queue<M>>;
 
     fn info() -> Info {
-        Info::new(B::NAME, B::SUMMARY, &[Topology::Spsc, Topology::Mpsc, Topology::MpmcWorkerPool])
-            .bounded(<B::Queue<Msg8> as LockFree<Msg8>>::BOUNDED)
-            .family(crate::info::Family::Crate)
+        Info::new(
+            B::NAME,
+            B::SUMMARY,
+            &[Topology::Spsc, Topology::Mpsc, Topology::MpmcWorkerPool],
+        )
+        .bounded(<B::Queue<Msg8> as LockFree<Msg8>>::BOUNDED)
+        .family(crate::info::Family::Crate)
     }
 
     fn build<M: Message>(

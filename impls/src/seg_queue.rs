@@ -38,8 +38,7 @@ pub struct CrossbeamSegQueue;
 
 impl Backend for CrossbeamSegQueue {
     const NAME: &'static str = "seg_queue";
-    const SUMMARY: &'static str =
-        "crossbeam-queue SegQueue: UNBOUNDED lock-free MPMC (capacity does not apply), one push/pop per message";
+    const SUMMARY: &'static str = "crossbeam-queue SegQueue: UNBOUNDED lock-free MPMC (capacity does not apply), one push/pop per message";
     type Queue<M: Message> = SegQueue<M>;
 }
 

@@ -233,14 +233,15 @@ fn info<C: Channel>(name: &'static str, summary: &'static str, batching: Batchin
     const SINGLE: &[Topology] = &[Topology::Spsc, Topology::Mpsc, Topology::MpmcFanout];
     let topologies = if C::SHARED_RECEIVERS { SHARED } else { SINGLE };
     Info::new(name, summary, topologies)
-    .wait_class(WaitClass::Blocking)
-    .batching(batching)
-    .fanout_emulated(true)
-    .family(crate::info::Family::Crate)
+        .wait_class(WaitClass::Blocking)
+        .batching(batching)
+        .fanout_emulated(true)
+        .family(crate::info::Family::Crate)
 }
 
 /// Both ends of a channel row carrying items `T` (messages `M`).
-type ChannelEndpoints<C, T, M, P> = Endpoints<ChannelProducer<C, T, P>, ChannelConsumer<C, T, M, P>>;
+type ChannelEndpoints<C, T, M, P> =
+    Endpoints<ChannelProducer<C, T, P>, ChannelConsumer<C, T, M, P>>;
 
 /// Builds the channels for `cfg`: one shared channel, or one per consumer
 /// for fan-out. `items` is the capacity in channel items.
@@ -464,4 +465,3 @@ impl<C: Channel, M: Message> Consumer<M> for ChannelConsumer<C, Vec<M>, M> {
         })
     }
 }
-

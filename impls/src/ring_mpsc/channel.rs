@@ -1,9 +1,9 @@
 //! The channel handle, which registers producers, and a registered
 //! producer: the only writer of its ring.
 
+use super::RegisterError;
 use super::reservation::Reservation;
 use super::ring::{Ring, Shared};
-use super::RegisterError;
 use crate::queue::PublishError;
 use crate::sync::{Arc, Ordering};
 use crate::wait::Waiter;
