@@ -21,6 +21,8 @@
 //! ```
 #![deny(unsafe_op_in_unsafe_fn)]
 
+mod config;
+mod error;
 pub mod foreign;
 mod handing;
 mod info;
