@@ -26,6 +26,7 @@ mod error;
 pub mod foreign;
 mod handing;
 mod info;
+pub mod lock_free;
 pub mod message;
 pub mod metrics;
 pub mod queue;
