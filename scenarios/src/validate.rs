@@ -16,7 +16,6 @@ use impls::queue::{MAX_CAPACITY, MAX_THREADS, MIN_CAPACITY};
 use impls::{BuildError, Info, PAYLOAD_SIZES, QueueConfig, Topology, WaitStrategy};
 use serde::Deserialize;
 
-use crate::faults::FAULTS_KIND;
 use crate::{Axes, Consume, Kind, Problem, Scenario, ScenarioError};
 
 /// Largest `repetitions`.
@@ -86,6 +85,13 @@ pub(crate) fn declared_kind(text: &str) -> Option<String> {
     let declared: Declared = toml::from_str(text).ok()?;
     declared.kind?.as_str().map(str::to_owned)
 }
+
+/// The `kind` that marks a fault scenario file: [`ScenarioFile`] reads
+/// such a file as a [`FaultScenario`], and a measurement refuses it.
+///
+/// [`ScenarioFile`]: crate::ScenarioFile
+/// [`FaultScenario`]: crate::FaultScenario
+pub const FAULTS_KIND: &str = "faults";
 
 /// What an implementation list names to mean every implementation of the
 /// roster that can run the scenario.
