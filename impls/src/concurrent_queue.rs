@@ -1,13 +1,13 @@
 //! `concurrent_queue`: the concurrent-queue crate's bounded queue (smol's:
 //! an array of slots with per-slot stamps, as crossbeam's `ArrayQueue`),
-//! through the lock-free adapter of [`crate::array_queue`]: one push or
+//! through the lock-free adapter of [`crate::lock_free`]: one push or
 //! pop per message, waiting with the scenario's strategy, endpoints
 //! counted for close. Its own `close` is left unused: the adapter's
 //! counting is the same for every queue it drives.
 
 use concurrent_queue::{ConcurrentQueue, PushError};
 
-use crate::array_queue::{Backend, CountedQueue, LockFree};
+use crate::lock_free::{Backend, CountedQueue, LockFree};
 use crate::message::Message;
 
 impl<M: Send + 'static> LockFree<M> for ConcurrentQueue<M> {

@@ -22,8 +22,8 @@ use disruptor::{
 
 use crate::message::Message;
 use crate::queue::{
-    Batching, BuildError, Consumed, Consumer, Endpoints, Info, Producer,
-    PublishError, Queue, QueueConfig, Topology,
+    Batching, BuildError, Consumed, Consumer, Endpoints, Info, Producer, PublishError, Queue,
+    QueueConfig, Topology,
 };
 use crate::sync::{Arc, AtomicUsize, Ordering, on_unwind};
 use crate::wait::Waiter;
@@ -93,11 +93,15 @@ impl Queue for DisruptorCrate {
     type Consumer<M: Message> = CratePoller<M>;
 
     fn info() -> Info {
-        Info::new("disruptor", "the disruptor crate 4.x, event pollers driven by the harness's threads", &[Topology::Spsc, Topology::Mpsc, Topology::MpmcFanout])
-            .batching(Batching::Native)
-            .capacity_power_of_two(true)
-            .min_capacity(MIN_CAPACITY)
-            .family(crate::info::Family::Crate)
+        Info::new(
+            "disruptor",
+            "the disruptor crate 4.x, event pollers driven by the harness's threads",
+            &[Topology::Spsc, Topology::Mpsc, Topology::MpmcFanout],
+        )
+        .batching(Batching::Native)
+        .capacity_power_of_two(true)
+        .min_capacity(MIN_CAPACITY)
+        .family(crate::info::Family::Crate)
     }
 
     fn build<M: Message>(

@@ -5,7 +5,10 @@
 
 use serde::Serialize;
 
-use crate::queue::{BuildError, MAX_CAPACITY, MAX_THREADS, MIN_CAPACITY, QueueConfig, Topology};
+use crate::config::{
+    BuildError, MAX_CAPACITY, MAX_THREADS, MIN_CAPACITY, QueueConfig, check_threads,
+};
+use schema::Topology;
 pub use schema::{Batching, Family, OrderingGuarantee, WaitClass};
 
 /// What an implementation is, for tables, reports and validation.
@@ -181,7 +184,7 @@ impl Info {
                 supported: self.topologies,
             });
         }
-        crate::queue::check_threads(cfg.topology, cfg.producers, cfg.consumers)?;
+        check_threads(cfg.topology, cfg.producers, cfg.consumers)?;
         if !(MIN_CAPACITY..=MAX_CAPACITY).contains(&cfg.capacity) {
             return Err(BuildError::Capacity {
                 capacity: cfg.capacity,

@@ -21,9 +21,12 @@
 //! ```
 #![deny(unsafe_op_in_unsafe_fn)]
 
+mod config;
+mod error;
 pub mod foreign;
 mod handing;
 mod info;
+pub mod lock_free;
 pub mod message;
 pub mod metrics;
 pub mod queue;

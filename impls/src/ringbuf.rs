@@ -20,8 +20,8 @@ use ringbuf::{HeapCons, HeapProd, HeapRb};
 use crate::handing::{self, Handing};
 use crate::message::Message;
 use crate::queue::{
-    Batching, BuildError, Consumed, Consumer, Endpoints, Info,
-    Producer, PublishError, Queue, QueueConfig, Topology,
+    Batching, BuildError, Consumed, Consumer, Endpoints, Info, Producer, PublishError, Queue,
+    QueueConfig, Topology,
 };
 use crate::wait::Waiter;
 
@@ -46,10 +46,14 @@ impl Queue for Ringbuf {
     type Consumer<M: Message> = RingbufConsumer<M>;
 
     fn info() -> Info {
-        Info::new("ringbuf", "the ringbuf crate: SPSC ring, push/pop or its slice API", &[Topology::Spsc])
-            .batching(Batching::Native)
-            .single_producer(true)
-            .family(crate::info::Family::Crate)
+        Info::new(
+            "ringbuf",
+            "the ringbuf crate: SPSC ring, push/pop or its slice API",
+            &[Topology::Spsc],
+        )
+        .batching(Batching::Native)
+        .single_producer(true)
+        .family(crate::info::Family::Crate)
     }
 
     fn build<M: Message>(
@@ -90,8 +94,7 @@ impl<M: Message> Producer<M> for RingbufProducer<M> {
         }
         let mut done = 0;
         while done < n {
-            let pushed =
-                inner.push_iter((done..n).map(|index| M::new_with(|m| fill(index, m))));
+            let pushed = inner.push_iter((done..n).map(|index| M::new_with(|m| fill(index, m))));
             if pushed == 0 {
                 wait_for_room(inner, &self.waiter)?;
                 continue;
@@ -105,7 +108,10 @@ impl<M: Message> Producer<M> for RingbufProducer<M> {
 
 /// Waits until the ring has room.
 fn wait_for_room<M>(inner: &HeapProd<M>, waiter: &Waiter) -> Result<(), PublishError> {
-    waiter.wait_for_room(|| (!inner.is_full()).then_some(()), || !inner.read_is_held())
+    waiter.wait_for_room(
+        || (!inner.is_full()).then_some(()),
+        || !inner.read_is_held(),
+    )
 }
 
 impl<M: Message> RingbufConsumer<M> {

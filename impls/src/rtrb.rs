@@ -12,8 +12,8 @@ use rtrb::chunks::ReadChunk;
 use crate::handing::{self, Handing};
 use crate::message::Message;
 use crate::queue::{
-    Batching, BuildError, Consumed, Consumer, Endpoints, Info, Producer,
-    PublishError, Queue, QueueConfig, Topology,
+    Batching, BuildError, Consumed, Consumer, Endpoints, Info, Producer, PublishError, Queue,
+    QueueConfig, Topology,
 };
 use crate::wait::Waiter;
 
@@ -37,10 +37,14 @@ impl Queue for Rtrb {
     type Consumer<M: Message> = RtrbConsumer<M>;
 
     fn info() -> Info {
-        Info::new("rtrb", "the rtrb crate: SPSC ring, push/pop or chunks", &[Topology::Spsc])
-            .batching(Batching::Native)
-            .single_producer(true)
-            .family(crate::info::Family::Crate)
+        Info::new(
+            "rtrb",
+            "the rtrb crate: SPSC ring, push/pop or chunks",
+            &[Topology::Spsc],
+        )
+        .batching(Batching::Native)
+        .single_producer(true)
+        .family(crate::info::Family::Crate)
     }
 
     fn build<M: Message>(

@@ -1,6 +1,6 @@
 //! `seg_queue`: crossbeam-queue's `SegQueue`, an unbounded lock-free MPMC
 //! queue (a linked list of 32-slot segments, allocated as it grows),
-//! through the lock-free adapter of [`crate::array_queue`].
+//! through the lock-free adapter of [`crate::lock_free`].
 //!
 //! It is **unbounded**: a push never fails, so a producer never waits, and
 //! the queue holds as many messages as the producers get ahead of the
@@ -10,7 +10,7 @@
 
 use crossbeam_queue::SegQueue;
 
-use crate::array_queue::{Backend, CountedQueue, LockFree};
+use crate::lock_free::{Backend, CountedQueue, LockFree};
 use crate::message::Message;
 
 impl<M: Send + 'static> LockFree<M> for SegQueue<M> {
@@ -38,8 +38,7 @@ pub struct CrossbeamSegQueue;
 
 impl Backend for CrossbeamSegQueue {
     const NAME: &'static str = "seg_queue";
-    const SUMMARY: &'static str =
-        "crossbeam-queue SegQueue: UNBOUNDED lock-free MPMC (capacity does not apply), one push/pop per message";
+    const SUMMARY: &'static str = "crossbeam-queue SegQueue: UNBOUNDED lock-free MPMC (capacity does not apply), one push/pop per message";
     type Queue<M: Message> = SegQueue<M>;
 }
 

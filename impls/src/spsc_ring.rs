@@ -23,8 +23,8 @@ use crossbeam_utils::CachePadded;
 
 use crate::message::Message;
 use crate::queue::{
-    Batching, BuildError, Consumed, Consumer, Endpoints, Info, Producer,
-    PublishError, Queue, QueueConfig, Topology,
+    Batching, BuildError, Consumed, Consumer, Endpoints, Info, Producer, PublishError, Queue,
+    QueueConfig, Topology,
 };
 use crate::runs::wrapped;
 use crate::sync::{Arc, AtomicBool, AtomicUsize, Ordering, UnsafeCell, on_unwind, read_slices};
@@ -88,10 +88,14 @@ impl Queue for SpscRing {
     type Consumer<M: Message> = SpscConsumer<M>;
 
     fn info() -> Info {
-        Info::new("spsc_ring", "Lamport ring with cached remote indices and in-place batches", &[Topology::Spsc])
-            .batching(Batching::Native)
-            .capacity_power_of_two(true)
-            .single_producer(true)
+        Info::new(
+            "spsc_ring",
+            "Lamport ring with cached remote indices and in-place batches",
+            &[Topology::Spsc],
+        )
+        .batching(Batching::Native)
+        .capacity_power_of_two(true)
+        .single_producer(true)
     }
 
     fn build<M: Message>(

@@ -15,8 +15,8 @@ use tokio::sync::mpsc::{Receiver, Sender, channel};
 
 use crate::message::Message;
 use crate::queue::{
-    BuildError, Consumed, Consumer, Endpoints, Info, Producer, PublishError, Queue, QueueConfig, Topology,
-    WaitClass,
+    BuildError, Consumed, Consumer, Endpoints, Info, Producer, PublishError, Queue, QueueConfig,
+    Topology, WaitClass,
 };
 use crate::wait::Cancel;
 
@@ -40,9 +40,13 @@ impl Queue for TokioMpsc {
     type Consumer<M: Message> = TokioConsumer<M>;
 
     fn info() -> Info {
-        Info::new("tokio_mpsc", "tokio bounded mpsc channel used from plain threads (blocking_send / blocking_recv)", &[Topology::Spsc, Topology::Mpsc])
-            .wait_class(WaitClass::Blocking)
-            .family(crate::info::Family::Crate)
+        Info::new(
+            "tokio_mpsc",
+            "tokio bounded mpsc channel used from plain threads (blocking_send / blocking_recv)",
+            &[Topology::Spsc, Topology::Mpsc],
+        )
+        .wait_class(WaitClass::Blocking)
+        .family(crate::info::Family::Crate)
     }
 
     fn build<M: Message>(

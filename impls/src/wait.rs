@@ -27,7 +27,7 @@ use crate::sync::{
 
 pub use schema::WaitStrategy;
 
-use crate::queue::{Consumed, PublishError};
+use crate::error::{Consumed, PublishError};
 
 /// How long [`WaitStrategy::TimeoutBlocking`] waits before giving up.
 pub const TIMEOUT: Duration = Duration::from_millis(1);

@@ -31,10 +31,8 @@ use impls::{Info, Topology};
 use serde::{Deserialize, Serialize};
 
 use crate::validate::Checker;
+pub use crate::validate::FAULTS_KIND;
 use crate::{Problem, ScenarioError};
-
-/// The `kind` that marks a fault scenario file.
-pub const FAULTS_KIND: &str = "faults";
 
 /// Fewest messages per run: enough that a consumer leaves after its first
 /// messages and a producer panics midway through its share, with work

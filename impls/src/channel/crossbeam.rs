@@ -26,8 +26,7 @@ impl super::Channel for CrossbeamChannel {
 
 impl super::TimedChannel for CrossbeamChannel {
     const SLICED_NAME: &'static str = "crossbeam_sliced";
-    const SLICED_SUMMARY: &'static str =
-        "crossbeam-channel bounded, one send per message, through try_send/try_recv and 20 ms timed calls";
+    const SLICED_SUMMARY: &'static str = "crossbeam-channel bounded, one send per message, through try_send/try_recv and 20 ms timed calls";
     crossbeam_shaped_timed_calls!(crossbeam_channel);
 }
 

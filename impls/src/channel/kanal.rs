@@ -22,8 +22,7 @@ pub struct KanalChannel;
 
 impl Channel for KanalChannel {
     const NAME: &'static str = "kanal";
-    const SUMMARY: &'static str =
-        "kanal bounded (sync API), one send per message";
+    const SUMMARY: &'static str = "kanal bounded (sync API), one send per message";
     const VEC_NAME: &'static str = "kanal_vec";
     type Sender<T: Send + 'static> = kanal::Sender<T>;
     type Receiver<T: Send + 'static> = kanal::Receiver<T>;

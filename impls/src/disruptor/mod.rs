@@ -55,8 +55,7 @@ use sequence::{INITIAL, Sequence, minimum};
 use crate::message::Message;
 use crate::metrics::{Counter, Metrics};
 use crate::queue::{
-    Batching, BuildError, Endpoints, Info, PublishError, Queue, QueueConfig,
-    Topology,
+    Batching, BuildError, Endpoints, Info, PublishError, Queue, QueueConfig, Topology,
 };
 use crate::sync::{Arc, AtomicBool, AtomicI64, AtomicUsize, Mutex, MutexGuard, Ordering};
 use crate::wait::Waiter;
@@ -473,7 +472,12 @@ type Sequences = Box<[Arc<Sequence>]>;
 fn graph(topology: Topology, sequences: &[Arc<Sequence>]) -> (Vec<Sequences>, Sequences) {
     let count = sequences.len();
     let upstream = (0..count)
-        .map(|index| sequences[topology.upstream(index, count)].iter().cloned().collect())
+        .map(|index| {
+            sequences[topology.upstream(index, count)]
+                .iter()
+                .cloned()
+                .collect()
+        })
         .collect();
     let gating = match topology {
         Topology::Pipeline | Topology::Diamond => Box::from([Arc::clone(&sequences[count - 1])]),

@@ -152,6 +152,95 @@ enum Handle<'o, T, F, G> {
     Move(&'o mut Option<T>),
 }
 
+/// Takes the `run` messages at the head of `local`'s ring (ready: below
+/// the tail it acquired), treating each as `handle` says, then moves the
+/// ring's head past them with one store (past those taken so far, if the
+/// handler or a drop panics).
+#[inline(always)]
+fn take_run<T, F: FnMut(&T), G: FnMut(&[T])>(
+    shared: &Shared<T>,
+    local: &mut Local<T>,
+    run: usize,
+    handle: &mut Handle<'_, T, F, G>,
+) {
+    let head = local.head;
+    let ring = local.ring;
+    let mut advance = Advance { local, done: 0 };
+    // SAFETY: rings live as long as `shared`.
+    let ring = unsafe { &*ring };
+    match handle {
+        Handle::Read(on) => {
+            for offset in 0..run {
+                shared
+                    .slot(ring, head.wrapping_add(offset))
+                    .with_mut(|slot| {
+                        let message = slot.cast::<T>();
+                        // Counted as taken before it is handed: if
+                        // `on` panics, it was handed, and a drop
+                        // that panics must not leave it behind to
+                        // be dropped again.
+                        advance.done += 1;
+                        on_unwind(
+                            // SAFETY: below the tail we acquired,
+                            // so published and initialised; the
+                            // producer does not reuse it until our
+                            // head store.
+                            || on(unsafe { &*message }),
+                            // SAFETY: as above; `on` is gone.
+                            || unsafe { ptr::drop_in_place(message) },
+                        );
+                        // SAFETY: as above; read for the last time.
+                        unsafe { ptr::drop_in_place(message) };
+                    });
+            }
+        }
+        Handle::Slices(on) => {
+            let (first, second) = wrapped(&ring.slots, head, run);
+            // Cells of the run being handed that `on` has seen.
+            let handed = Cell::new(0);
+            let mut hand = |values: &[MaybeUninit<T>]| {
+                handed.set(handed.get() + values.len());
+                // SAFETY: below the tail we acquired, so published
+                // and initialised (see below), and `MaybeUninit<T>`
+                // has `T`'s layout.
+                on(unsafe {
+                    core::slice::from_raw_parts(values.as_ptr().cast::<T>(), values.len())
+                })
+            };
+            for cells in [first, second] {
+                handed.set(0);
+                on_unwind(
+                    // SAFETY: below the tail we acquired, so
+                    // published and initialised; the producer does
+                    // not reuse them until our head store, and
+                    // nothing writes them.
+                    || unsafe { read_slices(cells, &mut hand) },
+                    // `on` panicked: what it was handed is taken.
+                    || drop_taken(&cells[..handed.get()], &mut advance),
+                );
+                drop_taken(cells, &mut advance);
+            }
+        }
+        Handle::Discard => {
+            let (first, second) = wrapped(&ring.slots, head, run);
+            drop_taken(first, &mut advance);
+            drop_taken(second, &mut advance);
+        }
+        Handle::Move(out) => {
+            debug_assert_eq!(run, 1, "a move takes one message");
+            **out = Some(shared.slot(ring, head).with(|slot| {
+                // SAFETY: published and initialised (below the
+                // acquired tail); moved out once, and the head
+                // moves past it when `advance` drops, so it is
+                // never read or dropped again.
+                unsafe { (*slot).assume_init_read() }
+            }));
+            advance.done = 1;
+        }
+    }
+    drop(advance);
+}
+
 impl<T: Send> RingConsumer<T> {
     /// The consumer of the channel `shared`, which can register up to
     /// `max_producers` rings.
@@ -195,82 +284,7 @@ impl<T: Send> RingConsumer<T> {
             if run == 0 {
                 continue;
             }
-            let head = local.head;
-            let ring = local.ring;
-            let mut advance = Advance { local, done: 0 };
-            // SAFETY: rings live as long as `shared`.
-            let ring = unsafe { &*ring };
-            match handle {
-                Handle::Read(on) => {
-                    for offset in 0..run {
-                        shared
-                            .slot(ring, head.wrapping_add(offset))
-                            .with_mut(|slot| {
-                                let message = slot.cast::<T>();
-                                // Counted as taken before it is handed: if
-                                // `on` panics, it was handed, and a drop
-                                // that panics must not leave it behind to
-                                // be dropped again.
-                                advance.done += 1;
-                                on_unwind(
-                                    // SAFETY: below the tail we acquired,
-                                    // so published and initialised; the
-                                    // producer does not reuse it until our
-                                    // head store.
-                                    || on(unsafe { &*message }),
-                                    // SAFETY: as above; `on` is gone.
-                                    || unsafe { ptr::drop_in_place(message) },
-                                );
-                                // SAFETY: as above; read for the last time.
-                                unsafe { ptr::drop_in_place(message) };
-                            });
-                    }
-                }
-                Handle::Slices(on) => {
-                    let (first, second) = wrapped(&ring.slots, head, run);
-                    // Cells of the run being handed that `on` has seen.
-                    let handed = Cell::new(0);
-                    let mut hand = |values: &[MaybeUninit<T>]| {
-                        handed.set(handed.get() + values.len());
-                        // SAFETY: below the tail we acquired, so published
-                        // and initialised (see below), and `MaybeUninit<T>`
-                        // has `T`'s layout.
-                        on(unsafe {
-                            core::slice::from_raw_parts(values.as_ptr().cast::<T>(), values.len())
-                        })
-                    };
-                    for cells in [first, second] {
-                        handed.set(0);
-                        on_unwind(
-                            // SAFETY: below the tail we acquired, so
-                            // published and initialised; the producer does
-                            // not reuse them until our head store, and
-                            // nothing writes them.
-                            || unsafe { read_slices(cells, &mut hand) },
-                            // `on` panicked: what it was handed is taken.
-                            || drop_taken(&cells[..handed.get()], &mut advance),
-                        );
-                        drop_taken(cells, &mut advance);
-                    }
-                }
-                Handle::Discard => {
-                    let (first, second) = wrapped(&ring.slots, head, run);
-                    drop_taken(first, &mut advance);
-                    drop_taken(second, &mut advance);
-                }
-                Handle::Move(out) => {
-                    debug_assert_eq!(run, 1, "a move takes one message");
-                    **out = Some(shared.slot(ring, head).with(|slot| {
-                        // SAFETY: published and initialised (below the
-                        // acquired tail); moved out once, and the head
-                        // moves past it when `advance` drops, so it is
-                        // never read or dropped again.
-                        unsafe { (*slot).assume_init_read() }
-                    }));
-                    advance.done = 1;
-                }
-            }
-            drop(advance);
+            take_run(shared, local, run, handle);
             done += run;
             if done == max {
                 break;

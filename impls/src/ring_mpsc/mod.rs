@@ -57,14 +57,15 @@
 //!
 //! # Files
 //! `ring` holds one producer's ring and the table the channel shares;
-//! `channel` the channel handle and the producers; `reservation` a
-//! producer's reserved slots; `consumer` the consumer that polls every
-//! ring; `adapter` the implementation behind the one trait.
+//! `channel` the channel handle, which registers producers; `producer` a
+//! registered producer and its reserved slots; `consumer` the consumer
+//! that polls every ring; `adapter` the implementation behind the one
+//! trait.
 
 mod adapter;
 mod channel;
 mod consumer;
-mod reservation;
+mod producer;
 mod ring;
 
 use core::ptr;
@@ -72,9 +73,9 @@ use core::ptr;
 use crossbeam_utils::CachePadded;
 
 pub use adapter::RingMpsc;
-pub use channel::{Channel, RingProducer};
+pub use channel::Channel;
 pub use consumer::RingConsumer;
-pub use reservation::Reservation;
+pub use producer::{Reservation, RingProducer};
 use ring::Shared;
 
 use crate::sync::{Arc, AtomicBool, AtomicPtr, AtomicUsize};

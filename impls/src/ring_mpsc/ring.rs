@@ -47,7 +47,11 @@ pub(super) struct Shared<T> {
 impl<T> Shared<T> {
     /// The slot of `position` in `ring`.
     #[inline(always)]
-    pub(super) fn slot<'r>(&self, ring: &'r Ring<T>, position: usize) -> &'r UnsafeCell<MaybeUninit<T>> {
+    pub(super) fn slot<'r>(
+        &self,
+        ring: &'r Ring<T>,
+        position: usize,
+    ) -> &'r UnsafeCell<MaybeUninit<T>> {
         // SAFETY: every ring has `mask + 1` slots, a power of two, so the
         // masked index is in bounds.
         unsafe { ring.slots.get_unchecked(position & self.mask) }
