@@ -6,7 +6,7 @@
 //! the implementation's smallest), batches of [`BATCH`], a few thousand
 //! 8-byte messages, waits that spin and then yield, and a watchdog. Each
 //! producer numbers its messages `0, 1, 2, ...` as in every other run;
-//! each consumer records what it receives in an oracle [`Tally`], and the
+//! each consumer records what it receives in an oracle [`Tally`](crate::oracle::Tally), and the
 //! oracle's [`problems`](crate::oracle::problems) judge loss, duplication
 //! and order per producer. A batch whose publish failed (a panic in the
 //! callback, `Disconnected`, `Cancelled`) may have delivered a prefix of

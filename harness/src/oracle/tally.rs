@@ -20,7 +20,7 @@ pub(super) struct PerProducer {
 }
 
 /// One consumer's bookkeeping. The measured loops update it through an
-/// [`Observer`], which keeps the entry of the producer seen last in
+/// [`Observer`](super::Observer), which keeps the entry of the producer seen last in
 /// registers; [`Tally::observe`] is the same check for one message.
 #[derive(Clone, Debug)]
 pub struct Tally {
@@ -58,7 +58,7 @@ impl Tally {
 
     /// A tally kept elsewhere (a foreign child's, reported over the
     /// protocol in [`crate::foreign`]): per producer, by index, its count,
-    /// checksum (kept as [`Observer`] keeps it) and one past the last
+    /// checksum (kept as [`Observer`](super::Observer) keeps it) and one past the last
     /// sequence seen; then the messages out of order, those naming no
     /// producer, and those with damaged words.
     pub fn from_parts(
@@ -98,7 +98,7 @@ impl Tally {
         self.unread += n;
     }
 
-    /// Records one message (the same check as [`Observer::observe`], which
+    /// Records one message (the same check as [`Observer::observe`](super::Observer::observe), which
     /// the measured loops use).
     pub fn observe<M: Message>(&mut self, message: &M) {
         let mut observer = self.observer();

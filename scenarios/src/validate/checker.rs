@@ -9,8 +9,11 @@ use std::path::Path;
 
 use impls::Info;
 
-use super::ALL;
 use crate::{Problem, ScenarioError};
+
+/// What an implementation list names to mean every implementation of the
+/// roster that can run the scenario.
+pub const ALL: &str = "all";
 
 /// Checks fields of the file at `path`, naming it in every error.
 pub(crate) struct Checker<'a> {

@@ -23,6 +23,7 @@ use impls::message::MAX_SEQUENCE;
 use impls::{Info, Topology};
 use serde::Deserialize;
 
+pub use checker::ALL;
 pub(crate) use checker::Checker;
 use checker::Listed;
 
@@ -92,10 +93,6 @@ pub(crate) fn declared_kind(text: &str) -> Option<String> {
 /// [`ScenarioFile`]: crate::ScenarioFile
 /// [`FaultScenario`]: crate::FaultScenario
 pub const FAULTS_KIND: &str = "faults";
-
-/// What an implementation list names to mean every implementation of the
-/// roster that can run the scenario.
-pub const ALL: &str = "all";
 
 /// Parses and checks `text`, the contents of the file at `path`, against
 /// the implementations in `known`.
