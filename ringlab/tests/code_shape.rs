@@ -3,7 +3,9 @@
 //! `too_many_arguments` allowance, and no modules that import each other,
 //! directly or in a loop (a parent that declares and uses its children is
 //! fine; a child that then imports from that parent is not). Test code
-//! (`#[cfg(test)]` items, `tests.rs` files, `tests/` folders) is left out.
+//! (`#[cfg(test)]` items, `tests.rs` files, `tests/` folders) is left out,
+//! and so are paths through a crate's root (`crate::Name`): the root's
+//! re-exports are the crate's public face, not a module of its own.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
