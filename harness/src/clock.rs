@@ -150,7 +150,7 @@ impl Clock {
                 started.elapsed().as_nanos() as f64 / f64::from(READS)
             })
             .collect();
-        let cost_ns = crate::stats::median(&costs);
+        let cost_ns = reports::stats::median(&costs);
         let mut smallest = u64::MAX;
         let mut previous = self.now();
         for _ in 0..READS {
@@ -189,7 +189,7 @@ fn calibrate(span: Duration, spans: usize) -> Option<f64> {
         })
         .filter(|rate| rate.is_finite() && *rate > 0.0)
         .collect();
-    crate::stats::median(&rates)
+    reports::stats::median(&rates)
 }
 
 #[cfg(test)]

@@ -19,7 +19,9 @@
 //!   implementations ([`main!`] makes a crate's `main` of it);
 //! - [`cpus`]: where the cores sit (physical core, package, shared
 //!   caches), as sysfs tells;
-//! - [`placement`], [`provenance`], [`results`], [`stats`], [`table`].
+//! - [`placement`], [`provenance`], [`results`]. The statistics
+//!   ([`reports::stats`]) and the terminal's table ([`reports::terminal`])
+//!   are the reports crate's, beside the page and the CSV.
 //!
 //! ```
 //! use harness::placement::Cores;
@@ -64,9 +66,7 @@ pub mod placement;
 pub mod provenance;
 pub mod results;
 pub mod runner;
-pub use reports::stats;
 pub mod sweep;
-pub mod table;
 
 /// Defines `main` for a binary that runs the ringlab command line over
 /// `Roster` (see [`impls::registry`]): every subcommand, scenario and

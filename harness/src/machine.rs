@@ -81,7 +81,7 @@ pub fn round_trip(a: usize, b: usize, batches: usize) -> Result<f64, String> {
     if !(initiator_pinned && echo_pinned) {
         return Err(format!("the OS refused to pin to cores {a} and {b}"));
     }
-    crate::stats::median(&timed).ok_or_else(|| "no batches timed".to_owned())
+    reports::stats::median(&timed).ok_or_else(|| "no batches timed".to_owned())
 }
 
 /// Spins until `line` holds `value`, yielding now and then so that the

@@ -8,9 +8,9 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use schema::OrderingGuarantee;
 use serde::Serialize;
 
-use schema::OrderingGuarantee;
 pub use schema::{
     Configuration, FLOOR_UNSTABLE_FACTOR, Floor, FloorRound, ImplementationRecord, Latency,
     LatencyKind, Results, RunRecord, SCHEMA, ScenarioRecord, Summary,
@@ -40,10 +40,10 @@ pub fn floor(cores: (usize, usize), rounds: Vec<FloorRound>) -> Floor {
         .filter(|r| !r.warmup)
         .filter_map(|r| r.round_trip_ns)
         .collect();
-    let range_ns = crate::stats::min_max(&measured);
+    let range_ns = reports::stats::min_max(&measured);
     Floor {
         cores,
-        median_ns: crate::stats::median(&measured),
+        median_ns: reports::stats::median(&measured),
         unstable: range_ns.is_some_and(|(low, high)| high > low * FLOOR_UNSTABLE_FACTOR),
         range_ns,
         rounds,

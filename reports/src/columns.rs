@@ -1,11 +1,16 @@
 //! The figure columns of a configuration's table, defined once for the
-//! harness's terminal table and the report's page: header, whether a row
-//! has the figure, alignment, and the cell in the medium's characters
-//! ([`Medium`]). Each table picks its columns from here and adds only what
-//! belongs to its medium (the page's ordering, wait, latency and counters
-//! columns; the terminal's wait text and percentile columns).
+//! harness's terminal table, the report's page and its CSV: header,
+//! whether a row has the figure, alignment, the cell in the medium's
+//! characters ([`Medium`]) and the CSV's columns with their raw values.
+//! Each table picks its columns from here and adds only what belongs to
+//! its medium (the page's ordering and wait, and the kind and samples of
+//! its latency cell; the terminal's wait text and percentile columns);
+//! the CSV writes [`CSV`], every figure, in its order.
 
-use crate::format::{Medium, millions, millions_interval, per_message, ratio, ratio_interval};
+use crate::format::{
+    Medium, millions, millions_interval, nanoseconds, per_message, ratio, ratio_interval, shares,
+    trim,
+};
 use crate::model::{IntervalKind, Summary};
 
 /// One figure column.
@@ -23,6 +28,40 @@ pub struct Column {
     pub has: fn(&Summary) -> bool,
     /// The cell, in the medium's characters.
     pub cell: fn(&Summary, Medium) -> String,
+    /// Shown in work-sharing configurations only.
+    pub work_sharing_only: bool,
+    /// The CSV's columns for this figure.
+    pub csv: &'static [CsvField],
+}
+
+/// A column of the CSV: its header and its value as written (empty where
+/// the row lacks it).
+#[derive(Clone, Copy, Debug)]
+pub struct CsvField {
+    /// The header.
+    pub name: &'static str,
+    /// The value, unformatted.
+    pub value: fn(&Summary) -> String,
+    /// Written for a row that did not pass too (the verdict's counts);
+    /// every other figure of such a row is left empty, so that nothing
+    /// drawn from the CSV picks up the figures of runs the oracle failed.
+    pub kept_when_failed: bool,
+}
+
+impl CsvField {
+    const fn figure(name: &'static str, value: fn(&Summary) -> String) -> Self {
+        Self {
+            name,
+            value,
+            kept_when_failed: false,
+        }
+    }
+}
+
+/// A number as the CSV writes it: shortest round-trip text, empty when
+/// absent.
+pub fn number(value: Option<f64>) -> String {
+    value.map_or_else(String::new, |v| v.to_string())
 }
 
 impl Column {
@@ -62,6 +101,12 @@ pub const MEDIAN: Column = Column {
     left: false,
     has: |s| s.median.is_some(),
     cell: |s, medium| millions(s.median, medium),
+    work_sharing_only: false,
+    csv: &[
+        CsvField::figure("median_msg_per_s", |s| number(s.median)),
+        CsvField::figure("min_msg_per_s", |s| number(s.min)),
+        CsvField::figure("max_msg_per_s", |s| number(s.max)),
+    ],
 };
 
 /// Its 95% bootstrap interval (min–max where the file has none).
@@ -71,6 +116,15 @@ pub const THROUGHPUT_INTERVAL: Column = Column {
     left: false,
     has: |s| s.throughput_interval().is_some(),
     cell: |s, medium| marked(s.throughput_interval(), millions_interval, medium),
+    work_sharing_only: false,
+    csv: &[
+        CsvField::figure("throughput_ci_low", |s| {
+            number(s.throughput_ci.map(|c| c.0))
+        }),
+        CsvField::figure("throughput_ci_high", |s| {
+            number(s.throughput_ci.map(|c| c.1))
+        }),
+    ],
 };
 
 /// The median per-round ratio to the baseline.
@@ -80,6 +134,12 @@ pub const RATIO: Column = Column {
     left: false,
     has: |s| s.ratio_to_baseline.is_some(),
     cell: |s, medium| ratio(s.ratio_to_baseline, medium),
+    work_sharing_only: false,
+    csv: &[
+        CsvField::figure("ratio_to_baseline", |s| number(s.ratio_to_baseline)),
+        CsvField::figure("ratio_min", |s| number(s.ratio_min)),
+        CsvField::figure("ratio_max", |s| number(s.ratio_max)),
+    ],
 };
 
 /// Its 95% bootstrap interval (per-round min–max where the file has none).
@@ -89,6 +149,11 @@ pub const RATIO_INTERVAL: Column = Column {
     left: false,
     has: |s| s.ratio_interval().is_some(),
     cell: |s, medium| marked(s.ratio_interval(), ratio_interval, medium),
+    work_sharing_only: false,
+    csv: &[
+        CsvField::figure("ratio_ci_low", |s| number(s.ratio_ci.map(|c| c.0))),
+        CsvField::figure("ratio_ci_high", |s| number(s.ratio_ci.map(|c| c.1))),
+    ],
 };
 
 /// With several layouts: the lowest and highest layout median.
@@ -98,6 +163,15 @@ pub const LAYOUT_RANGE: Column = Column {
     left: false,
     has: |s| s.layout_range.is_some(),
     cell: |s, medium| millions_interval(s.layout_range, medium),
+    work_sharing_only: false,
+    csv: &[
+        CsvField::figure("layouts_low_msg_per_s", |s| {
+            number(s.layout_range.map(|r| r.0))
+        }),
+        CsvField::figure("layouts_high_msg_per_s", |s| {
+            number(s.layout_range.map(|r| r.1))
+        }),
+    ],
 };
 
 /// With several layouts: the lowest and highest layout median ratio.
@@ -107,6 +181,15 @@ pub const RATIO_LAYOUT_RANGE: Column = Column {
     left: false,
     has: |s| s.ratio_layout_range.is_some(),
     cell: |s, medium| ratio_interval(s.ratio_layout_range, medium),
+    work_sharing_only: false,
+    csv: &[
+        CsvField::figure("ratio_layouts_low", |s| {
+            number(s.ratio_layout_range.map(|r| r.0))
+        }),
+        CsvField::figure("ratio_layouts_high", |s| {
+            number(s.ratio_layout_range.map(|r| r.1))
+        }),
+    ],
 };
 
 /// CPU time of every run thread per message.
@@ -116,6 +199,10 @@ pub const CPU: Column = Column {
     left: false,
     has: |s| s.cpu_ns_per_message.is_some(),
     cell: |s, medium| per_message(s.cpu_ns_per_message, medium),
+    work_sharing_only: false,
+    csv: &[CsvField::figure("cpu_ns_per_message", |s| {
+        number(s.cpu_ns_per_message)
+    })],
 };
 
 /// Heap allocations per message in the measured region.
@@ -125,6 +212,10 @@ pub const ALLOCATIONS: Column = Column {
     left: false,
     has: |s| s.allocations_per_message.is_some(),
     cell: |s, medium| per_message(s.allocations_per_message, medium),
+    work_sharing_only: false,
+    csv: &[CsvField::figure("allocations_per_message", |s| {
+        number(s.allocations_per_message)
+    })],
 };
 
 /// Heap bytes allocated per message in the measured region.
@@ -134,6 +225,10 @@ pub const ALLOCATED_BYTES: Column = Column {
     left: false,
     has: |s| s.allocated_bytes_per_message.is_some(),
     cell: |s, medium| per_message(s.allocated_bytes_per_message, medium),
+    work_sharing_only: false,
+    csv: &[CsvField::figure("allocated_bytes_per_message", |s| {
+        number(s.allocated_bytes_per_message)
+    })],
 };
 
 /// The median multiple of the floor (the core-to-core round trip measured
@@ -151,6 +246,16 @@ pub const FLOOR: Column = Column {
         ),
         _ => ratio(s.floor_multiple, medium),
     },
+    work_sharing_only: false,
+    csv: &[
+        CsvField::figure("floor_multiple", |s| number(s.floor_multiple)),
+        CsvField::figure("floor_multiple_ci_low", |s| {
+            number(s.floor_multiple_ci.map(|c| c.0))
+        }),
+        CsvField::figure("floor_multiple_ci_high", |s| {
+            number(s.floor_multiple_ci.map(|c| c.1))
+        }),
+    ],
 };
 
 /// The oracle's verdict: the worst over the runs, and passed of measured.
@@ -160,7 +265,118 @@ pub const ORACLE: Column = Column {
     left: true,
     has: |_| true,
     cell: |s, _| format!("{} {}/{}", s.verdict, s.passed_runs, s.measured_runs),
+    work_sharing_only: false,
+    csv: &[
+        CsvField {
+            name: "verdict",
+            value: |s| s.verdict.as_str().to_owned(),
+            kept_when_failed: true,
+        },
+        CsvField {
+            name: "passed_runs",
+            value: |s| s.passed_runs.to_string(),
+            kept_when_failed: true,
+        },
+        CsvField {
+            name: "measured_runs",
+            value: |s| s.measured_runs.to_string(),
+            kept_when_failed: true,
+        },
+    ],
 };
+
+/// Latency percentiles: p50 / p99 / p99.9 / max.
+pub const LATENCY: Column = Column {
+    template: "latency p50 / p99 / p99.9 / max",
+    width: 31,
+    left: false,
+    has: |s| s.latency.is_some(),
+    cell: |s, medium| {
+        [50.0, 99.0, 99.9, 100.0]
+            .map(|p| {
+                s.latency_at(p)
+                    .map_or_else(|| medium.missing().to_owned(), nanoseconds)
+            })
+            .join(" / ")
+    },
+    work_sharing_only: false,
+    csv: &[
+        CsvField::figure("latency_p50_ns", |s| number(s.latency_at(50.0))),
+        CsvField::figure("latency_p99_ns", |s| number(s.latency_at(99.0))),
+        CsvField::figure("latency_p99_9_ns", |s| number(s.latency_at(99.9))),
+        CsvField::figure("latency_max_ns", |s| number(s.latency_at(100.0))),
+    ],
+};
+
+/// Event counters per message: the measured ones only (unavailable
+/// counters are named apart, never shown as zero).
+pub const COUNTERS: Column = Column {
+    template: "counters per message",
+    width: 30,
+    left: true,
+    has: |s| !s.counters.is_empty(),
+    cell: |s, _| {
+        s.counters
+            .iter()
+            .filter_map(|c| {
+                c.per_message
+                    .map(|value| format!("{} {} {}", c.name, trim(value), c.unit))
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
+    },
+    work_sharing_only: false,
+    // `name=value` pairs separated by `;`.
+    csv: &[CsvField::figure("counters_per_message", |s| {
+        s.counters
+            .iter()
+            .filter_map(|c| c.per_message.map(|v| format!("{}={v}", c.name)))
+            .collect::<Vec<_>>()
+            .join(";")
+    })],
+};
+
+/// The medians of the lowest and the highest consumer's share of the
+/// messages, in work-sharing runs.
+pub const CONSUMER_SHARE: Column = Column {
+    template: "consumer share",
+    width: 9,
+    left: false,
+    has: |s| s.consumer_share.is_some(),
+    cell: |s, medium| {
+        s.consumer_share
+            .map_or_else(|| medium.missing().to_owned(), shares)
+    },
+    work_sharing_only: true,
+    csv: &[
+        CsvField::figure("consumer_share_low", |s| {
+            number(s.consumer_share.map(|c| c.0))
+        }),
+        CsvField::figure("consumer_share_high", |s| {
+            number(s.consumer_share.map(|c| c.1))
+        }),
+    ],
+};
+
+/// Every figure column, in the CSV's order: the figures files have long
+/// had first, then those added since (appended, so older readers keep
+/// their columns).
+pub const CSV: [&Column; 14] = [
+    &ORACLE,
+    &MEDIAN,
+    &THROUGHPUT_INTERVAL,
+    &RATIO,
+    &RATIO_INTERVAL,
+    &CPU,
+    &ALLOCATIONS,
+    &ALLOCATED_BYTES,
+    &LATENCY,
+    &COUNTERS,
+    &LAYOUT_RANGE,
+    &RATIO_LAYOUT_RANGE,
+    &CONSUMER_SHARE,
+    &FLOOR,
+];
 
 #[cfg(test)]
 mod tests {

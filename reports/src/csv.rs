@@ -8,50 +8,92 @@
 
 use std::fmt::Write;
 
-use crate::model::ResultsFile;
+use crate::columns;
+use crate::model::{Configuration, ResultsFile, Summary};
 
 /// The CSV's file name in the report folder.
 pub(crate) const FILE_NAME: &str = "figures.csv";
 
-const HEADER: [&str; 38] = [
-    "file",
-    "scenario",
-    "topology",
-    "git_commit",
-    "producers",
-    "consumers",
-    "capacity",
-    "payload_bytes",
-    "batch",
-    "requested_wait",
-    "wait",
-    "consume",
-    "rate_per_s",
-    "oversubscribed",
-    "placement",
-    "implementation",
-    "baseline",
-    "verdict",
-    "passed_runs",
-    "measured_runs",
-    "median_msg_per_s",
-    "min_msg_per_s",
-    "max_msg_per_s",
-    "throughput_ci_low",
-    "throughput_ci_high",
-    "ratio_to_baseline",
-    "ratio_min",
-    "ratio_max",
-    "ratio_ci_low",
-    "ratio_ci_high",
-    "cpu_ns_per_message",
-    "allocations_per_message",
-    "allocated_bytes_per_message",
-    "latency_p50_ns",
-    "latency_p99_ns",
-    "latency_p99_9_ns",
-    "latency_max_ns",
-    "counters_per_message",
+/// What a row is about: its file, configuration and implementation.
+type Row<'a> = (&'a ResultsFile, &'a Configuration, &'a Summary);
+
+/// A column naming what a row is about, with its cell.
+struct IdentityField {
+    name: &'static str,
+    value: fn(Row<'_>) -> String,
+}
+
+/// The columns naming what a row is about, before its figures
+/// ([`columns::CSV`]).
+const IDENTITY: [IdentityField; 17] = [
+    IdentityField {
+        name: "file",
+        value: |(file, _, _)| file.path.display().to_string(),
+    },
+    IdentityField {
+        name: "scenario",
+        value: |(file, _, _)| file.scenario.name.clone(),
+    },
+    IdentityField {
+        name: "topology",
+        value: |(file, _, _)| file.scenario.topology.name().to_owned(),
+    },
+    IdentityField {
+        name: "git_commit",
+        value: |(file, _, _)| file.provenance.git_commit.clone().unwrap_or_default(),
+    },
+    IdentityField {
+        name: "producers",
+        value: |(_, configuration, _)| configuration.producers.to_string(),
+    },
+    IdentityField {
+        name: "consumers",
+        value: |(_, configuration, _)| configuration.consumers.to_string(),
+    },
+    IdentityField {
+        name: "capacity",
+        value: |(_, configuration, _)| configuration.capacity.to_string(),
+    },
+    IdentityField {
+        name: "payload_bytes",
+        value: |(_, configuration, _)| configuration.payload.to_string(),
+    },
+    IdentityField {
+        name: "batch",
+        value: |(_, configuration, _)| configuration.batch.to_string(),
+    },
+    IdentityField {
+        name: "requested_wait",
+        value: |(_, configuration, _)| configuration.requested_wait.name().to_owned(),
+    },
+    IdentityField {
+        name: "wait",
+        value: |(_, configuration, _)| configuration.wait.name().to_owned(),
+    },
+    IdentityField {
+        name: "consume",
+        value: |(_, configuration, _)| configuration.consume.name().to_owned(),
+    },
+    IdentityField {
+        name: "rate_per_s",
+        value: |(_, configuration, _)| columns::number(configuration.rate),
+    },
+    IdentityField {
+        name: "oversubscribed",
+        value: |(_, configuration, _)| configuration.oversubscribed.to_string(),
+    },
+    IdentityField {
+        name: "placement",
+        value: |(_, configuration, _)| configuration.placement_description.clone(),
+    },
+    IdentityField {
+        name: "implementation",
+        value: |(_, _, summary)| summary.implementation.clone(),
+    },
+    IdentityField {
+        name: "baseline",
+        value: |(file, _, _)| file.scenario.baseline.clone(),
+    },
 ];
 
 fn field(text: &str) -> String {
@@ -62,76 +104,43 @@ fn field(text: &str) -> String {
     }
 }
 
-fn number(value: Option<f64>) -> String {
-    value.map_or_else(String::new, |v| v.to_string())
-}
-
-/// Measured counters as `name=value` pairs separated by `;` (unavailable
-/// counters are left out, never written as zero).
-fn counters(summary: &crate::model::Summary) -> String {
-    summary
-        .counters
+/// The CSV's header line.
+fn header() -> String {
+    IDENTITY
         .iter()
-        .filter_map(|c| c.per_message.map(|v| format!("{}={v}", c.name)))
+        .map(|identity| identity.name)
+        .chain(
+            columns::CSV
+                .iter()
+                .flat_map(|column| column.csv.iter().map(|csv| csv.name)),
+        )
         .collect::<Vec<_>>()
-        .join(";")
+        .join(",")
 }
 
 /// The CSV text for every file.
 pub(crate) fn figures(results: &[ResultsFile]) -> String {
-    let mut out = HEADER.join(",");
+    let mut out = header();
     out.push('\n');
     for file in results {
         for configuration in &file.configurations {
             for summary in &configuration.summary {
                 let passes = summary.verdict.passes();
-                // Figures of a row that did not pass stay empty.
-                let figure =
-                    |value: Option<f64>| if passes { number(value) } else { String::new() };
-                let cells = [
-                    field(&file.path.display().to_string()),
-                    field(&file.scenario.name),
-                    field(file.scenario.topology.name()),
-                    field(file.provenance.git_commit.as_deref().unwrap_or("")),
-                    configuration.producers.to_string(),
-                    configuration.consumers.to_string(),
-                    configuration.capacity.to_string(),
-                    configuration.payload.to_string(),
-                    configuration.batch.to_string(),
-                    field(configuration.requested_wait.name()),
-                    field(configuration.wait.name()),
-                    field(configuration.consume.name()),
-                    number(configuration.rate),
-                    configuration.oversubscribed.to_string(),
-                    field(&configuration.placement_description),
-                    field(&summary.implementation),
-                    field(&file.scenario.baseline),
-                    field(summary.verdict.as_str()),
-                    summary.passed_runs.to_string(),
-                    summary.measured_runs.to_string(),
-                    figure(summary.median),
-                    figure(summary.min),
-                    figure(summary.max),
-                    figure(summary.throughput_ci.map(|c| c.0)),
-                    figure(summary.throughput_ci.map(|c| c.1)),
-                    figure(summary.ratio_to_baseline),
-                    figure(summary.ratio_min),
-                    figure(summary.ratio_max),
-                    figure(summary.ratio_ci.map(|c| c.0)),
-                    figure(summary.ratio_ci.map(|c| c.1)),
-                    figure(summary.cpu_ns_per_message),
-                    figure(summary.allocations_per_message),
-                    figure(summary.allocated_bytes_per_message),
-                    figure(summary.latency_at(50.0)),
-                    figure(summary.latency_at(99.0)),
-                    figure(summary.latency_at(99.9)),
-                    figure(summary.latency_at(100.0)),
-                    if passes {
-                        field(&counters(summary))
-                    } else {
-                        String::new()
-                    },
-                ];
+                let row = (file, configuration, summary);
+                let cells: Vec<String> = IDENTITY
+                    .iter()
+                    .map(|identity| field(&(identity.value)(row)))
+                    .chain(columns::CSV.iter().flat_map(|column| {
+                        column.csv.iter().map(|csv| {
+                            // Figures of a row that did not pass stay empty.
+                            if passes || csv.kept_when_failed {
+                                field(&(csv.value)(summary))
+                            } else {
+                                String::new()
+                            }
+                        })
+                    }))
+                    .collect();
                 let _ = writeln!(out, "{}", cells.join(","));
             }
         }

@@ -28,6 +28,7 @@ pub mod compare;
 pub mod format;
 pub mod model;
 pub mod stats;
+pub mod terminal;
 pub mod verdict;
 
 mod charts;

@@ -10,17 +10,13 @@
 use std::ops::{Deref, DerefMut};
 use std::path::PathBuf;
 
+pub use schema::{BASE, Family, LeftOut};
 pub use schema::{
     Configuration, CounterAvailability, CounterSource, CounterStatus, CounterValue,
     ImplementationRecord as Implementation, IntervalKind, Label, Latency, LatencyKind, Machine,
     Outcome, Provenance, Results, RunRecord as Run, SCHEMA, ScenarioRecord as Scenario, Summary,
     Timer, Verdict,
 };
-pub use schema::{Family, LeftOut};
-
-/// The base case's name in results files: the harness's own per-message
-/// work with no queue.
-pub const BASE: &str = "base";
 
 /// One results file, as read by [`crate::load`].
 #[derive(Clone, Debug)]

@@ -834,3 +834,46 @@ fn a_pair_is_flagged_exactly_when_its_interval_quotient_excludes_one() {
     }
     assert!(judged >= 4);
 }
+
+#[test]
+fn csv_has_every_figure_the_tables_show_with_its_value() {
+    let mut results = load("mpsc-contract.json");
+    let summary = &mut results.configurations[0].summary[0];
+    summary.floor_multiple = Some(2.5);
+    summary.floor_multiple_ci = Some((2.25, 2.75));
+    summary.consumer_share = Some((0.375, 0.625));
+    summary.layout_range = Some((1e6, 2e6));
+    summary.ratio_layout_range = Some((0.75, 1.25));
+    let implementation = summary.implementation.clone();
+    let out = out_dir("csv-figures");
+    let rendered = reports::render(&[results], &out, &Options::default()).expect("render");
+    let rows = parse_csv(&std::fs::read_to_string(&rendered.csv).expect("csv"));
+    // Every figure column has its CSV columns, each named once.
+    let header = &rows[0];
+    let mut names: Vec<&String> = header.iter().collect();
+    names.sort();
+    names.dedup();
+    assert_eq!(names.len(), header.len(), "a CSV column named twice");
+    for column in reports::columns::CSV {
+        assert!(!column.csv.is_empty());
+        for field in column.csv {
+            assert!(
+                header.iter().any(|name| name == field.name),
+                "{}",
+                field.name
+            );
+        }
+    }
+    let row = csv_row(&rows, 1);
+    assert_eq!(row["implementation"], implementation);
+    assert_eq!(row["floor_multiple"], "2.5");
+    assert_eq!(row["floor_multiple_ci_low"], "2.25");
+    assert_eq!(row["floor_multiple_ci_high"], "2.75");
+    assert_eq!(row["consumer_share_low"], "0.375");
+    assert_eq!(row["consumer_share_high"], "0.625");
+    assert_eq!(row["layouts_low_msg_per_s"], "1000000");
+    assert_eq!(row["ratio_layouts_high"], "1.25");
+    // The columns files have long had keep their places.
+    assert_eq!(header[17], "verdict");
+    assert_eq!(header[37], "counters_per_message");
+}

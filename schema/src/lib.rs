@@ -20,8 +20,8 @@ pub use machine::{
 };
 pub use outcome::{Costs, Label, Outcome, RunLatency, Verdict};
 pub use results::{
-    Configuration, FLOOR_UNSTABLE_FACTOR, Floor, FloorRound, ImplementationRecord, IntervalKind,
-    Latency, LatencyKind, LayoutRecord, LeftOut, Levels, Results, RunRecord, SCHEMA,
+    BASE, Configuration, FLOOR_UNSTABLE_FACTOR, Floor, FloorRound, ImplementationRecord,
+    IntervalKind, Latency, LatencyKind, LayoutRecord, LeftOut, Levels, Results, RunRecord, SCHEMA,
     ScenarioRecord, Summary,
 };
 pub use vocab::{

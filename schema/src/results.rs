@@ -244,6 +244,10 @@ pub struct Configuration {
 /// moved the placement's vCPUs between rounds.
 pub const FLOOR_UNSTABLE_FACTOR: f64 = 2.0;
 
+/// The base case's name in results files: the harness's own per-message
+/// work with no queue, run beside the implementations.
+pub const BASE: &str = "base";
+
 /// The core-to-core round trip measured in every round of a configuration.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Floor {

@@ -2,13 +2,13 @@
 //! allocations and bytes allocated per message, every counter per message
 //! (or why it is unavailable), and the runs' latency histograms merged.
 
+use reports::stats::median;
 use schema::Costs;
 
 use super::inputs::Basis;
 use crate::counters::{CounterStatus, CounterValue, unit_of};
 use crate::latency::{self, Latency, LatencyKind};
 use crate::runner::Mode;
-use crate::stats::median;
 
 /// CPU time, allocations and bytes allocated per message: the median over
 /// the runs that have the figure.

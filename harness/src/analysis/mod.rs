@@ -6,14 +6,14 @@
 //! against ([`Setting`], [`Basis`]); `throughput` the medians, intervals
 //! and per-round ratios to the baseline; `costs` CPU time, allocations,
 //! counters and latency per message; `floor` the SPSC floor multiple.
-//! The statistics (medians, bootstrap intervals) are [`crate::stats`].
+//! The statistics (medians, bootstrap intervals) are [`reports::stats`].
 
 use std::collections::BTreeSet;
 
+use reports::stats::{median, median_ci, min_max};
 use schema::Costs;
 
 use crate::results::{RunRecord, Summary};
-use crate::stats::{median, median_ci, min_max};
 
 mod costs;
 mod floor;

@@ -2,11 +2,11 @@
 //! median and interval of messages per second and of the per-round ratio
 //! to the baseline, the worst verdict, and the consumers' shares.
 
+use reports::stats::{median, median_ci, min_max};
 use schema::Label;
 
 use crate::results::RunRecord;
 use crate::runner::Outcome;
-use crate::stats::{median, median_ci, min_max};
 
 /// What [`throughput`] finds.
 #[derive(Clone, Debug)]

@@ -18,11 +18,11 @@
 use std::time::Duration;
 
 use impls::{Message, Msg8, Topology, WaitStrategy};
+use reports::stats::{median, median_ci};
 use serde::{Deserialize, Serialize};
 
 use crate::placement::Cores;
 use crate::runner::{Instruments, Mode, Outcome, RunSpec, run_base};
-use crate::stats::{median, median_ci};
 use crate::sweep::run_named;
 
 mod plain;

@@ -8,12 +8,12 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use impls::Info;
 use indicatif::{ProgressBar, ProgressStyle};
+use reports::terminal as table;
 
 use crate::foreign;
 use crate::placement::Cores;
 use crate::results;
 use crate::sweep;
-use crate::table;
 
 /// The source tree this crate was built from: its `scenarios/` folder
 /// holds the shipped scenario files.

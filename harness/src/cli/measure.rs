@@ -5,6 +5,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use impls::Roster;
+use reports::terminal as table;
 use scenarios::Scenario;
 
 use super::args::ScenarioArgs;
@@ -16,7 +17,6 @@ use crate::results;
 use crate::results::{ImplementationRecord, Results, ScenarioRecord};
 use crate::sweep;
 use crate::sweep::{Event, SweepOptions};
-use crate::table;
 
 pub(super) fn measure<R: Roster>(
     context: &Context,

@@ -8,9 +8,10 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
+use reports::stats::{median, median_order_interval, min_max, widen};
+
 use super::children::Part;
 use crate::results::Configuration;
-use crate::stats::{median, median_order_interval, min_max, widen};
 
 /// Paired rounds needed for a 95% interval of the median that holds
 /// whatever the distribution ([`median_order_interval`]).

@@ -164,7 +164,7 @@ fn base_loop<'a, 't, M: Message>(
 }
 
 /// Name of the base case in scenarios, tables and results.
-pub const BASE: &str = "base";
+pub use schema::BASE;
 
 /// One line on what the base case is.
 pub const BASE_SUMMARY: &str = "the harness's own cost: the same message writes and oracle tallies, with no queue, in each topology's stream shape (one thread per producer, each doing a share of every producer's messages)";

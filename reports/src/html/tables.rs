@@ -7,35 +7,40 @@ use super::setup::heading;
 use crate::charts::display_name;
 use crate::columns::{self, Column};
 use crate::format::Medium::Page;
-use crate::format::{escape, nanoseconds, shares, trim};
+use crate::format::escape;
 use crate::model::{Configuration, ResultsFile, Summary};
 
 /// A column of the page's table: a figure column shared with the
-/// terminal's table ([`columns`]), or one of the page's own, with its
-/// `<td>`.
+/// terminal's table and the CSV ([`columns`]), as it is or with a `<td>`
+/// of the page's own.
 enum PageColumn {
     Figure(&'static Column),
     Own {
-        header: &'static str,
-        has: fn(&Summary) -> bool,
+        column: &'static Column,
+        /// The whole `<td>`.
         cell: fn(&Summary) -> String,
-        /// Shown for work-sharing files only.
-        work_sharing_only: bool,
     },
 }
 
 impl PageColumn {
+    /// The figure column it shows.
+    fn shared(&self) -> &'static Column {
+        match self {
+            PageColumn::Figure(column) | PageColumn::Own { column, .. } => column,
+        }
+    }
+
     fn header(&self, baseline: &str) -> String {
         match self {
-            PageColumn::Figure(column) => column.header(baseline, Page),
-            PageColumn::Own { header, .. } => (*header).to_owned(),
+            PageColumn::Figure(column) | PageColumn::Own { column, .. } => {
+                column.header(baseline, Page)
+            }
         }
     }
 
     fn has(&self, summary: &Summary) -> bool {
         match self {
-            PageColumn::Figure(column) => (column.has)(summary),
-            PageColumn::Own { has, .. } => has(summary),
+            PageColumn::Figure(column) | PageColumn::Own { column, .. } => (column.has)(summary),
         }
     }
 
@@ -73,68 +78,40 @@ const OPTIONAL_COLUMNS: [PageColumn; 9] = [
     PageColumn::Figure(&columns::ALLOCATIONS),
     PageColumn::Figure(&columns::ALLOCATED_BYTES),
     PageColumn::Own {
-        header: "latency p50 / p99 / p99.9 / max",
-        has: |s| s.latency.is_some(),
+        column: &columns::LATENCY,
         cell: latency_cell,
-        work_sharing_only: false,
     },
     PageColumn::Own {
-        header: "counters per message",
-        has: |s| !s.counters.is_empty(),
+        column: &columns::COUNTERS,
         cell: counters_cell,
-        work_sharing_only: false,
     },
-    PageColumn::Own {
-        header: "consumer share",
-        has: |s| s.consumer_share.is_some(),
-        cell: |s| {
-            format!(
-                "<td class=\"num\">{}</td>",
-                s.consumer_share
-                    .map_or_else(|| Page.missing().to_owned(), shares)
-            )
-        },
-        work_sharing_only: true,
-    },
+    PageColumn::Figure(&columns::CONSUMER_SHARE),
     PageColumn::Figure(&columns::FLOOR),
 ];
 
 /// The latency cell: p50 / p99 / p99.9 / max, the kind and the samples.
 fn latency_cell(summary: &Summary) -> String {
-    let text = summary.latency.as_ref().map_or_else(
-        || Page.missing().to_owned(),
-        |latency| {
-            let at = |p: f64| {
-                summary
-                    .latency_at(p)
-                    .map_or_else(|| Page.missing().to_owned(), nanoseconds)
-            };
+    let percentiles = (columns::LATENCY.cell)(summary, Page);
+    let text = summary
+        .latency
+        .as_ref()
+        .map_or(percentiles.clone(), |latency| {
             format!(
-                "{} / {} / {} / {} ({}, {} samples)",
-                at(50.0),
-                at(99.0),
-                at(99.9),
-                at(100.0),
+                "{percentiles} ({}, {} samples)",
                 latency.kind.name().replace('_', " "),
                 latency.samples
             )
-        },
-    );
+        });
     format!("<td class=\"num\">{}</td>", escape(&text))
 }
 
 /// The counters cell: measured values only (unavailable counters are
 /// named under the table).
 fn counters_cell(summary: &Summary) -> String {
-    let parts: Vec<String> = summary
-        .counters
-        .iter()
-        .filter_map(|c| {
-            c.per_message
-                .map(|value| format!("{} {} {}", c.name, trim(value), c.unit))
-        })
-        .collect();
-    format!("<td class=\"counters\">{}</td>", escape(&parts.join("; ")))
+    format!(
+        "<td class=\"counters\">{}</td>",
+        escape(&(columns::COUNTERS.cell)(summary, Page))
+    )
 }
 
 pub(super) fn configuration_table(
@@ -146,18 +123,12 @@ pub(super) fn configuration_table(
 ) {
     let summaries = &configuration.summary;
     let baseline = &file.scenario.baseline;
-    let work_sharing = file.scenario.topology == schema::Topology::MpmcWorkerPool;
+    let work_sharing = file.scenario.topology.shares_work();
     let shown: Vec<&PageColumn> = COLUMNS
         .iter()
         .chain(OPTIONAL_COLUMNS.iter().filter(|column| {
-            let sharing_only = matches!(
-                column,
-                PageColumn::Own {
-                    work_sharing_only: true,
-                    ..
-                }
-            );
-            summaries.iter().any(|s| column.has(s)) && (work_sharing || !sharing_only)
+            summaries.iter().any(|s| column.has(s))
+                && (work_sharing || !column.shared().work_sharing_only)
         }))
         .collect();
     let headers: String = shown

@@ -1,12 +1,14 @@
-//! The comparison table printed at the end of a sweep.
+//! The comparison table printed at the end of a sweep: the terminal's
+//! medium beside the page (`html/`) and the CSV, with the figure columns
+//! they share ([`crate::columns`]).
 
 use std::fmt::Write;
 
-use crate::machine::Machine;
-use crate::results::{Configuration, FLOOR_UNSTABLE_FACTOR, Results, Summary};
-use reports::columns;
-use reports::format::{Medium, nanoseconds_narrow, per_message, shares};
-use schema::{Consume, CounterStatus, Topology};
+use schema::{Consume, CounterStatus, FLOOR_UNSTABLE_FACTOR, Topology};
+
+use crate::columns;
+use crate::format::{Medium, nanoseconds_narrow, per_message, shares};
+use crate::model::{BASE, Configuration, Machine, Outcome, Results, Summary};
 
 /// Every figure here is written for a terminal.
 const T: Medium = Medium::Terminal;
@@ -311,7 +313,7 @@ pub fn render(results: &Results) -> String {
                 .map_or(String::new(), |share| {
                     format!(", consumer share {}", shares(share))
                 });
-            let own_cost = if summary.implementation == crate::runner::BASE {
+            let own_cost = if summary.implementation == BASE {
                 " (harness's own cost)"
             } else {
                 ""
@@ -393,9 +395,7 @@ pub fn unavailable(results: &Results) -> Vec<String> {
         .iter()
         .flat_map(|configuration| &configuration.runs)
         .filter_map(|run| match &run.outcome {
-            crate::runner::Outcome::Unavailable { reason } => {
-                Some(format!("{} {reason}", run.implementation))
-            }
+            Outcome::Unavailable { reason } => Some(format!("{} {reason}", run.implementation)),
             _ => None,
         })
         .collect();
