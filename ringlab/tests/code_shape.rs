@@ -153,11 +153,10 @@ fn is_raw_start(chars: &[char], i: usize) -> bool {
 /// Whether the `'` at `i` opens a character literal rather than a
 /// lifetime or label.
 fn is_char_literal(chars: &[char], i: usize) -> bool {
-    match (chars.get(i + 1), chars.get(i + 2)) {
-        (Some('\\'), _) => true,
-        (Some(_), Some('\'')) => true,
-        _ => false,
-    }
+    matches!(
+        (chars.get(i + 1), chars.get(i + 2)),
+        (Some('\\'), _) | (Some(_), Some('\''))
+    )
 }
 
 /// The lines of `code` with every item under a `#[cfg(test)]`-like
