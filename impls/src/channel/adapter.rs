@@ -5,8 +5,8 @@
 use core::cell::Cell;
 use core::marker::PhantomData;
 
-use super::Channel;
 use super::call::{CallPath, Plain};
+use super::traits::Channel;
 use crate::handing;
 use crate::message::Message;
 use crate::queue::{

@@ -3,7 +3,7 @@
 
 use core::time::Duration;
 
-use super::{Channel, Disconnected, RecvFailure, SendFailure, TimedChannel};
+use super::traits::{Channel, Disconnected, RecvFailure, SendFailure, TimedChannel};
 use crate::queue::{Consumed, PublishError};
 use crate::wait::Cancel;
 

@@ -3,12 +3,13 @@
 //! Its timed calls are its untimed ones with a deadline (a clock read per
 //! blocking call): both spin with back-off, then register and park.
 
-use super::{ChannelQueue, PerMessage, Sliced, VecPerBatch};
+use super::adapter::{ChannelQueue, PerMessage, VecPerBatch};
+use super::call::Sliced;
 
 /// crossbeam-channel's bounded (array) flavour.
 pub struct CrossbeamChannel;
 
-impl super::Channel for CrossbeamChannel {
+impl super::traits::Channel for CrossbeamChannel {
     const NAME: &'static str = "crossbeam";
     const SUMMARY: &'static str = "crossbeam-channel bounded, one send per message";
     const VEC_NAME: &'static str = "crossbeam_vec";
@@ -24,7 +25,7 @@ impl super::Channel for CrossbeamChannel {
     crossbeam_shaped_calls!(crossbeam_channel);
 }
 
-impl super::TimedChannel for CrossbeamChannel {
+impl super::traits::TimedChannel for CrossbeamChannel {
     const SLICED_NAME: &'static str = "crossbeam_sliced";
     const SLICED_SUMMARY: &'static str = "crossbeam-channel bounded, one send per message, through try_send/try_recv and 20 ms timed calls";
     crossbeam_shaped_timed_calls!(crossbeam_channel);

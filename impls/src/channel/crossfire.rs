@@ -9,12 +9,13 @@
 use crossfire::mpmc::Array;
 use crossfire::{MRx, MTx};
 
-use super::{ChannelQueue, PerMessage, Sliced};
+use super::adapter::{ChannelQueue, PerMessage};
+use super::call::Sliced;
 
 /// The crossfire crate's bounded MPMC channel.
 pub struct CrossfireChannel;
 
-impl super::Channel for CrossfireChannel {
+impl super::traits::Channel for CrossfireChannel {
     const NAME: &'static str = "crossfire";
     const SUMMARY: &'static str = "crossfire bounded MPMC (blocking API), one send per message";
     const VEC_NAME: &'static str = "crossfire_vec";
@@ -30,7 +31,7 @@ impl super::Channel for CrossfireChannel {
     crossbeam_shaped_calls!(crossfire);
 }
 
-impl super::TimedChannel for CrossfireChannel {
+impl super::traits::TimedChannel for CrossfireChannel {
     const SLICED_NAME: &'static str = "crossfire_sliced";
     const SLICED_SUMMARY: &'static str =
         "crossfire bounded MPMC (blocking API), one send per message, through 20 ms timed calls";

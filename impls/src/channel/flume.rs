@@ -4,12 +4,13 @@
 //! queues a hook and parks. Its timed calls park as its untimed ones do,
 //! with clock reads around each park.
 
-use super::{ChannelQueue, PerMessage, Sliced, VecPerBatch};
+use super::adapter::{ChannelQueue, PerMessage, VecPerBatch};
+use super::call::Sliced;
 
 /// flume's bounded channel.
 pub struct FlumeChannel;
 
-impl super::Channel for FlumeChannel {
+impl super::traits::Channel for FlumeChannel {
     const NAME: &'static str = "flume";
     const SUMMARY: &'static str = "flume bounded, one send per message";
     const VEC_NAME: &'static str = "flume_vec";
@@ -25,7 +26,7 @@ impl super::Channel for FlumeChannel {
     crossbeam_shaped_calls!(flume);
 }
 
-impl super::TimedChannel for FlumeChannel {
+impl super::traits::TimedChannel for FlumeChannel {
     const SLICED_NAME: &'static str = "flume_sliced";
     const SLICED_SUMMARY: &'static str =
         "flume bounded, one send per message, through try_send/try_recv and 20 ms timed calls";

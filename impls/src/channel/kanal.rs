@@ -13,9 +13,9 @@
 
 use core::time::Duration;
 
-use super::{
-    Channel, ChannelQueue, Disconnected, PerMessage, RecvFailure, SendFailure, Sliced, TimedChannel,
-};
+use super::adapter::{ChannelQueue, PerMessage};
+use super::call::Sliced;
+use super::traits::{Channel, Disconnected, RecvFailure, SendFailure, TimedChannel};
 
 /// The kanal crate's bounded channel.
 pub struct KanalChannel;

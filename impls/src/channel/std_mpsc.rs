@@ -9,12 +9,12 @@
 
 use std::sync::mpsc;
 
-use super::{ChannelQueue, PerMessage};
+use super::adapter::{ChannelQueue, PerMessage};
 
 /// The standard library's bounded channel.
 pub struct StdMpscChannel;
 
-impl super::Channel for StdMpscChannel {
+impl super::traits::Channel for StdMpscChannel {
     const NAME: &'static str = "std_mpsc";
     const SUMMARY: &'static str = "std::sync::mpsc::sync_channel, one send per message";
     const VEC_NAME: &'static str = "std_mpsc_vec";

@@ -1,7 +1,8 @@
 //! The producer and consumer (batch processor) of a disruptor.
 
-use super::sequence::Sequence;
-use super::{Refused, Sequencer, Shared, SkipCache, minimum};
+use super::sequence::{Sequence, minimum};
+use super::sequencer::{Refused, Sequencer};
+use super::shared::{Shared, SkipCache};
 use crate::message::Message;
 use crate::metrics::{Counter, Metrics};
 use crate::queue::{Consumed, Consumer, Producer, PublishError};
@@ -179,6 +180,17 @@ impl<S: Sequencer, E> Drop for DisruptorProducer<S, E> {
         }
         self.waiter.notify();
     }
+}
+
+/// `count` producers of `shared`, waiting with clones of `waiter`.
+pub(super) fn producers<S: Sequencer, E>(
+    shared: &Arc<Shared<S, E>>,
+    count: usize,
+    waiter: &Waiter,
+) -> Vec<DisruptorProducer<S, E>> {
+    (0..count)
+        .map(|_| DisruptorProducer::new(Arc::clone(shared), waiter.clone()))
+        .collect()
 }
 
 /// A batch processor: waits on its barrier (the sequencer, or the consumers

@@ -10,7 +10,7 @@
 //! so producers never write a shared line except the cursor.
 
 use super::sequence::{INITIAL, Sequence, minimum};
-use super::{Refused, Sequencer, free_slots, wait_for_gating};
+use super::sequencer::{Refused, Sequencer, free_slots, wait_for_gating};
 use crate::metrics::{Counter, Metrics};
 use crate::sync::Arc;
 use crate::wait::Waiter;

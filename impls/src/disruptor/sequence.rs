@@ -74,3 +74,14 @@ pub fn minimum(sequences: &[Arc<Sequence>]) -> i64 {
         .min()
         .unwrap_or(i64::MAX)
 }
+
+/// Sequences a consumer waits for (empty: the sequencer's), or that gate
+/// the producers.
+pub(super) type Sequences = Box<[Arc<Sequence>]>;
+
+/// One sequence per consumer, each at [`INITIAL`].
+pub(super) fn sequences(count: usize) -> Vec<Arc<Sequence>> {
+    (0..count)
+        .map(|_| Arc::new(Sequence::new(INITIAL)))
+        .collect()
+}

@@ -7,7 +7,7 @@
 //! (`Release`), so everything up to the cursor is published.
 
 use super::sequence::{INITIAL, Sequence, minimum};
-use super::{Refused, Sequencer, free_slots, wait_for_gating};
+use super::sequencer::{Refused, Sequencer, free_slots, wait_for_gating};
 use crate::metrics::{Counter, Metrics};
 use crate::queue::MIN_CAPACITY;
 use crate::sync::Arc;

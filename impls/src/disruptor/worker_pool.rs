@@ -46,11 +46,12 @@
 
 use core::marker::PhantomData;
 
-use super::endpoints::DisruptorProducer;
+use super::endpoints::{DisruptorProducer, producers};
 use super::lmax::LmaxAvailability;
 use super::multi::MultiSequencer;
-use super::sequence::{INITIAL, Sequence};
-use super::{Run, Sequencer, Shared, SkipCache, info, lock, producers, sequences};
+use super::sequence::{INITIAL, Sequence, sequences};
+use super::sequencer::{Sequencer, info};
+use super::shared::{Run, Shared, SkipCache, lock};
 use crate::message::Message;
 use crate::metrics::{Counter, Metrics};
 use crate::queue::{BuildError, Consumed, Consumer, Endpoints, Info, Queue, QueueConfig, Topology};

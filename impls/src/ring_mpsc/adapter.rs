@@ -1,9 +1,9 @@
 //! `ring_mpsc` behind the one trait.
 
-use super::{
-    Config, ConfigError, MAX_PRODUCERS, MAX_RING_CAPACITY, MIN_RING_CAPACITY, RingConsumer,
-    RingProducer, channel,
-};
+use super::channel::channel;
+use super::config::{Config, ConfigError, MAX_PRODUCERS, MAX_RING_CAPACITY, MIN_RING_CAPACITY};
+use super::consumer::RingConsumer;
+use super::producer::RingProducer;
 use crate::message::Message;
 use crate::queue::{
     Batching, BuildError, Consumed, Consumer, Endpoints, Info, MIN_CAPACITY, OrderingGuarantee,

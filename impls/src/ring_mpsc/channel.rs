@@ -1,10 +1,53 @@
-//! The channel handle, which registers producers.
+//! The channel handle, which registers producers, why a registration
+//! fails ([`RegisterError`]), and [`channel`], which builds a channel and
+//! its consumer.
 
-use super::RegisterError;
+use core::ptr;
+
+use crossbeam_utils::CachePadded;
+
+use super::config::{Config, ConfigError, MAX_PRODUCERS};
+use super::consumer::RingConsumer;
 use super::producer::RingProducer;
 use super::ring::{Ring, Shared};
-use crate::sync::{Arc, Ordering};
+use crate::sync::{Arc, AtomicBool, AtomicPtr, AtomicUsize, Ordering};
 use crate::wait::Waiter;
+
+/// Why [`Channel::register`] handed out no producer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum RegisterError {
+    /// Every producer slot is taken.
+    #[error(
+        "all {max} producer slots of this channel have been handed out (a slot is not reused when its producer is dropped); build it with a larger `max_producers` (at most {MAX_PRODUCERS})"
+    )]
+    TooManyProducers {
+        /// The channel's limit.
+        max: usize,
+    },
+    /// The consumer is gone; nothing sent would ever be read.
+    #[error("the channel is closed: its consumer has been dropped")]
+    Closed,
+}
+
+/// Builds a channel and its consumer. Register producers with
+/// [`Channel::register`]; the channel closes when every channel handle and
+/// every producer is dropped.
+pub fn channel<T: Send>(config: Config) -> Result<(Channel<T>, RingConsumer<T>), ConfigError> {
+    config.validate()?;
+    let shared = Arc::new(Shared {
+        rings: (0..config.max_producers)
+            .map(|_| AtomicPtr::new(ptr::null_mut()))
+            .collect(),
+        claimed: CachePadded::new(AtomicUsize::new(0)),
+        senders: CachePadded::new(AtomicUsize::new(1)),
+        consumer_gone: CachePadded::new(AtomicBool::new(false)),
+        mask: config.ring_capacity - 1,
+        fair: config.fair,
+    });
+    let waiter = Waiter::new(config.wait, config.cancel);
+    let consumer = RingConsumer::new(Arc::clone(&shared), config.max_producers, waiter.clone());
+    Ok((Channel { shared, waiter }, consumer))
+}
 
 /// A handle that registers producers. Clones share the channel; each counts
 /// as a sender, so the channel stays open while any handle lives.
