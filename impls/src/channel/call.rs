@@ -34,7 +34,7 @@ pub trait CallPath<C: Channel>: 'static {
 /// from an empty channel `Idle` (what is ready is still handed over).
 pub struct Plain;
 
-/// `try_send` / `try_recv`, then the timed calls in [`SLICE`] slices, with
+/// `try_send` / `try_recv`, then the timed calls in `SLICE` slices, with
 /// the token looked at between slices.
 pub struct Sliced;
 

@@ -11,7 +11,7 @@
 //!   `capacity / batch` vectors, so both variants buffer the same number of
 //!   messages.
 //!
-//! Call paths ([`call`]):
+//! Call paths (`call.rs`):
 //! - [`Plain`], the default rows: the channel's own blocking `send` and
 //!   `recv`, the calls a program makes. The cancel token is looked at before
 //!   each call (a relaxed load of a line nobody writes while the run goes
@@ -24,7 +24,7 @@
 //!   ends; a run whose other side is stuck for good is reported as timed
 //!   out and its blocked threads are left parked (they use no CPU).
 //! - [`Sliced`], the `*_sliced` rows: `try_send` / `try_recv`, then the
-//!   timed calls in [`call::SLICE`] slices, looking at the token between
+//!   timed calls in `call::SLICE` slices, looking at the token between
 //!   slices, so a blocked call ends within a slice of the token being set.
 //!   Where a crate's timed wait is not its untimed one (kanal's timed waits
 //!   yield where its untimed ones park), this path costs what a program

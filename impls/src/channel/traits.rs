@@ -56,7 +56,7 @@ pub trait Channel: 'static {
     fn recv<T: Send + 'static>(rx: &Self::Receiver<T>) -> Result<T, Disconnected>;
 }
 
-/// A channel whose blocking calls take a timeout, so that the [`Sliced`]
+/// A channel whose blocking calls take a timeout, so that the `Sliced`
 /// path can look at the cancel token while it waits.
 pub trait TimedChannel: Channel {
     /// Name of the per-message variant through the sliced path.
