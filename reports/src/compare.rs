@@ -27,7 +27,7 @@
 use crate::format::{Medium::Terminal, ratio};
 use crate::model::{Configuration, IntervalKind, ResultsFile, Summary};
 use crate::stats::{BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED, bootstrap_ratio_of_medians_ci};
-use schema::Topology;
+use schema::ConfigurationKey;
 
 /// The rule, in words, for the page.
 pub const RULE: &str = "The first file is the reference; each later file is compared with it. \
@@ -119,26 +119,6 @@ pub struct Comparison {
     pub warnings: Vec<String>,
 }
 
-/// The matching key of a configuration.
-fn key(topology: Topology, configuration: &Configuration) -> String {
-    format!(
-        "{topology} · P{} C{} · capacity {} · {} B · batch {}{} · wait {} · consume {}{}",
-        configuration.producers,
-        configuration.consumers,
-        configuration.capacity,
-        configuration.payload,
-        configuration.batch,
-        configuration
-            .requested_batch
-            .map_or_else(String::new, |asked| format!(" (asked {asked})")),
-        configuration.requested_wait,
-        configuration.consume,
-        configuration
-            .rate
-            .map_or_else(String::new, |rate| format!(" · rate {rate}/s")),
-    )
-}
-
 /// Compares every later file with the first.
 pub fn compare_all(results: &[ResultsFile]) -> Vec<Comparison> {
     (1..results.len())
@@ -147,14 +127,14 @@ pub fn compare_all(results: &[ResultsFile]) -> Vec<Comparison> {
 }
 
 /// Every (configuration key, summary, per-round ratios to the baseline).
-fn entries(file: &ResultsFile) -> Vec<(String, &Summary, Vec<f64>)> {
+fn entries(file: &ResultsFile) -> Vec<(ConfigurationKey, &Summary, Vec<f64>)> {
     file.configurations
         .iter()
         .flat_map(|configuration| {
-            let key = key(file.scenario.topology, configuration);
+            let key = configuration.key(file.scenario.topology);
             configuration.summary.iter().map(move |summary| {
                 (
-                    key.clone(),
+                    key,
                     summary,
                     round_ratios(
                         configuration,
@@ -209,7 +189,7 @@ fn compare(
             continue;
         };
         let mut row = judge(
-            key,
+            &key.to_string(),
             before,
             after,
             same_baseline,

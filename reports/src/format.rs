@@ -142,29 +142,59 @@ pub fn shares((low, high): (f64, f64)) -> String {
 
 /// A Unix time as `YYYY-MM-DD HH:MM:SS UTC`.
 pub fn utc(unix_seconds: u64) -> String {
-    let days = (unix_seconds / 86_400) as i64;
-    let seconds_of_day = unix_seconds % 86_400;
-    // Howard Hinnant's days-to-civil conversion.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let day_of_era = z.rem_euclid(146_097);
-    let year_of_era =
-        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let month_index = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * month_index + 2) / 5 + 1;
-    let month = if month_index < 10 {
-        month_index + 3
-    } else {
-        month_index - 9
-    };
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    let time = CivilTime::of(unix_seconds);
     format!(
-        "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02} UTC",
-        seconds_of_day / 3600,
-        seconds_of_day / 60 % 60,
-        seconds_of_day % 60
+        "{:04}-{:02}-{:02} {:02}:{:02}:{:02} UTC",
+        time.year, time.month, time.day, time.hour, time.minute, time.second
     )
+}
+
+/// A Unix time's calendar date and time of day, UTC.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CivilTime {
+    /// The year, e.g. 2026.
+    pub year: i64,
+    /// 1 (January) to 12.
+    pub month: i64,
+    /// 1 to 31.
+    pub day: i64,
+    /// 0 to 23.
+    pub hour: u64,
+    /// 0 to 59.
+    pub minute: u64,
+    /// 0 to 59.
+    pub second: u64,
+}
+
+impl CivilTime {
+    /// The date and time of `unix_seconds` (seconds since 1970-01-01
+    /// 00:00:00 UTC).
+    pub fn of(unix_seconds: u64) -> Self {
+        let days = (unix_seconds / 86_400) as i64;
+        let seconds_of_day = unix_seconds % 86_400;
+        // Howard Hinnant's days-to-civil conversion.
+        let z = days + 719_468;
+        let era = z.div_euclid(146_097);
+        let day_of_era = z.rem_euclid(146_097);
+        let year_of_era =
+            (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+        let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+        let month_index = (5 * day_of_year + 2) / 153;
+        let day = day_of_year - (153 * month_index + 2) / 5 + 1;
+        let month = if month_index < 10 {
+            month_index + 3
+        } else {
+            month_index - 9
+        };
+        Self {
+            year: year_of_era + era * 400 + i64::from(month <= 2),
+            month,
+            day,
+            hour: seconds_of_day / 3600,
+            minute: seconds_of_day / 60 % 60,
+            second: seconds_of_day % 60,
+        }
+    }
 }
 
 /// Escapes text for HTML element content and attribute values.

@@ -20,9 +20,9 @@ pub use machine::{
 };
 pub use outcome::{Costs, Label, Outcome, RunLatency, Verdict};
 pub use results::{
-    BASE, Configuration, FLOOR_UNSTABLE_FACTOR, Floor, FloorRound, ImplementationRecord,
-    IntervalKind, Latency, LatencyKind, LayoutRecord, LeftOut, Levels, Results, RunRecord, SCHEMA,
-    ScenarioRecord, Summary,
+    BASE, Configuration, ConfigurationKey, FLOOR_UNSTABLE_FACTOR, Floor, FloorRound,
+    ImplementationRecord, IntervalKind, Latency, LatencyKind, LayoutRecord, LeftOut, Levels,
+    Results, RunRecord, SCHEMA, ScenarioRecord, Summary,
 };
 pub use vocab::{
     Batching, Consume, Delivery, Family, Kind, OrderingGuarantee, Topology, WaitClass, WaitStrategy,

@@ -239,6 +239,76 @@ pub struct Configuration {
     pub summary: Vec<Summary>,
 }
 
+impl Configuration {
+    /// What identifies it across results files of a scenario of
+    /// `topology`.
+    pub fn key(&self, topology: Topology) -> ConfigurationKey {
+        ConfigurationKey {
+            topology,
+            producers: self.producers,
+            consumers: self.consumers,
+            capacity: self.capacity,
+            payload: self.payload,
+            batch: self.batch,
+            requested_batch: self.requested_batch,
+            requested_wait: self.requested_wait,
+            consume: self.consume,
+            rate: self.rate,
+        }
+    }
+}
+
+/// What identifies a configuration across results files: its value on
+/// every axis as the scenario asked for it (the wait strategy it ran with
+/// depends on the machine, so the one asked for is the key's). Files are
+/// matched on it (`compare`, the merge of child processes); its `Display`
+/// is how a comparison names the configuration.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ConfigurationKey {
+    /// Which threads talk to which.
+    pub topology: Topology,
+    /// Producer threads.
+    pub producers: usize,
+    /// Consumer threads.
+    pub consumers: usize,
+    /// Queue capacity in messages.
+    pub capacity: usize,
+    /// Message size in bytes.
+    pub payload: usize,
+    /// Messages per publish and most per consume.
+    pub batch: usize,
+    /// The batch asked for, where it was clamped to the capacity.
+    pub requested_batch: Option<usize>,
+    /// The wait strategy asked for.
+    pub requested_wait: WaitStrategy,
+    /// How consumers treated messages.
+    pub consume: Consume,
+    /// Offered rate, messages per second (one-way latency).
+    pub rate: Option<f64>,
+}
+
+impl std::fmt::Display for ConfigurationKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} · P{} C{} · capacity {} · {} B · batch {}",
+            self.topology, self.producers, self.consumers, self.capacity, self.payload, self.batch
+        )?;
+        if let Some(asked) = self.requested_batch {
+            write!(f, " (asked {asked})")?;
+        }
+        write!(
+            f,
+            " · wait {} · consume {}",
+            self.requested_wait, self.consume
+        )?;
+        if let Some(rate) = self.rate {
+            write!(f, " · rate {rate}/s")?;
+        }
+        Ok(())
+    }
+}
+
 /// A floor is unstable when its largest round trip over the measured
 /// rounds exceeds its smallest by more than this factor: the hypervisor
 /// moved the placement's vCPUs between rounds.

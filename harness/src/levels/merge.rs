@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 
 use super::children::Part;
 use crate::analysis::{self, Basis, Setting};
-use crate::results::{Configuration, Results, RunRecord};
+use crate::results::{Results, RunRecord};
 use crate::sweep;
 
 /// Merges `parts` (one side's children, in the order they ran; `layout_of`
@@ -43,11 +43,14 @@ pub fn merge(parts: &[&Part], layout_of: impl Fn(&Part) -> u32) -> Result<Result
             .iter_mut()
             .zip(&results.configurations)
         {
-            if key(into) != key(from) {
+            let topology = results.scenario.topology;
+            if into.key(topology) != from.key(topology) || into.wait != from.wait {
                 return Err(format!(
-                    "a child ran configuration {:?} where the first ran {:?}: the builds read the scenario differently",
-                    key(from),
-                    key(into)
+                    "a child ran configuration {} (wait {}) where the first ran {} (wait {}): the builds read the scenario differently",
+                    from.key(topology),
+                    from.wait,
+                    into.key(topology),
+                    into.wait
                 ));
             }
             into.runs.extend(from.runs.iter().map(|run| RunRecord {
@@ -112,19 +115,4 @@ fn summarise_again(merged: &mut Results, first: &Results, layouts: Option<&BTree
             })
             .collect();
     }
-}
-
-/// What must be the same for two children's configurations to be one.
-fn key(configuration: &Configuration) -> String {
-    format!(
-        "P{} C{} cap {} {}B batch {} {} {:?} {:?}",
-        configuration.producers,
-        configuration.consumers,
-        configuration.capacity,
-        configuration.payload,
-        configuration.batch,
-        configuration.wait.name(),
-        configuration.consume,
-        configuration.rate
-    )
 }

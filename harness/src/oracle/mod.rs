@@ -342,15 +342,25 @@ pub fn judge(delivery: Delivery, expected: &Expected, tallies: &[Tally]) -> Verd
         .take(MAX_PROBLEMS)
         .map(Problem::to_string)
         .collect::<Vec<_>>();
+    verdict(delivery, expected, tallies, problems, false)
+}
+
+/// The verdict on `tallies` with the `problems` found in them.
+fn verdict(
+    delivery: Delivery,
+    expected: &Expected,
+    tallies: &[Tally],
+    problems: Vec<String>,
+    count_only: bool,
+) -> Verdict {
     let sent = expected.total();
-    let copies = delivery.copies(tallies.len());
     Verdict {
         passed: problems.is_empty(),
         sent,
         delivered: tallies.iter().map(Tally::count).sum(),
-        expected_deliveries: sent * copies,
+        expected_deliveries: sent * delivery.copies(tallies.len()),
         problems,
-        count_only: false,
+        count_only,
     }
 }
 
@@ -383,15 +393,7 @@ pub fn judge_counts(delivery: Delivery, expected: &Expected, tallies: &[Tally]) 
             problems.push(format!("{who}: {} messages too many", received - sent));
         }
     }
-    let copies = delivery.copies(tallies.len());
-    Verdict {
-        passed: problems.is_empty(),
-        sent,
-        delivered: tallies.iter().map(Tally::count).sum(),
-        expected_deliveries: sent * copies,
-        problems,
-        count_only: true,
-    }
+    verdict(delivery, expected, tallies, problems, true)
 }
 
 #[cfg(test)]
