@@ -69,6 +69,7 @@ use scenarios::FaultScenario;
 mod classify;
 mod collected;
 mod inject;
+mod panics;
 mod render;
 mod report;
 mod spec;
@@ -77,7 +78,7 @@ mod takeover;
 mod tests;
 
 pub use inject::run_queue;
-pub(crate) use inject::{inject_panic, quietly, unexpected};
+pub(crate) use panics::{inject_panic, quietly, unexpected};
 pub use render::{render, unbounded_note};
 pub use report::{
     ConsumerEnd, ConsumerRecord, Continued, FaultOutcome, FaultReport, ProducerEnd, ProducerRecord,
