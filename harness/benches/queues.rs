@@ -23,8 +23,8 @@ use harness::placement::Cores;
 use harness::runner::{Outcome, RunSpec};
 use harness::sweep::{SweepOptions, effective_wait, run_named};
 use impls::{
-    Consumed, Consumer, Message, Msg8, Producer, Queue, QueueConfig, Salt, Topology, Visitor,
-    WaitStrategy,
+    Consumed, Consumer, Message, Msg8, Producer, Queue, QueueConfig, Salt, Setup, Topology,
+    Visitor, WaitStrategy,
 };
 
 /// One topology's configuration: producers, consumers, batch.
@@ -69,12 +69,14 @@ fn topologies(c: &mut Criterion) {
             group.bench_function(BenchmarkId::new(info.name, parameter), |bench| {
                 bench.iter_custom(|iterations| {
                     let spec = RunSpec {
-                        topology,
-                        producers,
-                        consumers,
-                        capacity: CAPACITY,
-                        batch,
-                        wait,
+                        setup: Setup {
+                            topology,
+                            producers,
+                            consumers,
+                            capacity: CAPACITY,
+                            batch,
+                            wait,
+                        },
                         messages: iterations.max(producers as u64),
                         timeout: Duration::from_secs(120),
                         placement: placement.clone(),

@@ -26,16 +26,11 @@
 //! ```
 //! use harness::placement::Cores;
 //! use harness::runner::{RunSpec, run_once};
-//! use impls::{Msg8, SpscRing, Topology, WaitStrategy};
+//! use impls::{Msg8, Setup, SpscRing, Topology};
 //! use std::time::Duration;
 //!
 //! let spec = RunSpec {
-//!     topology: Topology::Spsc,
-//!     producers: 1,
-//!     consumers: 1,
-//!     capacity: 64,
-//!     batch: 8,
-//!     wait: WaitStrategy::SpinYield,
+//!     setup: Setup::new(Topology::Spsc, 64).batch(8),
 //!     messages: 10_000,
 //!     timeout: Duration::from_secs(30),
 //!     placement: Cores::detect().plan(1, 1),

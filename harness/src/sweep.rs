@@ -91,7 +91,7 @@ fn setup_notes(point: &Point, infos: &[Info]) -> Vec<String> {
     if let Some(asked) = point.requested_batch {
         notes.push(format!(
             "batch {asked} is larger than capacity {}: run at batch {} (the most one step can publish)",
-            point.capacity, point.batch
+            point.setup.capacity, point.setup.batch
         ));
     }
     let unbounded: Vec<&str> = infos
@@ -107,11 +107,11 @@ fn setup_notes(point: &Point, infos: &[Info]) -> Vec<String> {
             } else {
                 format!("{} are", unbounded.join(", "))
             },
-            point.capacity
+            point.setup.capacity
         ));
     }
-    let vectors = (point.capacity / point.batch).max(1);
-    if !point.capacity.is_multiple_of(point.batch) {
+    let vectors = (point.setup.capacity / point.setup.batch).max(1);
+    if !point.setup.capacity.is_multiple_of(point.setup.batch) {
         let names: Vec<&str> = infos
             .iter()
             .filter(|info| info.batching == impls::Batching::VecPerBatch)
@@ -121,9 +121,9 @@ fn setup_notes(point: &Point, infos: &[Info]) -> Vec<String> {
             notes.push(format!(
                 "{} buffer {vectors} vectors of {} = {} messages, not {} (the capacity is not a multiple of the batch)",
                 names.join(", "),
-                point.batch,
-                vectors * point.batch,
-                point.capacity
+                point.setup.batch,
+                vectors * point.setup.batch,
+                point.setup.capacity
             ));
         }
     }
@@ -253,22 +253,17 @@ pub fn run<R: Roster>(
     let points = scenario.points();
     let mut configurations = Vec::with_capacity(points.len());
     for (index, point) in points.iter().enumerate() {
-        let placement = cores.plan(point.producers, point.consumers);
-        let placement_description = placement.describe(point.producers, cores.count());
+        let placement = cores.plan(point.setup.producers, point.setup.consumers);
+        let placement_description = placement.describe(point.setup.producers, cores.count());
         observe(Event::Configuration {
             index: index + 1,
             of: points.len(),
             point,
             placement: &placement_description,
         });
-        let wait = effective_wait(point.wait, placement.oversubscribed, options);
+        let wait = effective_wait(point.setup.wait, placement.oversubscribed, options);
         let spec = RunSpec {
-            topology: scenario.topology,
-            producers: point.producers,
-            consumers: point.consumers,
-            capacity: point.capacity,
-            batch: point.batch,
-            wait,
+            setup: point.setup.wait(wait),
             messages: scenario.messages,
             timeout: scenario.timeout,
             placement: placement.clone(),
@@ -278,13 +273,13 @@ pub fn run<R: Roster>(
         };
         let measured = sweep.rounds::<R>(point, spec, &mut observe);
         configurations.push(Configuration {
-            producers: point.producers,
-            consumers: point.consumers,
-            capacity: point.capacity,
+            producers: point.setup.producers,
+            consumers: point.setup.consumers,
+            capacity: point.setup.capacity,
             payload: point.payload,
-            batch: point.batch,
+            batch: point.setup.batch,
             requested_batch: point.requested_batch,
-            requested_wait: point.wait,
+            requested_wait: point.setup.wait,
             wait,
             oversubscribed: placement.oversubscribed,
             placement,
@@ -340,8 +335,8 @@ impl Sweep<'_> {
             .placement
             .cores
             .as_ref()
-            .filter(|cores| cores.len() > point.producers)
-            .map(|cores| (cores[0], cores[point.producers]));
+            .filter(|cores| cores.len() > point.setup.producers)
+            .map(|cores| (cores[0], cores[point.setup.producers]));
         let mut floor_rounds = Vec::new();
         // Foreign implementations' children, kept for the configuration's
         // rounds (warm-up first, so a JIT is warm when measured).
@@ -437,7 +432,7 @@ impl Sweep<'_> {
                 let wait_label = match self.infos.iter().find(|info| info.name == name) {
                     Some(_) if unavailable.is_some() => unavailable.unwrap_or_default(),
                     Some(info) => {
-                        let label = wait_label(info, point.wait, wait);
+                        let label = wait_label(info, point.setup.wait, wait);
                         match measured.children_described.get(name) {
                             Some(described) => format!("{label} ({described})"),
                             None => label,

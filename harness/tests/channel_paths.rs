@@ -12,7 +12,7 @@ use harness::placement::Placement;
 use harness::runner::{Outcome, RunSpec, run_once};
 use impls::{
     BuildError, Cancel, Consumed, Consumer, Endpoints, Info, Message, Msg8, Producer, PublishError,
-    Queue, QueueConfig, Salt, Topology, WaitStrategy,
+    Queue, QueueConfig, Salt, Setup, Topology, WaitStrategy,
 };
 
 /// Messages a stalling consumer takes before it stops for good.
@@ -69,12 +69,14 @@ impl<M: Message, C: Consumer<M>> Consumer<M> for StallingConsumer<C> {
 
 fn stalled_run<Q: Queue>() -> (Outcome, Duration) {
     let spec = RunSpec {
-        topology: Topology::Spsc,
-        producers: 1,
-        consumers: 1,
-        capacity: 16,
-        batch: 1,
-        wait: WaitStrategy::Blocking,
+        setup: Setup {
+            topology: Topology::Spsc,
+            producers: 1,
+            consumers: 1,
+            capacity: 16,
+            batch: 1,
+            wait: WaitStrategy::Blocking,
+        },
         messages: 1000,
         timeout: Duration::from_millis(300),
         placement: Placement {
@@ -172,18 +174,12 @@ fn plain_calls_start_no_wait_once_the_token_is_set() {
 /// topologies it has, fan-out gets one channel per consumer.
 #[test]
 fn std_mpsc_refuses_work_sharing_and_emulates_fan_out() {
-    let pool = QueueConfig {
-        consumers: 2,
-        ..QueueConfig::new(Topology::MpmcWorkerPool, 8)
-    };
+    let pool = QueueConfig::from(Setup::new(Topology::MpmcWorkerPool, 8).threads(1, 2));
     let Err(error) = impls::StdMpsc::build::<Msg8>(&pool) else {
         panic!("std_mpsc built a shared receiver");
     };
     assert!(error.to_string().contains("mpmc_fanout"), "{error}");
-    let fanout = QueueConfig {
-        consumers: 3,
-        ..QueueConfig::new(Topology::MpmcFanout, 8)
-    };
+    let fanout = QueueConfig::from(Setup::new(Topology::MpmcFanout, 8).threads(1, 3));
     let endpoints = impls::StdMpsc::build::<Msg8>(&fanout).expect("fan-out builds");
     assert_eq!(endpoints.consumers.len(), 3);
 }

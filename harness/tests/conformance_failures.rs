@@ -95,22 +95,22 @@ impl<const DEFECT: u8> Queue for Broadcast<DEFECT> {
     ) -> Result<Endpoints<Self::Producer<M>, Self::Consumer<M>>, BuildError> {
         Self::info().check(cfg)?;
         let shared = Arc::new(Shared {
-            inboxes: Mutex::new(vec![Some(VecDeque::new()); cfg.consumers]),
-            capacity: cfg.capacity,
-            producers: AtomicUsize::new(cfg.producers),
+            inboxes: Mutex::new(vec![Some(VecDeque::new()); cfg.setup.consumers]),
+            capacity: cfg.setup.capacity,
+            producers: AtomicUsize::new(cfg.setup.producers),
             queued: AtomicU64::new(0),
             corrupts: DEFECT == CORRUPTS_FANOUT
-                && cfg.topology == Topology::MpmcFanout
+                && cfg.setup.topology == Topology::MpmcFanout
                 && M::BYTES > 8,
             cancel: cfg.cancel.clone(),
         });
         Ok(Endpoints {
-            producers: (0..cfg.producers)
+            producers: (0..cfg.setup.producers)
                 .map(|_| BroadcastProducer {
                     shared: Arc::clone(&shared),
                 })
                 .collect(),
-            consumers: (0..cfg.consumers)
+            consumers: (0..cfg.setup.consumers)
                 .map(|index| BroadcastConsumer {
                     shared: Arc::clone(&shared),
                     index,

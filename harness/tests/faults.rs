@@ -379,17 +379,17 @@ impl<const DEFECT: u8> Queue for Faulty<DEFECT> {
     ) -> Result<Endpoints<Self::Producer<M>, Self::Consumer<M>>, BuildError> {
         Self::info().check(cfg)?;
         let shared = Arc::new(Shared {
-            queue: Mutex::new(VecDeque::with_capacity(cfg.capacity)),
-            capacity: cfg.capacity,
-            producers: AtomicUsize::new(cfg.producers),
-            consumers: AtomicUsize::new(cfg.consumers),
-            built_consumers: cfg.consumers,
+            queue: Mutex::new(VecDeque::with_capacity(cfg.setup.capacity)),
+            capacity: cfg.setup.capacity,
+            producers: AtomicUsize::new(cfg.setup.producers),
+            consumers: AtomicUsize::new(cfg.setup.consumers),
+            built_consumers: cfg.setup.consumers,
             turn: AtomicUsize::new(0),
             orphans: Mutex::new(VecDeque::new()),
             cancel: cfg.cancel.clone(),
         });
         Ok(Endpoints {
-            producers: (0..cfg.producers)
+            producers: (0..cfg.setup.producers)
                 .map(|_| FaultyProducer {
                     shared: Arc::clone(&shared),
                     sent: 0,
@@ -398,7 +398,7 @@ impl<const DEFECT: u8> Queue for Faulty<DEFECT> {
                     held: None,
                 })
                 .collect(),
-            consumers: (0..cfg.consumers)
+            consumers: (0..cfg.setup.consumers)
                 .map(|index| FaultyConsumer {
                     shared: Arc::clone(&shared),
                     index,

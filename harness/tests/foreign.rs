@@ -15,19 +15,21 @@ use harness::foreign::{self, Sessions};
 use harness::placement::Placement;
 use harness::runner::{Mode, Outcome, RunSpec};
 use impls::message::{mix, tag_of};
-use impls::{Salt, Topology, WaitStrategy};
+use impls::{Salt, Setup, Topology, WaitStrategy};
 
 /// The salt the scripted children's runs use.
 const SALT: Salt = Salt(0xFEED_FACE_CAFE_BEEF);
 
 fn spec(topology: Topology, producers: usize, consumers: usize, messages: u64) -> RunSpec {
     RunSpec {
-        topology,
-        producers,
-        consumers,
-        capacity: 64,
-        batch: 4,
-        wait: WaitStrategy::SpinYield,
+        setup: Setup {
+            topology,
+            producers,
+            consumers,
+            capacity: 64,
+            batch: 4,
+            wait: WaitStrategy::SpinYield,
+        },
         messages,
         timeout: Duration::from_secs(30),
         placement: Placement {

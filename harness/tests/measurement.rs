@@ -12,7 +12,9 @@ use harness::latency::{Schedule, one_way};
 use harness::placement::Placement;
 use harness::runner::{Instruments, Mode, Outcome, Pacing, RunSpec, paced_producer_loop, run_base};
 use harness::sweep::run_named;
-use impls::{Cancel, Message, Msg8, Msg64, Producer, PublishError, Salt, Topology, WaitStrategy};
+use impls::{
+    Cancel, Message, Msg8, Msg64, Producer, PublishError, Salt, Setup, Topology, WaitStrategy,
+};
 
 #[global_allocator]
 static ALLOCATOR: CountingAllocator = CountingAllocator;
@@ -39,12 +41,14 @@ fn spec(
     mode: Mode,
 ) -> RunSpec {
     RunSpec {
-        topology,
-        producers,
-        consumers,
-        capacity: 64,
-        batch,
-        wait: WaitStrategy::SpinYield,
+        setup: Setup {
+            topology,
+            producers,
+            consumers,
+            capacity: 64,
+            batch,
+            wait: WaitStrategy::SpinYield,
+        },
         messages: 4_000,
         timeout: Duration::from_secs(60),
         placement: Placement {

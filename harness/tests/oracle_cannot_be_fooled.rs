@@ -23,7 +23,7 @@ use harness::runner::{Mode, Outcome, RunSpec, run_once};
 use harness::sweep::run_named;
 use impls::{
     BuildError, Consumed, Consumer, Endpoints, Info, Message, Msg8, Msg64, Msg256, Producer,
-    PublishError, Queue, QueueConfig, Topology, WaitStrategy, Waiter,
+    PublishError, Queue, QueueConfig, Setup, Topology, WaitStrategy, Waiter,
 };
 
 const HONEST: u8 = 0;
@@ -88,26 +88,26 @@ impl<const FAULT: u8> Queue for Lanes<FAULT> {
     ) -> Result<Endpoints<Self::Producer<M>, Self::Consumer<M>>, BuildError> {
         Self::info().check(cfg)?;
         let shared = Arc::new(Shared {
-            lanes: (0..cfg.consumers)
+            lanes: (0..cfg.setup.consumers)
                 .map(|_| Mutex::new(VecDeque::new()))
                 .collect(),
-            producers: AtomicUsize::new(cfg.producers),
+            producers: AtomicUsize::new(cfg.setup.producers),
             given: AtomicU64::new(0),
-            topology: cfg.topology,
+            topology: cfg.setup.topology,
             held: Mutex::new(None),
             started: AtomicBool::new(false),
         });
         Ok(Endpoints {
-            producers: (0..cfg.producers)
+            producers: (0..cfg.setup.producers)
                 .map(|_| LaneProducer {
                     shared: Arc::clone(&shared),
                 })
                 .collect(),
-            consumers: (0..cfg.consumers)
+            consumers: (0..cfg.setup.consumers)
                 .map(|lane| LaneConsumer {
                     shared: Arc::clone(&shared),
                     lane,
-                    waiter: Waiter::new(cfg.wait, cfg.cancel.clone()),
+                    waiter: Waiter::new(cfg.setup.wait, cfg.cancel.clone()),
                 })
                 .collect(),
         })
@@ -202,12 +202,14 @@ impl<M: Message, const FAULT: u8> Consumer<M> for LaneConsumer<M, FAULT> {
 
 fn spec(topology: Topology, consumers: usize, batch: usize, messages: u64) -> RunSpec {
     RunSpec {
-        topology,
-        producers: 1,
-        consumers,
-        capacity: 1024,
-        batch,
-        wait: WaitStrategy::SpinYield,
+        setup: Setup {
+            topology,
+            producers: 1,
+            consumers,
+            capacity: 1024,
+            batch,
+            wait: WaitStrategy::SpinYield,
+        },
         messages,
         timeout: Duration::from_secs(60),
         placement: Placement {

@@ -12,7 +12,7 @@ use harness::placement::Placement;
 use harness::runner::{Outcome, RunSpec, run_once};
 use impls::{
     BuildError, Consumed, Consumer, Endpoints, Info, Message, Msg8, Producer, PublishError, Queue,
-    QueueConfig, Topology, WaitStrategy, Waiter,
+    QueueConfig, Setup, Topology, WaitStrategy, Waiter,
 };
 
 const HONEST: u8 = 0;
@@ -73,7 +73,7 @@ impl<const FAULT: u8> Queue for Faulty<FAULT> {
             }],
             consumers: vec![FaultyConsumer {
                 shared,
-                waiter: Waiter::new(cfg.wait, cfg.cancel.clone()),
+                waiter: Waiter::new(cfg.setup.wait, cfg.cancel.clone()),
             }],
         })
     }
@@ -132,12 +132,14 @@ impl<M: Message, const FAULT: u8> Consumer<M> for FaultyConsumer<M, FAULT> {
 
 fn run<const FAULT: u8>(timeout: Duration) -> Outcome {
     let spec = RunSpec {
-        topology: Topology::Spsc,
-        producers: 1,
-        consumers: 1,
-        capacity: 1024,
-        batch: 7,
-        wait: WaitStrategy::SpinYield,
+        setup: Setup {
+            topology: Topology::Spsc,
+            producers: 1,
+            consumers: 1,
+            capacity: 1024,
+            batch: 7,
+            wait: WaitStrategy::SpinYield,
+        },
         messages: 1000,
         timeout,
         placement: Placement {

@@ -7,7 +7,7 @@ use std::time::Duration;
 use harness::placement::Placement;
 use harness::runner::RunSpec;
 use harness::sweep::run_named;
-use impls::{Topology, WaitStrategy};
+use impls::{Setup, Topology, WaitStrategy};
 
 #[test]
 fn exactly_once_under_concurrency() {
@@ -16,12 +16,14 @@ fn exactly_once_under_concurrency() {
             for (producers, consumers) in [(1, 2), (3, 2), (2, 4)] {
                 for batch in [1, 5] {
                     let spec = RunSpec {
-                        topology: Topology::MpmcWorkerPool,
-                        producers,
-                        consumers,
-                        capacity,
-                        batch,
-                        wait: WaitStrategy::SpinYield,
+                        setup: Setup {
+                            topology: Topology::MpmcWorkerPool,
+                            producers,
+                            consumers,
+                            capacity,
+                            batch,
+                            wait: WaitStrategy::SpinYield,
+                        },
                         messages: 10_000,
                         timeout: Duration::from_secs(120),
                         placement: Placement {

@@ -5,8 +5,8 @@
 //! implementation; [`check_threads`] is the part that depends on the
 //! topology alone.
 
-use crate::wait::{Cancel, WaitStrategy};
-use schema::Topology;
+use crate::wait::Cancel;
+use schema::{Setup, Topology};
 
 /// Checks producer and consumer counts against the topology.
 pub fn check_threads(
@@ -46,21 +46,12 @@ pub const MIN_CAPACITY: usize = 2;
 /// Largest capacity any implementation accepts (2^24 slots).
 pub const MAX_CAPACITY: usize = 1 << 24;
 
-/// Everything needed to build one queue.
+/// Everything needed to build one queue: the run's [`Setup`] and the
+/// token that stops its waits.
 #[derive(Clone, Debug)]
 pub struct QueueConfig {
-    /// Who talks to whom.
-    pub topology: Topology,
-    /// Number of producer endpoints to hand out.
-    pub producers: usize,
-    /// Number of consumer endpoints to hand out.
-    pub consumers: usize,
-    /// Slots (messages) the queue holds.
-    pub capacity: usize,
-    /// Messages per publish and most messages per consume.
-    pub batch: usize,
-    /// How endpoints wait, where the implementation lets them choose.
-    pub wait: WaitStrategy,
+    /// Topology, endpoints to hand out, slots, batch and wait strategy.
+    pub setup: Setup,
     /// Stops every wait when set, so a watchdog can end a stuck run.
     pub cancel: Cancel,
 }
@@ -69,13 +60,15 @@ impl QueueConfig {
     /// A configuration with one producer and one consumer, batch 1,
     /// spin-then-yield waiting and a fresh cancel token.
     pub fn new(topology: Topology, capacity: usize) -> Self {
+        Setup::new(topology, capacity).into()
+    }
+}
+
+impl From<Setup> for QueueConfig {
+    /// `setup` with a fresh cancel token.
+    fn from(setup: Setup) -> Self {
         Self {
-            topology,
-            producers: 1,
-            consumers: 1,
-            capacity,
-            batch: 1,
-            wait: WaitStrategy::SpinYield,
+            setup,
             cancel: Cancel::default(),
         }
     }

@@ -110,29 +110,30 @@ impl Queue for DisruptorCrate {
         Self::info().check(cfg)?;
         // The wait strategy passed to the crate only serves its own handler
         // threads, which the poller route does not have.
-        let (pollers, first) = if cfg.producers == 1 {
-            let builder = disruptor::build_single_producer(cfg.capacity, M::default, BusySpin);
+        let (pollers, first) = if cfg.setup.producers == 1 {
+            let builder =
+                disruptor::build_single_producer(cfg.setup.capacity, M::default, BusySpin);
             build_with_pollers!(
                 builder,
-                cfg.consumers,
+                cfg.setup.consumers,
                 Poller::Single,
                 Inner::Single,
                 Inner::SingleFanout
             )
         } else {
-            let builder = disruptor::build_multi_producer(cfg.capacity, M::default, BusySpin);
+            let builder = disruptor::build_multi_producer(cfg.setup.capacity, M::default, BusySpin);
             build_with_pollers!(
                 builder,
-                cfg.consumers,
+                cfg.setup.consumers,
                 Poller::Multi,
                 Inner::Multi,
                 Inner::MultiFanout
             )
         };
-        let consumers = Arc::new(AtomicUsize::new(cfg.consumers));
-        let waiter = Waiter::new(cfg.wait, cfg.cancel.clone());
+        let consumers = Arc::new(AtomicUsize::new(cfg.setup.consumers));
+        let waiter = Waiter::new(cfg.setup.wait, cfg.cancel.clone());
         let mut inners = vec![first];
-        while inners.len() < cfg.producers {
+        while inners.len() < cfg.setup.producers {
             let clone = match &inners[0] {
                 Inner::Multi(producer) => Inner::Multi(producer.clone()),
                 Inner::MultiFanout(producer) => Inner::MultiFanout(producer.clone()),
@@ -147,7 +148,7 @@ impl Queue for DisruptorCrate {
             .map(|inner| CrateProducer {
                 inner,
                 consumers: Arc::clone(&consumers),
-                capacity: cfg.capacity,
+                capacity: cfg.setup.capacity,
                 waiter: waiter.clone(),
             })
             .collect();

@@ -177,53 +177,54 @@ impl Info {
     /// Checks the parts of `cfg` that every implementation shares: topology,
     /// thread counts, capacity and batch.
     pub fn check(&self, cfg: &QueueConfig) -> Result<(), BuildError> {
-        if !self.supports(cfg.topology) {
+        let setup = cfg.setup;
+        if !self.supports(setup.topology) {
             return Err(BuildError::Topology {
                 implementation: self.name,
-                topology: cfg.topology,
+                topology: setup.topology,
                 supported: self.topologies,
             });
         }
-        check_threads(cfg.topology, cfg.producers, cfg.consumers)?;
-        if !(MIN_CAPACITY..=MAX_CAPACITY).contains(&cfg.capacity) {
+        check_threads(setup.topology, setup.producers, setup.consumers)?;
+        if !(MIN_CAPACITY..=MAX_CAPACITY).contains(&setup.capacity) {
             return Err(BuildError::Capacity {
-                capacity: cfg.capacity,
+                capacity: setup.capacity,
             });
         }
-        if cfg.capacity < self.min_capacity {
+        if setup.capacity < self.min_capacity {
             return Err(BuildError::CapacityTooSmall {
                 implementation: self.name,
-                capacity: cfg.capacity,
+                capacity: setup.capacity,
                 min: self.min_capacity,
             });
         }
-        if cfg.capacity > self.max_capacity {
+        if setup.capacity > self.max_capacity {
             return Err(BuildError::CapacityTooLarge {
                 implementation: self.name,
-                capacity: cfg.capacity,
+                capacity: setup.capacity,
                 max: self.max_capacity,
             });
         }
-        if cfg.producers > self.max_producers {
+        if setup.producers > self.max_producers {
             return Err(BuildError::TooManyProducers {
                 implementation: self.name,
-                producers: cfg.producers,
+                producers: setup.producers,
                 max: self.max_producers,
             });
         }
-        if self.single_producer && cfg.producers > 1 {
+        if self.single_producer && setup.producers > 1 {
             return Err(BuildError::SingleProducer {
                 implementation: self.name,
-                producers: cfg.producers,
+                producers: setup.producers,
             });
         }
-        if self.capacity_power_of_two && !cfg.capacity.is_power_of_two() {
+        if self.capacity_power_of_two && !setup.capacity.is_power_of_two() {
             return Err(BuildError::CapacityNotPowerOfTwo {
                 implementation: self.name,
-                capacity: cfg.capacity,
+                capacity: setup.capacity,
             });
         }
-        if cfg.batch == 0 {
+        if setup.batch == 0 {
             return Err(BuildError::Batch);
         }
         Ok(())

@@ -42,6 +42,7 @@ pub use queue::{
     PublishError, Queue, QueueConfig, Topology, WaitClass,
 };
 pub use registry::{Roster, Visitor, With};
+pub use schema::Setup;
 pub use wait::{Cancel, WaitStrategy, Waiter};
 
 /// Declares each file of implementations and lists its types in the

@@ -88,18 +88,18 @@ impl<B: Backend> Queue for CountedQueue<B> {
     ) -> Result<Endpoints<Self::Producer<M>, Self::Consumer<M>>, BuildError> {
         Self::info().check(cfg)?;
         let shared = Arc::new(Shared {
-            queue: B::Queue::<M>::with_capacity(cfg.capacity),
-            producers: AtomicUsize::new(cfg.producers),
-            consumers: AtomicUsize::new(cfg.consumers),
+            queue: B::Queue::<M>::with_capacity(cfg.setup.capacity),
+            producers: AtomicUsize::new(cfg.setup.producers),
+            consumers: AtomicUsize::new(cfg.setup.consumers),
         });
-        let waiter = Waiter::new(cfg.wait, cfg.cancel.clone());
-        let producers = (0..cfg.producers)
+        let waiter = Waiter::new(cfg.setup.wait, cfg.cancel.clone());
+        let producers = (0..cfg.setup.producers)
             .map(|_| CountedProducer {
                 shared: Arc::clone(&shared),
                 waiter: waiter.clone(),
             })
             .collect();
-        let consumers = (0..cfg.consumers)
+        let consumers = (0..cfg.setup.consumers)
             .map(|_| CountedConsumer {
                 shared: Arc::clone(&shared),
                 waiter: waiter.clone(),

@@ -60,8 +60,8 @@ impl Queue for Ringbuf {
         cfg: &QueueConfig,
     ) -> Result<Endpoints<RingbufProducer<M>, RingbufConsumer<M>>, BuildError> {
         Self::info().check(cfg)?;
-        let (producer, consumer) = HeapRb::<M>::new(cfg.capacity).split();
-        let waiter = Waiter::new(cfg.wait, cfg.cancel.clone());
+        let (producer, consumer) = HeapRb::<M>::new(cfg.setup.capacity).split();
+        let waiter = Waiter::new(cfg.setup.wait, cfg.cancel.clone());
         Ok(Endpoints {
             producers: vec![RingbufProducer {
                 inner: Some(producer),

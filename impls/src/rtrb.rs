@@ -51,8 +51,8 @@ impl Queue for Rtrb {
         cfg: &QueueConfig,
     ) -> Result<Endpoints<RtrbProducer<M>, RtrbConsumer<M>>, BuildError> {
         Self::info().check(cfg)?;
-        let (producer, consumer) = rtrb::RingBuffer::new(cfg.capacity);
-        let waiter = Waiter::new(cfg.wait, cfg.cancel.clone());
+        let (producer, consumer) = rtrb::RingBuffer::new(cfg.setup.capacity);
+        let waiter = Waiter::new(cfg.setup.wait, cfg.cancel.clone());
         Ok(Endpoints {
             producers: vec![RtrbProducer {
                 inner: producer,

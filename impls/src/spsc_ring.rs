@@ -107,12 +107,12 @@ impl Queue for SpscRing {
             tail: CachePadded::new(AtomicUsize::new(0)),
             producer_gone: CachePadded::new(AtomicBool::new(false)),
             consumer_gone: CachePadded::new(AtomicBool::new(false)),
-            slots: (0..cfg.capacity)
+            slots: (0..cfg.setup.capacity)
                 .map(|_| UnsafeCell::new(M::default()))
                 .collect(),
-            mask: cfg.capacity - 1,
+            mask: cfg.setup.capacity - 1,
         });
-        let waiter = Waiter::new(cfg.wait, cfg.cancel.clone());
+        let waiter = Waiter::new(cfg.setup.wait, cfg.cancel.clone());
         Ok(Endpoints {
             producers: vec![SpscProducer {
                 shared: Arc::clone(&shared),

@@ -53,9 +53,9 @@ impl Queue for TokioMpsc {
         cfg: &QueueConfig,
     ) -> Result<Endpoints<TokioProducer<M>, TokioConsumer<M>>, BuildError> {
         Self::info().check(cfg)?;
-        let (sender, receiver) = channel(cfg.capacity);
+        let (sender, receiver) = channel(cfg.setup.capacity);
         Ok(Endpoints {
-            producers: (0..cfg.producers)
+            producers: (0..cfg.setup.producers)
                 .map(|_| TokioProducer {
                     sender: sender.clone(),
                     cancel: cfg.cancel.clone(),

@@ -14,7 +14,7 @@ use impls::metrics::Metrics;
 use impls::wait::{WaitStrategy, Waiter};
 use impls::{
     Bitmap, Cancel, Consumed, Consumer, Lmax, Message, Msg8, Producer, PublishError, Queue,
-    QueueConfig, Salt, Single, Topology,
+    QueueConfig, Salt, Setup, Single, Topology,
 };
 
 fn gate() -> (Arc<Sequence>, Box<[Arc<Sequence>]>) {
@@ -87,12 +87,12 @@ fn bitmap_sees_nothing_past_a_gap() {
     out_of_order_publication::<BitmapAvailability>(256);
 }
 
+fn setup(topology: Topology, producers: usize, consumers: usize, capacity: usize) -> Setup {
+    Setup::new(topology, capacity).threads(producers, consumers)
+}
+
 fn config(topology: Topology, producers: usize, consumers: usize, capacity: usize) -> QueueConfig {
-    QueueConfig {
-        producers,
-        consumers,
-        ..QueueConfig::new(topology, capacity)
-    }
+    setup(topology, producers, consumers, capacity).into()
 }
 
 /// `try_publish` on a full ring reports it and publishes nothing.
@@ -154,10 +154,7 @@ type BitmapS = <Bitmap as SequencerOf>::S;
 
 #[test]
 fn timeout_blocking_consumers_time_out_and_call_again() {
-    let cfg = QueueConfig {
-        wait: WaitStrategy::TimeoutBlocking,
-        ..config(Topology::Spsc, 1, 1, 8)
-    };
+    let cfg = QueueConfig::from(setup(Topology::Spsc, 1, 1, 8).wait(WaitStrategy::TimeoutBlocking));
     let mut endpoints = Lmax::build::<Msg8>(&cfg).unwrap();
     let mut consumer = endpoints.consumers.pop().unwrap();
     let mut producer = endpoints.producers.pop().unwrap();
@@ -179,10 +176,7 @@ fn timeout_blocking_consumers_time_out_and_call_again() {
 fn producers_blocked_on_a_full_ring_see_the_consumers_leave() {
     fn check<Q: Queue>(capacity: usize) {
         for wait in WaitStrategy::ALL {
-            let cfg = QueueConfig {
-                wait,
-                ..config(Topology::Spsc, 1, 1, capacity)
-            };
+            let cfg = QueueConfig::from(setup(Topology::Spsc, 1, 1, capacity).wait(wait));
             let mut endpoints = Q::build::<Msg8>(&cfg).unwrap();
             let mut producer = endpoints.producers.pop().unwrap();
             let consumer = endpoints.consumers.pop().unwrap();
@@ -213,10 +207,7 @@ fn producers_blocked_on_a_full_ring_see_the_consumers_leave() {
 #[test]
 fn producers_blocked_on_a_full_ring_stop_when_cancelled() {
     for wait in WaitStrategy::ALL {
-        let cfg = QueueConfig {
-            wait,
-            ..config(Topology::Mpsc, 2, 1, 4)
-        };
+        let cfg = QueueConfig::from(setup(Topology::Mpsc, 2, 1, 4).wait(wait));
         let mut endpoints = Lmax::build::<Msg8>(&cfg).unwrap();
         let mut producer = endpoints.producers.pop().unwrap();
         let blocked = thread::spawn(move || {
@@ -242,10 +233,7 @@ fn dependency_order<S: Sequencer>(
     wait: WaitStrategy,
     events: u64,
 ) {
-    let cfg = QueueConfig {
-        wait,
-        ..config(topology, 1, consumers, capacity)
-    };
+    let cfg = QueueConfig::from(setup(topology, 1, consumers, capacity).wait(wait));
     let endpoints = Disruptor::<S>::build::<Msg8>(&cfg).unwrap();
     // Last sequence each stage has finished (its handler stores it after
     // handling the event, before the processor stores its own sequence).

@@ -79,9 +79,9 @@ fn threads(info: &Info, topology: Topology) -> (usize, usize) {
 
 fn config(info: &Info, topology: Topology, producers: usize, consumers: usize) -> QueueConfig {
     let mut cfg = QueueConfig::new(topology, info.min_capacity.max(16));
-    cfg.producers = producers;
-    cfg.consumers = consumers;
-    cfg.batch = 4;
+    cfg.setup.producers = producers;
+    cfg.setup.consumers = consumers;
+    cfg.setup.batch = 4;
     cfg
 }
 
@@ -277,7 +277,7 @@ fn a_cancelled_claim_leaves_no_gap() {
             let info = Q::info();
             let (producers, consumers) = threads(&info, self.0);
             let cfg = config(&info, self.0, producers, consumers);
-            let capacity = cfg.capacity as u64;
+            let capacity = cfg.setup.capacity as u64;
             let mut endpoints = Q::build::<Msg8>(&cfg).map_err(|e| e.to_string())?;
             let mut expected: BTreeMap<u16, Vec<u64>> = BTreeMap::new();
             // Producer 0 fills what the queue holds (for an unbounded or
@@ -328,7 +328,7 @@ fn a_dropped_consumer_leaves_a_defined_outcome() {
             let info = Q::info();
             let (_, consumers) = threads(&info, topology);
             let cfg = config(&info, topology, 1, consumers);
-            let capacity = cfg.capacity as u64;
+            let capacity = cfg.setup.capacity as u64;
             let mut endpoints = Q::build::<Msg8>(&cfg).map_err(|e| e.to_string())?;
             let mut producer = endpoints.producers.pop().expect("one producer");
             cfg.cancel.cancel();

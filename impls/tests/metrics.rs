@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use impls::{
-    Consumed, Consumer, Lmax, Message, Msg8, Producer, Queue, QueueConfig, Salt, Topology,
+    Consumed, Consumer, Lmax, Message, Msg8, Producer, Queue, QueueConfig, Salt, Setup, Topology,
 };
 
 fn counters(report: Vec<(&'static str, u64)>) -> HashMap<&'static str, u64> {
@@ -14,10 +14,7 @@ fn counters(report: Vec<(&'static str, u64)>) -> HashMap<&'static str, u64> {
 
 #[test]
 fn counters_follow_claims_wraps_and_scans() {
-    let cfg = QueueConfig {
-        producers: 2,
-        ..QueueConfig::new(Topology::Mpsc, 2)
-    };
+    let cfg = QueueConfig::from(Setup::new(Topology::Mpsc, 2).threads(2, 1));
     let mut endpoints = Lmax::build::<Msg8>(&cfg).unwrap();
     let mut consumer = endpoints.consumers.pop().unwrap();
     let mut producer = endpoints.producers.pop().unwrap();

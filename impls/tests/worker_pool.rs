@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use impls::wait::WaitStrategy;
 use impls::{
-    Consumed, Consumer, Message, Msg8, Producer, Queue, QueueConfig, Salt, Topology,
+    Consumed, Consumer, Message, Msg8, Producer, Queue, QueueConfig, Salt, Setup, Topology,
     WorkerPoolAdaptive, WorkerPoolK1,
 };
 
@@ -23,11 +23,11 @@ fn share_out<Q: Queue>(
     wait: WaitStrategy,
     pause: Duration,
 ) -> BTreeMap<u64, u32> {
-    let cfg = QueueConfig {
-        consumers: workers,
-        wait,
-        ..QueueConfig::new(Topology::MpmcWorkerPool, capacity)
-    };
+    let cfg = QueueConfig::from(
+        Setup::new(Topology::MpmcWorkerPool, capacity)
+            .threads(1, workers)
+            .wait(wait),
+    );
     let endpoints = Q::build::<Msg8>(&cfg).unwrap();
     let start = Arc::new(Barrier::new(workers + 1));
     let handles: Vec<_> = endpoints

@@ -14,7 +14,8 @@ use std::fmt::Write as _;
 
 use crate::format::escape;
 use crate::model::ResultsFile;
-use crate::verdict::{ConfigurationVerdict, label, verdicts};
+use crate::verdict::{ConfigurationVerdict, verdicts};
+use schema::ConfigurationKey;
 
 /// Why files cannot make one atlas.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -126,27 +127,29 @@ pub fn atlas(files: &[ResultsFile]) -> Result<Atlas, AtlasError> {
         })
         .collect();
     let per_file: Vec<Vec<ConfigurationVerdict>> = files.iter().map(verdicts).collect();
-    let mut labels: Vec<String> = Vec::new();
+    // One row per configuration key (topology and every axis as asked),
+    // in the order the files first give them.
+    let mut keys: Vec<(ConfigurationKey, String)> = Vec::new();
     for verdicts in &per_file {
         for verdict in verdicts {
-            if !labels.contains(&verdict.label) {
-                labels.push(verdict.label.clone());
+            if !keys.iter().any(|(key, _)| *key == verdict.key) {
+                keys.push((verdict.key, verdict.label.clone()));
             }
         }
     }
-    let rows = labels
+    let rows = keys
         .into_iter()
-        .map(|row_label| {
+        .map(|(row_key, row_label)| {
             let verdicts: Vec<Option<ConfigurationVerdict>> = per_file
                 .iter()
-                .map(|verdicts| verdicts.iter().find(|v| v.label == row_label).cloned())
+                .map(|verdicts| verdicts.iter().find(|v| v.key == row_key).cloned())
                 .collect();
             let floors = files
                 .iter()
                 .map(|file| {
                     file.configurations
                         .iter()
-                        .find(|configuration| label(configuration) == row_label)
+                        .find(|configuration| configuration.key(file.scenario.topology) == row_key)
                         .and_then(|configuration| configuration.floor.as_ref())
                         .and_then(|floor| floor.median_ns)
                 })

@@ -32,6 +32,21 @@ pub struct Column {
     pub work_sharing_only: bool,
     /// The CSV's columns for this figure.
     pub csv: &'static [CsvField],
+    /// The per-message chart the report draws of this figure, if any.
+    pub chart: Option<PerMessageChart>,
+}
+
+/// A figure the report draws per message, one bar per implementation
+/// and category ([`PER_MESSAGE_CHARTS`]; the measured counters follow
+/// them, one chart each).
+#[derive(Clone, Copy, Debug)]
+pub struct PerMessageChart {
+    /// What is counted, as the chart's title says it (`{name} per message`).
+    pub name: &'static str,
+    /// Its unit, on the vertical axis.
+    pub unit: &'static str,
+    /// Its value in a summary.
+    pub value: fn(&Summary) -> Option<f64>,
 }
 
 /// A column of the CSV: its header and its value as written (empty where
@@ -107,6 +122,7 @@ pub const MEDIAN: Column = Column {
         CsvField::figure("min_msg_per_s", |s| number(s.min)),
         CsvField::figure("max_msg_per_s", |s| number(s.max)),
     ],
+    chart: None,
 };
 
 /// Its 95% bootstrap interval (min–max where the file has none).
@@ -125,6 +141,7 @@ pub const THROUGHPUT_INTERVAL: Column = Column {
             number(s.throughput_ci.map(|c| c.1))
         }),
     ],
+    chart: None,
 };
 
 /// The median per-round ratio to the baseline.
@@ -140,6 +157,7 @@ pub const RATIO: Column = Column {
         CsvField::figure("ratio_min", |s| number(s.ratio_min)),
         CsvField::figure("ratio_max", |s| number(s.ratio_max)),
     ],
+    chart: None,
 };
 
 /// Its 95% bootstrap interval (per-round min–max where the file has none).
@@ -154,6 +172,7 @@ pub const RATIO_INTERVAL: Column = Column {
         CsvField::figure("ratio_ci_low", |s| number(s.ratio_ci.map(|c| c.0))),
         CsvField::figure("ratio_ci_high", |s| number(s.ratio_ci.map(|c| c.1))),
     ],
+    chart: None,
 };
 
 /// With several layouts: the lowest and highest layout median.
@@ -172,6 +191,7 @@ pub const LAYOUT_RANGE: Column = Column {
             number(s.layout_range.map(|r| r.1))
         }),
     ],
+    chart: None,
 };
 
 /// With several layouts: the lowest and highest layout median ratio.
@@ -190,6 +210,7 @@ pub const RATIO_LAYOUT_RANGE: Column = Column {
             number(s.ratio_layout_range.map(|r| r.1))
         }),
     ],
+    chart: None,
 };
 
 /// CPU time of every run thread per message.
@@ -203,6 +224,11 @@ pub const CPU: Column = Column {
     csv: &[CsvField::figure("cpu_ns_per_message", |s| {
         number(s.cpu_ns_per_message)
     })],
+    chart: Some(PerMessageChart {
+        name: "CPU time",
+        unit: "ns",
+        value: |s| s.cpu_ns_per_message,
+    }),
 };
 
 /// Heap allocations per message in the measured region.
@@ -216,6 +242,11 @@ pub const ALLOCATIONS: Column = Column {
     csv: &[CsvField::figure("allocations_per_message", |s| {
         number(s.allocations_per_message)
     })],
+    chart: Some(PerMessageChart {
+        name: "allocations",
+        unit: "allocations",
+        value: |s| s.allocations_per_message,
+    }),
 };
 
 /// Heap bytes allocated per message in the measured region.
@@ -229,6 +260,7 @@ pub const ALLOCATED_BYTES: Column = Column {
     csv: &[CsvField::figure("allocated_bytes_per_message", |s| {
         number(s.allocated_bytes_per_message)
     })],
+    chart: None,
 };
 
 /// The median multiple of the floor (the core-to-core round trip measured
@@ -256,6 +288,7 @@ pub const FLOOR: Column = Column {
             number(s.floor_multiple_ci.map(|c| c.1))
         }),
     ],
+    chart: None,
 };
 
 /// The oracle's verdict: the worst over the runs, and passed of measured.
@@ -283,6 +316,7 @@ pub const ORACLE: Column = Column {
             kept_when_failed: true,
         },
     ],
+    chart: None,
 };
 
 /// Latency percentiles: p50 / p99 / p99.9 / max.
@@ -306,6 +340,7 @@ pub const LATENCY: Column = Column {
         CsvField::figure("latency_p99_9_ns", |s| number(s.latency_at(99.9))),
         CsvField::figure("latency_max_ns", |s| number(s.latency_at(100.0))),
     ],
+    chart: None,
 };
 
 /// Event counters per message: the measured ones only (unavailable
@@ -334,6 +369,7 @@ pub const COUNTERS: Column = Column {
             .collect::<Vec<_>>()
             .join(";")
     })],
+    chart: None,
 };
 
 /// The medians of the lowest and the highest consumer's share of the
@@ -356,6 +392,7 @@ pub const CONSUMER_SHARE: Column = Column {
             number(s.consumer_share.map(|c| c.1))
         }),
     ],
+    chart: None,
 };
 
 /// Every figure column, in the CSV's order: the figures files have long
@@ -377,6 +414,10 @@ pub const CSV: [&Column; 14] = [
     &CONSUMER_SHARE,
     &FLOOR,
 ];
+
+/// The figures drawn per message before the counters, in the order of
+/// their charts (their files are numbered in it).
+pub const PER_MESSAGE_CHARTS: [&Column; 2] = [&CPU, &ALLOCATIONS];
 
 #[cfg(test)]
 mod tests {
@@ -428,5 +469,27 @@ mod tests {
         assert_eq!((RATIO_INTERVAL.cell)(&s, Page), "1.25–1.75× (min–max)");
         s.throughput_ci = Some((2e6, 2.75e6));
         assert_eq!((THROUGHPUT_INTERVAL.cell)(&s, Page), "2.00–2.75");
+    }
+
+    #[test]
+    fn every_charted_figure_is_drawn_and_every_drawn_one_is_charted() {
+        for column in CSV {
+            let listed = PER_MESSAGE_CHARTS
+                .iter()
+                .any(|drawn| drawn.template == column.template);
+            assert_eq!(
+                column.chart.is_some(),
+                listed,
+                "{}: a chart and a place in PER_MESSAGE_CHARTS go together",
+                column.template
+            );
+        }
+        for column in PER_MESSAGE_CHARTS {
+            assert!(CSV.iter().any(|listed| listed.template == column.template));
+        }
+        let mut s = summary();
+        s.cpu_ns_per_message = Some(12.5);
+        let chart = CPU.chart.expect("CPU time is charted");
+        assert_eq!((chart.name, (chart.value)(&s)), ("CPU time", Some(12.5)));
     }
 }

@@ -4,7 +4,7 @@
 
 use std::fmt::Write;
 
-use schema::{Consume, CounterStatus, FLOOR_UNSTABLE_FACTOR, Topology};
+use schema::{CounterStatus, FLOOR_UNSTABLE_FACTOR};
 
 use crate::columns;
 use crate::format::{Medium, nanoseconds_narrow, per_message, shares};
@@ -89,36 +89,6 @@ fn counters_line(summary: &Summary) -> Option<String> {
         })
         .collect();
     (!measured.is_empty()).then(|| measured.join(", "))
-}
-
-/// The heading line of a configuration.
-pub fn heading(topology: Topology, configuration: &Configuration) -> String {
-    format!(
-        "{topology} · P{} C{} · capacity {} · {} B · batch {}{}{}{} · wait {} · {}{}",
-        configuration.producers,
-        configuration.consumers,
-        configuration.capacity,
-        configuration.payload,
-        configuration.batch,
-        configuration
-            .requested_batch
-            .map_or_else(String::new, |asked| format!(" (asked {asked})")),
-        configuration
-            .rate
-            .map_or(String::new(), |rate| format!(" · offered {rate:.0} msg/s")),
-        if configuration.consume == Consume::Discard {
-            " · consume discard (unread, count-only oracle)"
-        } else {
-            ""
-        },
-        configuration.requested_wait,
-        configuration.placement_description,
-        if configuration.oversubscribed {
-            " · OVERSUBSCRIBED"
-        } else {
-            ""
-        },
-    )
 }
 
 /// The percentiles a latency summary holds, in order (`percentiles_ns`
@@ -281,7 +251,7 @@ pub fn render(results: &Results) -> String {
         let _ = writeln!(
             out,
             "\n{}",
-            heading(results.scenario.topology, configuration)
+            configuration.heading(results.scenario.topology)
         );
         let mut columns = if latency {
             latency_columns(baseline)
@@ -412,7 +382,7 @@ pub fn failures(results: &Results) -> Vec<String> {
             lines.push(format!(
                 "{} [{}] {} round {}{}: {}",
                 run.outcome.label(),
-                heading(results.scenario.topology, configuration),
+                configuration.heading(results.scenario.topology),
                 run.implementation,
                 run.round,
                 if run.warmup { " (warm-up)" } else { "" },

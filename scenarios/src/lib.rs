@@ -41,7 +41,7 @@ mod validate;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use impls::{Info, Topology, WaitStrategy};
+use impls::{Info, Setup, Topology, WaitStrategy};
 
 pub use error::{Problem, ScenarioError};
 pub use faults::{Fault, FaultScenario};
@@ -117,22 +117,18 @@ pub const MAX_LATENCY_MESSAGES: u64 = 50_000_000;
 /// One configuration: one value from each axis.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct Point {
-    /// Producer threads.
-    pub producers: usize,
-    /// Consumer threads.
-    pub consumers: usize,
-    /// Queue capacity, in messages.
-    pub capacity: usize,
+    /// The scenario's topology and this point's threads, capacity, batch
+    /// and wait strategy. The batch is the axis value, or the capacity
+    /// where the axis value is larger (see [`Scenario::points`]); the wait
+    /// is the one asked for (the runs may fall back from it when
+    /// oversubscribed).
+    #[serde(flatten)]
+    pub setup: Setup,
     /// Message size, in bytes.
     pub payload: usize,
-    /// Messages per publish and most per consume: the axis value, or the
-    /// capacity where the axis value is larger (see [`Scenario::points`]).
-    pub batch: usize,
     /// The axis value of `batch` where it was larger than the capacity and
     /// clamped to it; `None` otherwise.
     pub requested_batch: Option<usize>,
-    /// How waiting threads wait.
-    pub wait: WaitStrategy,
     /// How consumers treat messages.
     pub consume: Consume,
     /// Offered rate in messages per second (latency scenarios).
@@ -205,14 +201,18 @@ impl Scenario {
                             for &wait in &axes.wait {
                                 for &consume in &axes.consume {
                                     for &rate in &rates {
-                                        let point = Point {
+                                        let setup = Setup {
+                                            topology: self.topology,
                                             producers,
                                             consumers,
                                             capacity,
-                                            payload,
                                             batch: batch.min(capacity),
-                                            requested_batch: (batch > capacity).then_some(batch),
                                             wait,
+                                        };
+                                        let point = Point {
+                                            setup,
+                                            payload,
+                                            requested_batch: (batch > capacity).then_some(batch),
                                             consume,
                                             rate,
                                         };

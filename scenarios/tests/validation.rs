@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use impls::{Topology, WaitStrategy};
+use impls::{Setup, Topology, WaitStrategy};
 use scenarios::{Point, Scenario, ScenarioError, ScenarioFile};
 
 /// The path every inline test scenario pretends to come from.
@@ -633,13 +633,16 @@ fn points_are_the_product_with_wait_fastest() {
     let points = scenario.points();
     assert_eq!(points.len(), 64);
     let point = |producers, consumers, capacity, payload, batch, wait| Point {
-        producers,
-        consumers,
-        capacity,
+        setup: Setup {
+            topology: Topology::MpmcFanout,
+            producers,
+            consumers,
+            capacity,
+            batch,
+            wait,
+        },
         payload,
-        batch,
         requested_batch: None,
-        wait,
         consume: scenarios::Consume::Read,
         rate: None,
     };
@@ -927,7 +930,7 @@ fn a_batch_above_the_capacity_is_clamped_once_and_said_so() {
             scenario
                 .points()
                 .iter()
-                .map(|p| (p.capacity, p.batch, p.requested_batch))
+                .map(|p| (p.setup.capacity, p.setup.batch, p.requested_batch))
                 .collect(),
             scenario.clamped(),
         )

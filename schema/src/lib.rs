@@ -11,6 +11,7 @@
 pub mod machine;
 pub mod outcome;
 pub mod results;
+pub mod setup;
 pub mod vocab;
 mod words;
 
@@ -24,6 +25,7 @@ pub use results::{
     ImplementationRecord, IntervalKind, Latency, LatencyKind, LayoutRecord, LeftOut, Levels,
     Results, RunRecord, SCHEMA, ScenarioRecord, Summary,
 };
+pub use setup::Setup;
 pub use vocab::{
     Batching, Consume, Delivery, Family, Kind, OrderingGuarantee, Topology, WaitClass, WaitStrategy,
 };

@@ -288,6 +288,9 @@ pub struct ConfigurationKey {
 }
 
 impl std::fmt::Display for ConfigurationKey {
+    /// `mpsc · P2 C1 · capacity 1024 · 8 B · batch 64 · wait spin_yield`,
+    /// then what differs from the defaults: the batch asked for where it
+    /// was clamped, `consume discard`, the offered rate.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
@@ -295,17 +298,37 @@ impl std::fmt::Display for ConfigurationKey {
             self.topology, self.producers, self.consumers, self.capacity, self.payload, self.batch
         )?;
         if let Some(asked) = self.requested_batch {
-            write!(f, " (asked {asked})")?;
+            write!(f, " (asked {asked}, clamped to the capacity)")?;
         }
-        write!(
-            f,
-            " · wait {} · consume {}",
-            self.requested_wait, self.consume
-        )?;
+        write!(f, " · wait {}", self.requested_wait)?;
+        if self.consume != Consume::Read {
+            write!(f, " · consume {} (unread, count-only oracle)", self.consume)?;
+        }
         if let Some(rate) = self.rate {
-            write!(f, " · rate {rate}/s")?;
+            write!(f, " · offered {rate:.0} msg/s")?;
         }
         Ok(())
+    }
+}
+
+impl Configuration {
+    /// The configuration's heading in tables and on the page: its key
+    /// ([`ConfigurationKey`]'s `Display`), then how it ran on this machine:
+    /// the wait used where it fell back from the one asked for, the
+    /// placement, `OVERSUBSCRIBED`.
+    pub fn heading(&self, topology: Topology) -> String {
+        let mut text = self.key(topology).to_string();
+        if self.wait != self.requested_wait {
+            text.push_str(&format!(" · wait used {}", self.wait));
+        }
+        if !self.placement_description.is_empty() {
+            text.push_str(" · ");
+            text.push_str(&self.placement_description);
+        }
+        if self.oversubscribed {
+            text.push_str(" · OVERSUBSCRIBED");
+        }
+        text
     }
 }
 

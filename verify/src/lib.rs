@@ -21,7 +21,7 @@
 
 use harness::oracle::{Expected, Stage, StageBoard, Tally, judge};
 use harness::runner::{consumer_loop, producer_loop, quotas, stage_loop};
-use impls::{Msg8, Queue, QueueConfig, Salt, Topology, WaitStrategy};
+use impls::{Msg8, Queue, QueueConfig, Salt, Setup, Topology, WaitStrategy};
 
 #[cfg(ringlab_loom)]
 use loom::thread;
@@ -33,20 +33,11 @@ use std::thread;
 /// One small configuration to check.
 #[derive(Clone, Copy, Debug)]
 pub struct Model {
-    /// Who talks to whom.
-    pub topology: Topology,
-    /// Producer threads.
-    pub producers: usize,
-    /// Consumer threads (the last runs on the calling thread).
-    pub consumers: usize,
-    /// Ring capacity.
-    pub capacity: usize,
-    /// Messages per publish and most per consume.
-    pub batch: usize,
+    /// Topology, threads (the last consumer runs on the calling thread),
+    /// ring capacity, batch and how endpoints wait.
+    pub setup: Setup,
     /// Messages in total, split over the producers.
     pub messages: u64,
-    /// How endpoints wait.
-    pub wait: WaitStrategy,
 }
 
 impl Model {
@@ -59,24 +50,27 @@ impl Model {
         messages: u64,
     ) -> Self {
         Self {
-            topology,
-            producers,
-            consumers,
-            capacity,
-            batch: 1,
+            setup: Setup::new(topology, capacity).threads(producers, consumers),
             messages,
-            wait: WaitStrategy::SpinYield,
         }
     }
 
     /// The same model with another batch size.
+    #[must_use]
     pub fn batch(self, batch: usize) -> Self {
-        Self { batch, ..self }
+        Self {
+            setup: self.setup.batch(batch),
+            ..self
+        }
     }
 
     /// The same model with another wait strategy.
+    #[must_use]
     pub fn wait(self, wait: WaitStrategy) -> Self {
-        Self { wait, ..self }
+        Self {
+            setup: self.setup.wait(wait),
+            ..self
+        }
     }
 }
 
@@ -84,20 +78,14 @@ impl Model {
 /// checkers report with the schedule) if the oracle finds any violation or
 /// an endpoint fails.
 pub fn execute<Q: Queue>(model: &Model) {
-    let cfg = QueueConfig {
-        producers: model.producers,
-        consumers: model.consumers,
-        batch: model.batch,
-        wait: model.wait,
-        ..QueueConfig::new(model.topology, model.capacity)
-    };
+    let cfg = QueueConfig::from(model.setup);
     let endpoints =
         Q::build::<Msg8>(&cfg).unwrap_or_else(|error| panic!("model does not build: {error}"));
-    let quotas = quotas(model.messages, model.producers);
+    let quotas = quotas(model.messages, model.setup.producers);
     // A fixed salt: a failing schedule replays with the same messages.
     let salt = Salt(0x5EED_0F1A_7E00_0001);
     let expected = Expected::new(&quotas, salt);
-    let batch = model.batch;
+    let batch = model.setup.batch;
     let producers: Vec<_> = endpoints
         .producers
         .into_iter()
@@ -112,13 +100,18 @@ pub fn execute<Q: Queue>(model: &Model) {
         .collect();
     let mut consumers = endpoints.consumers;
     let last = consumers.pop().expect("at least one consumer");
-    let board = StageBoard::new(model.topology, model.producers, model.consumers);
-    let mut stages = (0..model.consumers).map(|index| board.as_ref().map(|b| b.stage(index, salt)));
+    let board = StageBoard::new(
+        model.setup.topology,
+        model.setup.producers,
+        model.setup.consumers,
+    );
+    let mut stages =
+        (0..model.setup.consumers).map(|index| board.as_ref().map(|b| b.stage(index, salt)));
     let others: Vec<_> = consumers
         .into_iter()
         .zip(stages.by_ref())
         .map(|(mut consumer, mut stage)| {
-            let (cancel, count) = (cfg.cancel.clone(), model.producers);
+            let (cancel, count) = (cfg.cancel.clone(), model.setup.producers);
             thread::spawn(move || {
                 let mut tally = Tally::new(count, salt);
                 assert!(
@@ -130,7 +123,7 @@ pub fn execute<Q: Queue>(model: &Model) {
         })
         .collect();
     let mut own = last;
-    let mut tally = Tally::new(model.producers, salt);
+    let mut tally = Tally::new(model.setup.producers, salt);
     let mut stage = stages.next().expect("a stage per consumer");
     assert!(
         consume(&mut own, batch, &mut tally, stage.as_mut(), &cfg.cancel),
@@ -145,7 +138,7 @@ pub fn execute<Q: Queue>(model: &Model) {
     for handle in producers {
         handle.join().expect("producer thread");
     }
-    let verdict = judge(model.topology.delivery(), &expected, &tallies);
+    let verdict = judge(model.setup.topology.delivery(), &expected, &tallies);
     assert!(verdict.passed, "oracle: {}", verdict.problems.join("; "));
 }
 

@@ -29,7 +29,7 @@ use impls::message::split_tag;
 use impls::ring_mpsc::{self, Config};
 use impls::{
     ArrayQueueBaseline, Bitmap, Consumed, Consumer, Lmax, Message, Msg8, Producer, PublishError,
-    Queue, QueueConfig, RingMpsc, Salt, Single, SpscRing, Topology, WaitStrategy,
+    Queue, QueueConfig, RingMpsc, Salt, Setup, Single, SpscRing, Topology, WaitStrategy,
     WorkerPoolAdaptive, WorkerPoolK1,
 };
 use loom::sync::Arc;
@@ -286,11 +286,11 @@ fn ring_mpsc_registers_while_consuming() {
 #[test]
 fn lmax_try_publish_beside_claims() {
     builder().check(|| {
-        let cfg = QueueConfig {
-            producers: 2,
-            wait: WaitStrategy::Blocking,
-            ..QueueConfig::new(Topology::Mpsc, 2)
-        };
+        let cfg = QueueConfig::from(
+            Setup::new(Topology::Mpsc, 2)
+                .threads(2, 1)
+                .wait(WaitStrategy::Blocking),
+        );
         let mut endpoints = Lmax::build::<Msg8>(&cfg).unwrap();
         let mut consumer = endpoints.consumers.pop().unwrap();
         let mut trying = endpoints.producers.pop().unwrap();
@@ -336,11 +336,11 @@ fn lmax_try_publish_beside_claims() {
 #[test]
 fn lmax_last_producer_to_leave_passes_on_the_others_claims() {
     builder().check(|| {
-        let cfg = QueueConfig {
-            producers: 2,
-            wait: WaitStrategy::SpinYield,
-            ..QueueConfig::new(Topology::Mpsc, 2)
-        };
+        let cfg = QueueConfig::from(
+            Setup::new(Topology::Mpsc, 2)
+                .threads(2, 1)
+                .wait(WaitStrategy::SpinYield),
+        );
         let mut endpoints = Lmax::build::<Msg8>(&cfg).unwrap();
         let mut consumer = endpoints.consumers.pop().unwrap();
         let producers: Vec<_> = endpoints
@@ -369,10 +369,7 @@ fn lmax_last_producer_to_leave_passes_on_the_others_claims() {
 /// which loom reports as a deadlock.
 fn consumer_leaves<Q: Queue>() {
     builder().check(|| {
-        let cfg = QueueConfig {
-            wait: WaitStrategy::Blocking,
-            ..QueueConfig::new(Topology::Spsc, 2)
-        };
+        let cfg = QueueConfig::from(Setup::new(Topology::Spsc, 2).wait(WaitStrategy::Blocking));
         let mut endpoints = Q::build::<Msg8>(&cfg).unwrap();
         let mut producer = endpoints.producers.pop().unwrap();
         let mut consumer = endpoints.consumers.pop().unwrap();
@@ -478,11 +475,11 @@ fn array_queue_close_happens_after_producer() {
 #[test]
 fn single_pipeline_takes_at_most_max() {
     builder().check(|| {
-        let cfg = QueueConfig {
-            consumers: 2,
-            wait: WaitStrategy::Blocking,
-            ..QueueConfig::new(Topology::Pipeline, 4)
-        };
+        let cfg = QueueConfig::from(
+            Setup::new(Topology::Pipeline, 4)
+                .threads(1, 2)
+                .wait(WaitStrategy::Blocking),
+        );
         let mut endpoints = Single::build::<Msg8>(&cfg).unwrap();
         let mut producer = endpoints.producers.pop().unwrap();
         let mut second = endpoints.consumers.pop().unwrap();
@@ -513,11 +510,11 @@ fn single_pipeline_takes_at_most_max() {
 #[test]
 fn pipeline_stage_leaves_mid_run() {
     builder().check(|| {
-        let cfg = QueueConfig {
-            consumers: 2,
-            wait: WaitStrategy::Blocking,
-            ..QueueConfig::new(Topology::Pipeline, 2)
-        };
+        let cfg = QueueConfig::from(
+            Setup::new(Topology::Pipeline, 2)
+                .threads(1, 2)
+                .wait(WaitStrategy::Blocking),
+        );
         let mut endpoints = Single::build::<Msg8>(&cfg).unwrap();
         let mut producer = endpoints.producers.pop().unwrap();
         let mut second = endpoints.consumers.pop().unwrap();
@@ -678,12 +675,11 @@ fn quiet() {
 }
 
 fn config(topology: Topology, producers: usize, consumers: usize, capacity: usize) -> QueueConfig {
-    QueueConfig {
-        producers,
-        consumers,
-        wait: WaitStrategy::Blocking,
-        ..QueueConfig::new(topology, capacity)
-    }
+    QueueConfig::from(
+        Setup::new(topology, capacity)
+            .threads(producers, consumers)
+            .wait(WaitStrategy::Blocking),
+    )
 }
 
 /// Drains `consumer` until `Closed`, as `(producer, sequence)`; `Idle` is

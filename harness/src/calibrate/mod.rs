@@ -17,7 +17,7 @@
 
 use std::time::Duration;
 
-use impls::{Message, Msg8, Topology, WaitStrategy};
+use impls::{Message, Msg8, Setup, Topology, WaitStrategy};
 use reports::stats::{median, median_ci};
 use serde::{Deserialize, Serialize};
 
@@ -195,12 +195,9 @@ pub fn run(
     let pair_cores = (ids[0], ids[1]);
     let placement = cores.plan(1, 1);
     let spec = |batch: usize, round: u32| RunSpec {
-        topology: Topology::Spsc,
-        producers: 1,
-        consumers: 1,
-        capacity: CAPACITY,
-        batch,
-        wait: WaitStrategy::BusySpin,
+        setup: Setup::new(Topology::Spsc, CAPACITY)
+            .batch(batch)
+            .wait(WaitStrategy::BusySpin),
         messages: options.messages,
         timeout: options.timeout,
         placement: placement.clone(),

@@ -116,7 +116,7 @@ fn run_all<R: Roster>(runs: &[(&'static str, FaultSpec)], no_progress: bool) -> 
     let progress = progress_bar(runs.len() as u64, no_progress);
     let mut reports = Vec::with_capacity(runs.len());
     for (index, (name, spec)) in runs.iter().enumerate() {
-        let what = format!("{name} {} {}", spec.topology, spec.fault);
+        let what = format!("{name} {} {}", spec.setup.topology, spec.fault);
         if let Some(bar) = &progress {
             bar.set_message(what.clone());
         }
@@ -166,9 +166,9 @@ fn exit_status(runs: &[FaultReport]) -> ExitCode {
         eprintln!(
             "  {} {} (P{} C{}) {}: {} (expected {})",
             report.implementation,
-            report.spec.topology,
-            report.spec.producers,
-            report.spec.consumers,
+            report.spec.setup.topology,
+            report.spec.setup.producers,
+            report.spec.setup.consumers,
             report.spec.fault,
             report.label,
             match report.expected {

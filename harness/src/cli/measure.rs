@@ -153,7 +153,7 @@ fn note_unstable_floors(
                 "{UNSTABLE_PLACEMENT} the core-to-core round trip between cores {} and {} ranged {low:.0}–{high:.0} ns over the rounds of {} (more than {:.0}x): the hypervisor moved these vCPUs between rounds; compare within rounds (ratios), not across them",
                 floor.cores.0,
                 floor.cores.1,
-                table::heading(scenario.topology, configuration),
+                configuration.heading(scenario.topology),
                 crate::results::FLOOR_UNSTABLE_FACTOR,
             ));
         }
@@ -254,7 +254,6 @@ fn sweep_here<R: Roster>(
 ) -> (Vec<results::Configuration>, crate::machine::Machine) {
     let progress = progress_bar(runs_total, args.no_progress);
     let mut current = String::new();
-    let topology = scenario.topology.name();
     let (tools, machine) = measure_machine(cores);
     let configurations = sweep::run::<R>(scenario, cores, options, &tools, |event| match event {
         Event::Configuration {
@@ -263,15 +262,7 @@ fn sweep_here<R: Roster>(
             point,
             placement,
         } => {
-            current = format!(
-                "{topology} P{} C{} cap {} {}B batch {} {}",
-                point.producers,
-                point.consumers,
-                point.capacity,
-                point.payload,
-                point.batch,
-                point.wait.name()
-            );
+            current = format!("{} · {} B", point.setup, point.payload);
             match &progress {
                 Some(bar) => bar.set_message(current.clone()),
                 None => eprintln!("[{index}/{of}] {current} · {placement}"),

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use impls::{
     BuildError, Consumed, Consumer, Info, Message, Msg8, Producer, PublishError, Queue,
-    QueueConfig, Salt, Topology,
+    QueueConfig, Salt, Setup, Topology,
 };
 
 use super::thread_counts;
@@ -99,11 +99,9 @@ pub(super) fn config(
     consumers: usize,
     capacity: usize,
 ) -> QueueConfig {
-    QueueConfig {
-        producers,
-        consumers,
-        ..QueueConfig::new(topology, capacity)
-    }
+    Setup::new(topology, capacity)
+        .threads(producers, consumers)
+        .into()
 }
 
 /// Dropping every producer closes the queue, and consumers still drain
@@ -175,10 +173,7 @@ pub(super) fn bad_configurations_are_build_errors<Q: Queue>(
     });
     refused(
         "batch 0",
-        QueueConfig {
-            batch: 0,
-            ..config(topology, 1, 1, good)
-        },
+        QueueConfig::from(Setup::new(topology, good).batch(0)),
         &|error| *error == BuildError::Batch,
     );
     let uneven = good + good / 2;

@@ -34,7 +34,10 @@ pub(super) fn run_all<Q: Queue>(
             else {
                 continue;
             };
-            let place = format!("{topology} P{} C{}", spec.producers, spec.consumers);
+            let place = format!(
+                "{topology} P{} C{}",
+                spec.setup.producers, spec.setup.consumers
+            );
             let found = progress.run(&format!("{place}, {fault} fault run"), || {
                 let report = run_queue::<Q>(&spec);
                 if report.met_contract {

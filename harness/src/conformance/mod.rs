@@ -53,7 +53,7 @@ mod progress;
 #[cfg(test)]
 mod tests;
 
-use impls::{Info, Queue, Topology, WaitStrategy};
+use impls::{Info, Queue, Setup, Topology};
 
 use crate::placement::Placement;
 use crate::runner::{Mode, RunSpec};
@@ -314,12 +314,9 @@ pub fn spec(
 ) -> RunSpec {
     let threads = producers + consumers;
     RunSpec {
-        topology,
-        producers,
-        consumers,
-        capacity,
-        batch,
-        wait: WaitStrategy::SpinYield,
+        setup: Setup::new(topology, capacity)
+            .threads(producers, consumers)
+            .batch(batch),
         messages: MESSAGES,
         timeout: DEADLINE,
         placement: Placement {

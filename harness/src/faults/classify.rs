@@ -19,7 +19,7 @@ pub(super) fn classify(spec: &FaultSpec, collected: &Collected) -> (FaultOutcome
     let mut notes = Vec::new();
     let mut problems = oracle_problems(spec, collected);
     let went_with_consumer = went_with_consumer(spec, &mut problems, &mut notes);
-    let reorders = if spec.consumer_fault() && spec.topology.shares_work() {
+    let reorders = if spec.consumer_fault() && spec.setup.topology.shares_work() {
         forgive_takeover(spec, collected, &mut problems, &mut notes)
     } else {
         Vec::new()
@@ -64,8 +64,8 @@ fn oracle_problems(spec: &FaultSpec, collected: &Collected) -> Vec<Problem> {
     let (full, prefix): (Vec<Reader<'_>>, Vec<Reader<'_>>) =
         tallies.iter().partition(|&&(index, _)| {
             !spec.consumer_fault()
-                || spec.topology.shares_work()
-                || (spec.topology == Topology::MpmcFanout && index != 0)
+                || spec.setup.topology.shares_work()
+                || (spec.setup.topology == Topology::MpmcFanout && index != 0)
         });
     let mut problems = Vec::new();
     if !full.is_empty() {
@@ -96,7 +96,7 @@ fn full_problems(
         .map(|(producer, &(published, unsure))| {
             let seen: Vec<_> = full.iter().map(|(_, tally)| tally.seen(producer)).collect();
             let counts = seen.iter().map(|seen| seen.count);
-            let received = if spec.topology.is_broadcast() {
+            let received = if spec.setup.topology.is_broadcast() {
                 counts.max().unwrap_or(0)
             } else {
                 counts.sum()
@@ -108,7 +108,11 @@ fn full_problems(
         })
         .collect();
     let expected = Expected::new(&quotas, salt);
-    oracle::problems(spec.topology.delivery(), &expected, full.iter().copied())
+    oracle::problems(
+        spec.setup.topology.delivery(),
+        &expected,
+        full.iter().copied(),
+    )
 }
 
 /// The findings of one consumer judged alone, as one that must have every
@@ -163,7 +167,7 @@ fn went_with_consumer(
     problems: &mut Vec<Problem>,
     notes: &mut Vec<String>,
 ) -> u64 {
-    if !(spec.consumer_fault() && spec.topology.shares_work() && spec.takes_batches_whole) {
+    if !(spec.consumer_fault() && spec.setup.topology.shares_work() && spec.takes_batches_whole) {
         return 0;
     }
     let lost: Vec<usize> = (0..problems.len())
@@ -173,7 +177,7 @@ fn went_with_consumer(
         && let Problem::Lost {
             producer, messages, ..
         } = problems[index]
-        && messages < spec.batch as u64
+        && messages < spec.setup.batch as u64
     {
         problems.remove(index);
         notes.push(format!(

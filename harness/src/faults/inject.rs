@@ -20,7 +20,7 @@ use super::report::{
     ConsumerEnd, ConsumerRecord, Continued, FaultOutcome, FaultReport, ProducerEnd, ProducerRecord,
 };
 use super::spec::{
-    CONSUMER_LEAVES_AFTER, FaultSpec, GRACE, PANIC_AT, POLL, SETTLED, THREAD_PREFIX, WAIT,
+    CONSUMER_LEAVES_AFTER, FaultSpec, GRACE, PANIC_AT, POLL, SETTLED, THREAD_PREFIX,
 };
 use crate::oracle::{Tally, fresh_salt};
 use crate::runner::{panic_message, quotas};
@@ -279,12 +279,7 @@ pub fn run_queue<Q: Queue>(spec: &FaultSpec) -> FaultReport {
     let started = Instant::now();
     let cancel = Cancel::default();
     let cfg = QueueConfig {
-        topology: spec.topology,
-        producers: spec.producers,
-        consumers: spec.consumers,
-        capacity: spec.capacity,
-        batch: spec.batch,
-        wait: WAIT,
+        setup: spec.setup,
         cancel: cancel.clone(),
     };
     let endpoints = match build::<Q>(&cfg) {
@@ -347,16 +342,16 @@ fn spawn_producers<P: Producer<Msg8> + 'static>(
     sender: &mpsc::Sender<Ended>,
     progress: &Arc<AtomicU64>,
 ) {
-    let quotas = quotas(spec.messages, spec.producers);
+    let quotas = quotas(spec.messages, spec.setup.producers);
     let tag = |index: usize| u16::try_from(index).expect("fault runs have at most two producers");
     for (index, (producer, quota)) in producers.into_iter().zip(quotas).enumerate() {
         let panics = spec.producer_fault() && index == 0;
         let share = Share {
             quota,
-            batch: spec.batch,
-            panic_in: panics.then(|| quota.div_ceil(spec.batch as u64) / 2),
+            batch: spec.setup.batch,
+            panic_in: panics.then(|| quota.div_ceil(spec.setup.batch as u64) / 2),
             continue_as: (panics && spec.fault == Fault::ProducerPanicContinues)
-                .then(|| tag(spec.producers)),
+                .then(|| tag(spec.setup.producers)),
             salt,
         };
         let progress = Arc::clone(progress);
@@ -384,7 +379,7 @@ fn spawn_consumers<C: Consumer<Msg8> + 'static>(
             _ => None,
         };
         let resume = Arc::clone(resume);
-        let (streams, batch) = (spec.streams(), spec.batch);
+        let (streams, batch) = (spec.streams(), spec.setup.batch);
         spawn(format!("consumer-{index}"), sender, move || {
             consumer_thread(
                 consumer,

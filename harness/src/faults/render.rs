@@ -13,9 +13,9 @@ pub fn render(reports: &[FaultReport], faults: &[Fault]) -> String {
     for report in reports {
         let row = (
             report.implementation.as_str(),
-            report.spec.topology,
-            report.spec.producers,
-            report.spec.consumers,
+            report.spec.setup.topology,
+            report.spec.setup.producers,
+            report.spec.setup.consumers,
         );
         if !rows.contains(&row) {
             rows.push(row);
@@ -26,7 +26,7 @@ pub fn render(reports: &[FaultReport], faults: &[Fault]) -> String {
             .iter()
             .find(|report| {
                 report.implementation == row.0
-                    && report.spec.topology == row.1
+                    && report.spec.setup.topology == row.1
                     && report.spec.fault == fault
             })
             .map_or_else(
@@ -112,7 +112,7 @@ pub fn unbounded_note(reports: &[FaultReport], unbounded: &[&str]) -> String {
             Fault::ConsumerDropped | Fault::ConsumerPanic
         );
         if leaves
-            && report.spec.consumers == 1
+            && report.spec.setup.consumers == 1
             && unbounded.contains(&report.implementation.as_str())
             && !names.contains(&report.implementation.as_str())
         {

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use impls::Batching;
-use impls::{Info, Topology, WaitStrategy};
+use impls::{Info, Setup, Topology, WaitStrategy};
 use scenarios::Fault;
 use serde::Serialize;
 
@@ -42,16 +42,11 @@ pub(super) const THREAD_PREFIX: &str = "fault-";
 pub struct FaultSpec {
     /// The fault injected.
     pub fault: Fault,
-    /// Which threads talk to which.
-    pub topology: Topology,
-    /// Producer threads.
-    pub producers: usize,
-    /// Consumer threads.
-    pub consumers: usize,
-    /// Queue capacity, in messages.
-    pub capacity: usize,
-    /// Messages per publish, and most per consume.
-    pub batch: usize,
+    /// Topology, threads, capacity, batch and wait ([`WAIT`]): two
+    /// producers where the topology and implementation allow, the fewest
+    /// consumers the topology needs past one, a small ring.
+    #[serde(flatten)]
+    pub setup: Setup,
     /// Messages the producers mean to publish, over all of them.
     pub messages: u64,
     /// Whether a consumer takes a whole batch at a time off the queue (the
@@ -105,11 +100,14 @@ impl FaultSpec {
         }
         Some(FaultSpec {
             fault,
-            topology,
-            producers,
-            consumers,
-            capacity,
-            batch: BATCH,
+            setup: Setup {
+                topology,
+                producers,
+                consumers,
+                capacity,
+                batch: BATCH,
+                wait: WAIT,
+            },
             messages,
             takes_batches_whole: info.batching == Batching::VecPerBatch,
             takes_over: info.takes_over,
@@ -138,7 +136,7 @@ impl FaultSpec {
     /// and one more for what producer 0 publishes after its panic in
     /// `producer_panic_continues`.
     pub fn streams(&self) -> usize {
-        self.producers + usize::from(self.fault == Fault::ProducerPanicContinues)
+        self.setup.producers + usize::from(self.fault == Fault::ProducerPanicContinues)
     }
 
     /// Whether consumer 0 leaves or panics.
@@ -150,7 +148,8 @@ impl FaultSpec {
     /// message must pass: then nobody is left who could receive
     /// everything, and producers are to be told `Disconnected`.
     pub(super) fn leaves_no_full_reader(&self) -> bool {
-        self.consumer_fault() && (self.topology.single_consumer() || self.topology.has_stages())
+        self.consumer_fault()
+            && (self.setup.topology.single_consumer() || self.setup.topology.has_stages())
     }
 }
 

@@ -58,7 +58,8 @@ pub(super) fn judge(spec: &FaultSpec, consumers: &[Option<ConsumerReport>]) -> O
         (_, None) => Err("consumer 0 did not leave, so nothing was taken over".to_owned()),
         ([(0, _)], _) => Err("consumer 0 is the one that left, not one that took over".to_owned()),
         ([(adopter, arrivals)], Some(departed)) => {
-            unfinished_run(spec.batch, &departed.arrivals, arrivals).map(|run| (*adopter, run))
+            unfinished_run(spec.setup.batch, &departed.arrivals, arrivals)
+                .map(|run| (*adopter, run))
         }
         _ => Err(format!(
             "{} consumers were handed messages late, and an unfinished run goes to one",

@@ -1,4 +1,4 @@
-use impls::{QueueConfig, Salt, Topology};
+use impls::{QueueConfig, Salt, Setup, Topology};
 
 use super::*;
 use crate::oracle::Tally;
@@ -12,26 +12,26 @@ fn spec(name: &str, fault: Fault, topology: Topology) -> Option<FaultSpec> {
 fn runs_are_sized_per_topology_and_implementation() {
     let pool = spec("crossbeam", Fault::ProducerPanic, Topology::MpmcWorkerPool).unwrap();
     assert_eq!(
-        (pool.producers, pool.consumers, pool.capacity, pool.batch),
+        (
+            pool.setup.producers,
+            pool.setup.consumers,
+            pool.setup.capacity,
+            pool.setup.batch
+        ),
         (2, 2, 8, 4)
     );
     let spsc = spec("crossbeam", Fault::ProducerPanic, Topology::Spsc).unwrap();
-    assert_eq!((spsc.producers, spsc.consumers), (1, 1));
+    assert_eq!((spsc.setup.producers, spsc.setup.consumers), (1, 1));
     // A single-producer implementation gets one producer everywhere.
     let single = spec("single", Fault::ProducerPanic, Topology::Pipeline).unwrap();
-    assert_eq!((single.producers, single.consumers), (1, 3));
+    assert_eq!((single.setup.producers, single.setup.consumers), (1, 3));
     // Nothing for a topology the implementation cannot run.
     assert_eq!(spec("rtrb", Fault::ProducerPanic, Topology::Mpsc), None);
     // Every spec builds.
     for info in impls::all() {
         for &topology in info.topologies {
             let spec = spec(info.name, Fault::CancelMidClaim, topology).unwrap();
-            let cfg = QueueConfig {
-                producers: spec.producers,
-                consumers: spec.consumers,
-                batch: spec.batch,
-                ..QueueConfig::new(topology, spec.capacity)
-            };
+            let cfg = QueueConfig::from(spec.setup);
             assert_eq!(info.check(&cfg), Ok(()), "{} {topology}", info.name);
         }
     }
@@ -42,12 +42,15 @@ fn disconnection_is_expected_only_where_no_consumer_can_receive_everything() {
     for topology in Topology::ALL {
         for fault in Fault::ALL {
             let spec = FaultSpec {
+                setup: Setup {
+                    topology,
+                    producers: 1,
+                    consumers: 3,
+                    capacity: CAPACITY,
+                    batch: BATCH,
+                    wait: WAIT,
+                },
                 fault,
-                topology,
-                producers: 1,
-                consumers: 3,
-                capacity: CAPACITY,
-                batch: BATCH,
                 messages: 400,
                 takes_batches_whole: false,
                 takes_over: false,
@@ -145,7 +148,7 @@ fn an_unbounded_queue_whose_only_consumer_left_is_noted() {
     assert!(unbounded_note(&reports, &[]).is_empty());
     // Several consumers: the others receive what is queued.
     let mut shared = reports;
-    shared[0].spec.consumers = 2;
+    shared[0].spec.setup.consumers = 2;
     assert!(unbounded_note(&shared, &["seg_queue"]).is_empty());
 }
 

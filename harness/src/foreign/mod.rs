@@ -351,7 +351,7 @@ impl Sessions {
                 ),
             };
         }
-        let quotas = quotas(spec.messages, spec.producers);
+        let quotas = quotas(spec.messages, spec.setup.producers);
         // Before the child runs: on a machine with few cores the harness
         // must not compete with the child's run threads.
         if !impls::PAYLOAD_SIZES.contains(&payload) {
@@ -380,16 +380,16 @@ impl Sessions {
         self.next_run += 1;
         let request = Request {
             run: self.next_run,
-            topology: spec.topology.name().to_owned(),
-            producers: spec.producers,
-            consumers: spec.consumers,
-            capacity: spec.capacity,
-            batch: spec.batch,
+            topology: spec.setup.topology.name().to_owned(),
+            producers: spec.setup.producers,
+            consumers: spec.setup.consumers,
+            capacity: spec.setup.capacity,
+            batch: spec.setup.batch,
             payload_words: payload / 8,
             quotas,
             salt: salt.0,
             cores: spec.placement.cores.clone(),
-            wait: spec.wait.name().to_owned(),
+            wait: spec.setup.wait.name().to_owned(),
             timeout_ms: u64::try_from(spec.timeout.as_millis()).unwrap_or(u64::MAX),
             corrupt,
         };
@@ -406,7 +406,7 @@ impl Sessions {
                 if let Some(wait) = &reply.wait {
                     self.waits.insert(name.to_owned(), wait.clone());
                 }
-                protocol::judge_reply(&request, spec.topology, &expected, reply)
+                protocol::judge_reply(&request, spec.setup.topology, &expected, reply)
             }
             Err(error) => Outcome::Crashed {
                 error: format!("{name} child: {error}"),

@@ -179,10 +179,10 @@ fn consumer_slots(spec: &RunSpec) -> (Delivery, usize, bool) {
     if spec.mode == Mode::PingPong {
         return (Delivery::EveryConsumer, 2, false);
     }
-    let delivery = spec.topology.delivery();
+    let delivery = spec.setup.topology.delivery();
     match delivery {
-        Delivery::Shared => (delivery, spec.consumers, true),
-        Delivery::EveryConsumer => (delivery, spec.consumers, false),
+        Delivery::Shared => (delivery, spec.setup.consumers, true),
+        Delivery::EveryConsumer => (delivery, spec.setup.consumers, false),
         Delivery::OneConsumer => (delivery, 1, false),
     }
 }
@@ -210,7 +210,7 @@ fn time_round_trips<M: Message>(
 pub fn run_base<M: Message>(spec: &RunSpec) -> Outcome {
     let cancel = Cancel::default();
     let pingpong = spec.mode == Mode::PingPong;
-    let producers = if pingpong { 1 } else { spec.producers };
+    let producers = if pingpong { 1 } else { spec.setup.producers };
     let quotas = quotas(spec.messages, producers);
     let salt = fresh_salt();
     let expected = Expected::new(&quotas, salt);
@@ -221,9 +221,9 @@ pub fn run_base<M: Message>(spec: &RunSpec) -> Outcome {
         Mode::OneWay { rate } => Some(rate),
         _ => None,
     };
-    let (yields, layout_seed) = (!spec.wait.never_yields(), spec.layout_seed);
+    let (yields, layout_seed) = (!spec.setup.wait.never_yields(), spec.layout_seed);
     let schedule_start = ScheduleStart::default();
-    let batch = if pingpong { 1 } else { spec.batch };
+    let batch = if pingpong { 1 } else { spec.setup.batch };
     let spec_discard = spec.mode == Mode::Discard;
     let all_quotas = quotas.clone();
     for (index, quota) in quotas.into_iter().enumerate() {

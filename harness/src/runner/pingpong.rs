@@ -5,13 +5,13 @@ use std::time::Instant;
 
 use impls::queue::MAX_THREADS;
 use impls::{
-    Cancel, Consumer, Message, Producer, PublishError, Queue, QueueConfig, Salt, Topology,
+    Cancel, Consumer, Message, Producer, PublishError, Queue, QueueConfig, Salt, Setup, Topology,
 };
 use schema::{Delivery, Outcome};
 
 use super::launch::{Launcher, Placed, Report, ThreadLatency};
 use super::loops::{consumer_loop, receive_one};
-use super::spec::{RunSpec, queue_config};
+use super::spec::RunSpec;
 use crate::latency;
 use crate::oracle::{Expected, Tally, fresh_salt};
 
@@ -22,12 +22,10 @@ use crate::oracle::{Expected, Tally, fresh_salt};
 /// initiator's consumer 1, and each must see every message in order.
 pub(super) fn run_pingpong<Q: Queue, M: Message>(spec: &RunSpec) -> Outcome {
     let cancel = Cancel::default();
+    // Two SPSC queues of the run's capacity and wait, one message at a time.
     let cfg = QueueConfig {
-        topology: Topology::Spsc,
-        producers: 1,
-        consumers: 1,
-        batch: 1,
-        ..queue_config(spec, &cancel)
+        setup: Setup::new(Topology::Spsc, spec.setup.capacity).wait(spec.setup.wait),
+        cancel: cancel.clone(),
     };
     let (mut there, mut back) = match (Q::build::<M>(&cfg), Q::build::<M>(&cfg)) {
         (Ok(there), Ok(back)) => (there, back),

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use impls::{Cancel, QueueConfig, Topology, WaitStrategy};
+use impls::{Cancel, QueueConfig, Setup};
 use schema::{Consume, Kind};
 
 use crate::clock::Clock;
@@ -68,18 +68,9 @@ impl Default for Instruments {
 /// What to run.
 #[derive(Clone, Debug)]
 pub struct RunSpec {
-    /// Who talks to whom.
-    pub topology: Topology,
-    /// Producer threads.
-    pub producers: usize,
-    /// Consumer threads.
-    pub consumers: usize,
-    /// Queue capacity in messages.
-    pub capacity: usize,
-    /// Messages per publish, and most per consume.
-    pub batch: usize,
-    /// Wait strategy handed to the queue (after any oversubscription fallback).
-    pub wait: WaitStrategy,
+    /// Topology, threads, capacity, batch, and the wait strategy handed to
+    /// the queue (after any oversubscription fallback).
+    pub setup: Setup,
     /// Messages sent in total, split over the producers.
     pub messages: u64,
     /// Deadline of the run; past it the run is cancelled and recorded as
@@ -108,12 +99,7 @@ pub fn quotas(messages: u64, producers: usize) -> Vec<u64> {
 /// The queue configuration of `spec`, with the run's cancel token.
 pub(super) fn queue_config(spec: &RunSpec, cancel: &Cancel) -> QueueConfig {
     QueueConfig {
-        topology: spec.topology,
-        producers: spec.producers,
-        consumers: spec.consumers,
-        capacity: spec.capacity,
-        batch: spec.batch,
-        wait: spec.wait,
+        setup: spec.setup,
         cancel: cancel.clone(),
     }
 }

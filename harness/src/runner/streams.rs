@@ -68,10 +68,10 @@ pub(super) fn run_streams<Q: Queue, M: Message>(spec: &RunSpec) -> Outcome {
             };
         }
     };
-    let quotas = quotas(spec.messages, spec.producers);
+    let quotas = quotas(spec.messages, spec.setup.producers);
     let salt = fresh_salt();
     let expected = Expected::new(&quotas, salt);
-    let launcher = Launcher::new(spec.producers + spec.consumers, spec);
+    let launcher = Launcher::new(spec.setup.producers + spec.setup.consumers, spec);
     let run = Shared {
         spec,
         launcher: &launcher,
@@ -84,7 +84,7 @@ pub(super) fn run_streams<Q: Queue, M: Message>(spec: &RunSpec) -> Outcome {
     };
     spawn_producers(&run, endpoints.producers, quotas);
     spawn_consumers(&run, endpoints.consumers);
-    launcher.finish(spec, &cancel, &expected, spec.topology.delivery())
+    launcher.finish(spec, &cancel, &expected, spec.setup.topology.delivery())
 }
 
 /// What every thread of a stream run is started with.
@@ -106,11 +106,11 @@ fn spawn_producers<P: Producer<M> + 'static, M: Message>(
     quotas: Vec<u64>,
 ) {
     let (spec, launcher, salt, rate) = (run.spec, run.launcher, run.salt, run.rate);
-    let batch = spec.batch;
+    let batch = spec.setup.batch;
     let layout_seed = spec.layout_seed;
     let clock = spec.instruments.clock;
-    let yields = !spec.wait.never_yields();
-    let producers = spec.producers;
+    let yields = !spec.setup.wait.never_yields();
+    let producers = spec.setup.producers;
     let schedule_start = ScheduleStart::default();
     for (index, (producer, quota)) in endpoints.into_iter().zip(quotas).enumerate() {
         let id = u16::try_from(index).expect("thread counts are validated far below 2^16");
@@ -163,19 +163,23 @@ fn spawn_producers<P: Producer<M> + 'static, M: Message>(
 /// them in a count-only run, or recording receive times in a latency run.
 fn spawn_consumers<C: Consumer<M> + 'static, M: Message>(run: &Shared<'_>, endpoints: Vec<C>) {
     let (spec, launcher, salt, rate) = (run.spec, run.launcher, run.salt, run.rate);
-    let batch = spec.batch;
+    let batch = spec.setup.batch;
     let layout_seed = spec.layout_seed;
     let clock = spec.instruments.clock;
-    let producers = spec.producers;
+    let producers = spec.setup.producers;
     let messages = spec.messages as usize;
     let discard = spec.mode == Mode::Discard;
-    let stages = StageBoard::new(spec.topology, spec.producers, spec.consumers);
+    let stages = StageBoard::new(
+        spec.setup.topology,
+        spec.setup.producers,
+        spec.setup.consumers,
+    );
     for (index, consumer) in endpoints.into_iter().enumerate() {
         let cancel = run.cancel.clone();
         let stage = stages.as_ref().map(|board| board.stage(index, salt));
         launcher.spawn(
             format!("consumer-{index}"),
-            spec.placement.core_for(spec.producers + index),
+            spec.placement.core_for(spec.setup.producers + index),
             move || {
                 let thread = producers + index;
                 let mut consumer = Placed::new(consumer, layout_seed, thread);

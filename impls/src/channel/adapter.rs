@@ -71,13 +71,13 @@ fn build_channels<C: Channel, T: Send + 'static, M, P>(
     cfg: &QueueConfig,
     items: usize,
 ) -> Result<ChannelEndpoints<C, T, M, P>, BuildError> {
-    let channels = if cfg.topology.is_broadcast() {
-        cfg.consumers
+    let channels = if cfg.setup.topology.is_broadcast() {
+        cfg.setup.consumers
     } else {
         1
     };
     let (senders, receivers): (Vec<_>, Vec<_>) = (0..channels).map(|_| C::bounded(items)).unzip();
-    let producers = (0..cfg.producers)
+    let producers = (0..cfg.setup.producers)
         .map(|_| ChannelProducer {
             senders: senders.clone(),
             cancel: cfg.cancel.clone(),
@@ -89,17 +89,17 @@ fn build_channels<C: Channel, T: Send + 'static, M, P>(
     // receiver, the others a shared handle (none for a single-receiver
     // crate, whose `Info` offers no topology that needs one).
     let mut receivers: Vec<Option<C::Receiver<T>>> = receivers.into_iter().map(Some).collect();
-    let mut consumers = Vec::with_capacity(cfg.consumers);
-    for index in 0..cfg.consumers {
+    let mut consumers = Vec::with_capacity(cfg.setup.consumers);
+    for index in 0..cfg.setup.consumers {
         let own = &mut receivers[index % channels];
-        let receiver = if index + channels >= cfg.consumers {
+        let receiver = if index + channels >= cfg.setup.consumers {
             own.take()
         } else {
             own.as_ref().and_then(C::share)
         };
         let receiver = receiver.ok_or(BuildError::Topology {
             implementation: C::NAME,
-            topology: cfg.topology,
+            topology: cfg.setup.topology,
             supported: info::<C>(C::NAME, C::SUMMARY, Batching::PerMessage).topologies,
         })?;
         consumers.push(ChannelConsumer {
@@ -128,7 +128,7 @@ impl<C: Channel, P: CallPath<C>> Queue for ChannelQueue<C, PerMessage, P> {
         cfg: &QueueConfig,
     ) -> Result<Endpoints<Self::Producer<M>, Self::Consumer<M>>, BuildError> {
         Self::info().check(cfg)?;
-        build_channels(cfg, cfg.capacity)
+        build_channels(cfg, cfg.setup.capacity)
     }
 }
 
@@ -148,7 +148,7 @@ impl<C: Channel> Queue for ChannelQueue<C, VecPerBatch> {
         cfg: &QueueConfig,
     ) -> Result<Endpoints<Self::Producer<M>, Self::Consumer<M>>, BuildError> {
         Self::info().check(cfg)?;
-        build_channels(cfg, (cfg.capacity / cfg.batch).max(1))
+        build_channels(cfg, (cfg.setup.capacity / cfg.setup.batch).max(1))
     }
 }
 

@@ -129,12 +129,12 @@ impl<S: Sequencer> Queue for Disruptor<S> {
         cfg: &QueueConfig,
     ) -> Result<Endpoints<Self::Producer<M>, Self::Consumer<M>>, BuildError> {
         Self::info().check(cfg)?;
-        let sequences = sequences(cfg.consumers);
-        let (upstream, gating) = graph(cfg.topology, &sequences);
+        let sequences = sequences(cfg.setup.consumers);
+        let (upstream, gating) = graph(cfg.setup.topology, &sequences);
         let shared = Shared::new(cfg, gating, M::default);
-        let waiter = Waiter::new(cfg.wait, cfg.cancel.clone());
-        let producers = producers(&shared, cfg.producers, &waiter);
-        let stage = matches!(cfg.topology, Topology::Pipeline | Topology::Diamond);
+        let waiter = Waiter::new(cfg.setup.wait, cfg.cancel.clone());
+        let producers = producers(&shared, cfg.setup.producers, &waiter);
+        let stage = matches!(cfg.setup.topology, Topology::Pipeline | Topology::Diamond);
         let consumers = sequences
             .into_iter()
             .zip(upstream)

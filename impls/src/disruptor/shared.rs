@@ -79,11 +79,11 @@ impl<S: Sequencer, E> Shared<S, E> {
         factory: impl FnMut() -> E,
     ) -> Arc<Self> {
         Arc::new(Shared {
-            ring: RingBuffer::new(cfg.capacity, factory),
-            sequencer: S::new(cfg.capacity, gating),
+            ring: RingBuffer::new(cfg.setup.capacity, factory),
+            sequencer: S::new(cfg.setup.capacity, gating),
             lifecycle: CachePadded::new(Lifecycle {
-                producers: AtomicUsize::new(cfg.producers),
-                consumers: AtomicUsize::new(cfg.consumers),
+                producers: AtomicUsize::new(cfg.setup.producers),
+                consumers: AtomicUsize::new(cfg.setup.consumers),
                 closed: AtomicBool::new(false),
                 broken: AtomicBool::new(false),
                 skipped: AtomicUsize::new(0),

@@ -207,12 +207,12 @@ impl<S: WorkSharing, C: Claims> Queue for WorkerPool<S, C> {
         cfg: &QueueConfig,
     ) -> Result<Endpoints<Self::Producer<M>, Self::Consumer<M>>, BuildError> {
         Self::info().check(cfg)?;
-        let sequences = sequences(cfg.consumers);
+        let sequences = sequences(cfg.setup.consumers);
         // Every worker gates the producers.
         let shared = Shared::new(cfg, sequences.iter().cloned().collect(), M::default);
         let work = Arc::new(Sequence::new(INITIAL));
-        let waiter = Waiter::new(cfg.wait, cfg.cancel.clone());
-        let producers = producers(&shared, cfg.producers, &waiter);
+        let waiter = Waiter::new(cfg.setup.wait, cfg.cancel.clone());
+        let producers = producers(&shared, cfg.setup.producers, &waiter);
         let consumers = sequences
             .into_iter()
             .map(|sequence| Worker {
@@ -223,7 +223,7 @@ impl<S: WorkSharing, C: Claims> Queue for WorkerPool<S, C> {
                 high: INITIAL,
                 adopted: None,
                 suspended: Vec::new(),
-                workers: cfg.consumers as i64,
+                workers: cfg.setup.consumers as i64,
                 skips: SkipCache::default(),
                 waiter: waiter.clone(),
                 metrics: Metrics::default(),

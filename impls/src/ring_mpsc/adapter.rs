@@ -33,9 +33,9 @@ impl Queue for RingMpsc {
         let info = Self::info();
         info.check(cfg)?;
         let config = Config {
-            wait: cfg.wait,
+            wait: cfg.setup.wait,
             cancel: cfg.cancel.clone(),
-            ..Config::new(cfg.capacity, cfg.producers)
+            ..Config::new(cfg.setup.capacity, cfg.setup.producers)
         };
         // `info.check` has refused these already (the limits in `info`
         // are the channel's); mapped by cause all the same.
@@ -64,12 +64,12 @@ impl Queue for RingMpsc {
                 max: MAX_PRODUCERS,
             },
         })?;
-        let producers = (0..cfg.producers)
+        let producers = (0..cfg.setup.producers)
             .map(|_| channel.register())
             .collect::<Result<Vec<_>, _>>()
             .map_err(|_| BuildError::TooManyProducers {
                 implementation: info.name,
-                producers: cfg.producers,
+                producers: cfg.setup.producers,
                 max: MAX_PRODUCERS,
             })?;
         // The consumer learns of the rings now, so that its table is not

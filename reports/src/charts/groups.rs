@@ -9,6 +9,7 @@ use super::canvas::{PALETTE, Series, colour, save, segments};
 use super::figures::{BarFigure, ThroughputFigure};
 use super::{Chart, ChartKind, Charts, display_name, kinds_used, oversubscription_note, plottable};
 use crate::ReportError;
+use crate::columns;
 use crate::compare::{Comparison, Flag};
 use crate::layout::{Group, Plan};
 use crate::model::{BASE, IntervalKind, ResultsFile, Summary};
@@ -480,18 +481,14 @@ fn per_message(
         out,
     } = target;
     type Extract = Box<dyn Fn(&Summary) -> Option<f64>>;
-    let mut figures: Vec<(String, String, Extract)> = vec![
-        (
-            "CPU time".to_owned(),
-            "ns".to_owned(),
-            Box::new(|s: &Summary| s.cpu_ns_per_message),
-        ),
-        (
-            "allocations".to_owned(),
-            "allocations".to_owned(),
-            Box::new(|s: &Summary| s.allocations_per_message),
-        ),
-    ];
+    let mut figures: Vec<(String, String, Extract)> = columns::PER_MESSAGE_CHARTS
+        .iter()
+        .filter_map(|column| column.chart)
+        .map(|chart| {
+            let value: Extract = Box::new(chart.value);
+            (chart.name.to_owned(), chart.unit.to_owned(), value)
+        })
+        .collect();
     let mut counter_names: Vec<(String, String)> = Vec::new();
     for (_, list) in focused {
         for (_, summary) in list {

@@ -442,7 +442,7 @@ fn latency_section(out: &mut String, index: usize, file: &ResultsFile, charts: &
             let _ = writeln!(
                 out,
                 "<h4>Latency · {}</h4>",
-                escape(&setup::heading(file, configuration))
+                escape(&configuration.heading(file.scenario.topology))
             );
             figure(out, chart);
         }

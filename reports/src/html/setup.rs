@@ -6,8 +6,7 @@ use std::fmt::Write;
 
 use crate::charts::display_name;
 use crate::format::{escape, nanoseconds, si, utc};
-use crate::model::{Configuration, Machine, ResultsFile};
-use schema::Consume;
+use crate::model::{Machine, ResultsFile};
 
 /// The machine and provenance table: what built the file and where, how
 /// its scenario ran, and what its machine section measured.
@@ -292,39 +291,6 @@ pub(super) fn left_out(out: &mut String, file: &ResultsFile) {
     let _ = writeln!(out, "</ul>");
 }
 
-/// The heading of a configuration, as in the terminal table.
-pub(super) fn heading(file: &ResultsFile, configuration: &Configuration) -> String {
-    let mut text = format!(
-        "{} · P{} C{} · capacity {} · {} B · batch {} · wait {}",
-        file.scenario.topology,
-        configuration.producers,
-        configuration.consumers,
-        configuration.capacity,
-        configuration.payload,
-        configuration.batch,
-        configuration.requested_wait,
-    );
-    if let Some(asked) = configuration.requested_batch {
-        let _ = write!(text, " (batch asked {asked}, clamped to the capacity)");
-    }
-    if configuration.wait != configuration.requested_wait {
-        let _ = write!(text, " (ran {})", configuration.wait);
-    }
-    if configuration.consume != Consume::Read {
-        let _ = write!(text, " · consume {}", configuration.consume);
-    }
-    if let Some(rate) = configuration.rate {
-        let _ = write!(text, " · offered {} msg/s", si(rate));
-    }
-    if !configuration.placement_description.is_empty() {
-        let _ = write!(text, " · {}", configuration.placement_description);
-    }
-    if configuration.oversubscribed {
-        text.push_str(" · OVERSUBSCRIBED");
-    }
-    text
-}
-
 pub(super) fn failures(out: &mut String, file: &ResultsFile) {
     let failed: Vec<_> = file
         .configurations
@@ -367,7 +333,7 @@ pub(super) fn failures(out: &mut String, file: &ResultsFile) {
             out,
             "<tr class=\"bad\"><td>{}</td><td>{}</td><td>{}</td><td>{}{}</td><td>{}</td></tr>",
             escape(run.outcome.label().as_str()),
-            escape(&heading(file, configuration)),
+            escape(&configuration.heading(file.scenario.topology)),
             escape(&run.implementation),
             run.round,
             if run.warmup { " (warm-up)" } else { "" },

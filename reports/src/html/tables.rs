@@ -3,7 +3,6 @@
 
 use std::fmt::Write;
 
-use super::setup::heading;
 use crate::charts::display_name;
 use crate::columns::{self, Column};
 use crate::format::Medium::Page;
@@ -138,7 +137,7 @@ pub(super) fn configuration_table(
     let _ = writeln!(
         out,
         "<h4 id=\"cfg-{file_index}-{configuration_index}\">{}</h4>\n<table>\n<tr><th>implementation</th><th>ordering</th><th>wait</th>{headers}</tr>",
-        escape(&heading(file, configuration)),
+        escape(&configuration.heading(file.scenario.topology)),
     );
     for summary in summaries {
         let ordering = file

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use schema::{Consume, Kind};
+use schema::{ConfigurationKey, Consume, Kind, Topology};
 
 use crate::model::{BASE, Configuration, Family, Label, ResultsFile, Summary};
 use crate::stats::{median, median_ci, widen};
@@ -113,6 +113,9 @@ impl Ranked {
 pub struct ConfigurationVerdict {
     /// Index of the configuration in the file.
     pub index: usize,
+    /// What identifies the configuration across files (atlas rows and
+    /// comparisons match on it, never on the label).
+    pub key: ConfigurationKey,
     /// The configuration in a few words (no topology).
     pub label: String,
     /// What it is ranked by.
@@ -156,6 +159,8 @@ pub fn label(configuration: &Configuration) -> String {
 
 /// What a file says of every configuration's conditions.
 struct FileContext {
+    /// The scenario's topology.
+    topology: Topology,
     latency: bool,
     /// The 1-minute load average when the run started.
     load: Option<f64>,
@@ -172,6 +177,7 @@ struct FileContext {
 /// The verdict of every configuration of `file`.
 pub fn verdicts(file: &ResultsFile) -> Vec<ConfigurationVerdict> {
     let context = FileContext {
+        topology: file.scenario.topology,
         latency: file.scenario.kind == Kind::Latency,
         load: file
             .provenance
@@ -313,6 +319,7 @@ fn verdict(
     order_behind_fastest(&mut ranked, metric);
     ConfigurationVerdict {
         index,
+        key: configuration.key(context.topology),
         label: label(configuration),
         metric,
         ranked,

@@ -3,7 +3,7 @@
 //! implementation can be built at every point of it.
 
 use impls::queue::{MAX_CAPACITY, MAX_THREADS, MIN_CAPACITY};
-use impls::{BuildError, PAYLOAD_SIZES, QueueConfig, Topology, WaitStrategy};
+use impls::{BuildError, PAYLOAD_SIZES, QueueConfig, Setup, Topology, WaitStrategy};
 
 use super::RawAxes;
 use super::checker::{Checker, Listed};
@@ -190,12 +190,11 @@ impl Checker<'_> {
                         for &batch in &axes.batch {
                             // As run: a batch above the capacity is
                             // clamped to it (`Scenario::points`).
-                            let cfg = QueueConfig {
-                                producers,
-                                consumers,
-                                batch: batch.min(capacity),
-                                ..QueueConfig::new(topology, capacity)
-                            };
+                            let cfg = QueueConfig::from(
+                                Setup::new(topology, capacity)
+                                    .threads(producers, consumers)
+                                    .batch(batch.min(capacity)),
+                            );
                             if let Err(error) = info.check(&cfg) {
                                 return Err(self.build_error(error));
                             }

@@ -64,20 +64,21 @@ impl Queue for MutexQueue {
         cfg: &QueueConfig,
     ) -> Result<Endpoints<MutexProducer<M>, MutexConsumer<M>>, BuildError> {
         Self::info().check(cfg)?;
+        let setup = cfg.setup;
         let shared = Arc::new(Shared {
-            queue: Mutex::new(VecDeque::with_capacity(cfg.capacity)),
-            capacity: cfg.capacity,
-            producers: AtomicUsize::new(cfg.producers),
-            consumers: AtomicUsize::new(cfg.consumers),
+            queue: Mutex::new(VecDeque::with_capacity(setup.capacity)),
+            capacity: setup.capacity,
+            producers: AtomicUsize::new(setup.producers),
+            consumers: AtomicUsize::new(setup.consumers),
         });
-        let waiter = Waiter::new(cfg.wait, cfg.cancel.clone());
+        let waiter = Waiter::new(setup.wait, cfg.cancel.clone());
         let endpoint = |_| (Arc::clone(&shared), waiter.clone());
         Ok(Endpoints {
-            producers: (0..cfg.producers)
+            producers: (0..setup.producers)
                 .map(endpoint)
                 .map(|(shared, waiter)| MutexProducer { shared, waiter })
                 .collect(),
-            consumers: (0..cfg.consumers)
+            consumers: (0..setup.consumers)
                 .map(endpoint)
                 .map(|(shared, waiter)| MutexConsumer { shared, waiter })
                 .collect(),
