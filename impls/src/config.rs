@@ -14,11 +14,9 @@ pub fn check_threads(
     producers: usize,
     consumers: usize,
 ) -> Result<(), BuildError> {
-    let (max_producers, max_consumers) = match topology {
-        Topology::Spsc => (1, 1),
-        Topology::Mpsc => (MAX_THREADS, 1),
-        _ => (MAX_THREADS, MAX_THREADS),
-    };
+    let most = |single: bool| if single { 1 } else { MAX_THREADS };
+    let max_producers = most(topology.single_producer());
+    let max_consumers = most(topology.single_consumer());
     if !(1..=max_producers).contains(&producers) {
         return Err(BuildError::Producers {
             topology,

@@ -4,8 +4,8 @@
 //! directly or in a loop (a parent that declares and uses its children is
 //! fine; a child that then imports from that parent is not). Test code
 //! (`#[cfg(test)]` items, `tests.rs` files, `tests/` folders) is left out,
-//! and so are paths through a crate's root (`crate::Name`): the root's
-//! re-exports are the crate's public face, not a module of its own.
+//! A path through a crate's root (`crate::Name`) counts as an import of
+//! the module the root re-exports `Name` from.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
@@ -403,13 +403,16 @@ struct Crate {
     edges: BTreeMap<Vec<String>, BTreeSet<Vec<String>>>,
 }
 
-fn read_crate(name: &str, problems: &mut Vec<String>) -> Crate {
-    let src = workspace().join(name).join("src");
-    let files = sources(&src);
+fn read_crate(src: &Path, problems: &mut Vec<String>) -> Crate {
+    let files = sources(src);
     let modules: BTreeMap<Vec<String>, PathBuf> = files
         .iter()
-        .map(|file| (module_path(&src, file), file.clone()))
+        .map(|file| (module_path(src, file), file.clone()))
         .collect();
+    let reexports = modules
+        .get(&Vec::new())
+        .map(|root| root_reexports(&fs::read_to_string(root).expect("readable source")))
+        .unwrap_or_default();
     let mut edges = BTreeMap::new();
     for (here, file) in &modules {
         let text = fs::read_to_string(file).expect("readable source");
@@ -438,12 +441,15 @@ fn read_crate(name: &str, problems: &mut Vec<String>) -> Crate {
         let is_folder = file.file_name().is_some_and(|n| n == "mod.rs");
         let mut targets = BTreeSet::new();
         for path in referenced(&lines, here, is_folder) {
-            // The longest prefix of the path that is a module.
-            let target = (1..=path.len())
-                .rev()
-                .map(|k| path[..k].to_vec())
-                .find(|prefix| modules.contains_key(prefix))
-                .unwrap_or_default();
+            // The longest prefix of the path that is a module; a name the
+            // crate root re-exports counts as the module it comes from.
+            let mut target = module_of(&modules, &path);
+            if target.is_empty()
+                && let Some(name) = path.first()
+                && let Some(origin) = reexports.get(name)
+            {
+                target = module_of(&modules, origin);
+            }
             if &target != here && (modules.contains_key(&target)) && !target.is_empty() {
                 targets.insert(target);
             }
@@ -451,6 +457,38 @@ fn read_crate(name: &str, problems: &mut Vec<String>) -> Crate {
         edges.insert(here.clone(), targets);
     }
     Crate { modules, edges }
+}
+
+/// The longest prefix of `path` that is a module of `modules` (empty: the
+/// crate root).
+fn module_of(modules: &BTreeMap<Vec<String>, PathBuf>, path: &[String]) -> Vec<String> {
+    (1..=path.len())
+        .rev()
+        .map(|k| path[..k].to_vec())
+        .find(|prefix| modules.contains_key(prefix))
+        .unwrap_or_default()
+}
+
+/// What a crate root (`text`, its `lib.rs`) re-exports with `pub use`:
+/// each name, and the path it comes from.
+fn root_reexports(text: &str) -> BTreeMap<String, Vec<String>> {
+    let lines = without_test_items(&code_only(text));
+    let tokens = tokens(&lines.join("\n"));
+    let mut names = BTreeMap::new();
+    for at in 0..tokens.len().saturating_sub(1) {
+        if tokens[at] == "pub" && tokens[at + 1] == "use" {
+            let (paths, _) = use_tree(&tokens, at + 2, &[]);
+            for mut path in paths {
+                if path.first().is_some_and(|word| word == "crate") {
+                    path.remove(0);
+                }
+                if let Some(name) = path.last() {
+                    names.insert(name.clone(), path.clone());
+                }
+            }
+        }
+    }
+    names
 }
 
 /// Every loop in `edges`: a module that reaches itself through imports,
@@ -506,7 +544,7 @@ fn name_of(module: &[String]) -> String {
 fn the_workspace_keeps_its_shape() {
     let mut problems = Vec::new();
     for name in CRATES {
-        let krate = read_crate(name, &mut problems);
+        let krate = read_crate(&workspace().join(name).join("src"), &mut problems);
         assert!(
             krate.modules.contains_key(&Vec::new()),
             "{name}: no src/lib.rs found; is the source tree where it should be?"
@@ -578,4 +616,35 @@ fn the_checks_find_what_they_look_for() {
     assert_eq!(found[0].len(), 3);
     edges.insert(module("c"), BTreeSet::new());
     assert!(loops(&edges).is_empty());
+
+    // Two modules that reach each other through the root's re-exports.
+    let src = std::env::temp_dir().join(format!("code-shape-{}", std::process::id()));
+    fs::create_dir_all(&src).expect("a temporary folder");
+    let files = [
+        (
+            "lib.rs",
+            "mod error;\nmod faults;\npub use error::Problem;\npub use faults::{Fault, KIND};\n",
+        ),
+        ("error.rs", "pub struct Problem(crate::Fault);\n"),
+        (
+            "faults.rs",
+            "use crate::{Problem, other::Thing};\npub enum Fault { A }\n",
+        ),
+    ];
+    for (name, text) in files {
+        fs::write(src.join(name), text).expect("writable");
+    }
+    let mut problems = Vec::new();
+    let krate = read_crate(&src, &mut problems);
+    fs::remove_dir_all(&src).expect("removable");
+    assert!(problems.is_empty(), "{problems:?}");
+    assert_eq!(
+        krate.edges[&module("error")],
+        BTreeSet::from([module("faults")])
+    );
+    assert_eq!(
+        krate.edges[&module("faults")],
+        BTreeSet::from([module("error")])
+    );
+    assert_eq!(loops(&krate.edges).len(), 1);
 }

@@ -7,6 +7,9 @@ use std::fmt::Display;
 use std::path::PathBuf;
 
 use impls::Topology;
+use schema::{Consume, Kind};
+
+use crate::fault::{FAULTS_KIND, Fault};
 
 /// Why a scenario could not be found, read or accepted.
 #[derive(Debug, thiserror::Error)]
@@ -133,7 +136,7 @@ pub enum Problem {
         value: String,
     },
     /// Not a consume mode.
-    #[error("`{value}` is not a consume mode; allowed: {}", names(crate::Consume::ALL.map(crate::Consume::name)))]
+    #[error("`{value}` is not a consume mode; allowed: {}", names(Consume::ALL.map(Consume::name)))]
     UnknownConsume {
         /// The name given.
         value: String,
@@ -141,7 +144,7 @@ pub enum Problem {
     /// Not a scenario kind.
     #[error(
         "`{value}` is not a scenario kind; allowed: {}",
-        names(crate::Kind::ALL.map(crate::Kind::name).into_iter().chain([crate::faults::FAULTS_KIND]))
+        names(Kind::ALL.map(Kind::name).into_iter().chain([FAULTS_KIND]))
     )]
     UnknownKind {
         /// The name given.
@@ -150,7 +153,7 @@ pub enum Problem {
     /// A fault scenario read as a measurement.
     #[error(
         "`faults` marks a fault scenario, which is read as a `ScenarioFile`; a measurement's kind is one of: {}",
-        names(crate::Kind::ALL.map(crate::Kind::name))
+        names(Kind::ALL.map(Kind::name))
     )]
     FaultsKind,
     /// A fault scenario whose kind is not `faults`.
@@ -160,7 +163,7 @@ pub enum Problem {
         value: String,
     },
     /// Not a fault name.
-    #[error("`{value}` is not a fault; allowed: {}", names(crate::Fault::ALL.map(crate::Fault::name)))]
+    #[error("`{value}` is not a fault; allowed: {}", names(Fault::ALL.map(Fault::name)))]
     UnknownFault {
         /// The name given.
         value: String,

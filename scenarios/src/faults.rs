@@ -28,10 +28,10 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use impls::{Info, Topology};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
+pub use crate::fault::{FAULTS_KIND, Fault};
 use crate::validate::Checker;
-pub use crate::validate::FAULTS_KIND;
 use crate::{Problem, ScenarioError};
 
 /// Fewest messages per run: enough that a consumer leaves after its first
@@ -44,54 +44,6 @@ pub const MAX_FAULT_MESSAGES: u64 = 1_000_000;
 pub const MAX_FAULT_TIMEOUT_SECS: u64 = 600;
 /// `timeout_secs` when the file leaves it out.
 const DEFAULT_FAULT_TIMEOUT_SECS: u64 = 3;
-
-/// A fault the harness can inject into a run.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Fault {
-    /// A producer's message-writing callback panics in the middle of a
-    /// batch; the producer thread catches the panic and drops the producer.
-    ProducerPanic,
-    /// As [`Fault::ProducerPanic`], but the producer thread goes on
-    /// publishing the rest of its share with the same producer.
-    ProducerPanicContinues,
-    /// A consumer drops its endpoint after handling its first messages.
-    ConsumerDropped,
-    /// A consumer's handler panics inside `consume_batch`; the consumer
-    /// thread catches the panic and drops the endpoint.
-    ConsumerPanic,
-    /// The queue's cancel token is set while producers wait for room on a
-    /// full queue; the consumers then drain what is left.
-    CancelMidClaim,
-}
-
-impl Fault {
-    /// Every fault, in the order they are documented.
-    pub const ALL: [Fault; 5] = [
-        Fault::ProducerPanic,
-        Fault::ProducerPanicContinues,
-        Fault::ConsumerDropped,
-        Fault::ConsumerPanic,
-        Fault::CancelMidClaim,
-    ];
-
-    /// The name used in scenario files and results.
-    pub fn name(self) -> &'static str {
-        match self {
-            Fault::ProducerPanic => "producer_panic",
-            Fault::ProducerPanicContinues => "producer_panic_continues",
-            Fault::ConsumerDropped => "consumer_dropped",
-            Fault::ConsumerPanic => "consumer_panic",
-            Fault::CancelMidClaim => "cancel_mid_claim",
-        }
-    }
-}
-
-impl std::fmt::Display for Fault {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.name())
-    }
-}
 
 /// A checked fault scenario file.
 #[derive(Clone, Debug)]

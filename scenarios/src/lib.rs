@@ -35,6 +35,7 @@
 //! ```
 
 mod error;
+mod fault;
 pub mod faults;
 mod validate;
 

@@ -94,9 +94,12 @@ fn graph(topology: Topology, sequences: &[Arc<Sequence>]) -> (Vec<Sequences>, Se
                 .collect()
         })
         .collect();
-    let gating = match topology {
-        Topology::Pipeline | Topology::Diamond => Box::from([Arc::clone(&sequences[count - 1])]),
-        _ => sequences.iter().cloned().collect(),
+    // Stages: the last gates the producers (it comes after every other);
+    // otherwise every consumer does.
+    let gating = if topology.has_stages() {
+        Box::from([Arc::clone(&sequences[count - 1])])
+    } else {
+        sequences.iter().cloned().collect()
     };
     (upstream, gating)
 }

@@ -27,6 +27,7 @@ pub use checker::ALL;
 pub(crate) use checker::Checker;
 use checker::Listed;
 
+use crate::fault::FAULTS_KIND;
 use crate::{Kind, Problem, Scenario, ScenarioError};
 
 /// Largest `repetitions`.
@@ -86,13 +87,6 @@ pub(crate) fn declared_kind(text: &str) -> Option<String> {
     let declared: Declared = toml::from_str(text).ok()?;
     declared.kind?.as_str().map(str::to_owned)
 }
-
-/// The `kind` that marks a fault scenario file: [`ScenarioFile`] reads
-/// such a file as a [`FaultScenario`], and a measurement refuses it.
-///
-/// [`ScenarioFile`]: crate::ScenarioFile
-/// [`FaultScenario`]: crate::FaultScenario
-pub const FAULTS_KIND: &str = "faults";
 
 /// Parses and checks `text`, the contents of the file at `path`, against
 /// the implementations in `known`.
