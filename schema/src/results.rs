@@ -287,11 +287,10 @@ pub struct ConfigurationKey {
     pub rate: Option<f64>,
 }
 
-impl std::fmt::Display for ConfigurationKey {
-    /// `mpsc · P2 C1 · capacity 1024 · 8 B · batch 64 · wait spin_yield`,
-    /// then what differs from the defaults: the batch asked for where it
-    /// was clamped, `consume discard`, the offered rate.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl ConfigurationKey {
+    /// Writes the key, with `(ran WAIT)` after the wait asked for where the
+    /// runs used another (`ran`).
+    fn write(&self, f: &mut impl std::fmt::Write, ran: Option<WaitStrategy>) -> std::fmt::Result {
         write!(
             f,
             "{} · P{} C{} · capacity {} · {} B · batch {}",
@@ -301,6 +300,9 @@ impl std::fmt::Display for ConfigurationKey {
             write!(f, " (asked {asked}, clamped to the capacity)")?;
         }
         write!(f, " · wait {}", self.requested_wait)?;
+        if let Some(ran) = ran {
+            write!(f, " (ran {ran})")?;
+        }
         if self.consume != Consume::Read {
             write!(f, " · consume {} (unread, count-only oracle)", self.consume)?;
         }
@@ -311,16 +313,24 @@ impl std::fmt::Display for ConfigurationKey {
     }
 }
 
+impl std::fmt::Display for ConfigurationKey {
+    /// `mpsc · P2 C1 · capacity 1024 · 8 B · batch 64 · wait spin_yield`,
+    /// then what differs from the defaults: the batch asked for where it
+    /// was clamped, `consume discard`, the offered rate.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.write(f, None)
+    }
+}
+
 impl Configuration {
     /// The configuration's heading in tables and on the page: its key
-    /// ([`ConfigurationKey`]'s `Display`), then how it ran on this machine:
-    /// the wait used where it fell back from the one asked for, the
-    /// placement, `OVERSUBSCRIBED`.
+    /// ([`ConfigurationKey`]'s `Display`, with the wait used after the one
+    /// asked for where they differ), then where it ran: the placement,
+    /// `OVERSUBSCRIBED`.
     pub fn heading(&self, topology: Topology) -> String {
-        let mut text = self.key(topology).to_string();
-        if self.wait != self.requested_wait {
-            text.push_str(&format!(" · wait used {}", self.wait));
-        }
+        let mut text = String::new();
+        let ran = (self.wait != self.requested_wait).then_some(self.wait);
+        let _ = self.key(topology).write(&mut text, ran);
         if !self.placement_description.is_empty() {
             text.push_str(" · ");
             text.push_str(&self.placement_description);
@@ -621,5 +631,57 @@ impl Latency {
             .iter()
             .find(|(p, _)| (p - percentile).abs() < 1e-9)
             .map(|&(_, value)| value)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn configuration() -> Configuration {
+        serde_json::from_value(serde_json::json!({
+            "producers": 2,
+            "consumers": 1,
+            "capacity": 64,
+            "payload": 8,
+            "batch": 64,
+            "requested_batch": 128,
+            "requested_wait": "busy_spin",
+            "wait": "spin_yield",
+            "oversubscribed": true,
+            "placement_description": "unpinned",
+            "consume": "discard",
+        }))
+        .expect("a configuration")
+    }
+
+    #[test]
+    fn the_key_names_the_axes_and_the_heading_adds_how_it_ran() {
+        let configuration = configuration();
+        assert_eq!(
+            configuration.key(Topology::Mpsc).to_string(),
+            "mpsc · P2 C1 · capacity 64 · 8 B · batch 64 (asked 128, clamped to the capacity) \
+             · wait busy_spin · consume discard (unread, count-only oracle)"
+        );
+        assert_eq!(
+            configuration.heading(Topology::Mpsc),
+            "mpsc · P2 C1 · capacity 64 · 8 B · batch 64 (asked 128, clamped to the capacity) \
+             · wait busy_spin (ran spin_yield) · consume discard (unread, count-only oracle) \
+             · unpinned · OVERSUBSCRIBED"
+        );
+        // The key ignores how it ran; another topology is another key.
+        let elsewhere = Configuration {
+            wait: WaitStrategy::BusySpin,
+            oversubscribed: false,
+            ..configuration.clone()
+        };
+        assert_eq!(
+            elsewhere.key(Topology::Mpsc),
+            configuration.key(Topology::Mpsc)
+        );
+        assert_ne!(
+            configuration.key(Topology::MpmcWorkerPool),
+            configuration.key(Topology::Mpsc)
+        );
     }
 }
