@@ -141,6 +141,11 @@ impl<M: Message> Producer<M> for SpscProducer<M> {
         let capacity = shared.mask + 1;
         let mut done = 0;
         while done < n {
+            // Room for exactly what is left needs no fresh look (`<=` would
+            // take one, and its first look succeeds: equivalent). The room
+            // test below is exact: with `<=` a full ring counts as having
+            // room, and the loop spins on an empty run for good (loom: the
+            // branch bound, in every spsc_ring model).
             if capacity - self.tail.wrapping_sub(self.cached_head) < n - done {
                 let tail = self.tail;
                 self.cached_head = self.waiter.wait_for_room(
@@ -191,6 +196,8 @@ impl<M: Message> SpscConsumer<M> {
         let max = max.max(1);
         let shared = &*self.shared;
         let head = self.head;
+        // Exactly `max` cached needs no fresh look (`<=` would take one,
+        // which finds the tail past `head` at once: equivalent).
         if self.cached_tail.wrapping_sub(head) < max {
             // `wait_until` and its `WaitError`, not `wait_for_items`: with
             // an earlier form of that helper (its own loop, inlined) this

@@ -22,6 +22,8 @@
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use harness::runner::producer_loop;
+use impls::disruptor::Disruptor;
+use impls::disruptor::bitmap::BitmapAvailability;
 use impls::disruptor::lmax::LmaxAvailability;
 use impls::disruptor::multi::{Availability, MultiSequencer};
 use impls::disruptor::worker_pool::{Claims, WorkerPool};
@@ -71,6 +73,19 @@ fn drain(consumer: &mut impl Consumer<Msg8>, max: usize) -> Vec<usize> {
         match consumer.consume_batch(max, |_| {}) {
             Consumed::Items(n) => batches.push(n),
             Consumed::Closed => return batches,
+            Consumed::Idle => panic!("idle without a cancel"),
+        }
+    }
+}
+
+/// Takes up to 2 messages per call until `Closed`; returns the tags
+/// handed, in order.
+fn tags_until_closed(consumer: &mut impl Consumer<Msg8>) -> Vec<u64> {
+    let mut seen = Vec::new();
+    loop {
+        match consumer.consume_batch(2, |m| seen.push(m.tag(Salt::NONE))) {
+            Consumed::Items(_) => {}
+            Consumed::Closed => return seen,
             Consumed::Idle => panic!("idle without a cancel"),
         }
     }
@@ -229,17 +244,37 @@ fn array_queue_blocking_loses_no_wakeup() {
 ///
 /// The checkers never time a wait out on their own (their `wait_timeout`
 /// waits for a signal), so a wait gives up only when a signal comes
-/// without the progress it waits for. With one producer and one consumer
-/// every signal is the other side's progress, so `spsc_ring`'s model
-/// checks the strategy's parking and never reaches a give-up; the `lmax`
-/// model, with two producers, does: a producer waiting for room can be
-/// woken by the other producer's publish (the mutant
+/// without the progress it waits for. `spsc_ring`'s two sides share one
+/// parking lot, so a signal can be stale: a producer that saw the
+/// consumer registered notifies after the consumer already took what it
+/// published and parked again, and the consumer's deadline passes at that
+/// second look. So this model does reach the give-up (the mutant
+/// `spsc_ring_give_up_closes` fails it), in those interleavings only; the
+/// model after it makes the first timed waits give up in every execution.
+/// The `lmax` model, with two producers, reaches a producer's give-up the
+/// same way: woken by the other producer's publish (the mutant
 /// `gating_wait_gives_up` is caught there). On real threads the 1 ms
 /// timeout passes often: the stress tests run every implementation with
 /// this strategy.
 #[test]
 fn spsc_ring_timeout_blocking_retries() {
     check::<SpscRing>(Model::new(Topology::Spsc, 1, 1, 2, 3).wait(WaitStrategy::TimeoutBlocking));
+}
+
+/// spsc_ring's timed give-up, which the model above never reaches: the
+/// first two deadlines made pass at their first look
+/// (`sync::expire_next_deadlines`), so a timed wait whose condition does
+/// not hold at once gives up as a real timeout would. A consumer that
+/// gives up answers `Idle` having taken nothing and looks again; a
+/// producer waits again. Nothing is lost, duplicated or reordered, and
+/// every slot access is ordered as in the other models.
+#[test]
+fn spsc_ring_timed_wait_gives_up_and_looks_again() {
+    let model = Model::new(Topology::Spsc, 1, 1, 2, 3).wait(WaitStrategy::TimeoutBlocking);
+    builder().check(move || {
+        impls::sync::expire_next_deadlines(2);
+        execute::<SpscRing>(&model);
+    });
 }
 
 #[test]
@@ -367,9 +402,9 @@ fn lmax_last_producer_to_leave_passes_on_the_others_claims() {
 /// more to send than the ring holds: the producer must fail with
 /// `Disconnected`. A producer that waited on for room would park for good,
 /// which loom reports as a deadlock.
-fn consumer_leaves<Q: Queue>() {
-    builder().check(|| {
-        let cfg = QueueConfig::from(Setup::new(Topology::Spsc, 2).wait(WaitStrategy::Blocking));
+fn consumer_leaves<Q: Queue>(topology: Topology) {
+    builder().check(move || {
+        let cfg = QueueConfig::from(Setup::new(topology, 2).wait(WaitStrategy::Blocking));
         let mut endpoints = Q::build::<Msg8>(&cfg).unwrap();
         let mut producer = endpoints.producers.pop().unwrap();
         let mut consumer = endpoints.consumers.pop().unwrap();
@@ -382,19 +417,27 @@ fn consumer_leaves<Q: Queue>() {
     });
 }
 
+/// The same with a worker pool's only worker: the last worker to leave
+/// keeps its gate, so the producer fails rather than publishing into a
+/// ring nobody reads.
+#[test]
+fn worker_pool_last_worker_leaves() {
+    consumer_leaves::<WorkerPoolK1>(Topology::MpmcWorkerPool);
+}
+
 #[test]
 fn spsc_ring_consumer_leaves() {
-    consumer_leaves::<SpscRing>();
+    consumer_leaves::<SpscRing>(Topology::Spsc);
 }
 
 #[test]
 fn ring_mpsc_consumer_leaves() {
-    consumer_leaves::<RingMpsc>();
+    consumer_leaves::<RingMpsc>(Topology::Spsc);
 }
 
 #[test]
 fn array_queue_consumer_leaves() {
-    consumer_leaves::<ArrayQueueBaseline>();
+    consumer_leaves::<ArrayQueueBaseline>(Topology::Spsc);
 }
 
 /// A consumer that reads `Closed` has seen everything the producer did
@@ -554,6 +597,59 @@ fn pipeline_stage_leaves_mid_run() {
     });
 }
 
+/// A diamond's head leaves mid-run (a broken graph): of the two heads, the
+/// first takes one event and drops, unfinished; the other head hands the
+/// published events in order and reports `Closed`; only then does the last
+/// stage (after both heads) look, on the same thread: it must hand exactly
+/// the event both heads passed (event 0) and close, never one the leaving
+/// head did not pass. The producer, 4 events on a ring of 2 gated by the
+/// last stage, must get `Disconnected` when it would wait for room.
+/// (With spinning waits, the same model exceeds loom's branch bound.)
+#[test]
+fn diamond_head_leaves_mid_run() {
+    builder().check(|| {
+        let cfg = QueueConfig::from(
+            Setup::new(Topology::Diamond, 2)
+                .threads(1, 3)
+                .wait(WaitStrategy::Blocking),
+        );
+        let mut endpoints = Single::build::<Msg8>(&cfg).unwrap();
+        let mut producer = endpoints.producers.pop().unwrap();
+        let mut last = endpoints.consumers.pop().unwrap();
+        let mut other_head = endpoints.consumers.pop().unwrap();
+        let mut leaving_head = endpoints.consumers.pop().unwrap();
+        let sending = loom::thread::spawn(move || {
+            let mut sent = 0;
+            for sequence in 0..4 {
+                match producer.publish_batch(1, |_, m| m.write(Salt::NONE, 0, sequence)) {
+                    Ok(()) => sent += 1,
+                    Err(PublishError::Disconnected) => return (sent, true),
+                    Err(other) => panic!("{other:?}"),
+                }
+            }
+            (sent, false)
+        });
+        let leaving = loom::thread::spawn(move || {
+            let taken = leaving_head.consume_batch(1, |_| {});
+            assert_eq!(taken, Consumed::Items(1));
+        });
+        let headed = tags_until_closed(&mut other_head);
+        assert!(
+            !headed.is_empty() && headed.iter().copied().eq(0..headed.len() as u64),
+            "the other head hands the published events in order: {headed:?}"
+        );
+        assert_eq!(
+            tags_until_closed(&mut last),
+            [0],
+            "the last stage hands what both heads passed, then closes"
+        );
+        leaving.join().unwrap();
+        let (sent, disconnected) = sending.join().unwrap();
+        assert!(disconnected, "the producer sent {sent} and was not told");
+        assert!((2..=3).contains(&sent), "{sent}");
+    });
+}
+
 /// `try_publish_batch` of exactly the capacity fits an empty ring (and one
 /// more does not); the consumer gets them all, in order.
 #[test]
@@ -571,6 +667,39 @@ fn single_try_publish_batch_fills_the_ring() {
         while let Consumed::Items(_) = consumer.consume_batch(2, |m| seen.push(m.tag(Salt::NONE))) {
         }
         assert_eq!(seen, [0, 1]);
+    });
+}
+
+/// A multi-producer `try_publish` that needs exactly the slot the consumer
+/// just freed gets it (a ring of 2 filled, one event consumed, one more
+/// offered). The claim first compares the wrap point with the gating
+/// sequence it cached, finds it behind, reads the consumers' sequences
+/// again and must accept a wrap point equal to the slowest of them
+/// (`MultiSequencer::try_claim`, the second comparison). One thread: what
+/// is checked is the arithmetic, on both availability designs.
+#[test]
+fn multi_try_publish_takes_the_slot_just_freed() {
+    fn takes_the_freed_slot<A: Availability>() {
+        let config = QueueConfig::new(Topology::Mpsc, 2);
+        let mut endpoints = Disruptor::<MultiSequencer<A>>::build::<Msg8>(&config).unwrap();
+        let mut producer = endpoints.producers.pop().unwrap();
+        let mut consumer = endpoints.consumers.pop().unwrap();
+        producer
+            .try_publish_batch(2, |i, m| m.write(Salt::NONE, 0, i as u64))
+            .expect("a batch of the whole capacity fits an empty ring");
+        assert_eq!(consumer.consume_batch(1, |_| {}), Consumed::Items(1));
+        producer
+            .try_publish(|m| m.write(Salt::NONE, 0, 2))
+            .expect("the slot the consumer freed");
+        drop(producer);
+        let mut seen = Vec::new();
+        while let Consumed::Items(_) = consumer.consume_batch(2, |m| seen.push(m.tag(Salt::NONE))) {
+        }
+        assert_eq!(seen, [1, 2]);
+    }
+    builder().check(|| {
+        takes_the_freed_slot::<LmaxAvailability>();
+        takes_the_freed_slot::<BitmapAvailability>();
     });
 }
 
@@ -688,7 +817,7 @@ fn drain_tagged<C: Consumer<Msg8>>(consumer: &mut C, cancelled: &impls::Cancel) 
     let mut seen = Vec::new();
     loop {
         match consumer.consume_batch(2, |m| seen.push(split_tag(m.tag(Salt::NONE)))) {
-            Consumed::Items(_) => {}
+            Consumed::Items(n) => assert!(n > 0, "`Items` is never empty"),
             Consumed::Closed => return seen,
             Consumed::Idle if cancelled.is_cancelled() => loom::thread::yield_now(),
             Consumed::Idle => panic!("idle without a cancel"),
@@ -702,10 +831,10 @@ fn drain_tagged<C: Consumer<Msg8>>(consumer: &mut C, cancelled: &impls::Cancel) 
 /// producer 1's message, at most the first of the broken batch, never the
 /// slot of the second (unwritten), and then `Closed`: the skipped slot is published, in its round,
 /// with the slots around it.
-fn panicking_fill<Q: Queue>() {
+fn panicking_fill<Q: Queue>(topology: Topology) {
     quiet();
-    builder().check(|| {
-        let cfg = config(Topology::Mpsc, 2, 1, 2);
+    builder().check(move || {
+        let cfg = config(topology, 2, 1, 2);
         let mut endpoints = Q::build::<Msg8>(&cfg).unwrap();
         let mut consumer = endpoints.consumers.pop().unwrap();
         let mut other = endpoints.producers.pop().unwrap();
@@ -736,14 +865,22 @@ fn panicking_fill<Q: Queue>() {
     });
 }
 
+/// The same with one worker of a worker pool: the slot the panicking
+/// fill never wrote is skipped, and a call that finds only skipped slots
+/// waits for more rather than answering an empty `Items`.
+#[test]
+fn worker_pool_panicking_fill_leaves_no_gap() {
+    panicking_fill::<WorkerPoolK1>(Topology::MpmcWorkerPool);
+}
+
 #[test]
 fn lmax_panicking_fill_leaves_no_gap() {
-    panicking_fill::<Lmax>();
+    panicking_fill::<Lmax>(Topology::Mpsc);
 }
 
 #[test]
 fn bitmap_panicking_fill_leaves_no_gap() {
-    panicking_fill::<Bitmap>();
+    panicking_fill::<Bitmap>(Topology::Mpsc);
 }
 
 /// A claim given up: on a ring of 2, a producer publishes 3 messages one at

@@ -84,6 +84,10 @@ impl<A: Availability> Sequencer for MultiSequencer<A> {
     ) -> Result<i64, Refused> {
         let high = self.cursor.add(n as i64);
         let wrap_point = high - self.capacity;
+        // At `wrap_point == cached_gating` the slot is free already; `>=`
+        // here would only wait on a condition that holds at once and store
+        // the same or a newer minimum: one more read of the gating
+        // sequences, the same claim (equivalent, so no mutant).
         if wrap_point > claimer.cached_gating {
             claimer.cached_gating =
                 wait_for_gating(&self.gating, wrap_point, waiter, abandoned, metrics).map_err(
@@ -110,6 +114,13 @@ impl<A: Availability> Sequencer for MultiSequencer<A> {
             let current = self.cursor.get();
             let high = current + n as i64;
             let wrap_point = high - self.capacity;
+            // The first test only decides whether to read the gating
+            // sequences again (`>=` would read them once more and let the
+            // second test decide with a fresher value: equivalent). The
+            // second is the claim's: a wrap point equal to the slowest
+            // consumer's sequence fits (loom:
+            // multi_try_publish_takes_the_slot_just_freed; mutant
+            // multi_try_claim_off_by_one).
             if wrap_point > claimer.cached_gating {
                 metrics.add(Counter::GatingReductions, 1);
                 claimer.cached_gating = minimum(&self.gating);

@@ -316,6 +316,10 @@ impl<S: Sequencer, E, C: Claims> Worker<S, E, C> {
         let Some(lowest) = (0..orphans.len()).min_by_key(|&i| orphans[i].next) else {
             return false;
         };
+        // `below` is `i64::MAX` or this worker's own `next`, a sequence of
+        // its current run; an orphan is another run, and runs never share a
+        // sequence, so an orphan never starts exactly at `below` (`>` here
+        // is equivalent, so no mutant).
         if orphans[lowest].next >= below {
             return false;
         }
@@ -324,6 +328,12 @@ impl<S: Sequencer, E, C: Claims> Worker<S, E, C> {
         // Relaxed: a hint for waiting workers; the list is under the lock.
         lifecycle.orphan_low.store(low, Ordering::Relaxed);
         drop(orphans);
+        // Unfinished, even with one event left (`next == high`): that one
+        // must be set aside too. No model reaches a takeover with exactly
+        // one event of the own run left (`<` here survives every worker
+        // pool model; a four-message variant of
+        // worker_pool_dropped_worker_run_is_taken_over did not reach it
+        // within two preemptions either).
         if self.next <= self.high {
             let gate = self
                 .adopted
@@ -394,6 +404,10 @@ impl<S: Sequencer, E, C: Claims> Worker<S, E, C> {
             let limit = ((self.high - next + 1) as usize).min(max);
             let shared = &*self.shared;
             let mut end = shared.sequencer.published_from(next, limit);
+            // At `end == next` one event is ready; `<=` would go into the
+            // wait, whose first look finds it ready at once: the same
+            // outcome, one more look and an `IdleWaits` count (equivalent,
+            // so no mutant).
             if end < next {
                 self.metrics.add(Counter::IdleWaits, 1);
                 let outcome = self.waiter.wait_for_items(|| {
@@ -408,7 +422,9 @@ impl<S: Sequencer, E, C: Claims> Worker<S, E, C> {
                     {
                         return Some(Wake::Past);
                     }
-                    // Relaxed: a hint; the list is read under its lock.
+                    // Relaxed: a hint; the list is read under its lock. No
+                    // orphan starts at `next`, a sequence of this worker's
+                    // own run (see `adopt_below`), so `<=` is equivalent.
                     if shared.lifecycle.orphan_low.load(Ordering::Relaxed) < next {
                         return Some(Wake::Orphan);
                     }
