@@ -244,13 +244,13 @@ fn array_queue_blocking_loses_no_wakeup() {
 ///
 /// The checkers never time a wait out on their own (their `wait_timeout`
 /// waits for a signal), so a wait gives up only when a signal comes
-/// without the progress it waits for. `spsc_ring`'s two sides share one
-/// parking lot, so a signal can be stale: a producer that saw the
-/// consumer registered notifies after the consumer already took what it
-/// published and parked again, and the consumer's deadline passes at that
-/// second look. So this model does reach the give-up (the mutant
-/// `spsc_ring_give_up_closes` fails it), in those interleavings only; the
-/// model after it makes the first timed waits give up in every execution.
+/// without the progress it waits for. This model does reach `spsc_ring`'s
+/// give-up that way (the mutant `spsc_ring_give_up_closes` fails it): both
+/// sides share one parking lot, so, as the code reads, a signal can be
+/// stale (a producer's notify for a message the consumer already took),
+/// and the deadline passes at the second look, in those interleavings
+/// only. The model after it makes the first timed waits give up in every
+/// execution.
 /// The `lmax` model, with two producers, reaches a producer's give-up the
 /// same way: woken by the other producer's publish (the mutant
 /// `gating_wait_gives_up` is caught there). On real threads the 1 ms

@@ -404,10 +404,8 @@ impl<S: Sequencer, E, C: Claims> Worker<S, E, C> {
             let limit = ((self.high - next + 1) as usize).min(max);
             let shared = &*self.shared;
             let mut end = shared.sequencer.published_from(next, limit);
-            // At `end == next` one event is ready; `<=` would go into the
-            // wait, whose first look finds it ready at once: the same
-            // outcome, one more look and an `IdleWaits` count (equivalent,
-            // so no mutant).
+            // `<=` would wait at `end == next`, and the wait's first look
+            // finds the event: one more look, equivalent.
             if end < next {
                 self.metrics.add(Counter::IdleWaits, 1);
                 let outcome = self.waiter.wait_for_items(|| {
@@ -422,9 +420,8 @@ impl<S: Sequencer, E, C: Claims> Worker<S, E, C> {
                     {
                         return Some(Wake::Past);
                     }
-                    // Relaxed: a hint; the list is read under its lock. No
-                    // orphan starts at `next`, a sequence of this worker's
-                    // own run (see `adopt_below`), so `<=` is equivalent.
+                    // Relaxed: a hint; the list is read under its lock. (`<=`:
+                    // no orphan starts at this worker's `next`; equivalent.)
                     if shared.lifecycle.orphan_low.load(Ordering::Relaxed) < next {
                         return Some(Wake::Orphan);
                     }

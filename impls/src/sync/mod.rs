@@ -145,8 +145,9 @@ std::thread_local! {
 /// Checker builds only: the next `count` deadlines made (by any thread of
 /// the model) pass at their first look, so a timed wait gives up without
 /// parking when its condition does not hold at once: the path a real
-/// timeout takes, which the checkers' clockless waits never reach
-/// otherwise. Call it at the start of each execution of a model.
+/// timeout takes, which the checkers' clockless waits reach otherwise only
+/// where a wake-up comes without the progress waited for. Call it at the
+/// start of each execution of a model.
 #[cfg(any(ringlab_loom, ringlab_shuttle))]
 pub fn expire_next_deadlines(count: usize) {
     EXPIRING.with(|expiring| expiring.set(count));
