@@ -541,6 +541,63 @@ fn single_pipeline_takes_at_most_max() {
     });
 }
 
+/// A stage of a `Single` disruptor.
+type Stage = <Single as Queue>::Consumer<Msg8>;
+
+/// The stages of a broken graph: a `Single` disruptor of `topology` with
+/// `consumers` stages on a ring of 2, parking waits. Its first stage takes
+/// one event and drops, unfinished, on a thread of its own; a producer on
+/// another sends 4 events one at a time. Returns the other stages, in
+/// order, and the two threads (the producer's says how many it sent and
+/// whether it was told `Disconnected`).
+fn first_stage_leaves(
+    topology: Topology,
+    consumers: usize,
+) -> (
+    Vec<Stage>,
+    loom::thread::JoinHandle<()>,
+    loom::thread::JoinHandle<(u64, bool)>,
+) {
+    let cfg = QueueConfig::from(
+        Setup::new(topology, 2)
+            .threads(1, consumers)
+            .wait(WaitStrategy::Blocking),
+    );
+    let mut endpoints = Single::build::<Msg8>(&cfg).unwrap();
+    let mut producer = endpoints.producers.pop().unwrap();
+    let mut stages = endpoints.consumers;
+    let mut first = stages.remove(0);
+    let sending = loom::thread::spawn(move || {
+        let mut sent = 0;
+        for sequence in 0..4 {
+            match producer.publish_batch(1, |_, m| m.write(Salt::NONE, 0, sequence)) {
+                Ok(()) => sent += 1,
+                Err(PublishError::Disconnected) => return (sent, true),
+                Err(other) => panic!("{other:?}"),
+            }
+        }
+        (sent, false)
+    });
+    let leaving = loom::thread::spawn(move || {
+        let taken = first.consume_batch(1, |_| {});
+        assert_eq!(taken, Consumed::Items(1));
+    });
+    (stages, leaving, sending)
+}
+
+/// Joins the threads of [`first_stage_leaves`]: the producer must have
+/// been told `Disconnected` when it would wait for room behind the stage
+/// that left, after 2 or 3 events.
+fn producer_disconnected(
+    leaving: loom::thread::JoinHandle<()>,
+    sending: loom::thread::JoinHandle<(u64, bool)>,
+) {
+    leaving.join().unwrap();
+    let (sent, disconnected) = sending.join().unwrap();
+    assert!(disconnected, "the producer sent {sent} and was not told");
+    assert!((2..=3).contains(&sent), "{sent}");
+}
+
 /// A pipeline stage leaves mid-run (a broken graph): the first stage takes
 /// one event and drops, unfinished. The second stage must hand exactly the
 /// event the first passed on and then report `Closed`; the producer, which
@@ -553,47 +610,13 @@ fn single_pipeline_takes_at_most_max() {
 #[test]
 fn pipeline_stage_leaves_mid_run() {
     builder().check(|| {
-        let cfg = QueueConfig::from(
-            Setup::new(Topology::Pipeline, 2)
-                .threads(1, 2)
-                .wait(WaitStrategy::Blocking),
-        );
-        let mut endpoints = Single::build::<Msg8>(&cfg).unwrap();
-        let mut producer = endpoints.producers.pop().unwrap();
-        let mut second = endpoints.consumers.pop().unwrap();
-        let mut first = endpoints.consumers.pop().unwrap();
-        let sending = loom::thread::spawn(move || {
-            let mut sent = 0;
-            for sequence in 0..4 {
-                match producer.publish_batch(1, |_, m| m.write(Salt::NONE, 0, sequence)) {
-                    Ok(()) => sent += 1,
-                    Err(PublishError::Disconnected) => return (sent, true),
-                    Err(other) => panic!("{other:?}"),
-                }
-            }
-            (sent, false)
-        });
-        let leaving = loom::thread::spawn(move || {
-            let taken = first.consume_batch(1, |_| {});
-            assert_eq!(taken, Consumed::Items(1));
-        });
-        let mut seen = Vec::new();
-        loop {
-            match second.consume_batch(2, |m| seen.push(m.tag(Salt::NONE))) {
-                Consumed::Items(_) => {}
-                Consumed::Closed => break,
-                Consumed::Idle => panic!("idle without a cancel"),
-            }
-        }
+        let (mut stages, leaving, sending) = first_stage_leaves(Topology::Pipeline, 2);
         assert_eq!(
-            seen,
+            tags_until_closed(&mut stages[0]),
             [0],
             "the second stage hands what the first passed, then closes"
         );
-        leaving.join().unwrap();
-        let (sent, disconnected) = sending.join().unwrap();
-        assert!(disconnected, "the producer sent {sent} and was not told");
-        assert!((2..=3).contains(&sent), "{sent}");
+        producer_disconnected(leaving, sending);
     });
 }
 
@@ -608,45 +631,18 @@ fn pipeline_stage_leaves_mid_run() {
 #[test]
 fn diamond_head_leaves_mid_run() {
     builder().check(|| {
-        let cfg = QueueConfig::from(
-            Setup::new(Topology::Diamond, 2)
-                .threads(1, 3)
-                .wait(WaitStrategy::Blocking),
-        );
-        let mut endpoints = Single::build::<Msg8>(&cfg).unwrap();
-        let mut producer = endpoints.producers.pop().unwrap();
-        let mut last = endpoints.consumers.pop().unwrap();
-        let mut other_head = endpoints.consumers.pop().unwrap();
-        let mut leaving_head = endpoints.consumers.pop().unwrap();
-        let sending = loom::thread::spawn(move || {
-            let mut sent = 0;
-            for sequence in 0..4 {
-                match producer.publish_batch(1, |_, m| m.write(Salt::NONE, 0, sequence)) {
-                    Ok(()) => sent += 1,
-                    Err(PublishError::Disconnected) => return (sent, true),
-                    Err(other) => panic!("{other:?}"),
-                }
-            }
-            (sent, false)
-        });
-        let leaving = loom::thread::spawn(move || {
-            let taken = leaving_head.consume_batch(1, |_| {});
-            assert_eq!(taken, Consumed::Items(1));
-        });
-        let headed = tags_until_closed(&mut other_head);
+        let (mut stages, leaving, sending) = first_stage_leaves(Topology::Diamond, 3);
+        let headed = tags_until_closed(&mut stages[0]);
         assert!(
             !headed.is_empty() && headed.iter().copied().eq(0..headed.len() as u64),
             "the other head hands the published events in order: {headed:?}"
         );
         assert_eq!(
-            tags_until_closed(&mut last),
+            tags_until_closed(&mut stages[1]),
             [0],
             "the last stage hands what both heads passed, then closes"
         );
-        leaving.join().unwrap();
-        let (sent, disconnected) = sending.join().unwrap();
-        assert!(disconnected, "the producer sent {sent} and was not told");
-        assert!((2..=3).contains(&sent), "{sent}");
+        producer_disconnected(leaving, sending);
     });
 }
 
