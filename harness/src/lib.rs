@@ -15,6 +15,9 @@
 //!   the plainest loops over the same crates (what the instrument costs);
 //! - [`faults`]: small runs with a fault injected (a producer or consumer
 //!   that panics or leaves, a wait cancelled mid-claim), each classified;
+//! - [`soak`]: reliability at length: runs of a billion messages through
+//!   a small ring with resident memory watched, and many fault runs with
+//!   random strike points drawn from a seed;
 //! - [`cli`]: the command line as a library function, over any roster of
 //!   implementations ([`main!`] makes a crate's `main` of it);
 //! - [`cpus`]: where the cores sit (physical core, package, shared
@@ -61,6 +64,7 @@ pub mod placement;
 pub mod provenance;
 pub mod results;
 pub mod runner;
+pub mod soak;
 pub mod sweep;
 
 /// Defines `main` for a binary that runs the ringlab command line over

@@ -61,6 +61,7 @@ fn spec(
         instruments: Instruments {
             clock: Clock::detect().0,
             counters: None,
+            watch: None,
         },
     }
 }

@@ -99,7 +99,7 @@ pub(super) fn latency(costs: &[&Costs], mode: Mode, timer: &str) -> Option<Laten
         },
         offered_rate: match mode {
             Mode::OneWay { rate } => Some(rate),
-            Mode::Throughput | Mode::Discard | Mode::PingPong => None,
+            Mode::Throughput | Mode::Discard | Mode::PingPong | Mode::Paused(_) => None,
         },
         timer: timer.to_owned(),
         percentiles_ns: latency::percentiles(&merged),

@@ -29,7 +29,7 @@ pub(super) fn floor_multiples(name: &str, runs: &[RunRecord], setting: &Setting<
                 .and_then(|floor| floor.at(run.round))
                 .or(invocation_floor)?;
             let ns = match setting.mode {
-                Mode::Throughput | Mode::Discard => 1e9 / run.throughput?,
+                Mode::Throughput | Mode::Discard | Mode::Paused(_) => 1e9 / run.throughput?,
                 Mode::PingPong | Mode::OneWay { .. } => {
                     run.outcome.costs()?.latency.as_ref()?.p50_ns?
                 }

@@ -71,6 +71,7 @@ pub(super) fn measure_machine(cores: &Cores) -> (sweep::Measuring, crate::machin
         instruments: crate::runner::Instruments {
             clock,
             counters: Some(std::sync::Arc::new(plan.clone())),
+            watch: None,
         },
         counters: plan.availability,
         round_trip_floor_ns: machine.core_to_core_round_trip_ns,

@@ -25,6 +25,7 @@ mod load;
 mod measure;
 mod peer;
 mod report;
+mod soak;
 
 use args::{CalibrateArgs, CompareArgs, ReportArgs, ScenarioArgs};
 use calibrate::calibrate;
@@ -74,6 +75,11 @@ enum Command {
     /// what changes between them (--add keeps a compact copy of a results
     /// file in atlas/).
     Atlas(atlas::AtlasArgs),
+    /// Reliability at length: every implementation on every topology it
+    /// supports for a billion messages through a small ring, checked by
+    /// the oracle with resident memory watched; or, with --faults N, N
+    /// fault runs drawn from a seed.
+    Soak(soak::SoakArgs),
 }
 
 /// Runs the command line over roster `R` (see [`impls::registry`]):
@@ -113,6 +119,7 @@ pub fn main_in<R: Roster>(home: &Path) -> ExitCode {
         Command::Ab(args) => levels::ab(&context, &args),
         Command::Peer(args) => peer::peer(&context, args),
         Command::Atlas(args) => atlas::atlas(&context, args),
+        Command::Soak(args) => soak::soak::<R>(&context, &args),
     };
     result.unwrap_or_else(|InputError(message)| {
         eprintln!("error: {message}");

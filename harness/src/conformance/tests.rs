@@ -242,6 +242,7 @@ fn a_fault_run_is_told_by_its_cause_with_counts() {
         outcome: FaultOutcome::Lost { messages: 1 },
         label: "lost 1".to_owned(),
         met_contract: false,
+        injected: true,
         producers: vec![producer],
         consumers: Vec::new(),
         problems: vec!["consumers: producer 0: 1 of 3999 messages lost".to_owned()],

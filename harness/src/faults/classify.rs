@@ -9,13 +9,16 @@ use schema::Delivery;
 
 use super::collected::{Collected, Reader};
 use super::report::{ConsumerEnd, ConsumerRecord, FaultOutcome, ProducerEnd, ProducerRecord};
-use super::spec::{CONSUMER_LEAVES_AFTER, Expectation, FaultSpec};
+use super::spec::{Expectation, FaultSpec};
 use super::takeover::{self, Judged};
 use crate::oracle::{self, Expected, Problem};
 
-/// Judges a run from what its threads reported: the outcome, and every
-/// finding in words.
-pub(super) fn classify(spec: &FaultSpec, collected: &Collected) -> (FaultOutcome, Vec<String>) {
+/// Judges a run from what its threads reported: the outcome, every
+/// finding in words, and whether the fault struck at all.
+pub(super) fn classify(
+    spec: &FaultSpec,
+    collected: &Collected,
+) -> (FaultOutcome, Vec<String>, bool) {
     let mut notes = Vec::new();
     let mut problems = oracle_problems(spec, collected);
     let went_with_consumer = went_with_consumer(spec, &mut problems, &mut notes);
@@ -28,8 +31,10 @@ pub(super) fn classify(spec: &FaultSpec, collected: &Collected) -> (FaultOutcome
     notes.extend(problems.iter().map(Problem::to_string));
     notes.extend(reorders);
     let ends = Ends::of(collected, &mut notes);
-    notes.extend(not_injected(spec, collected));
-    (outcome(spec, &counts, &ends), notes)
+    let missed = not_injected(spec, collected);
+    let injected = missed.is_none();
+    notes.extend(missed);
+    (outcome(spec, &counts, &ends), notes, injected)
 }
 
 /// Per stream (producer index in the tags): published `Ok`, and how many
@@ -417,7 +422,8 @@ fn not_injected(spec: &FaultSpec, collected: &Collected) -> Option<String> {
         Fault::ConsumerDropped | Fault::ConsumerPanic => match consumer_end(0) {
             Some(ConsumerEnd::Left | ConsumerEnd::InjectedPanic) | None => None,
             Some(_) => Some(format!(
-                "the fault was not injected: consumer 0 ended before its first {CONSUMER_LEAVES_AFTER} messages"
+                "the fault was not injected: consumer 0 ended before its first {} messages",
+                spec.strike.leaves_after
             )),
         },
         Fault::CancelMidClaim => {

@@ -19,9 +19,7 @@ use super::panics::{InjectedFault, inject_panic, quiet_panics_on_fault_threads, 
 use super::report::{
     ConsumerEnd, ConsumerRecord, Continued, FaultOutcome, FaultReport, ProducerEnd, ProducerRecord,
 };
-use super::spec::{
-    CONSUMER_LEAVES_AFTER, FaultSpec, GRACE, PANIC_AT, POLL, SETTLED, THREAD_PREFIX,
-};
+use super::spec::{FaultSpec, GRACE, POLL, SETTLED, THREAD_PREFIX};
 use crate::oracle::{Tally, fresh_salt};
 use crate::runner::{panic_message, quotas};
 
@@ -50,7 +48,8 @@ enum Stop {
 }
 
 /// Publishes `count` messages tagged `(tag, 0 ..)`, `batch` at a time,
-/// the batch numbered `panic_in` panicking on message [`PANIC_AT`].
+/// the batch numbered `panic_in.0` panicking on its message `panic_in.1`
+/// (its last where it is shorter).
 /// Returns the messages published `Ok`, the messages written into a batch
 /// whose publish then failed, and why it stopped, if it did.
 fn publish<P: Producer<Msg8>>(
@@ -59,14 +58,16 @@ fn publish<P: Producer<Msg8>>(
     tag: u16,
     count: u64,
     batch: usize,
-    panic_in: Option<u64>,
+    panic_in: Option<(u64, usize)>,
     progress: &AtomicU64,
 ) -> (u64, u64, Option<Stop>) {
     let mut published = 0u64;
     let mut batch_index = 0u64;
     while published < count {
         let n = (count - published).min(batch as u64) as usize;
-        let panics_at = (panic_in == Some(batch_index)).then_some(PANIC_AT.min(n - 1));
+        let panics_at = panic_in
+            .filter(|&(in_batch, _)| in_batch == batch_index)
+            .map(|(_, at)| at.min(n - 1));
         let mut written = 0u64;
         let result = catch_unwind(AssertUnwindSafe(|| {
             producer.publish_batch(n, |index, message| {
@@ -101,8 +102,8 @@ struct Share {
     quota: u64,
     /// Messages per publish.
     batch: usize,
-    /// The batch whose callback panics, if any.
-    panic_in: Option<u64>,
+    /// The batch whose callback panics, and the message of it, if any.
+    panic_in: Option<(u64, usize)>,
     /// The producer index that tags what it publishes after an injected
     /// panic, if it goes on after one.
     continue_as: Option<u16>,
@@ -178,7 +179,7 @@ fn producer_thread<P: Producer<Msg8>>(
 /// What consumer 0 does in a consumer fault.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Leave {
-    /// Drops its endpoint after [`CONSUMER_LEAVES_AFTER`] messages.
+    /// Drops its endpoint after the strike's `leaves_after` messages.
     Drop,
     /// Its handler panics on the message after those.
     Panic,
@@ -191,7 +192,7 @@ fn consumer_thread<C: Consumer<Msg8>>(
     index: usize,
     (streams, salt): (usize, Salt),
     batch: usize,
-    leave: Option<Leave>,
+    (leave, leaves_after): (Option<Leave>, u64),
     deadline: Instant,
     resume: &AtomicBool,
 ) -> Ended {
@@ -202,9 +203,9 @@ fn consumer_thread<C: Consumer<Msg8>>(
     let mut tally = Tally::new(streams, salt);
     let mut arrivals = Arrivals::new(streams, batch);
     let mut delivered = 0u64;
-    let panic_on = (leave == Some(Leave::Panic)).then_some(CONSUMER_LEAVES_AFTER + 1);
+    let panic_on = (leave == Some(Leave::Panic)).then_some(leaves_after + 1);
     let mut end = loop {
-        if leave == Some(Leave::Drop) && delivered >= CONSUMER_LEAVES_AFTER {
+        if leave == Some(Leave::Drop) && delivered >= leaves_after {
             break ConsumerEnd::Left;
         }
         let result = catch_unwind(AssertUnwindSafe(|| {
@@ -311,9 +312,11 @@ pub fn run_queue<Q: Queue>(spec: &FaultSpec) -> FaultReport {
     drop(sender);
     let collected = collect(spec, slots, received, &cancel, &resume, &progress, started);
     let elapsed = started.elapsed();
-    let (outcome, problems) = super::classify::classify(spec, &collected);
+    let (outcome, problems, injected) = super::classify::classify(spec, &collected);
     let (producers, consumers) = records(collected);
-    FaultReport::new(name, spec, outcome, producers, consumers, problems, elapsed)
+    let mut report = FaultReport::new(name, spec, outcome, producers, consumers, problems, elapsed);
+    report.injected = injected;
+    report
 }
 
 /// Implementation `Q`'s endpoints for the 8-byte messages of a fault run.
@@ -349,7 +352,13 @@ fn spawn_producers<P: Producer<Msg8> + 'static>(
         let share = Share {
             quota,
             batch: spec.setup.batch,
-            panic_in: panics.then(|| quota.div_ceil(spec.setup.batch as u64) / 2),
+            panic_in: panics.then(|| {
+                let halfway = quota.div_ceil(spec.setup.batch as u64) / 2;
+                (
+                    spec.strike.panic_batch.unwrap_or(halfway),
+                    spec.strike.panic_at,
+                )
+            }),
             continue_as: (panics && spec.fault == Fault::ProducerPanicContinues)
                 .then(|| tag(spec.setup.producers)),
             salt,
@@ -380,13 +389,14 @@ fn spawn_consumers<C: Consumer<Msg8> + 'static>(
         };
         let resume = Arc::clone(resume);
         let (streams, batch) = (spec.streams(), spec.setup.batch);
+        let leaves_after = spec.strike.leaves_after;
         spawn(format!("consumer-{index}"), sender, move || {
             consumer_thread(
                 consumer,
                 index,
                 (streams, salt),
                 batch,
-                leave,
+                (leave, leaves_after),
                 deadline,
                 &resume,
             )

@@ -85,7 +85,8 @@ pub use report::{
 };
 pub use scenarios::Fault;
 pub use spec::{
-    BATCH, CAPACITY, CONSUMER_LEAVES_AFTER, Expectation, FaultSpec, GRACE, PANIC_AT, SCHEMA, WAIT,
+    BATCH, CAPACITY, CONSUMER_LEAVES_AFTER, Expectation, FaultSpec, GRACE, PANIC_AT, SCHEMA,
+    Strike, WAIT, small_setup,
 };
 
 /// Every run of `scenario`, in order: per implementation, per listed

@@ -201,6 +201,10 @@ pub struct FaultReport {
     pub label: String,
     /// Whether `outcome` is what `expected` asks.
     pub met_contract: bool,
+    /// Whether the fault struck: a producer that stopped before its
+    /// panicking batch, or a consumer that saw `Closed` before its strike
+    /// point, never met it, and the run had no fault (a problem says so).
+    pub injected: bool,
     /// Each producer thread, by index.
     pub producers: Vec<ProducerRecord>,
     /// Each consumer thread, by index.
@@ -213,7 +217,7 @@ pub struct FaultReport {
 }
 
 impl FaultReport {
-    pub(super) fn new(
+    pub(crate) fn new(
         implementation: &str,
         spec: &FaultSpec,
         outcome: FaultOutcome,
@@ -237,6 +241,7 @@ impl FaultReport {
             label: outcome.to_string(),
             outcome,
             met_contract,
+            injected: true,
             producers,
             consumers,
             problems,

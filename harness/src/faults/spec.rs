@@ -42,6 +42,8 @@ pub(super) const THREAD_PREFIX: &str = "fault-";
 pub struct FaultSpec {
     /// The fault injected.
     pub fault: Fault,
+    /// Where it strikes.
+    pub strike: Strike,
     /// Topology, threads, capacity, batch and wait ([`WAIT`]): two
     /// producers where the topology and implementation allow, the fewest
     /// consumers the topology needs past one, a small ring.
@@ -61,6 +63,33 @@ pub struct FaultSpec {
     /// Watchdog deadline, from the start of the run.
     #[serde(rename = "timeout_secs", serialize_with = "seconds")]
     pub timeout: Duration,
+}
+
+/// Where a fault strikes. The default is the faults scenario's fixed
+/// points; the fault soak draws them at random.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Strike {
+    /// `producer_panic*`: the batch of producer 0, counted from 0, whose
+    /// callback panics; none: the batch halfway through its share.
+    pub panic_batch: Option<u64>,
+    /// `producer_panic*`: the message of that batch whose callback panics
+    /// (the batch's last where the batch is shorter).
+    pub panic_at: usize,
+    /// `consumer_dropped`, `consumer_panic`: the messages consumer 0
+    /// handles before it leaves, or before its handler panics on the next.
+    pub leaves_after: u64,
+}
+
+impl Default for Strike {
+    /// Halfway through producer 0's share, on message [`PANIC_AT`] of the
+    /// batch; consumer 0 after [`CONSUMER_LEAVES_AFTER`] messages.
+    fn default() -> Self {
+        Strike {
+            panic_batch: None,
+            panic_at: PANIC_AT,
+            leaves_after: CONSUMER_LEAVES_AFTER,
+        }
+    }
 }
 
 fn seconds<S: serde::Serializer>(duration: &Duration, serializer: S) -> Result<S::Ok, S::Error> {
@@ -83,31 +112,12 @@ impl FaultSpec {
         if !info.supports(topology) {
             return None;
         }
-        let producers =
-            if topology.single_producer() || info.single_producer || info.max_producers < 2 {
-                1
-            } else {
-                2
-            };
-        let consumers = match topology {
-            Topology::Spsc | Topology::Mpsc => 1,
-            Topology::MpmcWorkerPool | Topology::MpmcFanout => 2,
-            Topology::Pipeline | Topology::Diamond => 3,
-        };
-        let mut capacity = CAPACITY.max(info.min_capacity).min(info.max_capacity);
-        if info.capacity_power_of_two {
-            capacity = capacity.next_power_of_two();
-        }
         Some(FaultSpec {
             fault,
-            setup: Setup {
-                topology,
-                producers,
-                consumers,
-                capacity,
-                batch: BATCH,
-                wait: WAIT,
-            },
+            strike: Strike::default(),
+            setup: small_setup(info, topology, CAPACITY)
+                .batch(BATCH)
+                .wait(WAIT),
             messages,
             takes_batches_whole: info.batching == Batching::VecPerBatch,
             takes_over: info.takes_over,
@@ -147,10 +157,36 @@ impl FaultSpec {
     /// Whether the consumer that leaves was the only one, or a stage every
     /// message must pass: then nobody is left who could receive
     /// everything, and producers are to be told `Disconnected`.
-    pub(super) fn leaves_no_full_reader(&self) -> bool {
+    pub fn leaves_no_full_reader(&self) -> bool {
         self.consumer_fault()
             && (self.setup.topology.single_consumer() || self.setup.topology.has_stages())
     }
+}
+
+/// A small run of `topology` on the implementation `info` describes (the
+/// fault runs' and the soak's): two producers (one for `spsc` and
+/// single-producer implementations), one consumer for `spsc` and `mpsc`,
+/// two for the MPMC topologies, three stages for `pipeline` and
+/// `diamond`; `capacity` raised to the implementation's smallest, lowered
+/// to its largest, and rounded up to a power of two where it needs one.
+/// Batch 1 and the default wait until set.
+pub fn small_setup(info: &Info, topology: Topology, capacity: usize) -> Setup {
+    let producers = if topology.single_producer() || info.single_producer || info.max_producers < 2
+    {
+        1
+    } else {
+        2
+    };
+    let consumers = match topology {
+        Topology::Spsc | Topology::Mpsc => 1,
+        Topology::MpmcWorkerPool | Topology::MpmcFanout => 2,
+        Topology::Pipeline | Topology::Diamond => 3,
+    };
+    let mut capacity = capacity.max(info.min_capacity).min(info.max_capacity);
+    if info.capacity_power_of_two {
+        capacity = capacity.next_power_of_two();
+    }
+    Setup::new(topology, capacity).threads(producers, consumers)
 }
 
 /// What the contract asks of a fault run.

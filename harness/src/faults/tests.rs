@@ -51,6 +51,7 @@ fn disconnection_is_expected_only_where_no_consumer_can_receive_everything() {
                     wait: WAIT,
                 },
                 fault,
+                strike: Strike::default(),
                 messages: 400,
                 takes_batches_whole: false,
                 takes_over: false,

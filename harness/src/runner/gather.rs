@@ -13,7 +13,7 @@ use impls::{Cancel, PublishError};
 use schema::{Costs, Delivery, Outcome};
 
 use super::launch::{Ended, Launcher, Report, ThreadCost, ThreadLatency};
-use super::spec::{Mode, RunSpec};
+use super::spec::{Mode, RunSpec, Watch};
 use crate::clock::Clock;
 use crate::latency::{self, RunLatency, Schedule};
 use crate::oracle::{Expected, Tally, judge, judge_counts};
@@ -137,16 +137,29 @@ impl Launcher {
         };
         let mut pending = threads;
         let mut timed_out = false;
+        let mut watch = spec.instruments.watch.as_ref();
         while pending > 0 {
             let wait_until = if timed_out {
                 deadline + GRACE
             } else {
                 deadline
             };
-            match received.recv_timeout(wait_until.saturating_duration_since(Instant::now())) {
+            let mut wait = wait_until.saturating_duration_since(Instant::now());
+            if watch.is_some() {
+                wait = wait.min(Watch::EVERY);
+            }
+            match received.recv_timeout(wait) {
                 Ok(ended) => {
                     pending -= 1;
                     gathered.take(ended, cancel);
+                }
+                // Only a watch wakes this thread before the deadline; once
+                // it has given a reason it is not asked again.
+                Err(RecvTimeoutError::Timeout) if Instant::now() < wait_until => {
+                    if let Some(reason) = watch.and_then(|watch| (watch.0)()) {
+                        watch = None;
+                        gathered.crash(reason, cancel);
+                    }
                 }
                 Err(RecvTimeoutError::Timeout) if !timed_out => {
                     timed_out = true;

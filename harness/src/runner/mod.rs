@@ -19,13 +19,14 @@
 //! The files follow a run: `spec` holds what a run is ([`RunSpec`]);
 //! `loops` the measured loops; `launch` the run threads; `gather` waiting
 //! for them, judging and saying how the run ended ([`Outcome`]); then one
-//! file per mode: `streams` (throughput and one-way latency), `pingpong`
-//! and `base`. This one picks the mode's file.
+//! file per mode: `streams` (throughput and one-way latency, and the
+//! soak's paused runs with `pause`), `pingpong` and `base`. This one picks the mode's file.
 
 mod base;
 mod gather;
 mod launch;
 mod loops;
+mod pause;
 mod pingpong;
 mod spec;
 mod streams;
@@ -38,14 +39,15 @@ pub use loops::{
     Pacing, consumer_loop, discard_loop, paced_producer_loop, producer_loop, stage_loop,
 };
 
+pub use pause::Pause;
 pub use schema::{Costs, Outcome};
-pub use spec::{Instruments, Mode, RunSpec, quotas};
+pub use spec::{Instruments, Mode, RunSpec, Watch, quotas};
 
 /// Runs `spec` once on implementation `Q` with messages of type `M`.
 pub fn run_once<Q: Queue, M: Message>(spec: &RunSpec) -> Outcome {
     match spec.mode {
         Mode::PingPong => pingpong::run_pingpong::<Q, M>(spec),
-        Mode::Throughput | Mode::Discard | Mode::OneWay { .. } => {
+        Mode::Throughput | Mode::Discard | Mode::OneWay { .. } | Mode::Paused(_) => {
             streams::run_streams::<Q, M>(spec)
         }
     }

@@ -12,6 +12,8 @@ use crate::clock::Clock;
 use crate::counters::Plan;
 use crate::placement::Placement;
 
+use super::pause::Pause;
+
 /// What a run measures.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Mode {
@@ -31,6 +33,11 @@ pub enum Mode {
     /// Round trips over two queues, one message at a time (1 producer and
     /// 1 consumer per queue).
     PingPong,
+    /// Throughput with a random pause after every publish and every
+    /// consume call ([`Pause`]): the soak's option, to meet the windows
+    /// between operations at varied offsets. Checked like a throughput
+    /// run; its speed is the pauses', never compared.
+    Paused(Pause),
 }
 
 impl Mode {
@@ -46,22 +53,43 @@ impl Mode {
     }
 }
 
-/// The instruments every run thread reads.
+/// The instruments every run thread reads, and the watch over the run.
 #[derive(Clone, Debug)]
 pub struct Instruments {
     /// Timer for latencies.
     pub clock: Clock,
     /// Counters each run thread opens, or none.
     pub counters: Option<Arc<Plan>>,
+    /// A check made while the run goes on, or none.
+    pub watch: Option<Watch>,
 }
 
 impl Default for Instruments {
-    /// `Instant` and no counters.
+    /// `Instant`, no counters and no watch.
     fn default() -> Self {
         Self {
             clock: Clock::instant(),
             counters: None,
+            watch: None,
         }
+    }
+}
+
+/// A check the thread that gathers a run makes every [`Watch::EVERY`]
+/// while the run goes on (never inside a run thread): when it gives a
+/// reason, the run is cancelled and ends as crashed with that reason. The
+/// soak stops a run whose memory grows past its bound this way.
+#[derive(Clone)]
+pub struct Watch(pub Arc<dyn Fn() -> Option<String> + Send + Sync>);
+
+impl Watch {
+    /// How often the check is made.
+    pub const EVERY: Duration = Duration::from_millis(100);
+}
+
+impl std::fmt::Debug for Watch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Watch")
     }
 }
 

@@ -16,6 +16,7 @@ use super::loops::{
     Pacing, consume_until_closed, consumer_loop, discard_loop, paced_producer_loop, producer_loop,
     stage_loop,
 };
+use super::pause::{Pause, Pauser, paused_consumer_loop, paused_producer_loop};
 use super::spec::{Mode, RunSpec, queue_config, quotas};
 use crate::clock::Clock;
 use crate::latency::Schedule;
@@ -81,6 +82,10 @@ pub(super) fn run_streams<Q: Queue, M: Message>(spec: &RunSpec) -> Outcome {
             Mode::OneWay { rate } => Some(rate),
             _ => None,
         },
+        pause: match spec.mode {
+            Mode::Paused(pause) => Some(pause),
+            _ => None,
+        },
     };
     spawn_producers(&run, endpoints.producers, quotas);
     spawn_consumers(&run, endpoints.consumers);
@@ -96,6 +101,8 @@ struct Shared<'a> {
     salt: Salt,
     /// The offered rate of a one-way latency run; none in a throughput run.
     rate: Option<f64>,
+    /// The pauses of a paused run (the soak's option).
+    pause: Option<Pause>,
 }
 
 /// Starts a run thread per producer with its quota: publishing as fast as
@@ -105,7 +112,8 @@ fn spawn_producers<P: Producer<M> + 'static, M: Message>(
     endpoints: Vec<P>,
     quotas: Vec<u64>,
 ) {
-    let (spec, launcher, salt, rate) = (run.spec, run.launcher, run.salt, run.rate);
+    let (spec, launcher, salt, rate, pause) =
+        (run.spec, run.launcher, run.salt, run.rate, run.pause);
     let batch = spec.setup.batch;
     let layout_seed = spec.layout_seed;
     let clock = spec.instruments.clock;
@@ -125,7 +133,16 @@ fn spawn_producers<P: Producer<M> + 'static, M: Message>(
                 move || {
                     let mut latency = ThreadLatency::default();
                     let result = match rate {
-                        None => producer_loop(producer.get(), salt, id, quota, batch),
+                        None => match pause {
+                            None => producer_loop(producer.get(), salt, id, quota, batch),
+                            Some(pause) => paused_producer_loop(
+                                producer.get(),
+                                (salt, id),
+                                quota,
+                                batch,
+                                &mut Pauser::new(pause, index),
+                            ),
+                        },
                         Some(rate) => {
                             let schedule = schedule_start.schedule(&clock, rate, producers);
                             let pacing = Pacing {
@@ -162,7 +179,8 @@ fn spawn_producers<P: Producer<M> + 'static, M: Message>(
 /// tally (through its stage's check in a pipeline or diamond), counting
 /// them in a count-only run, or recording receive times in a latency run.
 fn spawn_consumers<C: Consumer<M> + 'static, M: Message>(run: &Shared<'_>, endpoints: Vec<C>) {
-    let (spec, launcher, salt, rate) = (run.spec, run.launcher, run.salt, run.rate);
+    let (spec, launcher, salt, rate, pause) =
+        (run.spec, run.launcher, run.salt, run.rate, run.pause);
     let batch = spec.setup.batch;
     let layout_seed = spec.layout_seed;
     let clock = spec.instruments.clock;
@@ -210,6 +228,14 @@ fn spawn_consumers<C: Consumer<M> + 'static, M: Message>(run: &Shared<'_>, endpo
                         if let Some(stage) = &stage {
                             tally.get().record_stage(stage);
                         }
+                    } else if let Some(pause) = pause {
+                        paused_consumer_loop(
+                            consumer.get(),
+                            batch,
+                            (tally.get(), stage.as_mut()),
+                            &mut Pauser::new(pause, thread),
+                            &cancel,
+                        );
                     } else if discard {
                         discard_loop(consumer.get(), batch, tally.get(), &cancel);
                     } else if let Some(stage) = &mut stage {
