@@ -21,7 +21,7 @@ fn options(messages: u64, pause: Option<Pause>, rss_limit: u64) -> SoakOptions {
         payload: 8,
         pause,
         rss_limit,
-        timeout: Duration::from_secs(120),
+        timeout: Some(Duration::from_secs(120)),
     }
 }
 

@@ -985,3 +985,44 @@ fn worker_pool_dropped_worker_run_is_taken_over() {
         assert_eq!(seen, [(0, 0), (0, 1), (0, 2)]);
     });
 }
+
+/// A worker pool of two on a ring of 2, taking runs of 2, four messages
+/// published one at a time. The leaving worker takes the first run,
+/// `[0, 1]`; where only 0 is published when it looks, it hands 0 and is
+/// dropped holding 1, but only after the main thread has yielded, so the
+/// staying worker may by then have taken `[2, 3]`, handed 2 (slot 2 is
+/// free once 0 is done) and be waiting at 3 (not free while the leaving
+/// worker's sequence holds slot 1). Taking over `[1]` then leaves exactly
+/// one event of its own run, 3, which must be set aside and handed after
+/// the orphan, not dropped. Between them the two workers get every
+/// message once, and the staying one then `Closed`.
+#[test]
+fn worker_pool_takeover_sets_aside_the_last_event_of_its_run() {
+    builder().check(|| {
+        let cfg = config(Topology::MpmcWorkerPool, 1, 2, 2);
+        let mut endpoints = RunsOfTwo::build::<Msg8>(&cfg).unwrap();
+        let mut staying = endpoints.consumers.pop().unwrap();
+        let mut leaving = endpoints.consumers.pop().unwrap();
+        let mut producer = endpoints.producers.pop().unwrap();
+        let publishes = loom::thread::spawn(move || {
+            for sequence in 0..4 {
+                producer
+                    .publish_batch(1, |_, m| m.write(Salt::NONE, 0, sequence))
+                    .unwrap();
+            }
+        });
+        // On this thread, before the staying worker exists: the first run,
+        // of which it hands what is published when it looks (0, or 0 and 1).
+        let mut seen = Vec::new();
+        let consumed = leaving.consume_batch(2, |m| seen.push(split_tag(m.tag(Salt::NONE))));
+        assert_eq!(consumed, Consumed::Items(seen.len()));
+        let cancel = cfg.cancel.clone();
+        let stays = loom::thread::spawn(move || drain_tagged(&mut staying, &cancel));
+        loom::thread::yield_now();
+        drop(leaving);
+        seen.extend(stays.join().unwrap());
+        publishes.join().unwrap();
+        seen.sort_unstable();
+        assert_eq!(seen, [(0, 0), (0, 1), (0, 2), (0, 3)]);
+    });
+}

@@ -59,8 +59,9 @@ pub(super) struct SoakArgs {
     /// Most a run's resident memory may grow, in MiB.
     #[arg(long, value_name = "MIB", default_value_t = 64, value_parser = clap::value_parser!(u64).range(1..=1 << 20))]
     rss_limit_mib: u64,
-    /// Deadline of each run, in seconds (default: a minute plus a
-    /// microsecond per message).
+    /// Deadline of each run, in seconds (default: a minute plus two
+    /// microseconds per delivery, a message counting once per consumer
+    /// that must see it).
     #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=604_800))]
     timeout_secs: Option<u64>,
     /// Only these implementations (comma-separated).
@@ -165,10 +166,7 @@ pub(super) fn soak<R: Roster>(context: &Context, args: &SoakArgs) -> Result<Exit
                     seed,
                 }),
                 rss_limit: args.rss_limit_mib * MIB,
-                timeout: args.timeout_secs.map_or(
-                    SoakOptions::default_timeout(args.messages),
-                    Duration::from_secs,
-                ),
+                timeout: args.timeout_secs.map(Duration::from_secs),
             };
             long_soak::<R>(context, args, &known, &topologies, &options)
         }
@@ -231,7 +229,7 @@ fn long_soak<R: Roster>(
     }
     eprintln!(
         "soak: {} runs of {} messages each (capacity {} or the implementation's smallest, batch {}, \
-         wait {}, {} B messages{}); resident memory may grow by {} MiB per run; deadline {} s; {} build",
+         wait {}, {} B messages{}); resident memory may grow by {} MiB per run; deadline {}; {} build",
         plan.len(),
         options.messages,
         options.capacity,
@@ -243,7 +241,9 @@ fn long_soak<R: Roster>(
             p.min_ns, p.max_ns, p.seed
         )),
         options.rss_limit / MIB,
-        options.timeout.as_secs(),
+        options.timeout.map_or("a minute plus 2 us per delivery".to_owned(), |t| {
+            format!("{} s", t.as_secs())
+        }),
         provenance.profile,
     );
     let mut runs = Vec::with_capacity(plan.len());

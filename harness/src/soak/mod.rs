@@ -54,20 +54,38 @@ pub struct SoakOptions {
     pub pause: Option<Pause>,
     /// Most a run's resident memory may grow, in bytes.
     pub rss_limit: u64,
-    /// Deadline of each run.
+    /// Deadline of every run; none: [`SoakOptions::deadline`]'s default,
+    /// run by run.
     #[serde(serialize_with = "seconds")]
-    pub timeout: Duration,
+    pub timeout: Option<Duration>,
 }
 
-fn seconds<S: serde::Serializer>(duration: &Duration, serializer: S) -> Result<S::Ok, S::Error> {
-    serializer.serialize_f64(duration.as_secs_f64())
+fn seconds<S: serde::Serializer>(
+    duration: &Option<Duration>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    match duration {
+        Some(duration) => serializer.serialize_f64(duration.as_secs_f64()),
+        None => serializer.serialize_none(),
+    }
 }
 
 impl SoakOptions {
-    /// A deadline that leaves a run a microsecond per message and a
-    /// minute more: far beyond what any implementation needs here.
-    pub fn default_timeout(messages: u64) -> Duration {
-        Duration::from_secs(60) + Duration::from_micros(messages)
+    /// The deadline of a run of `setup`: the one given, or a minute plus
+    /// two microseconds per delivery (a message counts once per consumer
+    /// that must see it: three times in a diamond of three stages). A
+    /// floor of half a million deliveries a second, which threads that
+    /// outnumber the cores, on a machine busy with other work, still keep
+    /// (a three-stage diamond here managed 2.3 million a second while
+    /// sharing two cores with a build); a run that stops making progress
+    /// is caught no sooner.
+    pub fn deadline(&self, setup: &Setup) -> Duration {
+        let deliveries = self
+            .messages
+            .saturating_mul(setup.topology.delivery().copies(setup.consumers));
+        self.timeout.unwrap_or_else(|| {
+            Duration::from_secs(60) + Duration::from_micros(deliveries.saturating_mul(2))
+        })
     }
 }
 
@@ -142,7 +160,7 @@ pub fn run_with(
     let spec = RunSpec {
         setup: setup.wait(wait),
         messages: options.messages,
-        timeout: options.timeout,
+        timeout: options.deadline(&setup),
         placement,
         layout_seed: 0,
         mode: options.pause.map_or(Mode::Throughput, Mode::Paused),

@@ -22,7 +22,7 @@ fn soak_options() -> SoakOptions {
         payload: 8,
         pause: None,
         rss_limit: 64 * MIB,
-        timeout: Duration::from_secs(10),
+        timeout: None,
     }
 }
 
@@ -51,6 +51,23 @@ fn the_plan_has_every_implementation_on_every_topology_it_supports() {
         spsc_only.len(),
         known.iter().filter(|i| i.supports(Topology::Spsc)).count()
     );
+}
+
+#[test]
+fn a_deadline_leaves_two_microseconds_per_delivery_unless_one_is_given() {
+    let options = SoakOptions {
+        messages: 1_000_000_000,
+        ..soak_options()
+    };
+    let diamond = impls::Setup::new(Topology::Diamond, 64).threads(1, 3);
+    let pool = impls::Setup::new(Topology::MpmcWorkerPool, 64).threads(2, 2);
+    assert_eq!(options.deadline(&diamond), Duration::from_secs(6060));
+    assert_eq!(options.deadline(&pool), Duration::from_secs(2060));
+    let given = SoakOptions {
+        timeout: Some(Duration::from_secs(5)),
+        ..options
+    };
+    assert_eq!(given.deadline(&diamond), Duration::from_secs(5));
 }
 
 fn completed(passed: bool) -> Outcome {

@@ -329,11 +329,8 @@ impl<S: Sequencer, E, C: Claims> Worker<S, E, C> {
         lifecycle.orphan_low.store(low, Ordering::Relaxed);
         drop(orphans);
         // Unfinished, even with one event left (`next == high`): that one
-        // must be set aside too. No model reaches a takeover with exactly
-        // one event of the own run left (`<` here survives every worker
-        // pool model; a four-message variant of
-        // worker_pool_dropped_worker_run_is_taken_over did not reach it
-        // within two preemptions either).
+        // must be set aside too, or it is lost (loom:
+        // worker_pool_takeover_sets_aside_the_last_event_of_its_run).
         if self.next <= self.high {
             let gate = self
                 .adopted
