@@ -241,9 +241,11 @@ fn long_soak<R: Roster>(
             p.min_ns, p.max_ns, p.seed
         )),
         options.rss_limit / MIB,
-        options.timeout.map_or("a minute plus 2 us per delivery".to_owned(), |t| {
-            format!("{} s", t.as_secs())
-        }),
+        options
+            .timeout
+            .map_or("a minute plus 2 us per delivery".to_owned(), |t| {
+                format!("{} s", t.as_secs())
+            }),
         provenance.profile,
     );
     let mut runs = Vec::with_capacity(plan.len());
