@@ -84,22 +84,46 @@ pub fn draw(
 }
 
 /// Where `spec`'s fault strikes: any batch of producer 0's share and any
-/// message of it; consumer 0 leaving after any number of messages up to
-/// half of what it is sure to be handed (a worker's share is what the
-/// run's split leaves it, so half of an even split), so that producers
-/// still have messages to publish when it goes.
+/// message of it; consumer 0 leaving after any number of messages below
+/// [`latest_departure`].
 fn strike(spec: &FaultSpec, draws: &mut Draws) -> Strike {
     let share = quotas(spec.messages, spec.setup.producers)[0];
-    let handed = if spec.setup.topology.shares_work() {
-        spec.messages / spec.setup.consumers as u64
-    } else {
-        spec.messages
-    };
     Strike {
         panic_batch: Some(draws.below(share.div_ceil(BATCH as u64))),
         panic_at: draws.below(BATCH as u64) as usize,
-        leaves_after: draws.below(handed / 2),
+        leaves_after: draws.below(latest_departure(spec)),
     }
+}
+
+/// One past the most messages consumer 0 may handle before it leaves:
+/// half of what it is sure to be handed (a worker's share is what the
+/// run's split leaves it, so half of an even split); and where nobody is
+/// left who could read everything (the only consumer, or a stage every
+/// message passes), early enough that no producer can have finished its
+/// share by then. Consumer 0 has seen at most that many of one producer's
+/// messages, the ring holds `capacity` more, and each producer may have
+/// a batch in hand: a producer short of its share by more than all that
+/// must still wait for room after the departure, and be told
+/// `Disconnected`. One that finished first never is, and what it left in
+/// the ring is counted lost, by the contract's rules, not the queue's
+/// fault.
+pub fn latest_departure(spec: &FaultSpec) -> u64 {
+    let setup = &spec.setup;
+    let handed = if setup.topology.shares_work() {
+        spec.messages / setup.consumers as u64
+    } else {
+        spec.messages
+    };
+    let mut latest = handed / 2;
+    if spec.leaves_no_full_reader() {
+        let smallest = quotas(spec.messages, setup.producers)
+            .into_iter()
+            .min()
+            .unwrap_or(0);
+        let in_flight = (setup.capacity + setup.producers * setup.batch) as u64;
+        latest = latest.min(smallest.saturating_sub(in_flight));
+    }
+    latest.max(1)
 }
 
 /// How a round went.

@@ -5,7 +5,7 @@ use impls::{Info, Topology, WaitStrategy};
 use scenarios::Fault;
 use schema::{Outcome, Verdict};
 
-use super::faults::{FaultSoakOptions, Round, draw, judge, reference};
+use super::faults::{FaultSoakOptions, Round, draw, judge, latest_departure, reference};
 use super::{MIB, Memory, SoakOptions, plan, problem};
 use crate::faults::{BATCH, FaultOutcome, FaultReport, Strike};
 
@@ -156,6 +156,20 @@ fn fault_rounds_are_drawn_from_the_seed_and_round_within_their_runs() {
             spec.messages
         };
         assert!(strike.leaves_after < handed / 2);
+        assert!(strike.leaves_after < latest_departure(&spec));
+        if spec.leaves_no_full_reader() {
+            // Every producer still has more to publish than the ring and
+            // the batches in hand can take when consumer 0 goes.
+            let smallest = *crate::runner::quotas(spec.messages, spec.setup.producers)
+                .iter()
+                .min()
+                .unwrap();
+            let in_flight = spec.setup.capacity + spec.setup.producers * spec.setup.batch;
+            assert!(
+                strike.leaves_after + (in_flight as u64) < smallest,
+                "{spec:?}"
+            );
+        }
         names.insert(name);
         faults.insert(spec.fault.name());
     }
