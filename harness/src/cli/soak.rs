@@ -79,6 +79,11 @@ pub(super) struct SoakArgs {
     /// Messages of each fault run.
     #[arg(long, value_name = "N", default_value_t = 20_000, requires = "faults", value_parser = clap::value_parser!(u64).range(MIN_FAULT_MESSAGES..=MAX_FAULT_MESSAGES))]
     fault_messages: u64,
+    /// Watchdog of each fault run, in seconds (default: 5 plus 250 us
+    /// per message). A run past it is `hung`: on a machine busy with other
+    /// work a sound run can take that long, so give more there.
+    #[arg(long, value_name = "SECS", requires = "faults", value_parser = clap::value_parser!(u64).range(1..=3600))]
+    fault_timeout_secs: Option<u64>,
     /// Faults to draw from (comma-separated; default all).
     #[arg(long, value_name = "A,B", value_delimiter = ',', requires = "faults", value_parser = parse_fault)]
     fault_kinds: Option<Vec<Fault>>,
@@ -146,7 +151,10 @@ pub(super) fn soak<R: Roster>(context: &Context, args: &SoakArgs) -> Result<Exit
                 first_round: args.first_round,
                 rounds,
                 messages: args.fault_messages,
-                timeout: Duration::from_secs(3) + Duration::from_micros(50 * args.fault_messages),
+                timeout: args.fault_timeout_secs.map_or(
+                    Duration::from_secs(5) + Duration::from_micros(250 * args.fault_messages),
+                    Duration::from_secs,
+                ),
                 faults: args.fault_kinds.clone().unwrap_or(Fault::ALL.to_vec()),
                 topologies,
                 implementations: args.impls.clone(),
@@ -336,7 +344,7 @@ fn fault_soak<R: Roster>(
     }
     eprintln!(
         "fault soak: {} rounds from round {}, seed {}, {} messages per run (capacity {} or the \
-         implementation's smallest, batch {}, wait {}); {} build",
+         implementation's smallest, batch {}, wait {}), watchdog {:.1} s; {} build",
         options.rounds,
         options.first_round,
         options.seed,
@@ -344,6 +352,7 @@ fn fault_soak<R: Roster>(
         faults::CAPACITY,
         faults::BATCH,
         faults::WAIT.name(),
+        options.timeout.as_secs_f64(),
         provenance.profile
     );
     let rounds = run_rounds::<R>(known, options);
@@ -516,5 +525,6 @@ mod tests {
         assert_eq!(args.fault_kinds, Some(options.faults.clone()));
         assert_eq!(args.topologies, Some(options.topologies.clone()));
         assert_eq!(args.impls, options.implementations);
+        assert_eq!(args.fault_timeout_secs, Some(3));
     }
 }

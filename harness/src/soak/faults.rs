@@ -181,9 +181,10 @@ pub fn reproduce(options: &FaultSoakOptions, round: u64) -> String {
         .unwrap_or_default();
     format!(
         "harness soak --faults 1 --seed {} --first-round {round} --fault-messages {} \
-         --fault-kinds {} --topologies {}{implementations}",
+         --fault-timeout-secs {} --fault-kinds {} --topologies {}{implementations}",
         options.seed,
         options.messages,
+        options.timeout.as_secs_f64().ceil() as u64,
         names(options.faults.iter().map(|fault| fault.name())),
         names(options.topologies.iter().map(|topology| topology.name())),
     )
