@@ -646,6 +646,47 @@ fn diamond_head_leaves_mid_run() {
     });
 }
 
+/// A pipeline stage leaves while the next stage spins, not parked: one
+/// event is published before either stage starts (the producer stays, so
+/// nothing closes the ring); the first stage takes it on a thread of its
+/// own and drops, unfinished; the second, on this thread, calls until
+/// `Closed`, spinning (every spin a yield to loom). It must hand event 0
+/// before `Closed`. A spinning wait's notify does nothing, so no lock or
+/// fence of the waiter lies between the two stages: only `broken`
+/// (Release in the stage's drop, Acquire in the look) carries the first
+/// stage's sequence to the second. Weakened to Relaxed, the look may see
+/// `broken` and the stale sequence, and close with event 0 unhanded.
+/// (With a parking wait the same model cannot tell: the first stage's
+/// notify after its hand-off issues a SeqCst fence before it stores
+/// `broken`, and that fence releases the sequence to the Acquire look.)
+#[test]
+fn pipeline_stage_leaves_while_the_next_spins() {
+    builder().check(|| {
+        let cfg = QueueConfig::from(
+            Setup::new(Topology::Pipeline, 2)
+                .threads(1, 2)
+                .wait(WaitStrategy::SpinHint),
+        );
+        let mut endpoints = Single::build::<Msg8>(&cfg).unwrap();
+        let mut producer = endpoints.producers.pop().unwrap();
+        let mut second = endpoints.consumers.pop().unwrap();
+        let mut first = endpoints.consumers.pop().unwrap();
+        producer
+            .publish_batch(1, |_, m| m.write(Salt::NONE, 0, 0))
+            .unwrap();
+        let leaving = loom::thread::spawn(move || {
+            assert_eq!(first.consume_batch(1, |_| {}), Consumed::Items(1));
+        });
+        assert_eq!(
+            tags_until_closed(&mut second),
+            [0],
+            "the second stage hands what the first passed, then closes"
+        );
+        leaving.join().unwrap();
+        drop(producer);
+    });
+}
+
 /// `try_publish_batch` of exactly the capacity fits an empty ring (and one
 /// more does not); the consumer gets them all, in order.
 #[test]

@@ -326,7 +326,8 @@ impl<S: Sequencer, E> DisruptorConsumer<S, E> {
                         // pairs with the Release of the stage that left, so
                         // the look sees its last sequence, and what it passed
                         // on before it left is handed before `Closed` (loom:
-                        // pipeline_stage_leaves_mid_run). A given-up claim may
+                        // pipeline_stage_leaves_mid_run, and
+                        // ..._while_the_next_spins). A given-up claim may
                         // be what this consumer waits at (settled, it is
                         // ready below).
                         if shared.lifecycle.broken.load(Ordering::Acquire) {
@@ -433,17 +434,13 @@ impl<S: Sequencer, E> Drop for DisruptorConsumer<S, E> {
                 // hand-off) happens before `broken`, so a waiting consumer
                 // that acquires `broken` hands what this stage passed on
                 // before closing (see `process_runs`). Producers that
-                // acquire it only return `Disconnected`. The model of this
-                // (pipeline_stage_leaves_mid_run) fails with the Acquire
-                // side weakened but not with this side: its waits park,
-                // and the wake-up that follows this drop (the waiter's
-                // lock, or its SeqCst fences when nobody is parked) orders
-                // the stage's sequence before the second stage's look in
-                // the executions it reaches. A spinning wait, or a look
-                // that finds `broken` without waiting, needs this Release;
-                // the same model with spinning waits did not finish within
-                // loom's bounds (past 20 000 branches; not done after 8
-                // minutes at 200 000), so no model covers it yet.
+                // acquire it only return `Disconnected`. A parking wait
+                // hides it (the notify after the hand-off is a SeqCst
+                // fence before this store, which releases the sequence
+                // too); a spinning wait's notify does nothing, and there
+                // only this Release carries it (loom:
+                // pipeline_stage_leaves_while_the_next_spins loses event 0
+                // with Relaxed here).
                 lifecycle.broken.store(true, Ordering::Release);
             } else {
                 // An independent consumer: nothing depends on its
